@@ -1,0 +1,192 @@
+"""HTML first, then WeasyPrint: the only place in the project that imports weasyprint.
+
+Static resources in report templates are written as paths relative to the static
+folder, e.g. ``<link rel="stylesheet" href="reports/report.css">``. Every document is
+rendered with ``base_url`` set to the ``file:`` URL of ``renovation.paths.STATIC_DIR``,
+so such links (and ``url(...)`` inside the stylesheets) resolve to files there, and
+:class:`StaticOnlyURLFetcher` serves exactly those files. Any other URL (``file:``
+outside the static folder, ``http(s):``, ``data:``, anything else) is refused with
+:class:`ReportResourceRefused`: the refusal is logged and the document renders
+without that resource.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from renovation.paths import STATIC_DIR, TEMPLATES_DIR
+
+logger = logging.getLogger(__name__)
+
+# Labels used by the shared layout (templates/reports/layout/base.html).
+LAYOUT_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "html_lang": "zh-CN",
+        "page_prefix": "第 ",
+        "page_middle": " 页 / 共 ",
+        "page_suffix": " 页",
+        "footer_position": "事件位置",
+        "footer_digest": "链摘要",
+        "verification": "可核验信息",
+        "position": "事件位置",
+        "chain_digest": "链摘要（SHA-256）",
+        "generated_at": "生成时间",
+        "as_of": "历史状态时点",
+        "as_of_now": "当前状态",
+        "as_of_banner": "本报告反映截至 {as_of} 的历史状态，并非当前状态。",
+        "as_of_header": "截至 {as_of} 的历史状态",
+        "verification_note": (
+            "本报告依据上述事件位置的读模型生成。核验时，以审计导出的事件链重新计算摘要，"
+            "应与上列链摘要一致。"
+        ),
+    },
+    "en": {
+        "html_lang": "en",
+        "page_prefix": "Page ",
+        "page_middle": " of ",
+        "page_suffix": "",
+        "footer_position": "Position",
+        "footer_digest": "Digest",
+        "verification": "Verification",
+        "position": "Event position",
+        "chain_digest": "Chain digest (SHA-256)",
+        "generated_at": "Generated at",
+        "as_of": "State as of",
+        "as_of_now": "Current state",
+        "as_of_banner": "This report shows the state as of {as_of}, not the current state.",
+        "as_of_header": "State as of {as_of}",
+        "verification_note": (
+            "This report was rendered from the read model at the event position above. "
+            "To verify it, recompute the chain digest from an audit export: it must equal "
+            "the digest printed here."
+        ),
+    },
+}
+
+
+class ReportResourceRefused(ValueError):
+    """A report document asked for a resource outside the static folder."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serve files under the static folder to WeasyPrint, and nothing else.
+
+    Accepts only ``file:`` URLs (no host, or ``localhost``) whose resolved path,
+    symbolic links followed, is a file inside ``static_dir``.
+    """
+
+    def __init__(self, static_dir: Path | None = None) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.static_dir = (static_dir or STATIC_DIR).resolve()
+
+    def static_path(self, url: str) -> Path:
+        """The file under the static folder that ``url`` names; refuse anything else."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file":
+            raise ReportResourceRefused(
+                f"report resource refused: {url!r} "
+                f"(scheme {parts.scheme or 'none'!r}; only static files are served)"
+            )
+        if parts.netloc not in ("", "localhost"):
+            raise ReportResourceRefused(f"report resource refused: {url!r} (remote file host)")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(self.static_dir) or not path.is_file():
+            raise ReportResourceRefused(
+                f"report resource refused: {url!r} (not a file under {self.static_dir})"
+            )
+        return path
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            path = self.static_path(url)
+        except ReportResourceRefused as refusal:
+            logger.warning("%s", refusal)
+            raise
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content_type = f"{mime_type}; charset=utf-8" if mime_type.startswith("text/") else mime_type
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
+        )
+
+
+def static_base_url() -> str:
+    """The base URL of report documents: the static folder, with a trailing slash."""
+    return STATIC_DIR.resolve().as_uri() + "/"
+
+
+def css_string(value: Any) -> Markup:
+    """Quote ``value`` as a CSS string for a ``<style>`` block (e.g. margin box content).
+
+    HTML escaping does not apply inside ``<style>``, so quotes, backslashes, line
+    breaks and ``<`` ``>`` ``&`` are written as CSS escapes instead.
+    """
+    out = []
+    for char in str(value):
+        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return Markup('"' + "".join(out) + '"')
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja environment of report templates (autoescaped, strict about undefined names)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def layout_labels(lang: str) -> dict[str, str]:
+    """Labels of the shared layout in ``lang`` ("zh" or "en"; anything else is Chinese)."""
+    return LAYOUT_LABELS.get(lang, LAYOUT_LABELS["zh"])
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """Render a report template (a name under ``templates/``) with plain values."""
+    return environment().get_template(template).render(context)
+
+
+class _ForwardToReportsLogger(logging.Handler):
+    """Pass WeasyPrint's records to our logger, so the application's logging shows them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if logger.isEnabledFor(record.levelno):
+            logger.log(record.levelno, "weasyprint: %s", record.getMessage())
+
+
+@cache
+def _route_weasyprint_logging() -> None:
+    # WeasyPrint logs missing fonts, unusable CSS and refused resources (and the slow path
+    # taken without libharfbuzz-subset) on its own logger, which has only a NullHandler.
+    # Forward warnings and errors to ours; never print them to stdout.
+    weasy = logging.getLogger("weasyprint")
+    weasy.setLevel(logging.WARNING)
+    weasy.propagate = False
+    weasy.addHandler(_ForwardToReportsLogger(logging.WARNING))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render report HTML to PDF bytes; resources come only from the static folder."""
+    _route_weasyprint_logging()
+    document = weasyprint.HTML(
+        string=html, base_url=static_base_url(), url_fetcher=StaticOnlyURLFetcher()
+    )
+    return document.write_pdf()

@@ -49,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "stage_history": "阶段记录",
         "no_stage_history": "尚无阶段记录。",
         "number": "序号",
+        "history_stage": "阶段",
         "at": "时间",
         "actor": "操作人",
     },
@@ -86,6 +87,7 @@ LABELS: dict[str, dict[str, str]] = {
         "stage_history": "Stage history",
         "no_stage_history": "No stage changes recorded yet.",
         "number": "No.",
+        "history_stage": "Stage",
         "at": "At",
         "actor": "By",
     },
@@ -161,6 +163,9 @@ def project_report_context(context: dict[str, Any]) -> dict[str, Any]:
         "L": labels,
         "content_groups": _content_groups(context.get("content_items", [])),
         "budget_rows": _budget_rows(context.get("budget", []), context.get("budget_total")),
+        "budget_total_share": _percent(
+            _number(context.get("budget_total")), _number(context.get("budget_total"))
+        ),
         "stage_history": context.get("stage_history", []),
     }
 

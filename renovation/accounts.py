@@ -1,0 +1,201 @@
+"""Staff, auditor and admin accounts; API bearer tokens. Not event-sourced: plain tables.
+
+Passwords are argon2 hashes; tokens are stored as SHA-256 digests, so a leaked table
+gives no usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+ROLES = ("staff", "auditor", "admin")
+TOKEN_PREFIX = "rnv_"
+
+account_metadata = MetaData()
+
+users = Table(
+    "users",
+    account_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    # Comma-separated districts a staff member may write in; empty means every district.
+    Column("districts", String(1000), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(40), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    account_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+_hasher = PasswordHasher()
+
+
+class AccountError(Exception):
+    """A user cannot be created or found as asked."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    districts: tuple[str, ...]
+
+    @property
+    def actor_id(self) -> str:
+        return f"user:{self.username}"
+
+    def may_write_in(self, district: str) -> bool:
+        """Admins everywhere; staff in their districts, or everywhere if none are set."""
+        if self.role == "admin":
+            return True
+        return self.role == "staff" and (not self.districts or district in self.districts)
+
+
+def create_tables(engine: Engine) -> None:
+    account_metadata.create_all(engine)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _user(row) -> User:
+    districts = tuple(d for d in row.districts.split(",") if d)
+    return User(row.id, row.username, row.display_name, row.role, districts)
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    districts: list[str] | None = None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise AccountError("must not be empty", field="username")
+    if role not in ROLES:
+        raise AccountError(f"must be one of {', '.join(ROLES)}", field="role")
+    if len(password) < 8:
+        raise AccountError("at least 8 characters", field="password")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                users.insert().values(
+                    username=username,
+                    display_name=display_name or username,
+                    password_hash=_hasher.hash(password),
+                    role=role,
+                    districts=",".join(d.strip() for d in districts or [] if d.strip()),
+                    active=True,
+                    created_at=_now(),
+                )
+            )
+    except IntegrityError:
+        raise AccountError(f"user {username} exists already", field="username") from None
+    return get_user_by_name(engine, username)
+
+
+def get_user(engine: Engine, user_id: int) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users).where(users.c.id == user_id, users.c.active.is_(True))
+        ).first()
+    return _user(row) if row else None
+
+
+def get_user_by_name(engine: Engine, username: str) -> User:
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+    if row is None:
+        raise AccountError(f"no user {username}", field="username")
+    return _user(row)
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise, taking the same time either way."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users).where(users.c.username == username, users.c.active.is_(True))
+        ).first()
+    stored = row.password_hash if row else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return _user(row) if row else None
+
+
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(engine: Engine, username: str, label: str = "") -> str:
+    """A new bearer token for the user; shown once, stored only as its digest."""
+    user = get_user_by_name(engine, username)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            api_tokens.insert().values(
+                user_id=user.id,
+                token_sha256=_digest(token),
+                label=label or "api",
+                created_at=_now(),
+                revoked=False,
+            )
+        )
+    return token
+
+
+def user_for_token(engine: Engine, token: str) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(
+                api_tokens.c.token_sha256 == _digest(token),
+                api_tokens.c.revoked.is_(False),
+                users.c.active.is_(True),
+            )
+        ).first()
+    return _user(row) if row else None

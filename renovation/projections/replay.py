@@ -1,0 +1,45 @@
+"""The project summary as it stood at a past time, folded from the stored events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine
+
+from renovation.application.app import RenovationApplication
+from renovation.application.errors import ProjectNotFoundError
+from renovation.projections.store import get_summary, project_event_log
+from renovation.projections.summary import GENESIS_DIGEST, chain_digest, fold
+
+
+def summary_at(
+    app: RenovationApplication, engine: Engine, project_id: UUID, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """The summary row now (from the read model) or as of ``as_of`` (the same fold, replayed).
+
+    Replaying uses exactly the fold of the live projection, so the row for the latest time
+    equals the stored one; positions come from the event log the projection kept.
+    """
+    if as_of is None:
+        app_row = get_summary(engine, str(project_id))
+        if app_row is None:
+            raise ProjectNotFoundError(project_id)
+        return app_row
+    version = app.get_project_as_of(project_id, as_of).version
+    positions = {r["version"]: r["position"] for r in project_event_log(engine, str(project_id))}
+    row: dict[str, Any] | None = None
+    digest = GENESIS_DIGEST
+    for stored in app.recorder.select_events(project_id, lte=version):
+        digest = chain_digest(
+            digest, stored.originator_id, stored.originator_version, stored.topic, stored.state
+        )
+        row = fold(
+            row,
+            app.mapper.to_domain_event(stored),
+            position=positions.get(stored.originator_version, 0),
+            digest=digest,
+        )
+    assert row is not None
+    return row

@@ -1,0 +1,341 @@
+"""Read-model tables and the tracking projection that keeps them.
+
+Each batch of events and the tracking position that follows it commit in one transaction,
+and the position moves only by compare-and-set, so concurrent catch-ups from several web
+processes and a worker never apply an event twice, and a crash at any point loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from renovation.application.app import RenovationApplication
+from renovation.projections.summary import (
+    GENESIS_DIGEST,
+    chain_digest,
+    fold,
+    from_columns,
+    to_columns,
+)
+
+PROJECTION = "project_summary"
+BATCH_SIZE = 500
+
+metadata = MetaData()
+
+projection_positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+project_summaries = Table(
+    "project_summaries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("district", String(200), nullable=False),
+    Column("city", String(200), nullable=False),
+    Column("street", String(200), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("year_built", Integer),
+    Column("stage", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("buildings", Integer, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("flats", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("total_area", String(40), nullable=False),
+    Column("content_items", Text, nullable=False),
+    Column("budget", Text, nullable=False),
+    Column("budget_total", String(40), nullable=False),
+    Column("planned_start", String(10)),
+    Column("planned_finish", String(10)),
+    Column("stage_history", Text, nullable=False),
+    Column("registered_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("chain_digest", String(64), nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Index("ix_project_summaries_district_name", "district", "name"),
+    Index("ix_project_summaries_stage", "stage"),
+)
+
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("project_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("effective_on", String(10)),
+    Column("actor_id", String(100), nullable=False),
+    Column("actor_role", String(40), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("digest", String(64), nullable=False),
+    UniqueConstraint("project_id", "version", name="uq_event_log_project_version"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the read models; on SQLite, WAL and ``BEGIN IMMEDIATE`` on demand."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we send BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A read-then-write transaction in WAL mode fails at once with "database is locked"
+        # unless it takes the write lock up front (DESIGN.md pitfalls).
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class ProjectSummaryProjection:
+    """Keeps ``project_summaries`` and ``event_log`` up to date with the event store."""
+
+    def __init__(self, app: RenovationApplication, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+        with self._write() as conn:
+            exists = conn.execute(
+                select(projection_positions.c.position).where(
+                    projection_positions.c.name == PROJECTION
+                )
+            ).first()
+            if exists is None:
+                conn.execute(projection_positions.insert().values(name=PROJECTION, position=0))
+
+    def drop_tables(self) -> None:
+        metadata.drop_all(self.engine)
+
+    @contextmanager
+    def _write(self):
+        with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
+            yield conn
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(projection_positions.c.position).where(
+                    projection_positions.c.name == PROJECTION
+                )
+            ).scalar_one()
+
+    def status(self) -> ProjectionStatus:
+        return ProjectionStatus(self.position(), self.app.recorder.max_notification_id() or 0)
+
+    def catch_up(
+        self, *, batch_size: int = BATCH_SIZE, on_batch: Callable[[int], None] | None = None
+    ) -> int:
+        """Apply every event recorded since the stored position; returns how many it applied."""
+        applied = 0
+        while True:
+            start = self.position()
+            # Read before opening the write transaction: holding the read-model lock while
+            # the event store's pool waits deadlocked the two (DESIGN.md pitfalls).
+            notifications = self.app.recorder.select_notifications(start=start + 1, limit=batch_size)
+            if not notifications:
+                return applied
+            if self._apply_batch(start, notifications):
+                applied += len(notifications)
+                if on_batch:
+                    on_batch(len(notifications))
+
+    def _apply_batch(self, start: int, notifications: Iterable[Any]) -> bool:
+        notifications = list(notifications)
+        with self._write() as conn:
+            position_query = select(projection_positions.c.position).where(
+                projection_positions.c.name == PROJECTION
+            )
+            if not self.is_sqlite:
+                position_query = position_query.with_for_update()
+            if conn.execute(position_query).scalar_one() != start:
+                return False  # another process applied this batch meanwhile
+            ids = sorted({str(n.originator_id) for n in notifications})
+            rows = {
+                r["id"]: from_columns(dict(r))
+                for r in conn.execute(
+                    select(project_summaries).where(project_summaries.c.id.in_(ids))
+                ).mappings()
+            }
+            existing = set(rows)
+            log_rows = []
+            for notification in notifications:
+                event_ = self.app.mapper.to_domain_event(notification)
+                project_id = str(notification.originator_id)
+                row = rows.get(project_id)
+                digest = chain_digest(
+                    row["chain_digest"] if row else GENESIS_DIGEST,
+                    notification.originator_id,
+                    notification.originator_version,
+                    notification.topic,
+                    notification.state,
+                )
+                rows[project_id] = fold(row, event_, position=notification.id, digest=digest)
+                log_rows.append(
+                    {
+                        "position": notification.id,
+                        "project_id": project_id,
+                        "version": notification.originator_version,
+                        "event_type": type(event_).__name__,
+                        "recorded_at": event_.timestamp.isoformat(),
+                        "effective_on": (
+                            event_.effective_on.isoformat() if event_.effective_on else None
+                        ),
+                        "actor_id": event_.actor_id,
+                        "actor_role": event_.actor_role,
+                        "channel": event_.channel,
+                        "digest": digest,
+                    }
+                )
+            # Stable order: concurrent catch-ups on PostgreSQL deadlocked without it.
+            for project_id in ids:
+                columns = to_columns(rows[project_id])
+                if project_id in existing:
+                    conn.execute(
+                        project_summaries.update()
+                        .where(project_summaries.c.id == project_id)
+                        .values(**columns)
+                    )
+                else:
+                    conn.execute(project_summaries.insert().values(**columns))
+            conn.execute(event_log.insert(), log_rows)
+            moved = conn.execute(
+                projection_positions.update()
+                .where(projection_positions.c.name == PROJECTION)
+                .where(projection_positions.c.position == start)
+                .values(position=notifications[-1].id)
+            ).rowcount
+            if moved != 1:
+                conn.rollback()
+                return False
+        return True
+
+    def follow(self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
+        """Keep catching up until ``stop()`` says so (the worker process)."""
+        while not stop():
+            if not self.catch_up():
+                time.sleep(interval)
+
+
+# ---- queries of the read model ----------------------------------------------------------
+
+
+def list_summaries(
+    engine: Engine,
+    *,
+    district: str | None = None,
+    stage: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of project summaries and the total count, filtered."""
+    query = select(project_summaries)
+    if district:
+        query = query.where(project_summaries.c.district == district)
+    if stage:
+        query = query.where(project_summaries.c.stage == stage)
+    if q:
+        pattern = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(
+            or_(
+                project_summaries.c.name.like(pattern),
+                project_summaries.c.address.like(pattern),
+                project_summaries.c.street.like(pattern),
+            )
+        )
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(project_summaries.c.district, project_summaries.c.name, project_summaries.c.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).mappings()
+        return [from_columns(dict(r)) for r in rows], total
+
+
+def get_summary(engine: Engine, project_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(project_summaries).where(project_summaries.c.id == project_id)
+        ).mappings().first()
+    return from_columns(dict(row)) if row else None
+
+
+def project_event_log(engine: Engine, project_id: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(event_log).where(event_log.c.project_id == project_id).order_by(event_log.c.version)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def districts(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(project_summaries.c.district).distinct().order_by(project_summaries.c.district)
+            ).scalars()
+        )
+
+
+def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
+    """Every read-model row in a stable order, for comparing a rebuild with the live model."""
+    with engine.connect() as conn:
+        return {
+            "project_summaries": [
+                tuple(r) for r in conn.execute(select(project_summaries).order_by(project_summaries.c.id))
+            ],
+            "event_log": [tuple(r) for r in conn.execute(select(event_log).order_by(event_log.c.position))],
+        }

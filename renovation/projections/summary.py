@@ -1,0 +1,120 @@
+"""The project-summary read model as a pure fold over events.
+
+The live projection, a rebuild and an as-of report all call ``fold``; a row is plain JSON-safe
+values only (decimals and dates as strings), so a rebuild compares equal byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from events.project import ContentItemProgressRecorded, ProjectEvent, ProjectRegistered, StageChanged
+
+GENESIS_DIGEST = "0" * 64
+
+
+def chain_digest(previous: str, originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
+    """SHA-256 link of one stored event onto the project's chain (also in tools/verify_export.py)."""
+    head = f"{previous}|{UUID(str(originator_id))}|{version}|{topic}|".encode()
+    return hashlib.sha256(head + bytes(state)).hexdigest()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dec(value: Any) -> str | None:
+    return None if value is None else format(Decimal(value), "f")
+
+
+def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, digest: str) -> dict:
+    """The summary row after ``event``; ``row`` is None before the first event."""
+    if isinstance(event, ProjectRegistered):
+        row = _registered(event)
+    elif row is None:
+        raise ValueError(f"{type(event).__name__} before ProjectRegistered for {event.originator_id}")
+    elif isinstance(event, StageChanged):
+        row["stage"] = event.to_stage
+        row["stage_history"] = [
+            *row["stage_history"],
+            {
+                "from_stage": event.from_stage,
+                "to_stage": event.to_stage,
+                "at": _iso(event.timestamp),
+                "effective_on": _iso(event.effective_on),
+                "actor_id": event.actor_id,
+                "actor_role": event.actor_role,
+                "note": event.note,
+                "version": event.originator_version,
+            },
+        ]
+    elif isinstance(event, ContentItemProgressRecorded):
+        row["content_items"] = [
+            dict(item, actual_quantity=_dec(event.actual_quantity))
+            if item["id"] == event.item_id
+            else item
+            for item in row["content_items"]
+        ]
+    row["version"] = event.originator_version
+    row["updated_at"] = _iso(event.timestamp)
+    row["position"] = position
+    row["chain_digest"] = digest
+    row["event_count"] = row.get("event_count", 0) + 1
+    return row
+
+
+def _registered(event: ProjectRegistered) -> dict[str, Any]:
+    community = event.community
+    flats = [f for b in event.buildings for u in b["units"] for f in u["flats"]]
+    return {
+        "id": str(event.originator_id),
+        "name": community["name"],
+        "district": community["district"],
+        "city": community.get("city") or "",
+        "street": community.get("street") or "",
+        "address": community.get("address") or "",
+        "year_built": community.get("year_built"),
+        "stage": "registered",
+        "buildings": len(event.buildings),
+        "units": sum(len(b["units"]) for b in event.buildings),
+        "flats": len(flats),
+        "households": len({f["owner_ref"] for f in flats}),
+        "total_area": _dec(sum((Decimal(f["area"]) for f in flats), Decimal(0))),
+        "content_items": [
+            {
+                "id": i["id"],
+                "category": i["category"],
+                "item": i["item"],
+                "unit": i["unit"],
+                "planned_quantity": _dec(i["planned_quantity"]),
+                "actual_quantity": None,
+            }
+            for i in event.content_items
+        ],
+        "budget": [{"source": b["source"], "amount": _dec(b["amount"])} for b in event.budget],
+        "budget_total": _dec(sum((Decimal(b["amount"]) for b in event.budget), Decimal(0))),
+        "planned_start": _iso(event.planned_start),
+        "planned_finish": _iso(event.planned_finish),
+        "stage_history": [],
+        "registered_at": _iso(event.timestamp),
+        "event_count": 0,
+    }
+
+
+JSON_COLUMNS = ("content_items", "budget", "stage_history")
+
+
+def to_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as stored: JSON columns serialised deterministically."""
+    return {
+        k: json.dumps(v, ensure_ascii=False, sort_keys=True) if k in JSON_COLUMNS else v
+        for k, v in row.items()
+    }
+
+
+def from_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    return {k: json.loads(v) if k in JSON_COLUMNS else v for k, v in columns.items()}

@@ -1,0 +1,97 @@
+"""The JSON API under /api, described by OpenAPI 3 at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
+from renovation.domain.errors import DomainError, StageGateError
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs/marshmallow nested messages as ``{"a.0.b": ["reason"]}``."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = "" if key == "_schema" else str(key)
+            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            flat.update(flatten_errors(value, path))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_request": list(messages)}
+    return {prefix or "_request": [str(messages)]}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api")
+
+
+def error_response(status: int, code: str, message: str, errors: dict | None = None, **extra):
+    """JSON under /api; a page elsewhere."""
+    if wants_json():
+        body = {"code": code, "message": message, "errors": errors or {}, **extra}
+        return jsonify(body), status
+    return render_template("pages/error.html", status=status, message=message, errors=errors or {}), status
+
+
+class RenovationApi(Api):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors: dict[str, list[str]] = {}
+        if "messages" in data:
+            # Drop webargs's location level ("json", "query", ...): the field is what matters.
+            for _location, messages in data["messages"].items():
+                errors.update(flatten_errors(messages))
+        code = (error.name or "error").lower().replace(" ", "_")
+        message = data.get("message") or error.description or error.name
+        if errors and error.code in (400, 422):
+            message = "the request has invalid fields" if error.code == 422 else message
+        response = error_response(error.code or 500, code, message, errors)
+        if wants_json():
+            for name, value in (data.get("headers") or getattr(error, "headers", None) or {}).items():
+                response[0].headers[name] = value
+        return response
+
+
+def init_api(app: Flask) -> None:
+    from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.projects import blp as projects_blp
+
+    api = RenovationApi(app)
+    api.register_blueprint(projects_blp)
+    api.register_blueprint(audit_blp)
+    from renovation.web import csrf
+
+    csrf.exempt(projects_blp)
+    csrf.exempt(audit_blp)
+
+    @app.errorhandler(StageGateError)
+    def _gate(error: StageGateError):
+        return error_response(
+            409, error.code, error.message, error.errors(),
+            gate=error.gate, from_stage=error.from_stage, to_stage=error.to_stage,
+        )
+
+    @app.errorhandler(DomainError)
+    def _rule(error: DomainError):
+        return error_response(422, error.code, error.message, error.errors())
+
+    @app.errorhandler(ProjectNotFoundError)
+    def _missing(error: ProjectNotFoundError):
+        return error_response(404, error.code, str(error))
+
+    @app.errorhandler(StaleVersionError)
+    def _stale(error: StaleVersionError):
+        return error_response(
+            409, error.code, str(error), {"If-Match": [str(error)]}, version=error.actual
+        )
+
+    @app.errorhandler(ConcurrencyError)
+    def _busy(error: ConcurrencyError):
+        response = error_response(503, error.code, str(error))
+        response[0].headers["Retry-After"] = "1"
+        return response

@@ -1,0 +1,265 @@
+"""Marshmallow schemas: what the API accepts (``*CreateSchema``, ``*QueryArgsSchema``) and returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
+from renovation.domain.stages import Stage
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+STAGES = [s.value for s in Stage]
+Name = fields.String
+
+
+def _name(required: bool = True, **kwargs) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=1 if required else 0, max=MAX_NAME),
+        **kwargs,
+    )
+
+
+class LocalAwareDateTime(fields.AwareDateTime):
+    """ISO 8601; a time without an offset is read as Beijing time, the bureau's clock."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(default_timezone=LOCAL_TZ, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
+# ---- in ----------------------------------------------------------------------------------
+
+
+class FlatCreateSchema(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    floor = fields.Integer(required=True, strict=True, validate=validate.Range(min=-5, max=100))
+    area = fields.Decimal(
+        required=True,
+        as_string=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=10000),
+        metadata={"description": "registered exclusive area (m²)"},
+    )
+    owner_ref = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "an owner reference (not a name); one owner may hold several flats"},
+    )
+    unsold = fields.Boolean(
+        load_default=False, metadata={"description": "an unsold developer flat"}
+    )
+
+
+class UnitCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    flats = fields.List(fields.Nested(FlatCreateSchema), required=True, validate=validate.Length(min=1))
+
+
+class BuildingCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = fields.String(validate=validate.Length(max=MAX_NAME))
+    units = fields.List(fields.Nested(UnitCreateSchema), required=True, validate=validate.Length(min=1))
+
+
+class ContentItemCreateSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    item = _name()
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    planned_quantity = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=0))
+
+
+class BudgetLineCreateSchema(Schema):
+    source = _name(metadata={"description": "funding source, e.g. 中央补助资金"})
+    amount = fields.Decimal(
+        required=True, as_string=True, places=None, validate=validate.Range(min=0)
+    )
+
+
+class CommunitySchema(Schema):
+    name = _name()
+    district = _name()
+    city = _name(required=False)
+    street = _name(required=False)
+    address = _name(required=False)
+    year_built = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2100))
+
+
+class ProjectCreateSchema(Schema):
+    community = fields.Nested(CommunitySchema, required=True)
+    buildings = fields.List(
+        fields.Nested(BuildingCreateSchema), required=True, validate=validate.Length(min=1)
+    )
+    content_items = fields.List(fields.Nested(ContentItemCreateSchema), load_default=list)
+    budget = fields.List(fields.Nested(BudgetLineCreateSchema), load_default=list)
+    planned_start = fields.Date(allow_none=True)
+    planned_finish = fields.Date(allow_none=True)
+    effective_on = fields.Date(
+        allow_none=True, metadata={"description": "the day it took effect, if not today"}
+    )
+
+
+class TransitionCreateSchema(Schema):
+    to_stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    effective_on = fields.Date(allow_none=True)
+
+
+class ProgressCreateSchema(Schema):
+    actual_quantity = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=0))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    effective_on = fields.Date(allow_none=True)
+
+
+class ProjectQueryArgsSchema(Schema):
+    district = fields.String(validate=validate.Length(max=MAX_NAME))
+    status = fields.String(validate=validate.OneOf(STAGES))
+    q = fields.String(validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ProjectStateQueryArgsSchema(Schema):
+    as_of = LocalAwareDateTime(metadata={"description": "ISO 8601; state as recorded then"})
+    version = fields.Integer(validate=validate.Range(min=1))
+
+    @validates_schema
+    def _one_of(self, data, **_kwargs) -> None:
+        if "as_of" in data and "version" in data:
+            raise ValidationError("give as_of or version, not both", field_name="version")
+
+
+class ReportQueryArgsSchema(Schema):
+    as_of = LocalAwareDateTime(metadata={"description": "render the report as of this time"})
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
+
+
+class EventQueryArgsSchema(Schema):
+    after_version = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+# ---- out ---------------------------------------------------------------------------------
+
+
+class ContentItemSchema(Schema):
+    id = fields.String()
+    category = fields.String()
+    item = fields.String()
+    unit = fields.String()
+    planned_quantity = fields.Decimal(as_string=True)
+    actual_quantity = fields.Decimal(as_string=True, allow_none=True)
+
+
+class BudgetLineSchema(Schema):
+    source = fields.String()
+    amount = fields.Decimal(as_string=True)
+
+
+class ProjectSummarySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    district = fields.String()
+    city = fields.String()
+    street = fields.String()
+    address = fields.String()
+    year_built = fields.Integer(allow_none=True)
+    stage = fields.String()
+    version = fields.Integer()
+    buildings = fields.Integer()
+    units = fields.Integer()
+    flats = fields.Integer()
+    households = fields.Integer()
+    total_area = fields.String()
+    budget_total = fields.String()
+    planned_start = fields.String(allow_none=True)
+    planned_finish = fields.String(allow_none=True)
+    updated_at = fields.String()
+    position = fields.Integer(metadata={"description": "event position the summary reflects"})
+
+
+class ProjectPageSchema(Schema):
+    items = fields.List(fields.Nested(ProjectSummarySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class FlatSchema(Schema):
+    number = fields.String()
+    floor = fields.Integer()
+    area = fields.Decimal(as_string=True)
+    unsold = fields.Boolean()
+
+
+class UnitSchema(Schema):
+    code = fields.String()
+    flats = fields.List(fields.Nested(FlatSchema))
+
+
+class BuildingSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    units = fields.List(fields.Nested(UnitSchema))
+
+
+class StageStepSchema(Schema):
+    from_stage = fields.String()
+    to_stage = fields.String()
+    at = fields.DateTime()
+    effective_on = fields.Date(allow_none=True)
+    actor_id = fields.String()
+    version = fields.Integer()
+
+
+class ProjectSchema(Schema):
+    """A project's full state (owner references are left out: they are personal data)."""
+
+    id = fields.UUID()
+    version = fields.Integer()
+    stage = fields.String()
+    next_stages = fields.List(fields.String())
+    community = fields.Dict()
+    buildings = fields.List(fields.Nested(BuildingSchema))
+    content_items = fields.List(fields.Nested(ContentItemSchema))
+    budget = fields.List(fields.Nested(BudgetLineSchema))
+    planned_start = fields.Date(allow_none=True)
+    planned_finish = fields.Date(allow_none=True)
+    stage_history = fields.List(fields.Nested(StageStepSchema))
+    created_on = fields.DateTime()
+    modified_on = fields.DateTime()
+    as_of = fields.DateTime(allow_none=True)
+
+
+class CommandResultSchema(Schema):
+    id = fields.UUID()
+    version = fields.Integer()
+    replayed = fields.Boolean(metadata={"description": "true when the Idempotency-Key was seen"})
+
+
+class EventSchema(Schema):
+    version = fields.Integer()
+    type = fields.String()
+    recorded_at = fields.DateTime()
+    effective_on = fields.Date(allow_none=True)
+    actor_id = fields.String()
+    actor_role = fields.String()
+    channel = fields.String()
+    command_id = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class EventPageSchema(Schema):
+    project_id = fields.UUID()
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class VerificationSchema(Schema):
+    project_id = fields.String()
+    ok = fields.Boolean()
+    events_checked = fields.Integer()
+    chain_digest = fields.String()
+    problems = fields.List(fields.Dict())

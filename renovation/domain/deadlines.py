@@ -61,8 +61,7 @@ class WorkingCalendar:
                 self.overrides[_plain_date(key)] = DayKind(kind)
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"calendar override {day!r}: {kind!r} must map a date to "
-                    "'workday' or 'holiday'"
+                    f"calendar override {day!r}: {kind!r} must map a date to 'workday' or 'holiday'"
                 ) from None
 
     def is_workday(self, day: date) -> bool:
@@ -116,7 +115,7 @@ def period_end(trigger_day: date, days: int, calendar: WorkingCalendar | None = 
 
 
 def add_working_days(day: date, n: int, calendar: WorkingCalendar | None = None) -> date:
-    """The ``n``-th working day after ``day`` (before it when ``n`` is negative), not counting ``day``."""
+    """The ``n``-th working day after ``day``, not counting ``day``; before it if ``n`` < 0."""
     calendar = _calendar_or_default(calendar)
     step = _DAY if n >= 0 else -_DAY
     remaining = abs(n)

@@ -17,7 +17,8 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import cache
 from importlib import resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,9 @@ class Ruleset:
         return {
             "id": self.id,
             "name": self.name,
-            "city": None if self.city_code is None else {"code": self.city_code, "name": self.city_name},
+            "city": None
+            if self.city_code is None
+            else {"code": self.city_code, "name": self.city_name},
             "effective_from": self.effective_from.isoformat(),
             "effective_until": None if until is None else until.isoformat(),
             "consent": {"alteration": consent(self.alteration), "ordinary": consent(self.ordinary)},
@@ -251,7 +254,10 @@ def parse_ruleset(data: Any, source: str = "<ruleset>") -> Ruleset:
     city = data["city"]
     if city is not None:
         city = read.obj(city, "city", {"code", "name"})
-        city_code, city_name = read.text(city["code"], "city.code"), read.text(city["name"], "city.name")
+        city_code, city_name = (
+            read.text(city["code"], "city.code"),
+            read.text(city["name"], "city.name"),
+        )
     else:
         city_code = city_name = None
     effective_from = read.day(data["effective_from"], "effective_from")
@@ -279,7 +285,9 @@ def parse_ruleset(data: Any, source: str = "<ruleset>") -> Ruleset:
         objection_period_days=read.count(data["objection_period_days"], "objection_period_days"),
         floor_coefficients=read.coefficients(data["floor_coefficients"], "floor_coefficients"),
         subsidy_per_lift=Decimal(read.text(data["subsidy_per_lift"], "subsidy_per_lift", _MONEY)),
-        satisfaction_threshold=read.fraction(data["satisfaction_threshold"], "satisfaction_threshold"),
+        satisfaction_threshold=read.fraction(
+            data["satisfaction_threshold"], "satisfaction_threshold"
+        ),
         opinion_response_working_days=read.count(
             data["opinion_response_working_days"], "opinion_response_working_days"
         ),
@@ -313,7 +321,7 @@ def _check_consistent(rulesets: Iterable[Ruleset]) -> None:
         by_city.setdefault(ruleset.city_code, []).append(ruleset)
     for city, versions in by_city.items():
         versions.sort(key=lambda r: r.effective_from)
-        for earlier, later in zip(versions, versions[1:]):
+        for earlier, later in pairwise(versions):
             if earlier.effective_until is None or earlier.effective_until >= later.effective_from:
                 raise RulesetFormatError(
                     f"rulesets {earlier.id!r} and {later.id!r} for "
@@ -347,4 +355,3 @@ def ruleset_in_force(
     raise RulesetNotFoundError(
         f"no ruleset in force on {on.isoformat()} for {city or 'national'}", field="ruleset_id"
     )
-

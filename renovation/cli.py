@@ -1,0 +1,229 @@
+"""The ``renovation`` command: serve, demo data, users and tokens, projections, audit, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from uuid import UUID
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from renovation import accounts
+
+
+def _create_app():
+    from renovation.web import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Old-neighbourhood renovation (城镇老旧小区改造): an event-sourced ledger."""
+
+
+def _runtime():
+    return current_app.extensions["renovation"]
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the service with gunicorn (production-grade WSGI server)."""
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+            "renovation.wsgi_entry:app",
+        ],
+    )
+
+
+# ---- demo ----------------------------------------------------------------------------------
+
+DEMO_USERS = [
+    ("staff", "staff-demo-2026", "staff", "清江浦区住建局 王科长", ["清江浦区"]),
+    ("changzhou", "staff-demo-2026", "staff", "天宁区住建局 李工", ["天宁区"]),
+    ("auditor", "audit-demo-2026", "auditor", "市审计局 陈审计", []),
+    ("admin", "admin-demo-2026", "admin", "系统管理员", []),
+]
+
+
+@main.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo district and demo accounts (idempotent)."""
+    from renovation.demo import load_demo
+
+    rt = _runtime()
+    ids = load_demo(rt.app)
+    rt.catch_up()
+    for username, password, role, name, districts in DEMO_USERS:
+        try:
+            accounts.add_user(
+                rt.engine, username, password, role, display_name=name, districts=districts
+            )
+        except accounts.AccountError:
+            pass  # already there from an earlier run
+    click.echo(f"demo: {len(ids)} projects, position {rt.projection.position()}")
+    click.echo("demo logins (username / password / role):")
+    for username, password, role, name, _ in DEMO_USERS:
+        click.echo(f"  {username:10} {password:18} {role:8} {name}")
+
+
+# ---- users ---------------------------------------------------------------------------------
+
+
+@main.group("users")
+def users() -> None:
+    """Accounts and API tokens."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@click.option("--district", "districts", multiple=True, help="staff: districts they may write in")
+@with_appcontext
+def users_add(username, role, password, display_name, districts) -> None:
+    """Create an account."""
+    try:
+        user = accounts.add_user(
+            _runtime().engine, username, password, role,
+            display_name=display_name, districts=list(districts),
+        )
+    except accounts.AccountError as error:
+        raise click.BadParameter(str(error), param_hint=error.field) from None
+    click.echo(f"added {user.username} ({user.role})")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--label", default="cli")
+@with_appcontext
+def users_token(username, label) -> None:
+    """Issue an API bearer token (printed once)."""
+    try:
+        click.echo(accounts.issue_token(_runtime().engine, username, label))
+    except accounts.AccountError as error:
+        raise click.BadParameter(str(error), param_hint="username") from None
+
+
+# ---- projections ---------------------------------------------------------------------------
+
+
+@main.group("projections")
+def projections() -> None:
+    """Read models kept from the events."""
+
+
+@projections.command("status")
+@with_appcontext
+def projections_status() -> None:
+    status = _runtime().projection.status()
+    click.echo(json.dumps({"position": status.position, "head": status.head, "lag": status.lag}))
+
+
+@projections.command("follow")
+@click.option("--interval", default=0.5, show_default=True, type=float)
+@with_appcontext
+def projections_follow(interval: float) -> None:
+    """Keep the read models up to date until stopped (the projection worker)."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo("following the event store; Ctrl-C to stop")
+    try:
+        _runtime().projection.follow(interval=interval, stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        pass
+
+
+@projections.command("rebuild")
+@click.option("--batch-size", default=2000, show_default=True, type=int)
+@with_appcontext
+def projections_rebuild(batch_size: int) -> None:
+    """Drop the read models and replay every event into them, with a progress bar."""
+    from tqdm import tqdm
+
+    projection = _runtime().projection
+    head = projection.app.recorder.max_notification_id() or 0
+    projection.drop_tables()
+    projection.create_tables()
+    with tqdm(total=head, unit="ev", desc="rebuild", file=sys.stderr) as bar:
+        applied = projection.catch_up(batch_size=batch_size, on_batch=bar.update)
+    click.echo(f"rebuilt from {applied} events, position {projection.position()}")
+
+
+# ---- audit and reports ---------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit() -> None:
+    """Verify the history."""
+
+
+@audit.command("verify")
+@click.argument("project_id", type=click.UUID, required=False)
+@with_appcontext
+def audit_verify(project_id: UUID | None) -> None:
+    """Recompute hash chains from the event store (one project, or all)."""
+    from renovation.projections.audit import verify_project
+    from renovation.projections.store import list_summaries
+
+    rt = _runtime()
+    rt.catch_up()
+    if project_id:
+        ids = [project_id]
+    else:
+        rows, _ = list_summaries(rt.engine, per_page=10**9)
+        ids = [UUID(r["id"]) for r in rows]
+    failed = 0
+    for pid in ids:
+        result = verify_project(rt.app, rt.engine, pid)
+        failed += not result.ok
+        click.echo(f"{pid} {'ok' if result.ok else 'FAILED'} events={result.events_checked} "
+                   f"digest={result.chain_digest}")
+        for problem in result.problems:
+            click.echo(f"    version {problem['version']}: {problem['problem']}")
+    if failed:
+        raise SystemExit(1)
+
+
+@main.group("report")
+def report() -> None:
+    """Render PDF reports."""
+
+
+@report.command("project")
+@click.argument("project_id", type=click.UUID)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--as-of", "as_of", default=None, help="ISO 8601 time; Beijing time if no offset")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@with_appcontext
+def report_project(project_id: UUID, output: Path, as_of: str | None, lang: str) -> None:
+    """The project report as PDF."""
+    from marshmallow import ValidationError
+
+    from renovation.application.errors import ProjectNotFoundError
+    from renovation.reports.contexts import project_report_pdf
+    from renovation.web.api.schemas import ReportQueryArgsSchema
+
+    try:
+        args = ReportQueryArgsSchema().load({"as_of": as_of} if as_of else {})
+    except ValidationError as error:
+        raise click.BadParameter(str(error.messages), param_hint="--as-of") from None
+    try:
+        pdf = project_report_pdf(_runtime(), project_id, as_of=args.get("as_of"), lang=lang)
+    except ProjectNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    output.write_bytes(pdf)
+    click.echo(f"wrote {output} ({len(pdf)} bytes)")

@@ -1,0 +1,103 @@
+"""Read model → plain template context for each report (numbers formatted, labels translated)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from renovation.projections.replay import summary_at
+from renovation.reports.labels import CATEGORY_LABELS, STAGE_LABELS
+from renovation.runtime import Runtime
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+TITLES = {"zh": "老旧小区改造项目报告", "en": "Old-neighbourhood renovation project report"}
+
+
+def local_time(iso: str | datetime | None) -> str | None:
+    """An instant as Beijing local time, to the minute."""
+    if iso is None:
+        return None
+    moment = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def money(amount: str | Decimal) -> str:
+    return f"{Decimal(amount):,.2f}"
+
+
+def quantity(value: str | None) -> str | None:
+    if value is None:
+        return None
+    number = Decimal(value)
+    return format(number.normalize() if number == number.to_integral() else number, "f")
+
+
+def project_report_context(
+    row: dict[str, Any], *, lang: str = "zh", as_of: datetime | None = None
+) -> dict[str, Any]:
+    """The project report's context from one project-summary row."""
+    stages = STAGE_LABELS[lang]
+    categories = CATEGORY_LABELS[lang]
+    return {
+        "title": TITLES[lang],
+        "lang": lang,
+        "project": {
+            "id": row["id"],
+            "name": row["name"],
+            "district": row["district"],
+            "street": row["street"],
+            "address": row["address"],
+            "city": row["city"],
+            "year_built": row["year_built"],
+            "stage": row["stage"],
+            "stage_label": stages[row["stage"]],
+            "version": row["version"],
+            "planned_start": row["planned_start"],
+            "planned_finish": row["planned_finish"],
+            "buildings": row["buildings"],
+            "units": row["units"],
+            "flats": row["flats"],
+            "total_area": money(row["total_area"]),
+            "registered_at": local_time(row["registered_at"]),
+        },
+        "content_items": [
+            {
+                "category": item["category"],
+                "category_label": categories[item["category"]],
+                "item": item["item"],
+                "unit": item["unit"],
+                "planned_quantity": quantity(item["planned_quantity"]),
+                "actual_quantity": quantity(item["actual_quantity"]),
+            }
+            for item in row["content_items"]
+        ],
+        "budget": [{"source": b["source"], "amount": money(b["amount"])} for b in row["budget"]],
+        "budget_total": money(row["budget_total"]),
+        "stage_history": [
+            {
+                "stage_label": stages[step["to_stage"]],
+                "at": local_time(step["at"]),
+                "effective_on": step.get("effective_on"),
+                "actor": step["actor_id"],
+            }
+            for step in row["stage_history"]
+        ],
+        "position": row["position"],
+        "chain_digest": row["chain_digest"],
+        "as_of": local_time(as_of),
+        "generated_at": local_time(datetime.now(UTC)),
+    }
+
+
+def project_report_pdf(
+    runtime: Runtime, project_id: UUID, *, as_of: datetime | None = None, lang: str = "zh"
+) -> bytes:
+    """Render the project report from the read model (replayed when ``as_of`` is given)."""
+    from renovation.reports.project import render_project_report
+
+    runtime.catch_up()
+    row = summary_at(runtime.app, runtime.engine, project_id, as_of)
+    return render_project_report(project_report_context(row, lang=lang, as_of=as_of))

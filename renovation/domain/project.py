@@ -81,7 +81,14 @@ class RenovationProject(Aggregate):
         buildings = _check_buildings(buildings, problems)
         content_items = _check_content_items(content_items, problems)
         budget = _check_budget(budget, problems)
-        if planned_start and planned_finish and planned_finish < planned_start:
+        for name, value in (("planned_start", planned_start), ("planned_finish", planned_finish)):
+            if value is not None and not isinstance(value, date):
+                problems.setdefault(name, []).append("must be a date")
+        if (
+            isinstance(planned_start, date)
+            and isinstance(planned_finish, date)
+            and planned_finish < planned_start
+        ):
             problems.setdefault("planned_finish", []).append(
                 "must not be before planned_start"
             )

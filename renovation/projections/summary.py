@@ -12,7 +12,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from events.project import ContentItemProgressRecorded, ProjectEvent, ProjectRegistered, StageChanged
+from events.project import (
+    ContentItemProgressRecorded,
+    ProjectEvent,
+    ProjectRegistered,
+    StageChanged,
+)
 
 GENESIS_DIGEST = "0" * 64
 

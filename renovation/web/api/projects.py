@@ -6,9 +6,9 @@ import re
 from typing import Any
 from uuid import UUID
 
-from flask import Response, abort, request
+from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
 from renovation.application.app import CommandResult
 from renovation.domain.project import RenovationProject

@@ -1,0 +1,44 @@
+"""Flask-WTF forms: they carry the CSRF token; the rules themselves live in the API schemas."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: signing out is a POST."""
+
+
+class MoveForm(FlaskForm):
+    """One button of the staff console: move a project to one next stage."""
+
+    to_stage = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired()])
+    command_id = HiddenField()
+    back = HiddenField()
+
+
+class ProjectForm(FlaskForm):
+    """Registering a community; the fields are checked by ProjectCreateSchema, not here."""
+
+    name = StringField(_l("Community name"))
+    district = StringField(_l("District"))
+    city = StringField(_l("City"))
+    street = StringField(_l("Street (subdistrict)"))
+    address = StringField(_l("Address"))
+    year_built = StringField(_l("Year built"))
+    planned_start = StringField(_l("Planned start"))
+    planned_finish = StringField(_l("Planned finish"))
+    flats = TextAreaField(_l("Flats register"))
+    content_items = TextAreaField(_l("Renovation content"))
+    budget = TextAreaField(_l("Budget"))
+    command_id = HiddenField()

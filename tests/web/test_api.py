@@ -1,0 +1,223 @@
+"""The JSON API end to end through Flask's test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import bearer, project_payload
+
+
+def register(client, web_app, payload=None, **headers):
+    return client.post("/api/projects", json=payload or project_payload(),
+                       headers={**bearer(web_app), **headers})
+
+
+def count_projects(client) -> int:
+    return client.get("/api/projects").get_json()["total"]
+
+
+def move(client, web_app, pid, stage, role="staff", **headers):
+    return client.post(f"/api/projects/{pid}/transitions", json={"to_stage": stage},
+                       headers={**bearer(web_app, role), **headers})
+
+
+def test_staff_register_a_project_and_everyone_reads_it(client, web_app):
+    created = register(client, web_app)
+    assert created.status_code == 201
+    pid = created.get_json()["id"]
+    assert created.headers["ETag"] == '"1"'
+    listed = client.get("/api/projects").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["name"] == "凤凰新村"
+    project = client.get(f"/api/projects/{pid}")
+    assert project.status_code == 200
+    body = project.get_json()
+    assert body["stage"] == "registered" and body["next_stages"] == ["needs_survey"]
+    assert body["buildings"][0]["units"][0]["flats"][0] == {
+        "number": "101", "floor": 1, "area": "62.30", "unsold": False,
+    }
+    assert "owner_ref" not in str(body)  # personal data stays out of public reads
+
+
+def test_list_filters_and_pages(client, web_app):
+    register(client, web_app, project_payload(name="甲小区"))
+    register(client, web_app, project_payload(name="乙小区"))
+    other = project_payload(name="丙小区", district="天宁区")
+    assert client.post("/api/projects", json=other,
+                       headers=bearer(web_app, "other_staff")).status_code == 201
+    assert client.get("/api/projects?district=天宁区").get_json()["total"] == 1
+    assert client.get("/api/projects?q=乙").get_json()["items"][0]["name"] == "乙小区"
+    # Ordered by district, then name: 天宁区 丙, then 清江浦区 乙, 甲.
+    page_two = client.get("/api/projects?status=registered&per_page=2&page=2").get_json()
+    assert [p["name"] for p in page_two["items"]] == ["甲小区"]
+    bad = client.get("/api/projects?status=flying&page=0")
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {"status", "page"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p.update(colour="red"), "colour"),
+        (lambda p: p["community"].update(name=""), "community.name"),
+        (lambda p: p["community"].update(year_built="old"), "community.year_built"),
+        (lambda p: p["buildings"][0]["units"][0]["flats"][0].update(area="-5"),
+         "buildings.0.units.0.flats.0.area"),
+        (lambda p: p["buildings"][0]["units"][0]["flats"][0].update(floor="two"),
+         "buildings.0.units.0.flats.0.floor"),
+        (lambda p: p["buildings"][0]["units"][0]["flats"].append(
+            dict(p["buildings"][0]["units"][0]["flats"][0])), "buildings.0.units.0.flats.4.number"),
+        (lambda p: p["content_items"][0].update(category="luxury"), "content_items.0.category"),
+        (lambda p: p["budget"][0].update(amount="12.345"), "budget.0.amount"),
+        (lambda p: p.update(planned_start="2026-13-01"), "planned_start"),
+        (lambda p: p.update(planned_finish="2020-01-01"), "planned_finish"),
+        (lambda p: p.pop("buildings"), "buildings"),
+    ],
+)
+def test_bad_registrations_name_the_field_and_write_nothing(client, web_app, change, field):
+    payload = project_payload()
+    change(payload)
+    response = register(client, web_app, payload)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert field in body["errors"], body
+    assert body["code"] and body["message"]
+    assert count_projects(client) == 0
+
+
+def test_malformed_json_is_a_400_not_a_500(client, web_app):
+    response = client.post("/api/projects", data="{not json",
+                           headers={**bearer(web_app), "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "bad_request"
+
+
+def test_a_json_list_instead_of_an_object_is_refused(client, web_app):
+    response = client.post("/api/projects", json=[1, 2], headers=bearer(web_app))
+    assert response.status_code == 422
+
+
+def test_writes_need_a_staff_token(client, web_app):
+    assert client.post("/api/projects", json=project_payload()).status_code == 401
+    assert client.post("/api/projects", json=project_payload(),
+                       headers={"Authorization": "Bearer rnv_forged"}).status_code == 401
+    refused = client.post("/api/projects", json=project_payload(), headers=bearer(web_app, "auditor"))
+    assert refused.status_code == 403 and refused.get_json()["code"] == "forbidden"
+    assert count_projects(client) == 0
+
+
+def test_staff_write_only_in_their_district(client, web_app):
+    outside = client.post("/api/projects", json=project_payload(district="天宁区"),
+                          headers=bearer(web_app))
+    assert outside.status_code == 403
+    pid = register(client, web_app).get_json()["id"]
+    assert move(client, web_app, pid, "needs_survey", role="other_staff").status_code == 403
+    assert move(client, web_app, pid, "needs_survey", role="admin").status_code == 200
+
+
+def test_stage_moves_and_a_skipped_gate_is_a_409_naming_it(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    moved = move(client, web_app, pid, "needs_survey")
+    assert moved.status_code == 200 and moved.get_json()["version"] == 2
+    skipped = move(client, web_app, pid, "under_construction")
+    assert skipped.status_code == 409
+    body = skipped.get_json()
+    assert body["gate"] == "requires_plan_approved" and "requires_plan_approved" in body["message"]
+    assert client.get(f"/api/projects/{pid}").get_json()["version"] == 2
+    unknown = move(client, web_app, pid, "demolished")
+    assert unknown.status_code == 422 and "to_stage" in unknown.get_json()["errors"]
+
+
+def test_unknown_projects_are_404(client, web_app):
+    missing = uuid.uuid4()
+    assert client.get(f"/api/projects/{missing}").status_code == 404
+    assert move(client, web_app, missing, "needs_survey").status_code == 404
+    assert client.get("/api/projects/not-a-uuid").status_code == 404
+    assert client.get(f"/api/projects/{missing}/events",
+                      headers=bearer(web_app, "auditor")).status_code == 404
+
+
+def test_idempotency_key_makes_one_project_and_one_move(client, web_app):
+    first = register(client, web_app, **{"Idempotency-Key": "reg-001"})
+    again = register(client, web_app, **{"Idempotency-Key": "reg-001"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["id"] == again.get_json()["id"] and again.get_json()["replayed"]
+    pid = first.get_json()["id"]
+    for _ in range(2):
+        assert move(client, web_app, pid, "needs_survey", **{"Idempotency-Key": "mv-1"}).status_code == 200
+    assert client.get(f"/api/projects/{pid}").get_json()["version"] == 2
+    assert count_projects(client) == 1
+    bad = register(client, web_app, **{"Idempotency-Key": "has spaces!"})
+    assert bad.status_code == 400 and "Idempotency-Key" in bad.get_json()["errors"]
+
+
+def test_if_match_with_a_stale_version_is_a_409(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    assert move(client, web_app, pid, "needs_survey", **{"If-Match": '"1"'}).status_code == 200
+    stale = move(client, web_app, pid, "intent_vote", **{"If-Match": '"1"'})
+    assert stale.status_code == 409
+    assert stale.get_json()["code"] == "stale_version" and stale.get_json()["version"] == 2
+    assert move(client, web_app, pid, "intent_vote", **{"If-Match": "garbage"}).status_code == 400
+    assert client.get(f"/api/projects/{pid}").get_json()["stage"] == "needs_survey"
+
+
+def test_state_as_of_a_time_or_a_version(client, web_app):
+    from datetime import UTC, datetime
+
+    pid = register(client, web_app).get_json()["id"]
+    move(client, web_app, pid, "needs_survey")
+    between = datetime.now(UTC).isoformat()
+    move(client, web_app, pid, "intent_vote")
+    then = client.get(f"/api/projects/{pid}", query_string={"as_of": between})
+    assert then.status_code == 200 and then.get_json()["stage"] == "needs_survey"
+    assert then.get_json()["as_of"] is not None
+    assert client.get(f"/api/projects/{pid}?version=1").get_json()["stage"] == "registered"
+    assert client.get(f"/api/projects/{pid}?as_of=2000-01-01T00:00:00").status_code == 404
+    assert client.get(f"/api/projects/{pid}?version=99").status_code == 404
+    malformed = client.get(f"/api/projects/{pid}?as_of=yesterday")
+    assert malformed.status_code == 422 and "as_of" in malformed.get_json()["errors"]
+    both = client.get(f"/api/projects/{pid}", query_string={"as_of": between, "version": 1})
+    assert both.status_code == 422
+
+
+def test_auditors_read_the_history_and_verify_the_chain(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    move(client, web_app, pid, "needs_survey")
+    assert client.get(f"/api/projects/{pid}/events").status_code == 401
+    history = client.get(f"/api/projects/{pid}/events", headers=bearer(web_app, "auditor"))
+    assert history.status_code == 200
+    events = history.get_json()["events"]
+    assert [e["type"] for e in events] == ["ProjectRegistered", "StageChanged"]
+    assert events[1]["actor_id"] == "user:zhang" and events[1]["actor_role"] == "staff"
+    assert events[1]["data"]["to_stage"] == "needs_survey"
+    verified = client.get(f"/api/projects/{pid}/verify", headers=bearer(web_app, "auditor"))
+    assert verified.status_code == 200 and verified.get_json()["ok"] is True
+    assert verified.get_json()["events_checked"] == 2
+    assert client.get(f"/api/projects/{pid}/verify", headers=bearer(web_app)).status_code == 403
+
+
+def test_progress_is_recorded_on_content_items(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    for stage in ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized",
+                  "plan_approved", "under_construction"]:
+        assert move(client, web_app, pid, stage).status_code == 200
+    url = f"/api/projects/{pid}/content-items/item-1/progress"
+    done = client.post(url, json={"actual_quantity": "600"}, headers=bearer(web_app))
+    assert done.status_code == 200
+    summary = client.get("/api/projects").get_json()["items"][0]
+    assert summary["version"] == 9
+    unknown = client.post(f"/api/projects/{pid}/content-items/item-99/progress",
+                          json={"actual_quantity": "1"}, headers=bearer(web_app))
+    assert unknown.status_code == 422 and "item_id" in unknown.get_json()["errors"]
+    negative = client.post(url, json={"actual_quantity": "-1"}, headers=bearer(web_app))
+    assert negative.status_code == 422
+
+
+def test_the_openapi_document_describes_the_api(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/projects", "/api/projects/{project_id}",
+            "/api/projects/{project_id}/transitions"} <= set(spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert "ProjectCreate" in schemas and "area" in schemas["FlatCreate"]["properties"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 # 100 events replays at most 99 events after the snapshot (see benchmarks/RESULTS.md).
 SNAPSHOT_INTERVAL = 100
 MAX_ATTEMPTS = 20
+# Projects kept decided-upon in memory by each process (see ``_load_for_command``).
+COMMAND_CACHE_SIZE = 1000
 _ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:renovation:project")
 
 
@@ -64,6 +67,7 @@ class RenovationApplication(Application[UUID]):
         super().__init__(env)
         self._locks: dict[UUID, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._command_cache: OrderedDict[UUID, RenovationProject] = OrderedDict()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -159,17 +163,22 @@ class RenovationApplication(Application[UUID]):
         """
         with self._lock_for(project_id):
             for _attempt in range(MAX_ATTEMPTS):
-                project = self._get(project_id)
-                done = project.version_of_command(command_id)
-                if done is not None:
-                    return CommandResult(project_id, done, replayed=True)
-                if expected_version is not None and project.version != expected_version:
-                    raise StaleVersionError(expected_version, project.version)
-                value = command(project)
+                project = self._load_for_command(project_id)
                 try:
+                    done = project.version_of_command(command_id)
+                    if done is not None:
+                        return CommandResult(project_id, done, replayed=True)
+                    if expected_version is not None and project.version != expected_version:
+                        raise StaleVersionError(expected_version, project.version)
+                    value = command(project)
                     recordings = self.save(project)
                 except IntegrityError:
+                    self._forget(project_id)
                     continue  # another process appended first: reload and decide again
+                except BaseException:
+                    self._forget(project_id)
+                    raise
+                self._remember(project)
                 return CommandResult(
                     project_id,
                     project.version,
@@ -177,6 +186,33 @@ class RenovationApplication(Application[UUID]):
                     value=value,
                 )
         raise ConcurrencyError(f"project {project_id} is busy; try again")
+
+    def _load_for_command(self, project_id: UUID) -> RenovationProject:
+        """The project as last decided by this process, brought up to date with the store.
+
+        Only called under the project's lock, and a project is dropped from the cache on any
+        failure, so no half-decided state is ever reused. Other processes' events are
+        replayed onto it (one query, usually returning nothing), so it is never stale; this
+        spares each command the snapshot load and the replay of up to SNAPSHOT_INTERVAL events.
+        """
+        with self._locks_guard:
+            project = self._command_cache.pop(project_id, None)
+        if project is None:
+            return self._get(project_id)
+        for event in self.events.get(project_id, gt=project.version):
+            event.mutate(project)
+        return project
+
+    def _remember(self, project: RenovationProject) -> None:
+        with self._locks_guard:
+            self._command_cache[project.id] = project
+            self._command_cache.move_to_end(project.id)
+            while len(self._command_cache) > COMMAND_CACHE_SIZE:
+                self._command_cache.popitem(last=False)
+
+    def _forget(self, project_id: UUID) -> None:
+        with self._locks_guard:
+            self._command_cache.pop(project_id, None)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         # The events are stored by now: a failed snapshot must not make the command look

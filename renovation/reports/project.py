@@ -152,7 +152,7 @@ def _budget_rows(budget: list[dict[str, Any]], total: Any) -> list[dict[str, str
     ]
 
 
-def project_report_context(context: dict[str, Any]) -> dict[str, Any]:
+def template_values(context: dict[str, Any]) -> dict[str, Any]:
     """The template's values: the caller's context plus labels, groups and percentages."""
     lang = context.get("lang", "zh")
     labels = {**layout_labels(lang), **LABELS.get(lang, LABELS["zh"])}
@@ -172,7 +172,7 @@ def project_report_context(context: dict[str, Any]) -> dict[str, Any]:
 
 def project_report_html(context: dict[str, Any]) -> str:
     """The project report as HTML (for tests and debugging)."""
-    return render_html(TEMPLATE, project_report_context(context))
+    return render_html(TEMPLATE, template_values(context))
 
 
 def render_project_report(context: dict[str, Any]) -> bytes:

@@ -112,11 +112,9 @@ class StaticOnlyURLFetcher(URLFetcher):
         return path
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        try:
-            path = self.static_path(url)
-        except ReportResourceRefused as refusal:
-            logger.warning("%s", refusal)
-            raise
+        # A refusal propagates to WeasyPrint, which logs it (forwarded to our logger as an
+        # error naming the URL) and renders the document without the resource.
+        path = self.static_path(url)
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         content_type = f"{mime_type}; charset=utf-8" if mime_type.startswith("text/") else mime_type
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})

@@ -129,6 +129,7 @@ def test_report_prints_the_projects_facts_content_budget_and_verification(tmp_pa
     ]
     for fragment in (fragment for group in expected for fragment in group):
         assert fragment in text, fragment
+    assert text.count("合计3,450,000.00") == 1  # the total is not repeated on each page
 
 
 def test_content_groups_follow_the_bureaus_order_with_a_dash_for_unknown_completion():

@@ -1,0 +1,190 @@
+"""Core figures: appends through the application against the raw durable commit rate of the
+same database, and load time of a 10,000-event project with and without snapshots.
+
+    python benchmarks/bench_core.py [--postgres URL] [--events 10000] [--appends 1000]
+
+Prints a Markdown table; copy it into benchmarks/RESULTS.md. Figures are medians measured
+side by side on the same machine; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from renovation.application.app import RenovationApplication  # noqa: E402
+from renovation.application.settings import storage_from_url  # noqa: E402
+from renovation.domain.project import Actor, RenovationProject  # noqa: E402
+from renovation.projections.store import ProjectSummaryProjection, make_engine  # noqa: E402
+from tests.conftest import project_payload, registration  # noqa: E402
+
+ACTOR = Actor("user:bench", "staff", "bench")
+BUILD = ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized", "plan_approved",
+         "under_construction"]
+
+
+class NoSnapshots(RenovationApplication):
+    name = "Renovation"
+    snapshotting_intervals = {}
+
+
+def raw_sqlite_commits(path: Path, n: int) -> float:
+    """Single-row INSERT + COMMIT per row, WAL, default (FULL) synchronous: the recorder's setup."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k BLOB, v INTEGER, state BLOB)")
+    payload = b"x" * 400
+    started = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t (k, v, state) VALUES (?, ?, ?)", (uuid.uuid4().bytes, i, payload))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return n / elapsed
+
+
+def raw_postgres_commits(url: str, n: int) -> float:
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                         dbname=u.database, autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE t (id bigserial PRIMARY KEY, k uuid, v int, state bytea)")
+        payload = b"x" * 400
+        started = time.perf_counter()
+        for i in range(n):
+            with conn.transaction():
+                conn.execute("INSERT INTO t (k, v, state) VALUES (%s, %s, %s)",
+                             (uuid.uuid4(), i, payload))
+        return n / (time.perf_counter() - started)
+
+
+def app_appends(app: RenovationApplication, n: int) -> float:
+    """Commands through the application (load, decide, append), one event each."""
+    pid = app.register_project(registration(project_payload()), actor=ACTOR).project_id
+    for stage in BUILD:
+        app.move_project(pid, stage, actor=ACTOR)
+    started = time.perf_counter()
+    for i in range(n):
+        app.record_progress(pid, "item-1", Decimal(i), actor=ACTOR)
+    return n / (time.perf_counter() - started)
+
+
+def big_project(app: RenovationApplication, events: int) -> uuid.UUID:
+    """A project with ``events`` events, saved in chunks (snapshots taken as in service)."""
+    project = RenovationProject.register(actor=ACTOR, **_typed())
+    app.save(project)
+    for stage in BUILD:
+        project.move_to(stage, actor=ACTOR)
+    app.save(project)
+    while project.version < events:
+        for _ in range(min(500, events - project.version)):
+            project.record_progress("item-1", Decimal(project.version), actor=ACTOR)
+        app.save(project)  # takes a snapshot at each multiple of SNAPSHOT_INTERVAL
+    return project.id
+
+
+def _typed() -> dict:
+    data = registration(project_payload())
+    return {k: data.get(k) for k in ("community", "buildings", "content_items", "budget",
+                                       "planned_start", "planned_finish")}
+
+
+def median_ms(fn, repeat: int = 21) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def catch_up_rate(app: RenovationApplication, read_model_url: str) -> float:
+    engine = make_engine(read_model_url)
+    projection = ProjectSummaryProjection(app, engine)
+    projection.drop_tables()
+    projection.create_tables()
+    head = app.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    applied = projection.catch_up()
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    assert applied == head
+    return applied / elapsed
+
+
+def run(database_url: str, label: str, raw_rate: float, args) -> list[str]:
+    storage = storage_from_url(database_url)
+    rows = []
+    app = RenovationApplication(storage.event_store_env)
+    rate = app_appends(app, args.appends)
+    rows.append(f"| {label} | appends through the application | {rate:,.0f}/s | "
+                f"raw single-row commits {raw_rate:,.0f}/s → **{rate / raw_rate:.0%}** |")
+    pid = big_project(app, args.events)
+    plain = NoSnapshots({**storage.event_store_env, "IS_SNAPSHOTTING_ENABLED": "n"})
+    versions = [random.randint(1, args.events) for _ in range(21)]
+    with_snap = median_ms(lambda: app.repository.get(pid))
+    without = median_ms(lambda: plain.repository.get(pid))
+    past_with = statistics.median(
+        [median_ms(lambda v=v: app.repository.get(pid, version=v), 3) for v in versions]
+    )
+    past_without = statistics.median(
+        [median_ms(lambda v=v: plain.repository.get(pid, version=v), 3) for v in versions]
+    )
+    rows.append(f"| {label} | load {args.events:,}-event project, now | "
+                f"{with_snap:.2f} ms with snapshots | {without:.1f} ms without |")
+    rows.append(f"| {label} | load it at a random past version (median of 21) | "
+                f"{past_with:.2f} ms with snapshots | {past_without:.1f} ms without |")
+    cu = catch_up_rate(app, storage.read_model_url)
+    rows.append(f"| {label} | projection catch-up (batches of 500) | {cu:,.0f} events/s | "
+                f"{app.recorder.max_notification_id():,} events |")
+    plain.close()
+    app.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--appends", type=int, default=1_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    print("| database | measure | figure | compared with |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = raw_sqlite_commits(Path(tmp) / "raw.sqlite", args.appends)
+        for row in run(f"sqlite:///{tmp}/events.sqlite", "SQLite", raw, args):
+            print(row, flush=True)
+    if args.skip_postgres:
+        return
+    name = f"renovation_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_url(args.postgres)
+    connect = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
+                   password=admin.password, dbname=admin.database, autocommit=True)
+    with psycopg.connect(**connect) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        raw = raw_postgres_commits(url, args.appends)
+        for row in run(url, "PostgreSQL", raw, args):
+            print(row, flush=True)
+    finally:
+        with psycopg.connect(**connect) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The staff console: projects of one's districts, moving them on, registering new ones."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID, uuid4
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from renovation.accounts import User
+from renovation.application.errors import ConcurrencyError, StaleVersionError
+from renovation.domain.errors import DomainError, InvalidProjectDataError, StageGateError
+from renovation.domain.stages import next_stages
+from renovation.projections.store import districts, list_summaries
+from renovation.web import runtime
+from renovation.web.api import flatten_errors
+from renovation.web.api.schemas import ProjectCreateSchema
+from renovation.web.auth import actor_for, page_user, require_role
+from renovation.web.pages.blueprint import bp, safe_next
+from renovation.web.pages.forms import MoveForm, ProjectForm
+from renovation.web.pages.labels import FIELD_LABELS, explain_problem, gate_label, stage_label
+from renovation.web.pages.paste import (
+    Pasted,
+    Problem,
+    locate,
+    parse_budget,
+    parse_content_items,
+    parse_flats,
+)
+from renovation.web.pages.views import STAGES, list_filters, pagination
+
+STAFF_ROLES = ("staff", "admin")
+PER_PAGE = 20
+CHANNEL = "web"
+_COMMAND_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def staff_page(view):
+    """Signed in (else off to the login page), and staff or admin (else 403)."""
+    return login_required(require_role(*STAFF_ROLES, source=page_user)(view))
+
+
+def scope_of(user: User) -> list[str] | None:
+    """The districts a staff member works in; None means every district."""
+    return list(user.districts) if user.role == "staff" and user.districts else None
+
+
+def scoped_summaries(
+    scope: list[str] | None, *, district: str, stage: str, q: str, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the projects in ``scope`` (ordered as list_summaries orders them)."""
+    engine = runtime().engine
+    wanted = [district] if district else sorted(scope) if scope else [None]
+    rows: list[dict[str, Any]] = []
+    total = 0
+    for one in wanted:
+        # Each district's first page*per_page rows are all that page can need from it.
+        part, count = list_summaries(
+            engine, district=one, stage=stage or None, q=q or None,
+            page=1 if len(wanted) > 1 else page,
+            per_page=page * per_page if len(wanted) > 1 else per_page,
+        )
+        rows.extend(part)
+        total += count
+    if len(wanted) > 1:
+        rows = rows[(page - 1) * per_page : page * per_page]
+    return rows, total
+
+
+def command_id(value: str | None) -> str | None:
+    """The form's one-time id, so a double-clicked button changes the project once."""
+    return value if value and _COMMAND_ID.match(value) else None
+
+
+@bp.get("/staff")
+@staff_page
+def staff_console():
+    """The projects a staff member may move, each with a button per allowed next stage."""
+    user = page_user()
+    scope = scope_of(user)
+    filters = list_filters()
+    if scope is not None and filters["district"] not in scope:
+        filters["district"] = ""
+    rows, total = scoped_summaries(
+        scope,
+        district=filters["district"],
+        stage=filters["stage"],
+        q=filters["q"],
+        page=filters["page"],
+        per_page=PER_PAGE,
+    )
+    back = request.full_path.rstrip("?")
+    for row in rows:
+        row["moves"] = [
+            {"to_stage": s, "label": stage_label(s), "command_id": uuid4().hex}
+            for s in next_stages(row["stage"])
+        ]
+    return render_template(
+        "pages/staff/console.html",
+        projects=rows,
+        filters=filters,
+        districts=scope if scope is not None else districts(runtime().engine),
+        stages=[(s, stage_label(s)) for s in STAGES],
+        pager=pagination("/staff", filters, total, PER_PAGE),
+        back=back,
+    )
+
+
+@bp.post("/staff/projects/<uuid:project_id>/move")
+@staff_page
+def move_project(project_id: UUID):
+    """Move a project on; a stale page or a closed gate comes back as a message, not an error."""
+    user = page_user()
+    form = MoveForm()
+    back = safe_next(form.back.data) or url_for("pages.staff_console")
+    back = f"{back}#project-{project_id}"
+    if not form.validate_on_submit() or not form.version.data.isdigit():
+        flash(_("The form was incomplete; please try again."), "error")
+        return redirect(back)
+    to_stage = form.to_stage.data
+    if to_stage not in STAGES:
+        flash(_("There is no such stage."), "error")
+        return redirect(back)
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    if not user.may_write_in(project.community["district"]):
+        abort(403)
+    name = project.community["name"]
+    try:
+        result = rt.app.move_project(
+            project_id,
+            to_stage,
+            actor=actor_for(user, CHANNEL),
+            expected_version=int(form.version.data),
+            command_id=f"web-move-{cid}" if (cid := command_id(form.command_id.data)) else None,
+        )
+    except StaleVersionError as error:
+        flash(_("“%(name)s” was changed by someone else after you opened this page "
+                "(you saw version %(seen)s, it is now at version %(now)s). Nothing was "
+                "changed: check its stage below and try again.",
+                name=name, seen=error.expected, now=error.actual), "error")
+    except StageGateError as error:
+        flash(_("“%(name)s” cannot move from “%(from)s” to “%(to)s”: gate %(gate)s is not "
+                "passed (%(why)s).",
+                name=name, gate=error.gate, why=gate_label(error.gate),
+                **{"from": stage_label(error.from_stage), "to": stage_label(error.to_stage)}),
+              "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    except DomainError as error:
+        flash(explain_problem(error.message), "error")
+    else:
+        rt.catch_up()
+        if result.replayed:
+            flash(_("That was already done."), "info")
+        else:
+            flash(_("“%(name)s” is now at the stage “%(stage)s”.",
+                    name=name, stage=stage_label(to_stage)), "success")
+    return redirect(back)
+
+
+# ---- registering a project ---------------------------------------------------------------
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem as the clerk reads it, with its line and column where it has them."""
+    column = FIELD_LABELS.get(problem.column or "", problem.column)
+    if problem.line and column:
+        return _("Line %(line)s, %(column)s: %(message)s",
+                 line=problem.line, column=column, message=problem.message)
+    if problem.line:
+        return _("Line %(line)s: %(message)s", line=problem.line, message=problem.message)
+    if column:
+        return _("%(column)s: %(message)s", column=column, message=problem.message)
+    return problem.message
+
+
+def payload_from(form: ProjectForm) -> tuple[dict[str, Any], Pasted]:
+    """The form as ProjectCreateSchema's input, and where each pasted row came from."""
+    pasted = Pasted()
+    parse_flats(form.flats.data or "", pasted)
+    parse_content_items(form.content_items.data or "", pasted)
+    parse_budget(form.budget.data or "", pasted)
+    community: dict[str, Any] = {
+        name: (getattr(form, name).data or "").strip()
+        for name in ("name", "district", "city", "street", "address")
+    }
+    year = (form.year_built.data or "").strip()
+    if year:
+        community["year_built"] = int(year) if year.isdigit() else year
+    payload = {
+        "community": community,
+        "buildings": pasted.buildings,
+        "content_items": pasted.content_items,
+        "budget": pasted.budget,
+        "planned_start": (form.planned_start.data or "").strip() or None,
+        "planned_finish": (form.planned_finish.data or "").strip() or None,
+    }
+    return payload, pasted
+
+
+def problems_at(errors: dict[str, list[str]], pasted: Pasted) -> list[Problem]:
+    """Problems keyed by payload path (``buildings.0.units.1.flats.2.area``) on the form."""
+    problems = []
+    for path, messages in errors.items():
+        field, line, column = locate(path, pasted.lines)
+        problems.extend(Problem(field, explain_problem(m), line, column) for m in messages)
+    return problems
+
+
+@bp.route("/staff/projects/new", methods=["GET", "POST"])
+@staff_page
+def new_project():
+    """Register a community from the form and three pasted tables; on errors, show each one."""
+    user = page_user()
+    scope = scope_of(user)
+    form = ProjectForm()
+    problems: list[Problem] = []
+    if request.method == "GET":
+        form.command_id.data = uuid4().hex
+        if scope and len(scope) == 1:
+            form.district.data = scope[0]
+    elif form.validate_on_submit():
+        payload, pasted = payload_from(form)
+        problems = list(pasted.problems)
+        district = payload["community"]["district"]
+        if district and not user.may_write_in(district):
+            problems.append(Problem("district", _("Your account does not cover this district.")))
+        try:
+            data = ProjectCreateSchema().load(payload)
+        except ValidationError as error:
+            problems.extend(problems_at(flatten_errors(error.messages), pasted))
+        if not problems:
+            cid = command_id(form.command_id.data)
+            try:
+                result = runtime().app.register_project(
+                    data,
+                    actor=actor_for(user, CHANNEL),
+                    command_id=f"web-register-{cid}" if cid else None,
+                )
+            except InvalidProjectDataError as error:
+                problems.extend(problems_at(error.problems, pasted))
+            else:
+                runtime().catch_up()
+                flash(_("“%(name)s” is registered.", name=data["community"]["name"]), "success")
+                return redirect(url_for("pages.project", project_id=result.project_id))
+    else:
+        flash(_("The form has expired; please send it again."), "error")
+    errors: dict[str, list[str]] = {}
+    for problem in sorted(problems, key=lambda p: (p.line or 0)):
+        errors.setdefault(problem.field, []).append(problem_text(problem))
+    if problems:
+        flash(_("Nothing was registered: please correct the marked fields."), "error")
+    return render_template(
+        "pages/staff/new_project.html",
+        form=form,
+        errors=errors,
+        district_choices=scope,
+    ), (422 if problems else 200)

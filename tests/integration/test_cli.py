@@ -1,0 +1,83 @@
+"""The ``renovation`` command as an operator runs it, in a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RENOVATION = str(Path(sys.executable).with_name("renovation"))
+
+
+@pytest.fixture
+def run(database_url, tmp_path):
+    """Run ``renovation ARGS`` against the test database; assert success unless ok=False."""
+    env = {**os.environ, "DATABASE_URL": database_url, "RENOVATION_INSTANCE": str(tmp_path / "i")}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([RENOVATION, *args], env=env, capture_output=True, text=True,
+                              timeout=300)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    return run
+
+
+def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
+    demo = run("demo")
+    assert "demo: 6 projects" in demo.stdout and "auditor" in demo.stdout
+    # Running it again changes nothing: every command carries its id.
+    status = json.loads(run("projections", "status").stdout)
+    run("demo")
+    assert json.loads(run("projections", "status").stdout) == status
+    assert status["lag"] == 0 and status["position"] == status["head"] > 40
+
+    rebuilt = run("projections", "rebuild")
+    assert f"position {status['head']}" in rebuilt.stdout
+    assert "rebuild" in rebuilt.stderr  # the progress bar
+
+    verified = run("audit", "verify")
+    assert verified.stdout.count(" ok ") == 6
+
+    listing = run("routes").stdout
+    assert "/api/projects" in listing
+
+    from renovation.projections.store import list_summaries
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    rows, _ = list_summaries(rt.engine, q="凤凰新村")
+    rt.close()
+    pdf = tmp_path / "phoenix.pdf"
+    run("report", "project", rows[0]["id"], "-o", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "凤凰新村" in text and "施工中" in text
+
+
+def test_users_and_tokens(run):
+    added = run("users", "add", "wang", "--role", "staff", "--district", "清江浦区",
+                "--password", "long enough pw")
+    assert "added wang (staff)" in added.stdout
+    token = run("users", "token", "wang").stdout.strip()
+    assert token.startswith("rnv_") and len(token) > 30
+    twice = run("users", "add", "wang", "--role", "staff", "--password", "long enough pw", ok=False)
+    assert twice.returncode != 0 and "exists already" in twice.stderr
+    short = run("users", "add", "li", "--role", "staff", "--password", "short", ok=False)
+    assert short.returncode != 0 and "8 characters" in short.stderr
+    nobody = run("users", "token", "nobody", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+
+def test_report_errors_name_the_problem(run, tmp_path):
+    missing = run("report", "project", "00000000-0000-0000-0000-000000000000",
+                  "-o", str(tmp_path / "x.pdf"), ok=False)
+    assert missing.returncode != 0 and "no project" in missing.stderr
+    bad = run("report", "project", "00000000-0000-0000-0000-000000000000",
+              "-o", str(tmp_path / "x.pdf"), "--as-of", "later", ok=False)
+    assert bad.returncode != 0 and "--as-of" in bad.stderr

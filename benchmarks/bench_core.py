@@ -155,13 +155,38 @@ def run(database_url: str, label: str, raw_rate: float, args) -> list[str]:
     return rows
 
 
+def sweep_intervals(args) -> None:
+    """How the snapshot interval trades append speed against past-version loads (SQLite)."""
+    print("\n| snapshot interval | appends/s | load at a random past version | snapshot rows |")
+    print("|---|---|---|---|")
+    for interval in (20, 50, 100, 200, 500):
+        with tempfile.TemporaryDirectory() as tmp:
+            cls = type("Sweep", (RenovationApplication,), {
+                "name": "Renovation", "snapshotting_intervals": {RenovationProject: interval},
+            })
+            app = cls(storage_from_url(f"sqlite:///{tmp}/e.sqlite").event_store_env)
+            rate = app_appends(app, args.appends)
+            pid = big_project(app, args.events)
+            versions = [random.randint(1, args.events) for _ in range(21)]
+            past = statistics.median(
+                [median_ms(lambda v=v: app.repository.get(pid, version=v), 3) for v in versions]
+            )
+            snaps = len(list(app.snapshots.get(pid)))
+            print(f"| {interval} | {rate:,.0f} | {past:.2f} ms | {snaps} |", flush=True)
+            app.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--appends", type=int, default=1_000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="only the snapshot-interval sweep")
     args = parser.parse_args()
+    if args.sweep:
+        sweep_intervals(args)
+        return
     print("| database | measure | figure | compared with |")
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

@@ -189,6 +189,9 @@ def payload_from(form: ProjectForm) -> tuple[dict[str, Any], Pasted]:
         name: (getattr(form, name).data or "").strip()
         for name in ("name", "district", "city", "street", "address")
     }
+    for required in ("name", "district"):  # left out, so the schema says "must be filled in"
+        if not community[required]:
+            del community[required]
     year = (form.year_built.data or "").strip()
     if year:
         community["year_built"] = int(year) if year.isdigit() else year

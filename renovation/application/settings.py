@@ -17,11 +17,12 @@ class Storage:
     read_model_url: str
 
 
-def storage_from_url(database_url: str) -> Storage:
+def storage_from_url(database_url: str, *, sqlite_read_model: str = "sibling") -> Storage:
     """Translate ``sqlite:///file`` or ``postgresql+psycopg://…`` into both stores' settings.
 
     On SQLite the read models go to a sibling file: projection writes then never compete with
-    event appends for the one writer lock (see benchmarks/RESULTS.md).
+    event appends for the one writer lock (``sqlite_read_model="same"`` puts them in the
+    event store's file; benchmarks/bench_readmodel_file.py compares the two).
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -29,7 +30,11 @@ def storage_from_url(database_url: str) -> Storage:
             raise ValueError("DATABASE_URL: SQLite needs a file, e.g. sqlite:///instance/x.sqlite")
         path = Path(url.database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        read_model = path.with_name(f"{path.stem}.readmodel{path.suffix or '.sqlite'}")
+        read_model = (
+            path
+            if sqlite_read_model == "same"
+            else path.with_name(f"{path.stem}.readmodel{path.suffix or '.sqlite'}")
+        )
         return Storage(
             kind="sqlite",
             event_store_env={

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import Storage, storage_from_url
 from renovation.projections.store import ProjectSummaryProjection, make_engine
+from renovation.vault import PersonalDataVault
 
 
 class Runtime:
@@ -20,7 +21,13 @@ class Runtime:
 
     @cached_property
     def app(self) -> RenovationApplication:
-        return RenovationApplication(self.storage.event_store_env)
+        app = RenovationApplication(self.storage.event_store_env)
+        app.vault = self.vault
+        return app
+
+    @cached_property
+    def vault(self) -> PersonalDataVault:
+        return PersonalDataVault(self.engine)
 
     @cached_property
     def engine(self) -> Engine:
@@ -35,6 +42,7 @@ class Runtime:
         from renovation.accounts import create_tables as create_account_tables
 
         self.projection.create_tables()
+        self.vault.create_tables()
         create_account_tables(self.engine)
 
     def catch_up(self) -> int:

@@ -137,3 +137,48 @@ def client(web_app):
 
 def bearer(web_app, role: str = "staff") -> dict[str, str]:
     return {"Authorization": f"Bearer {web_app.tokens[role]}"}
+
+
+HAPPY_PATH = ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized",
+              "plan_approved", "under_construction", "acceptance_inspection", "accepted",
+              "evaluation", "long_term_management"]
+
+
+def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dict:
+    """Run an intent vote (意愿征询) on paper for every flat and close it; returns the result.
+
+    The round's window is around the application's clock; closing moves the clock past it.
+    """
+    from datetime import timedelta
+
+    real_clock = app.clock
+    now = real_clock()
+    round_id = app.open_consultation(
+        project_id,
+        {"kind": "needs", "title": "改造意愿征询", "intent_vote": True, "matter": "alteration",
+         "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(hours=1),
+         "scope": {"level": "community"}},
+        actor=actor,
+    ).value["round_id"]
+    for f in app.get_project(project_id).flats():
+        app.cast_paper_ballot(
+            project_id, round_id, flat_id=f"{f['building']}-{f['unit']}-{f['number']}",
+            answers={}, consent="agree" if agree else "disagree",
+            actor=actor.__class__(actor.id, actor.role, "paper"),
+        )
+    app.clock = lambda: now + timedelta(hours=2)
+    try:
+        return app.close_consultation(project_id, round_id, actor=actor).value
+    finally:
+        app.clock = real_clock
+
+
+def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
+    """Move a project along the happy path up to ``to_stage``, holding a passing intent vote."""
+    current = app.get_project(project_id).stage
+    start = HAPPY_PATH.index(current) + 1 if current in HAPPY_PATH else 0
+    for stage in HAPPY_PATH[start: HAPPY_PATH.index(to_stage) + 1]:
+        if stage == "in_plan":
+            hold_intent_vote(app, project_id, actor=actor)  # moves it to in_plan
+        else:
+            app.move_project(project_id, stage, actor=actor)

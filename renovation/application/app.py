@@ -22,6 +22,7 @@ from renovation.application.errors import (
     ProjectNotFoundError,
     StaleVersionError,
 )
+from renovation.application.participation import ParticipationMixin
 from renovation.domain.project import Actor, RenovationProject
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class CommandResult:
     value: Any = None  # what the command returned, e.g. a new id
 
 
-class RenovationApplication(Application[UUID]):
+class RenovationApplication(ParticipationMixin, Application[UUID]):
     """Commands and queries on renovation projects, over the library's own recorders."""
 
     name = "Renovation"
@@ -155,8 +156,12 @@ class RenovationApplication(Application[UUID]):
         *,
         expected_version: int | None = None,
         command_id: str | None = None,
+        replay: Callable[[ProjectEvent], Any] | None = None,
     ) -> CommandResult:
         """Load, decide, save; retry when another process wrote the project meanwhile.
+
+        A command whose ``command_id`` the project has seen is not run again: the result
+        says ``replayed`` and ``replay`` rebuilds its value from the first event it made.
 
         A per-project lock keeps this process's own writers in line (DESIGN.md measured the
         retries it saves); other processes are caught by the store's optimistic concurrency.
@@ -167,7 +172,8 @@ class RenovationApplication(Application[UUID]):
                 try:
                     done = project.version_of_command(command_id)
                     if done is not None:
-                        return CommandResult(project_id, done, replayed=True)
+                        value = replay(self._event_at(project_id, done)) if replay else None
+                        return CommandResult(project_id, done, replayed=True, value=value)
                     if expected_version is not None and project.version != expected_version:
                         raise StaleVersionError(expected_version, project.version)
                     value = command(project)
@@ -257,8 +263,10 @@ class RenovationApplication(Application[UUID]):
         return self.events.get(project_id, gt=after_version, limit=limit)  # type: ignore[return-value]
 
     def _timestamp(self, project_id: UUID, version: int) -> datetime:
-        event = next(iter(self.events.get(project_id, gt=version - 1, lte=version)))
-        return event.timestamp
+        return self._event_at(project_id, version).timestamp
+
+    def _event_at(self, project_id: UUID, version: int) -> ProjectEvent:
+        return next(iter(self.events.get(project_id, gt=version - 1, lte=version)))  # type: ignore[return-value]
 
     def _get(self, project_id: UUID, *, version: int | None = None) -> RenovationProject:
         try:

@@ -7,7 +7,7 @@ so replaying the stored events rebuilds exactly the state that was decided on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import singledispatchmethod
 from typing import Any
@@ -15,18 +15,30 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from events.participation import (
+    BallotCast,
+    ConsultationClosed,
+    ConsultationOpened,
+    HouseholdCodesIssued,
+    OpinionAnswered,
+    OpinionModerated,
+    OpinionSubmitted,
+    PersonalDataErased,
+)
 from events.project import (
     ContentItemProgressRecorded,
     ProjectEvent,
     ProjectRegistered,
     StageChanged,
 )
+from renovation.domain import participation as rules
 from renovation.domain.errors import (
     DomainError,
     InvalidProjectDataError,
     StageGateError,
     UnknownContentItemError,
 )
+from renovation.domain.rulesets import Ruleset
 from renovation.domain.stages import TRANSITIONS, Stage, gate_for
 
 CATEGORIES = ("basic", "improvement", "upgrade")
@@ -57,6 +69,10 @@ class RenovationProject(Aggregate):
         self.stage: str = Stage.REGISTERED.value
         self.stage_history: list[dict[str, Any]] = []
         self.command_ids: dict[str, int] = {}
+        self.rounds: dict[str, dict[str, Any]] = {}
+        self.household_codes: dict[str, str] = {}  # code digest → flat id
+        self.opinions: dict[str, dict[str, Any]] = {}
+        self.intent_vote_passed: bool | None = None
 
     # ---- commands -------------------------------------------------------------------
 
@@ -123,8 +139,8 @@ class RenovationProject(Aggregate):
         if len(note) > MAX_NOTE:
             raise DomainError(f"at most {MAX_NOTE} characters", field="note")
         current = Stage(self.stage)
-        if target not in TRANSITIONS[current]:
-            gate = gate_for(current, target)
+        gate = gate_for(current, target)
+        if target not in TRANSITIONS[current] or not self._gate_open(gate):
             raise StageGateError(
                 f"cannot move from {current} to {target}: gate {gate!r} is not passed",
                 gate=gate,
@@ -138,6 +154,256 @@ class RenovationProject(Aggregate):
             note=note,
             **_provenance(actor, command_id, effective_on),
         )
+
+    def _gate_open(self, gate: str) -> bool:
+        """Gates that depend on what happened, beyond the order of stages."""
+        if gate == "intent_vote_passed":
+            return self.intent_vote_passed is True
+        if gate == "intent_vote_failed":
+            return self.intent_vote_passed is False
+        return True
+
+    # ---- consultations (问需 / 问计 / 问效) --------------------------------------------
+
+    def open_consultation(
+        self,
+        round_id: str,
+        *,
+        kind: str,
+        title: str,
+        questions: list[dict[str, Any]],
+        opens_at: datetime,
+        closes_at: datetime,
+        scope: dict[str, Any],
+        intent_vote: bool,
+        matter: str | None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Open a consultation round; an intent vote (意愿征询) also asks each flat's consent."""
+        checked, checked_scope = rules.check_round(
+            kind=kind, title=title, questions=questions, opens_at=opens_at,
+            closes_at=closes_at, scope=scope, intent_vote=intent_vote,
+            matter=matter if intent_vote else None, buildings=self.buildings,
+        )
+        self.trigger_event(
+            ConsultationOpened,
+            round_id=round_id,
+            kind=kind,
+            title=title.strip(),
+            questions=checked,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            scope=checked_scope,
+            intent_vote=intent_vote,
+            matter=matter if intent_vote else None,
+            **_provenance(actor, command_id, None),
+        )
+
+    def issue_household_codes(
+        self,
+        code_digests: dict[str, str],
+        *,
+        batch_id: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Record the digests of new household codes; each flat's earlier code lapses."""
+        known = self.flat_ids()
+        unknown = sorted(set(code_digests) - known)
+        if unknown:
+            raise rules.UnknownFlatError(f"no flat {unknown[0]}", field="flats")
+        if not code_digests:
+            raise DomainError("no flats to issue codes for", field="flats")
+        self.trigger_event(
+            HouseholdCodesIssued,
+            batch_id=batch_id,
+            code_digests=dict(code_digests),
+            **_provenance(actor, command_id, None),
+        )
+
+    def flat_for_code(self, code_digest: str) -> str:
+        try:
+            return self.household_codes[code_digest]
+        except KeyError:
+            raise rules.UnknownHouseholdCodeError(
+                "this household code is not valid for this project", field="code"
+            ) from None
+
+    def cast_ballot(
+        self,
+        round_id: str,
+        *,
+        flat_id: str,
+        answers: dict[str, Any],
+        consent: str | None,
+        now: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+        effective_on: date | None = None,
+    ) -> None:
+        """A household's ballot (by its code, or on paper entered by staff)."""
+        round_ = self.find_round(round_id)
+        flat = self.find_flat(flat_id)
+        if not rules.in_scope(round_["scope"], flat):
+            raise rules.OutOfScopeError(
+                f"flat {flat_id} is not in this round's scope", field="code"
+            )
+        checked = rules.check_ballot(round_, answers, consent, now)
+        previous = round_["ballots"].get(flat_id)
+        self.trigger_event(
+            BallotCast,
+            round_id=round_id,
+            flat_id=flat_id,
+            answers=checked,
+            consent=consent,
+            replaces_version=previous["version"] if previous else None,
+            **_provenance(actor, command_id, effective_on),
+        )
+
+    def close_consultation(
+        self,
+        round_id: str,
+        *,
+        now: datetime,
+        ruleset: Ruleset | None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Close a round after its window; an intent vote's result moves the project on."""
+        round_ = self.find_round(round_id)
+        if round_["closed"]:
+            raise rules.RoundClosedError("the round is closed already", field="round_id")
+        if now < round_["closes_at"]:
+            raise rules.RoundClosedError(
+                f"the round is open until {round_['closes_at'].isoformat()}", field="round_id"
+            )
+        result = rules.round_result(round_, self.flats(), ruleset)
+        self.trigger_event(
+            ConsultationClosed, round_id=round_id, result=result,
+            **_provenance(actor, command_id, None),
+        )
+        if round_["intent_vote"] and self.stage == Stage.INTENT_VOTE.value:
+            passed = bool(result.get("passed"))
+            self.move_to(
+                Stage.IN_PLAN.value if passed else Stage.REJECTED_BY_RESIDENTS.value,
+                actor=actor,
+                note=f"intent vote {round_id}: {'passed' if passed else 'failed'}",
+            )
+        return result
+
+    def find_round(self, round_id: str) -> dict[str, Any]:
+        try:
+            return self.rounds[round_id]
+        except KeyError:
+            raise rules.UnknownRoundError(f"no round {round_id!r}", field="round_id") from None
+
+    # ---- opinions (意见建议) ------------------------------------------------------------
+
+    def submit_opinion(
+        self,
+        opinion_id: str,
+        *,
+        tracking_code: str,
+        category: str,
+        text: str,
+        building: str = "",
+        unit: str = "",
+        personal_sealed: str | None = None,
+        personal_key_id: str | None = None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        text = rules.check_opinion(category, text)
+        if building and not any(b["code"] == building for b in self.buildings):
+            raise rules.UnknownFlatError(f"no building {building!r}", field="building")
+        if unit and not building:
+            raise DomainError("name the building of the unit", field="building")
+        if unit and not any(
+            u["code"] == unit for b in self.buildings if b["code"] == building for u in b["units"]
+        ):
+            raise rules.UnknownFlatError(f"no unit {unit!r} in building {building}", field="unit")
+        if opinion_id in self.opinions:
+            raise DomainError(f"opinion {opinion_id} exists already", field="opinion_id")
+        self.trigger_event(
+            OpinionSubmitted,
+            opinion_id=opinion_id,
+            tracking_code=tracking_code,
+            category=category,
+            text=text,
+            building=building,
+            unit=unit,
+            personal_sealed=personal_sealed,
+            personal_key_id=personal_key_id,
+            **_provenance(actor, command_id, None),
+        )
+
+    def answer_opinion(
+        self,
+        opinion_id: str,
+        *,
+        outcome: str,
+        answer: str,
+        reason: str = "",
+        referred_to: str = "",
+        links: list[dict[str, Any]] | None = None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """The bureau's answer; a later answer revises it and the history keeps both."""
+        self.find_opinion(opinion_id)
+        links = list(links or [])
+        rules.check_answer(
+            outcome, answer, reason, referred_to, links,
+            {"content_item": {i["id"] for i in self.content_items}, "milestone": set()},
+        )
+        self.trigger_event(
+            OpinionAnswered,
+            opinion_id=opinion_id,
+            outcome=outcome,
+            answer=answer.strip(),
+            reason=reason.strip(),
+            referred_to=referred_to.strip(),
+            links=links,
+            **_provenance(actor, command_id, None),
+        )
+
+    def moderate_opinion(
+        self, opinion_id: str, *, hidden: bool, reason: str, actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        opinion = self.find_opinion(opinion_id)
+        if hidden and not reason.strip():
+            raise DomainError("say why the text is hidden", field="reason")
+        if opinion["hidden"] == hidden:
+            raise DomainError(
+                "the opinion is hidden already" if hidden else "the opinion is shown already",
+                field="hidden",
+            )
+        self.trigger_event(
+            OpinionModerated, opinion_id=opinion_id, hidden=hidden, reason=reason.strip(),
+            **_provenance(actor, command_id, None),
+        )
+
+    def erase_personal_data(
+        self, key_ids: list[str], *, reason: str, actor: Actor, command_id: str | None = None
+    ) -> None:
+        """Record that these personal-data keys were destroyed (the event names no person)."""
+        known = {o["personal_key_id"] for o in self.opinions.values() if o["personal_key_id"]}
+        if not key_ids or not set(key_ids) <= known:
+            raise DomainError("no such personal data in this project", field="key_ids")
+        self.trigger_event(
+            PersonalDataErased, key_ids=list(key_ids), reason=reason,
+            **_provenance(actor, command_id, None),
+        )
+
+    def find_opinion(self, opinion_id: str) -> dict[str, Any]:
+        try:
+            return self.opinions[opinion_id]
+        except KeyError:
+            raise rules.UnknownOpinionError(
+                f"no opinion {opinion_id!r}", field="opinion_id"
+            ) from None
 
     def record_progress(
         self,
@@ -177,6 +443,18 @@ class RenovationProject(Aggregate):
 
     def find_content_item(self, item_id: str) -> dict[str, Any] | None:
         return next((i for i in self.content_items if i["id"] == item_id), None)
+
+    def flat_ids(self) -> set[str]:
+        return {rules.flat_id(f["building"], f["unit"], f["number"]) for f in self.flats()}
+
+    def find_flat(self, flat_id: str) -> dict[str, Any]:
+        flat = next(
+            (f for f in self.flats() if rules.flat_id(f["building"], f["unit"], f["number"]) == flat_id),
+            None,
+        )
+        if flat is None:
+            raise rules.UnknownFlatError(f"no flat {flat_id!r}", field="flat_id")
+        return flat
 
     def flats(self) -> list[dict[str, Any]]:
         """Every flat with its building and unit codes."""
@@ -225,9 +503,83 @@ class RenovationProject(Aggregate):
         item["actual_quantity"] = event.actual_quantity
         self._remember(event)
 
+    @when.register
+    def _(self, event: ConsultationOpened) -> None:
+        self.rounds[event.round_id] = {
+            "round_id": event.round_id,
+            "kind": event.kind,
+            "title": event.title,
+            "questions": event.questions,
+            "opens_at": event.opens_at,
+            "closes_at": event.closes_at,
+            "scope": event.scope,
+            "intent_vote": event.intent_vote,
+            "matter": event.matter,
+            "ballots": {},
+            "closed": False,
+            "result": None,
+        }
+        self._remember(event)
+
+    @when.register
+    def _(self, event: HouseholdCodesIssued) -> None:
+        lapsed = set(event.code_digests)
+        self.household_codes = {
+            digest: flat for digest, flat in self.household_codes.items() if flat not in lapsed
+        }
+        for flat, digest in event.code_digests.items():
+            self.household_codes[digest] = flat
+        self._remember(event)
+
+    @when.register
+    def _(self, event: BallotCast) -> None:
+        self.rounds[event.round_id]["ballots"][event.flat_id] = {
+            "answers": event.answers,
+            "consent": event.consent,
+            "version": event.originator_version,
+        }
+        self._remember(event)
+
+    @when.register
+    def _(self, event: ConsultationClosed) -> None:
+        round_ = self.rounds[event.round_id]
+        round_["closed"] = True
+        round_["result"] = event.result
+        if round_["intent_vote"]:
+            self.intent_vote_passed = bool(event.result.get("passed"))
+        self._remember(event)
+
+    @when.register
+    def _(self, event: OpinionSubmitted) -> None:
+        self.opinions[event.opinion_id] = {
+            "outcome": None,
+            "hidden": False,
+            "personal_key_id": event.personal_key_id,
+        }
+        self._remember(event)
+
+    @when.register
+    def _(self, event: OpinionAnswered) -> None:
+        self.opinions[event.opinion_id]["outcome"] = event.outcome
+        self._remember(event)
+
+    @when.register
+    def _(self, event: OpinionModerated) -> None:
+        self.opinions[event.opinion_id]["hidden"] = event.hidden
+        self._remember(event)
+
+    @when.register
+    def _(self, event: PersonalDataErased) -> None:
+        erased = set(event.key_ids)
+        for opinion in self.opinions.values():
+            if opinion["personal_key_id"] in erased:
+                opinion["personal_key_id"] = None
+        self._remember(event)
+
     def _remember(self, event: ProjectEvent) -> None:
         if event.command_id:
-            self.command_ids[event.command_id] = event.originator_version
+            # The first event a command made: a replay answers from it.
+            self.command_ids.setdefault(event.command_id, event.originator_version)
 
 
 _BUILDING_STAGES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from renovation.domain.errors import (
     UnknownContentItemError,
 )
 from renovation.domain.project import RenovationProject
+from renovation.domain.rulesets import get_ruleset
 from renovation.domain.stages import ORDER, TRANSITIONS, Stage, gate_for, next_stages
 from tests.conftest import STAFF, flat, registration
 
@@ -34,9 +35,32 @@ def register(**overrides) -> RenovationProject:
     )
 
 
+OPENS = datetime(2026, 1, 5, 9, tzinfo=UTC)
+CLOSES = datetime(2026, 1, 15, 18, tzinfo=UTC)
+
+
+def hold_intent_vote(project: RenovationProject, *, agree: bool) -> dict:
+    """Every flat votes on paper; closing the round moves the project on."""
+    round_id = f"iv{len(project.rounds)}"
+    project.open_consultation(
+        round_id, kind="needs", title="改造意愿征询", questions=[], opens_at=OPENS,
+        closes_at=CLOSES, scope={"level": "community"}, intent_vote=True,
+        matter="alteration", actor=STAFF,
+    )
+    for flat_id in sorted(project.flat_ids()):
+        project.cast_ballot(round_id, flat_id=flat_id, answers={},
+                            consent="agree" if agree else "disagree",
+                            now=OPENS + timedelta(days=1), actor=STAFF)
+    return project.close_consultation(round_id, now=CLOSES + timedelta(hours=1),
+                                      ruleset=get_ruleset("national-2021"), actor=STAFF)
+
+
 def walk(project: RenovationProject, *stages: str) -> None:
     for stage in stages:
-        project.move_to(stage, actor=STAFF)
+        if stage == "in_plan":
+            hold_intent_vote(project, agree=True)
+        else:
+            project.move_to(stage, actor=STAFF)
 
 
 def test_registration_records_the_community_flats_content_and_budget():
@@ -117,20 +141,33 @@ def test_the_happy_path_runs_from_registration_to_long_term_management():
 def test_construction_cannot_start_before_the_plan_is_approved():
     project = register()
     walk(project, "needs_survey", "intent_vote", "in_plan", "design", "plan_publicized")
+    version = project.version
     with pytest.raises(StageGateError) as refused:
         project.move_to("under_construction", actor=STAFF)
     assert refused.value.gate == "requires_plan_approved"
     assert project.stage == "plan_publicized"
-    assert project.version == 6  # nothing was triggered
+    assert project.version == version  # nothing was triggered
 
 
 def test_a_failed_intent_vote_rejects_and_residents_may_be_asked_again():
     project = register()
-    walk(project, "needs_survey", "intent_vote", "rejected_by_residents")
+    walk(project, "needs_survey", "intent_vote")
+    result = hold_intent_vote(project, agree=False)
+    assert result["passed"] is False and project.stage == "rejected_by_residents"
     with pytest.raises(StageGateError):
         project.move_to("in_plan", actor=STAFF)
-    walk(project, "needs_survey")
-    assert project.stage == "needs_survey"
+    walk(project, "needs_survey", "intent_vote", "in_plan")
+    assert project.stage == "in_plan"
+
+
+def test_the_plan_needs_a_passed_intent_vote():
+    project = register()
+    walk(project, "needs_survey", "intent_vote")
+    for target, gate in (("in_plan", "intent_vote_passed"),
+                         ("rejected_by_residents", "intent_vote_failed")):
+        with pytest.raises(StageGateError) as refused:
+            project.move_to(target, actor=STAFF)
+        assert refused.value.gate == gate
 
 
 def test_acceptance_goes_back_and_forth_with_rectification():

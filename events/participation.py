@@ -1,0 +1,94 @@
+"""Events of residents' participation: consultation rounds, household codes, ballots, opinions.
+
+They belong to the project aggregate (one 小区); topics are ``events.participation:<Class>``.
+Released classes are never edited in place (see ``events.project``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from events.project import ProjectEvent
+
+
+class ConsultationOpened(ProjectEvent):
+    """Staff opened a round: needs (问需), plan (问计) or evaluation (问效)."""
+
+    round_id: str
+    kind: str
+    title: str
+    questions: list[dict[str, Any]]
+    opens_at: datetime
+    closes_at: datetime
+    scope: dict[str, Any]  # {"level": "community" | "building" | "unit", "building", "unit"}
+    intent_vote: bool
+    matter: str | None  # consent matter class of an intent vote (Civil Code art. 278)
+
+
+class HouseholdCodesIssued(ProjectEvent):
+    """One secret code per flat, for voting on the web; earlier codes of these flats lapse.
+
+    Only SHA-256 digests are stored: the codes themselves are printed once, on the sheet.
+    """
+
+    batch_id: str
+    code_digests: dict[str, str]  # flat id → digest
+
+
+class BallotCast(ProjectEvent):
+    """A household's answers in a round; a later ballot of the same flat replaces it."""
+
+    round_id: str
+    flat_id: str
+    answers: dict[str, Any]
+    consent: str | None  # agree | disagree | abstain, in an intent vote
+    replaces_version: int | None
+
+
+class ConsultationClosed(ProjectEvent):
+    """The round closed; an intent vote's Civil Code art. 278 result is stored with it."""
+
+    round_id: str
+    result: dict[str, Any]
+
+
+class OpinionSubmitted(ProjectEvent):
+    """A resident's opinion (意见建议); the public tracking code follows it."""
+
+    opinion_id: str
+    tracking_code: str
+    category: str
+    text: str
+    building: str
+    unit: str
+    # Personal data (flat number, contact), sealed with a key of this opinion's own:
+    # deleting the key erases them without touching the history (PIPL).
+    personal_sealed: str | None
+    personal_key_id: str | None
+
+
+class OpinionAnswered(ProjectEvent):
+    """The bureau's answer: adopted, partly adopted, not adopted (with reason), referred."""
+
+    opinion_id: str
+    outcome: str
+    answer: str
+    reason: str
+    referred_to: str
+    links: list[dict[str, Any]]  # [{"kind": "content_item" | "milestone", "id": ...}]
+
+
+class PersonalDataErased(ProjectEvent):
+    """A resident's personal data was erased: its key is destroyed; carries no personal data."""
+
+    key_ids: list[str]
+    reason: str
+
+
+class OpinionModerated(ProjectEvent):
+    """Abusive text hidden from public pages (or shown again); the history keeps the text."""
+
+    opinion_id: str
+    hidden: bool
+    reason: str

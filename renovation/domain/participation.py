@@ -1,0 +1,329 @@
+"""Rules of residents' participation: consultation rounds, ballots, opinions and answers.
+
+Pure functions over plain values; the project aggregate calls them before it triggers events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from renovation.domain.consent import FlatVoteInput, evaluate_consent
+from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.rulesets import Matter, Ruleset
+
+ROUND_KINDS = ("needs", "plan", "evaluation")
+QUESTION_TYPES = ("single", "multiple", "rating", "text")
+SCOPE_LEVELS = ("community", "building", "unit")
+CONSENT_CHOICES = ("agree", "disagree", "abstain")
+OPINION_CATEGORIES = (
+    "plan", "construction", "nuisance", "safety", "lift", "property_management", "other",
+)
+OUTCOMES = ("adopted", "partly_adopted", "not_adopted", "referred")
+LINK_KINDS = ("content_item", "milestone")
+MAX_TITLE = 200
+MAX_QUESTIONS = 50
+MAX_OPTIONS = 20
+MAX_TEXT_ANSWER = 1000
+MAX_OPINION = 2000
+MAX_ANSWER = 4000
+
+
+class RoundClosedError(DomainError):
+    """A ballot came before the round opened or after it closed."""
+
+    code = "round_closed"
+
+
+class UnknownRoundError(DomainError):
+    code = "unknown_round"
+
+
+class UnknownHouseholdCodeError(DomainError):
+    code = "unknown_household_code"
+
+
+class OutOfScopeError(DomainError):
+    code = "out_of_scope"
+
+
+class UnknownOpinionError(DomainError):
+    code = "unknown_opinion"
+
+
+class UnknownFlatError(DomainError):
+    code = "unknown_flat"
+
+
+def flat_id(building: str, unit: str, number: str) -> str:
+    """The stable id of a flat inside its project: building-unit-number."""
+    return f"{building}-{unit}-{number}"
+
+
+# ---- rounds ----------------------------------------------------------------------------
+
+
+def check_round(
+    *,
+    kind: str,
+    title: str,
+    questions: list[dict[str, Any]],
+    opens_at: datetime,
+    closes_at: datetime,
+    scope: dict[str, Any],
+    intent_vote: bool,
+    matter: str | None,
+    buildings: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Normalised questions and scope of a new round; every problem named by its field."""
+    problems: dict[str, list[str]] = {}
+    if kind not in ROUND_KINDS:
+        problems.setdefault("kind", []).append(f"must be one of {', '.join(ROUND_KINDS)}")
+    if not title.strip() or len(title) > MAX_TITLE:
+        problems.setdefault("title", []).append(f"1 to {MAX_TITLE} characters")
+    if closes_at <= opens_at:
+        problems.setdefault("closes_at", []).append("must be after opens_at")
+    if intent_vote and kind != "needs":
+        problems.setdefault("intent_vote", []).append("an intent vote (意愿征询) is a needs round")
+    if intent_vote and matter not in {m.value for m in Matter}:
+        problems.setdefault("matter", []).append(
+            f"must be one of {', '.join(m.value for m in Matter)}"
+        )
+    if not questions and not intent_vote:
+        problems.setdefault("questions", []).append("at least one question")
+    if len(questions) > MAX_QUESTIONS:
+        problems.setdefault("questions", []).append(f"at most {MAX_QUESTIONS} questions")
+    checked = [_check_question(index, q, problems) for index, q in enumerate(questions)]
+    checked_scope = _check_scope(scope, buildings, problems)
+    if problems:
+        raise InvalidProjectDataError(problems)
+    return checked, checked_scope
+
+
+def _check_question(index: int, question: dict[str, Any], problems: dict) -> dict[str, Any]:
+    path = f"questions.{index}"
+    qtype = question.get("type")
+    text = (question.get("text") or "").strip()
+    options = [str(o).strip() for o in question.get("options") or []]
+    if qtype not in QUESTION_TYPES:
+        problems.setdefault(f"{path}.type", []).append(
+            f"must be one of {', '.join(QUESTION_TYPES)}"
+        )
+    if not text or len(text) > MAX_TITLE:
+        problems.setdefault(f"{path}.text", []).append(f"1 to {MAX_TITLE} characters")
+    if qtype in ("single", "multiple"):
+        if not 2 <= len(options) <= MAX_OPTIONS:
+            problems.setdefault(f"{path}.options", []).append(f"2 to {MAX_OPTIONS} options")
+        if len(set(options)) != len(options) or not all(options):
+            problems.setdefault(f"{path}.options", []).append("options must be distinct, not empty")
+    elif options:
+        problems.setdefault(f"{path}.options", []).append(f"a {qtype} question has no options")
+    return {
+        "id": f"q{index + 1}",
+        "type": qtype,
+        "text": text,
+        "options": options,
+        "required": bool(question.get("required", False)),
+    }
+
+
+def _check_scope(scope: dict[str, Any], buildings: list[dict], problems: dict) -> dict[str, Any]:
+    level = scope.get("level", "community")
+    building = scope.get("building") or None
+    unit = scope.get("unit") or None
+    if level not in SCOPE_LEVELS:
+        problems.setdefault("scope.level", []).append(f"must be one of {', '.join(SCOPE_LEVELS)}")
+    elif level == "community" and (building or unit):
+        problems.setdefault("scope.level", []).append("a community round names no building")
+    elif level in ("building", "unit"):
+        found = next((b for b in buildings if b["code"] == building), None)
+        if found is None:
+            problems.setdefault("scope.building", []).append(f"no building {building!r}")
+        elif level == "unit" and not any(u["code"] == unit for u in found["units"]):
+            problems.setdefault("scope.unit", []).append(f"no unit {unit!r} in building {building}")
+        elif level == "building" and unit:
+            problems.setdefault("scope.unit", []).append("a building round names no unit")
+    return {"level": level, "building": building, "unit": unit}
+
+
+def in_scope(scope: dict[str, Any], flat: dict[str, Any]) -> bool:
+    """Whether a flat (with its building and unit codes) is in a round's scope."""
+    if scope["level"] == "community":
+        return True
+    if flat["building"] != scope["building"]:
+        return False
+    return scope["level"] == "building" or flat["unit"] == scope["unit"]
+
+
+def check_ballot(
+    round_: dict[str, Any], answers: dict[str, Any], consent: str | None, now: datetime
+) -> dict[str, Any]:
+    """Normalised answers of a ballot; refuses one outside the round's window."""
+    if now < round_["opens_at"]:
+        raise RoundClosedError(
+            f"the round opens at {round_['opens_at'].isoformat()}", field="round_id"
+        )
+    if now >= round_["closes_at"] or round_["closed"]:
+        raise RoundClosedError(
+            f"the round closed at {round_['closes_at'].isoformat()}", field="round_id"
+        )
+    problems: dict[str, list[str]] = {}
+    if round_["intent_vote"] and consent not in CONSENT_CHOICES:
+        problems["consent"] = [f"must be one of {', '.join(CONSENT_CHOICES)}"]
+    if not round_["intent_vote"] and consent is not None:
+        problems["consent"] = ["only an intent vote asks for consent"]
+    known = {q["id"]: q for q in round_["questions"]}
+    for qid in answers:
+        if qid not in known:
+            problems.setdefault(f"answers.{qid}", []).append("no such question")
+    checked: dict[str, Any] = {}
+    for qid, question in known.items():
+        value = answers.get(qid)
+        if value in (None, "", []):
+            if question["required"]:
+                problems.setdefault(f"answers.{qid}", []).append("an answer is required")
+            continue
+        checked[qid] = _check_answer(question, value, f"answers.{qid}", problems)
+    if problems:
+        raise InvalidProjectDataError(problems)
+    return checked
+
+
+def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dict) -> Any:
+    qtype = question["type"]
+    if qtype == "single":
+        if value not in question["options"]:
+            problems.setdefault(path, []).append("must be one of the options")
+        return value
+    if qtype == "multiple":
+        values = value if isinstance(value, list) else [value]
+        if not values or any(v not in question["options"] for v in values):
+            problems.setdefault(path, []).append("must be options of the question")
+        return sorted(set(values), key=question["options"].index) if not problems.get(path) else values
+    if qtype == "rating":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            problems.setdefault(path, []).append("must be a whole number from 1 to 5")
+        return value
+    text = str(value).strip()
+    if len(text) > MAX_TEXT_ANSWER:
+        problems.setdefault(path, []).append(f"at most {MAX_TEXT_ANSWER} characters")
+    return text
+
+
+def round_result(
+    round_: dict[str, Any], flats: list[dict[str, Any]], ruleset: Ruleset | None
+) -> dict[str, Any]:
+    """Participation by head and by area, answers per question, and an intent vote's consent.
+
+    Headcount is one per owner (unsold developer flats together count as one), as Civil Code
+    art. 278 counts it; every number is exact, shown as strings.
+    """
+    scope_flats = [f for f in flats if in_scope(round_["scope"], f)]
+    ballots = round_["ballots"]
+    voted = [f for f in scope_flats if flat_id(f["building"], f["unit"], f["number"]) in ballots]
+    owners = {_owner(f) for f in scope_flats}
+    voted_owners = {_owner(f) for f in voted}
+    area = sum((Decimal(f["area"]) for f in scope_flats), Decimal(0))
+    voted_area = sum((Decimal(f["area"]) for f in voted), Decimal(0))
+    result: dict[str, Any] = {
+        "round_id": round_["round_id"],
+        "flats": len(scope_flats),
+        "ballots": len(voted),
+        "owners": len(owners),
+        "participating_owners": len(voted_owners),
+        "area": format(area, "f"),
+        "participating_area": format(voted_area, "f"),
+        "participation_by_head": _share(len(voted_owners), len(owners)),
+        "participation_by_area": _share(voted_area, area),
+        "questions": [_tally(q, ballots) for q in round_["questions"]],
+        "consent": None,
+    }
+    if round_["intent_vote"] and ruleset is not None and scope_flats:
+        consent = evaluate_consent(
+            [
+                FlatVoteInput(
+                    flat_id=flat_id(f["building"], f["unit"], f["number"]),
+                    owner_id=f["owner_ref"],
+                    area=Decimal(f["area"]),
+                    is_unsold_developer_flat=f["unsold"],
+                )
+                for f in scope_flats
+            ],
+            {fid: b["consent"] for fid, b in ballots.items() if b["consent"]},
+            ruleset,
+            matter=round_["matter"],
+        )
+        result["consent"] = consent.to_dict()
+        result["passed"] = consent.passed
+    return result
+
+
+def _owner(flat: dict[str, Any]) -> str:
+    return "developer" if flat["unsold"] else flat["owner_ref"]
+
+
+def _share(part: Decimal | int, whole: Decimal | int) -> str:
+    if not whole:
+        return "0.00%"
+    return f"{Decimal(part) * 100 / Decimal(whole):.2f}%"
+
+
+def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    answers = [b["answers"][question["id"]] for b in ballots.values() if question["id"] in b["answers"]]
+    tally: dict[str, Any] = {"id": question["id"], "type": question["type"],
+                             "text": question["text"], "answered": len(answers)}
+    if question["type"] in ("single", "multiple"):
+        counts = Counter(v for a in answers for v in (a if isinstance(a, list) else [a]))
+        tally["counts"] = {option: counts.get(option, 0) for option in question["options"]}
+    elif question["type"] == "rating":
+        counts = Counter(answers)
+        tally["counts"] = {str(n): counts.get(n, 0) for n in range(1, 6)}
+        tally["mean"] = f"{Decimal(sum(answers)) / len(answers):.2f}" if answers else None
+    else:
+        tally["texts"] = len(answers)
+    return tally
+
+
+# ---- opinions ----------------------------------------------------------------------------
+
+
+def check_opinion(category: str, text: str) -> str:
+    problems: dict[str, list[str]] = {}
+    if category not in OPINION_CATEGORIES:
+        problems["category"] = [f"must be one of {', '.join(OPINION_CATEGORIES)}"]
+    text = (text or "").strip()
+    if not text:
+        problems["text"] = ["must not be empty"]
+    elif len(text) > MAX_OPINION:
+        problems["text"] = [f"at most {MAX_OPINION} characters"]
+    if problems:
+        raise InvalidProjectDataError(problems)
+    return text
+
+
+def check_answer(
+    outcome: str, answer: str, reason: str, referred_to: str, links: list[dict[str, Any]],
+    known_links: dict[str, set[str]],
+) -> None:
+    """An answer's rules: a reason for 不采纳, an addressee for 转办, links that exist."""
+    problems: dict[str, list[str]] = {}
+    if outcome not in OUTCOMES:
+        problems["outcome"] = [f"must be one of {', '.join(OUTCOMES)}"]
+    if not answer.strip() or len(answer) > MAX_ANSWER:
+        problems["answer"] = [f"1 to {MAX_ANSWER} characters"]
+    if outcome == "not_adopted" and not reason.strip():
+        problems["reason"] = ["a reason is required when an opinion is not adopted"]
+    if outcome == "referred" and not referred_to.strip():
+        problems["referred_to"] = ["say to whom the opinion is referred"]
+    for index, link in enumerate(links):
+        kind, target = link.get("kind"), link.get("id")
+        if kind not in LINK_KINDS:
+            problems.setdefault(f"links.{index}.kind", []).append(
+                f"must be one of {', '.join(LINK_KINDS)}"
+            )
+        elif target not in known_links.get(kind, set()):
+            problems.setdefault(f"links.{index}.id", []).append(f"no {kind} {target!r}")
+    if problems:
+        raise InvalidProjectDataError(problems)

@@ -6,7 +6,7 @@ Released classes are never edited in place (see ``events.project``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from events.project import ProjectEvent
@@ -66,6 +66,7 @@ class OpinionSubmitted(ProjectEvent):
     # deleting the key erases them without touching the history (PIPL).
     personal_sealed: str | None
     personal_key_id: str | None
+    answer_due_on: date  # the response deadline of the ruleset in force, in working days
 
 
 class OpinionAnswered(ProjectEvent):

@@ -13,14 +13,17 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from renovation.domain import participation as rules
+from renovation.domain.deadlines import add_working_days
 from renovation.domain.project import Actor, RenovationProject
 from renovation.domain.rulesets import Ruleset, all_rulesets, ruleset_in_force
 
 if TYPE_CHECKING:
     from renovation.application.app import CommandResult
 
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # No 0/O, 1/I/L: a code read aloud or typed by an older resident must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10  # 31**10 ≈ 2**49.5
@@ -192,11 +195,14 @@ class ParticipationMixin:
             key_id, sealed = self.vault.seal(personal)
 
         def command(project: RenovationProject) -> dict[str, str]:
+            today = self.clock().astimezone(LOCAL_TZ).date()
+            ruleset = self.ruleset_for(project, today)
+            due = add_working_days(today, ruleset.opinion_response_working_days)
             project.submit_opinion(
                 opinion_id, tracking_code=tracking_code, category=data["category"],
                 text=data["text"], building=data.get("building") or "",
                 unit=data.get("unit") or "", personal_sealed=sealed, personal_key_id=key_id,
-                actor=actor, command_id=command_id,
+                answer_due_on=due, actor=actor, command_id=command_id,
             )
             return {"opinion_id": opinion_id, "tracking_code": tracking_code}
 

@@ -311,6 +311,7 @@ class RenovationProject(Aggregate):
         unit: str = "",
         personal_sealed: str | None = None,
         personal_key_id: str | None = None,
+        answer_due_on: date,
         actor: Actor,
         command_id: str | None = None,
     ) -> None:
@@ -335,6 +336,7 @@ class RenovationProject(Aggregate):
             unit=unit,
             personal_sealed=personal_sealed,
             personal_key_id=personal_key_id,
+            answer_due_on=answer_due_on,
             **_provenance(actor, command_id, None),
         )
 

@@ -14,6 +14,7 @@ from renovation import accounts
 from renovation.domain.project import Actor
 from renovation.projections.store import list_summaries
 from renovation.web import create_app, runtime
+from renovation.web.pages.labels import timeline
 from renovation.web.pages.paste import locate
 
 SECRET_OWNER = "OWNER-REF-7731"
@@ -206,13 +207,22 @@ def test_project_page_shows_the_life_of_the_project_content_budget_and_report(ap
     assert f'href="/api/projects/{project_id}/report.pdf?lang=zh"' in html
 
 
-def test_a_project_off_the_happy_path_shows_where_it_branched(app):
-    project_id = register(app, "needs_survey", "intent_vote", "rejected_by_residents")
+@pytest.mark.parametrize(
+    "stage, after, then",
+    [("rejected_by_residents", "intent_vote", None), ("rectification", "acceptance_inspection",
+                                                      "accepted")],
+)
+def test_a_stage_off_the_happy_path_is_shown_after_the_step_it_branched_from(
+    app, stage, after, then
+):
+    with app.test_request_context("/"):
+        steps = timeline(stage)
 
-    html = text(app.test_client().get(f"/projects/{project_id}"))
-
-    assert re.search(r'step-current" aria-current="step">.*?居民未同意改造', html, re.S)
-    assert "step-next" not in html
+    stages = [s["stage"] for s in steps]
+    assert stages.index(stage) == stages.index(after) + 1
+    assert steps[stages.index(stage)]["state"] == "current"
+    assert steps[stages.index(after)]["state"] == "done"
+    assert [s["stage"] for s in steps if s["state"] == "next"] == ([then] if then else [])
 
 
 def test_public_pages_never_show_owner_references(app):
@@ -617,3 +627,19 @@ def test_a_payload_path_is_traced_back_to_its_input_and_line(path, where):
     }
 
     assert locate(path, lines) == where
+
+
+def test_sign_in_attempts_are_rate_limited(tmp_path):
+    app = _make_app(tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    try:
+        answers = [
+            client.post("/login", data={"username": "zhang", "password": "guess"}).status_code
+            for _ in range(11)
+        ]
+        assert answers == [200] * 10 + [429]
+        refused = client.post("/login", data={"username": "zhang", "password": "guess"})
+        assert "尝试次数过多" in text(refused)
+        assert client.get("/login").status_code == 200  # reading the form is not limited
+    finally:
+        app.extensions["renovation"].close()

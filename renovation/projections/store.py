@@ -279,11 +279,17 @@ def list_summaries(
     q: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    districts: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of project summaries and the total count, filtered."""
+    """One page of project summaries and the total count, filtered.
+
+    ``districts`` limits the list to those districts (a staff member's scope).
+    """
     query = select(project_summaries)
     if district:
         query = query.where(project_summaries.c.district == district)
+    if districts is not None:
+        query = query.where(project_summaries.c.district.in_(districts))
     if stage:
         query = query.where(project_summaries.c.stage == stage)
     if q:

@@ -19,6 +19,11 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (pybabel -k N_) without translating it here."""
+    return message
+
+
 class SessionUser(UserMixin):
     """Flask-Login's view of an account."""
 
@@ -30,9 +35,15 @@ class SessionUser(UserMixin):
 
 
 def init_auth(app: Flask) -> None:
+    from flask_babel import gettext
+
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
     login_manager.session_protection = "strong"
+    # Flask-Login flashes this on the way to the login page; translated when shown.
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
     limiter.init_app(app)
 
     @login_manager.user_loader
@@ -60,6 +71,11 @@ def api_user() -> User | None:
 
 def page_user() -> User | None:
     return current_user.user if current_user.is_authenticated else None
+
+
+def any_user() -> User | None:
+    """A bearer token's user, else the signed-in session's: for reads, which change nothing."""
+    return api_user() or page_user()
 
 
 def require_role(*roles: str, source: Callable[[], User | None] = api_user) -> Callable:

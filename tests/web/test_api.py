@@ -221,3 +221,16 @@ def test_the_openapi_document_describes_the_api(client):
             "/api/projects/{project_id}/transitions"} <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert "ProjectCreate" in schemas and "area" in schemas["FlatCreate"]["properties"]
+
+
+def test_a_signed_in_auditor_reads_history_in_the_browser_without_a_token(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    web_app.config["WTF_CSRF_ENABLED"] = False
+    signed_in = client.post("/login", data={"username": "chen", "password": "correct horse"})
+    assert signed_in.status_code == 302
+    assert client.get(f"/api/projects/{pid}/events").status_code == 200
+    assert client.get(f"/api/projects/{pid}/verify").get_json()["ok"] is True
+    # A session never writes through the API: that needs a bearer token (no CSRF there).
+    assert move(client, web_app, pid, "needs_survey", role="auditor").status_code == 403
+    assert client.post(f"/api/projects/{pid}/transitions",
+                       json={"to_stage": "needs_survey"}).status_code == 401

@@ -12,7 +12,7 @@ from renovation.application.app import event_data
 from renovation.projections.audit import verify_project
 from renovation.web import runtime
 from renovation.web.api.schemas import EventPageSchema, EventQueryArgsSchema, VerificationSchema
-from renovation.web.auth import require_role
+from renovation.web.auth import any_user, require_role
 
 blp = Blueprint("audit", __name__, url_prefix="/api/projects", description="Audit (审计)")
 
@@ -21,7 +21,7 @@ READ_HISTORY_ROLES = ("auditor", "admin", "staff")
 
 @blp.route("/<uuid:project_id>/events")
 class Events(MethodView):
-    @require_role(*READ_HISTORY_ROLES)
+    @require_role(*READ_HISTORY_ROLES, source=any_user)
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventPageSchema)
     @blp.doc(security=[{"bearer": []}])
@@ -51,7 +51,7 @@ class Events(MethodView):
 
 @blp.route("/<uuid:project_id>/verify")
 class Verify(MethodView):
-    @require_role("auditor", "admin")
+    @require_role("auditor", "admin", source=any_user)
     @blp.response(200, VerificationSchema)
     @blp.doc(security=[{"bearer": []}])
     def get(self, project_id: UUID):

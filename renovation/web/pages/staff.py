@@ -52,23 +52,11 @@ def scope_of(user: User) -> list[str] | None:
 def scoped_summaries(
     scope: list[str] | None, *, district: str, stage: str, q: str, page: int, per_page: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the projects in ``scope`` (ordered as list_summaries orders them)."""
-    engine = runtime().engine
-    wanted = [district] if district else sorted(scope) if scope else [None]
-    rows: list[dict[str, Any]] = []
-    total = 0
-    for one in wanted:
-        # Each district's first page*per_page rows are all that page can need from it.
-        part, count = list_summaries(
-            engine, district=one, stage=stage or None, q=q or None,
-            page=1 if len(wanted) > 1 else page,
-            per_page=page * per_page if len(wanted) > 1 else per_page,
-        )
-        rows.extend(part)
-        total += count
-    if len(wanted) > 1:
-        rows = rows[(page - 1) * per_page : page * per_page]
-    return rows, total
+    """One page of the projects in ``scope`` (every district when ``scope`` is None)."""
+    return list_summaries(
+        runtime().engine, district=district or None, stage=stage or None, q=q or None,
+        page=page, per_page=per_page, districts=sorted(scope) if scope else None,
+    )
 
 
 def command_id(value: str | None) -> str | None:

@@ -25,15 +25,22 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from renovation.application.app import RenovationApplication  # noqa: E402
-from renovation.application.settings import storage_from_url  # noqa: E402
-from renovation.domain.project import Actor, RenovationProject  # noqa: E402
-from renovation.projections.store import ProjectSummaryProjection, make_engine  # noqa: E402
-from tests.conftest import project_payload, registration  # noqa: E402
+from renovation.application.app import RenovationApplication
+from renovation.application.settings import storage_from_url
+from renovation.domain.project import Actor, RenovationProject
+from renovation.projections.store import ProjectSummaryProjection, make_engine
+from tests.conftest import project_payload, registration
 
 ACTOR = Actor("user:bench", "staff", "bench")
-BUILD = ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized", "plan_approved",
-         "under_construction"]
+BUILD = [
+    "needs_survey",
+    "intent_vote",
+    "in_plan",
+    "design",
+    "plan_publicized",
+    "plan_approved",
+    "under_construction",
+]
 
 
 class NoSnapshots(RenovationApplication):
@@ -50,7 +57,9 @@ def raw_sqlite_commits(path: Path, n: int) -> float:
     started = time.perf_counter()
     for i in range(n):
         conn.execute("BEGIN")
-        conn.execute("INSERT INTO t (k, v, state) VALUES (?, ?, ?)", (uuid.uuid4().bytes, i, payload))
+        conn.execute(
+            "INSERT INTO t (k, v, state) VALUES (?, ?, ?)", (uuid.uuid4().bytes, i, payload)
+        )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -59,15 +68,22 @@ def raw_sqlite_commits(path: Path, n: int) -> float:
 
 def raw_postgres_commits(url: str, n: int) -> float:
     u = make_url(url)
-    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                         dbname=u.database, autocommit=True) as conn:
+    with psycopg.connect(
+        host=u.host,
+        port=u.port or 5432,
+        user=u.username,
+        password=u.password,
+        dbname=u.database,
+        autocommit=True,
+    ) as conn:
         conn.execute("CREATE TEMP TABLE t (id bigserial PRIMARY KEY, k uuid, v int, state bytea)")
         payload = b"x" * 400
         started = time.perf_counter()
         for i in range(n):
             with conn.transaction():
-                conn.execute("INSERT INTO t (k, v, state) VALUES (%s, %s, %s)",
-                             (uuid.uuid4(), i, payload))
+                conn.execute(
+                    "INSERT INTO t (k, v, state) VALUES (%s, %s, %s)", (uuid.uuid4(), i, payload)
+                )
         return n / (time.perf_counter() - started)
 
 
@@ -98,8 +114,17 @@ def big_project(app: RenovationApplication, events: int) -> uuid.UUID:
 
 def _typed() -> dict:
     data = registration(project_payload())
-    return {k: data.get(k) for k in ("community", "buildings", "content_items", "budget",
-                                       "planned_start", "planned_finish")}
+    return {
+        k: data.get(k)
+        for k in (
+            "community",
+            "buildings",
+            "content_items",
+            "budget",
+            "planned_start",
+            "planned_finish",
+        )
+    }
 
 
 def median_ms(fn, repeat: int = 21) -> float:
@@ -130,8 +155,10 @@ def run(database_url: str, label: str, raw_rate: float, args) -> list[str]:
     rows = []
     app = RenovationApplication(storage.event_store_env)
     rate = app_appends(app, args.appends)
-    rows.append(f"| {label} | appends through the application | {rate:,.0f}/s | "
-                f"raw single-row commits {raw_rate:,.0f}/s → **{rate / raw_rate:.0%}** |")
+    rows.append(
+        f"| {label} | appends through the application | {rate:,.0f}/s | "
+        f"raw single-row commits {raw_rate:,.0f}/s → **{rate / raw_rate:.0%}** |"
+    )
     pid = big_project(app, args.events)
     plain = NoSnapshots({**storage.event_store_env, "IS_SNAPSHOTTING_ENABLED": "n"})
     versions = [random.randint(1, args.events) for _ in range(21)]
@@ -143,13 +170,19 @@ def run(database_url: str, label: str, raw_rate: float, args) -> list[str]:
     past_without = statistics.median(
         [median_ms(lambda v=v: plain.repository.get(pid, version=v), 3) for v in versions]
     )
-    rows.append(f"| {label} | load {args.events:,}-event project, now | "
-                f"{with_snap:.2f} ms with snapshots | {without:.1f} ms without |")
-    rows.append(f"| {label} | load it at a random past version (median of 21) | "
-                f"{past_with:.2f} ms with snapshots | {past_without:.1f} ms without |")
+    rows.append(
+        f"| {label} | load {args.events:,}-event project, now | "
+        f"{with_snap:.2f} ms with snapshots | {without:.1f} ms without |"
+    )
+    rows.append(
+        f"| {label} | load it at a random past version (median of 21) | "
+        f"{past_with:.2f} ms with snapshots | {past_without:.1f} ms without |"
+    )
     cu = catch_up_rate(app, storage.read_model_url)
-    rows.append(f"| {label} | projection catch-up (batches of 500) | {cu:,.0f} events/s | "
-                f"{app.recorder.max_notification_id():,} events |")
+    rows.append(
+        f"| {label} | projection catch-up (batches of 500) | {cu:,.0f} events/s | "
+        f"{app.recorder.max_notification_id():,} events |"
+    )
     plain.close()
     app.close()
     return rows
@@ -161,15 +194,23 @@ def sweep_intervals(args) -> None:
     print("|---|---|---|---|")
     for interval in (20, 50, 100, 200, 500):
         with tempfile.TemporaryDirectory() as tmp:
-            cls = type("Sweep", (RenovationApplication,), {
-                "name": "Renovation", "snapshotting_intervals": {RenovationProject: interval},
-            })
+            cls = type(
+                "Sweep",
+                (RenovationApplication,),
+                {
+                    "name": "Renovation",
+                    "snapshotting_intervals": {RenovationProject: interval},
+                },
+            )
             app = cls(storage_from_url(f"sqlite:///{tmp}/e.sqlite").event_store_env)
             rate = app_appends(app, args.appends)
             pid = big_project(app, args.events)
             versions = [random.randint(1, args.events) for _ in range(21)]
             past = statistics.median(
-                [median_ms(lambda v=v: app.repository.get(pid, version=v), 3) for v in versions]
+                [
+                    median_ms(lambda a=app, p=pid, v=v: a.repository.get(p, version=v), 3)
+                    for v in versions
+                ]
             )
             snaps = len(list(app.snapshots.get(pid)))
             print(f"| {interval} | {rate:,.0f} | {past:.2f} ms | {snaps} |", flush=True)
@@ -197,8 +238,14 @@ def main() -> None:
         return
     name = f"renovation_bench_{uuid.uuid4().hex[:8]}"
     admin = make_url(args.postgres)
-    connect = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
-                   password=admin.password, dbname=admin.database, autocommit=True)
+    connect = dict(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        dbname=admin.database,
+        autocommit=True,
+    )
     with psycopg.connect(**connect) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -20,26 +20,35 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from renovation.application.app import RenovationApplication  # noqa: E402
-from renovation.application.settings import storage_from_url  # noqa: E402
-from renovation.domain.project import Actor  # noqa: E402
-from renovation.projections.store import (  # noqa: E402
+from renovation.application.app import RenovationApplication
+from renovation.application.settings import storage_from_url
+from renovation.domain.project import Actor
+from renovation.projections.store import (
     ProjectSummaryProjection,
     dump_read_model,
     make_engine,
 )
-from tests.conftest import project_payload, registration  # noqa: E402
+from tests.conftest import project_payload, registration
 
 ACTOR = Actor("user:bench", "staff", "bench")
-BUILD = ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized", "plan_approved",
-         "under_construction"]
+BUILD = [
+    "needs_survey",
+    "intent_vote",
+    "in_plan",
+    "design",
+    "plan_publicized",
+    "plan_approved",
+    "under_construction",
+]
 
 
 def worker(url: str, layout: str, n: int, index: int, start, results) -> None:
     storage = storage_from_url(url, sqlite_read_model=layout)
     app = RenovationApplication(storage.event_store_env)
     projection = ProjectSummaryProjection(app, make_engine(storage.read_model_url))
-    pid = app.register_project(registration(project_payload(name=f"P{index}")), actor=ACTOR).project_id
+    pid = app.register_project(
+        registration(project_payload(name=f"P{index}")), actor=ACTOR
+    ).project_id
     for stage in BUILD:
         app.move_project(pid, stage, actor=ACTOR)
     projection.catch_up()
@@ -66,8 +75,10 @@ def measure(layout: str, processes: int, commands: int) -> str:
         ProjectSummaryProjection(app, engine).create_tables()
         start = multiprocessing.Barrier(processes + 1)
         results = multiprocessing.Queue()
-        procs = [multiprocessing.Process(target=worker, args=(url, layout, commands, i, start, results))
-                 for i in range(processes)]
+        procs = [
+            multiprocessing.Process(target=worker, args=(url, layout, commands, i, start, results))
+            for i in range(processes)
+        ]
         for p in procs:
             p.start()
         start.wait()
@@ -85,9 +96,11 @@ def measure(layout: str, processes: int, commands: int) -> str:
         projection.catch_up()
         equal = dump_read_model(engine) == live
         p99 = latencies[int(len(latencies) * 0.99) - 1]
-        return (f"| {layout} | {processes} | {len(latencies) / elapsed:,.0f}/s | "
-                f"{statistics.median(latencies) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {errors} | "
-                f"{'yes' if equal else 'NO'} |")
+        return (
+            f"| {layout} | {processes} | {len(latencies) / elapsed:,.0f}/s | "
+            f"{statistics.median(latencies) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {errors} | "
+            f"{'yes' if equal else 'NO'} |"
+        )
 
 
 def main() -> None:

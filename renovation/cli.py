@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -40,8 +41,17 @@ def serve(host: str, port: int, workers: int) -> None:
     os.execvp(
         sys.executable,
         [
-            sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
             "renovation.wsgi_entry:app",
         ],
     )
@@ -64,19 +74,22 @@ def demo() -> None:
     from renovation.demo import load_demo
 
     rt = _runtime()
-    ids = load_demo(rt.app)
+    loaded = load_demo(rt.app)
+    ids = loaded["projects"]
     rt.catch_up()
     for username, password, role, name, districts in DEMO_USERS:
-        try:
+        with contextlib.suppress(accounts.AccountError):  # already there from an earlier run
             accounts.add_user(
                 rt.engine, username, password, role, display_name=name, districts=districts
             )
-        except accounts.AccountError:
-            pass  # already there from an earlier run
     click.echo(f"demo: {len(ids)} projects, position {rt.projection.position()}")
     click.echo("demo logins (username / password / role):")
     for username, password, role, name, _ in DEMO_USERS:
         click.echo(f"  {username:10} {password:18} {role:8} {name}")
+    if loaded["household_codes"]:
+        click.echo("household codes to try the voting page (shown once, now):")
+        for flat, code in loaded["household_codes"].items():
+            click.echo(f"  {flat:24} {code}")
 
 
 # ---- users ---------------------------------------------------------------------------------
@@ -98,8 +111,12 @@ def users_add(username, role, password, display_name, districts) -> None:
     """Create an account."""
     try:
         user = accounts.add_user(
-            _runtime().engine, username, password, role,
-            display_name=display_name, districts=list(districts),
+            _runtime().engine,
+            username,
+            password,
+            role,
+            display_name=display_name,
+            districts=list(districts),
         )
     except accounts.AccountError as error:
         raise click.BadParameter(str(error), param_hint=error.field) from None
@@ -141,10 +158,8 @@ def projections_follow(interval: float) -> None:
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("following the event store; Ctrl-C to stop")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         _runtime().projection.follow(interval=interval, stop=lambda: bool(stopping))
-    except KeyboardInterrupt:
-        pass
 
 
 @projections.command("rebuild")
@@ -190,8 +205,10 @@ def audit_verify(project_id: UUID | None) -> None:
     for pid in ids:
         result = verify_project(rt.app, rt.engine, pid)
         failed += not result.ok
-        click.echo(f"{pid} {'ok' if result.ok else 'FAILED'} events={result.events_checked} "
-                   f"digest={result.chain_digest}")
+        click.echo(
+            f"{pid} {'ok' if result.ok else 'FAILED'} events={result.events_checked} "
+            f"digest={result.chain_digest}"
+        )
         for problem in result.problems:
             click.echo(f"    version {problem['version']}: {problem['problem']}")
     if failed:

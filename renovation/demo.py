@@ -8,7 +8,7 @@ two flats a landing, 45–95 m² each.
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,34 +20,82 @@ DEMO_ACTOR = Actor(id="user:demo", role="staff", channel="cli")
 # name, city, district, street, address, year built, buildings, units a building, target stage
 COMMUNITIES: list[dict[str, Any]] = [
     {
-        "name": "凤凰新村", "city": "淮安市", "district": "清江浦区", "street": "浦楼街道",
-        "address": "淮安市清江浦区凤凰路", "year_built": 1992, "buildings": 8, "units": 3,
-        "stage": "under_construction", "start": date(2026, 3, 1), "finish": date(2026, 12, 31),
+        "name": "凤凰新村",
+        "city": "淮安市",
+        "district": "清江浦区",
+        "street": "浦楼街道",
+        "address": "淮安市清江浦区凤凰路",
+        "year_built": 1992,
+        "buildings": 8,
+        "units": 3,
+        "stage": "under_construction",
+        "start": date(2026, 3, 1),
+        "finish": date(2026, 12, 31),
     },
     {
-        "name": "富丽花园", "city": "淮安市", "district": "清江浦区", "street": "清河街道",
-        "address": "淮安市清江浦区富丽路", "year_built": 1998, "buildings": 6, "units": 2,
-        "stage": "plan_publicized", "start": date(2027, 3, 1), "finish": date(2027, 11, 30),
+        "name": "富丽花园",
+        "city": "淮安市",
+        "district": "清江浦区",
+        "street": "清河街道",
+        "address": "淮安市清江浦区富丽路",
+        "year_built": 1998,
+        "buildings": 6,
+        "units": 2,
+        "stage": "plan_publicized",
+        "start": date(2027, 3, 1),
+        "finish": date(2027, 11, 30),
     },
     {
-        "name": "化工新村片区", "city": "淮安市", "district": "清江浦区", "street": "长西街道",
-        "address": "淮安市清江浦区化工路", "year_built": 1985, "buildings": 10, "units": 2,
-        "stage": "needs_survey", "start": None, "finish": None,
+        "name": "化工新村片区",
+        "city": "淮安市",
+        "district": "清江浦区",
+        "street": "长西街道",
+        "address": "淮安市清江浦区化工路",
+        "year_built": 1985,
+        "buildings": 10,
+        "units": 2,
+        "stage": "needs_survey",
+        "start": None,
+        "finish": None,
     },
     {
-        "name": "健康新村", "city": "淮安市", "district": "清江浦区", "street": "淮海街道",
-        "address": "淮安市清江浦区健康西路", "year_built": 1990, "buildings": 5, "units": 2,
-        "stage": "evaluation", "start": date(2025, 3, 1), "finish": date(2025, 11, 30),
+        "name": "健康新村",
+        "city": "淮安市",
+        "district": "清江浦区",
+        "street": "淮海街道",
+        "address": "淮安市清江浦区健康西路",
+        "year_built": 1990,
+        "buildings": 5,
+        "units": 2,
+        "stage": "evaluation",
+        "start": date(2025, 3, 1),
+        "finish": date(2025, 11, 30),
     },
     {
-        "name": "河海新村", "city": "常州市", "district": "天宁区", "street": "茶山街道",
-        "address": "常州市天宁区河海中路", "year_built": 1993, "buildings": 7, "units": 3,
-        "stage": "acceptance_inspection", "start": date(2025, 9, 1), "finish": date(2026, 10, 31),
+        "name": "河海新村",
+        "city": "常州市",
+        "district": "天宁区",
+        "street": "茶山街道",
+        "address": "常州市天宁区河海中路",
+        "year_built": 1993,
+        "buildings": 7,
+        "units": 3,
+        "stage": "acceptance_inspection",
+        "start": date(2025, 9, 1),
+        "finish": date(2026, 10, 31),
     },
     {
-        "name": "北门新村", "city": "淮安市", "district": "淮安区", "street": "淮城街道",
-        "address": "淮安市淮安区北门大街", "year_built": 1988, "buildings": 4, "units": 2,
-        "stage": "rejected_by_residents", "start": None, "finish": None,
+        "name": "北门新村",
+        "city": "淮安市",
+        "district": "淮安区",
+        "street": "淮城街道",
+        "address": "淮安市淮安区北门大街",
+        "year_built": 1988,
+        "buildings": 4,
+        "units": 2,
+        "stage": "rejected_by_residents",
+        "start": None,
+        "finish": None,
     },
 ]
 
@@ -68,8 +116,16 @@ CONTENT: list[tuple[str, str, str, int, int]] = [
 ]
 
 PATH = [
-    "needs_survey", "intent_vote", "in_plan", "design", "plan_publicized", "plan_approved",
-    "under_construction", "acceptance_inspection", "accepted", "evaluation",
+    "needs_survey",
+    "intent_vote",
+    "in_plan",
+    "design",
+    "plan_publicized",
+    "plan_approved",
+    "under_construction",
+    "acceptance_inspection",
+    "accepted",
+    "evaluation",
 ]
 
 
@@ -102,7 +158,9 @@ def community_payload(spec: dict[str, Any], rng: random.Random) -> dict[str, Any
             "category": category,
             "item": item,
             "unit": unit,
-            "planned_quantity": str(max(rng.randint(low, high) * n // (3 if unit == "km" else 1), 1)),
+            "planned_quantity": str(
+                max(rng.randint(low, high) * n // (3 if unit == "km" else 1), 1)
+            ),
         }
         for category, item, unit, low, high in CONTENT
         if high > 0
@@ -126,29 +184,183 @@ def community_payload(spec: dict[str, Any], rng: random.Random) -> dict[str, Any
     }
 
 
-def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> list[str]:
-    """Register the demo communities and walk each to its stage; idempotent by command id."""
-    rng = random.Random(seed)
-    ids = []
-    for spec in COMMUNITIES:
-        payload = community_payload(spec, rng)
-        result = app.register_project(payload, actor=DEMO_ACTOR, command_id=f"demo:{spec['name']}")
-        project_id = result.project_id
-        target = spec["stage"]
-        steps = PATH[: PATH.index("intent_vote") + 1] + [target] if target == "rejected_by_residents" else PATH[: PATH.index(target) + 1]
-        for index, stage in enumerate(steps):
-            app.move_project(
-                project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{spec['name']}:{index}"
+OPINIONS: list[tuple[str, str, str | None]] = [
+    # category, text, answer outcome (None: still open)
+    ("construction", "施工时间能否避开午休时段？中午一点前后电钻声很大，老人休息不好。", "adopted"),
+    ("plan", "希望在3幢和4幢之间增设电动自行车充电棚，现在很多人飞线充电，很危险。", "adopted"),
+    ("safety", "2幢1单元楼道灯坏了半个多月，晚上上下楼看不清。", "referred"),
+    ("plan", "建议保留小区中间那几棵香樟树，不要为了停车位砍掉。", "partly_adopted"),
+    ("lift", "我们单元想加装电梯，请问申请流程怎么走？", None),
+    ("nuisance", "渣土车进出没有覆盖，路面灰尘很大。", "adopted"),
+    ("property_management", "改造完成后谁来负责日常维护？希望明确物业管理方式。", None),
+    ("plan", "外墙保温颜色能否让居民投票选择？", "not_adopted"),
+]
+ANSWERS = {
+    "adopted": "已采纳，已要求施工单位调整。",
+    "partly_adopted": "部分采纳：方案已调整，具体见公示图纸。",
+    "not_adopted": "未采纳。",
+    "referred": "已转交相关部门处理。",
+}
+DEMO_PAPER = Actor(id="user:demo", role="staff", channel="paper")
+
+
+def hold_demo_intent_vote(
+    app: RenovationApplication, project_id, name: str, rng: random.Random, *, passing: bool
+) -> None:
+    """An intent vote (意愿征询) held last month on paper and entered today."""
+    real_clock = app.clock
+    now = real_clock()
+    opens, closes = now - timedelta(days=40), now - timedelta(days=30)
+    weights = (0.88, 0.05, 0.03, 0.04) if passing else (0.55, 0.30, 0.05, 0.10)
+    round_id = app.open_consultation(
+        project_id,
+        {
+            "kind": "needs",
+            "title": f"{name}改造意愿征询",
+            "intent_vote": True,
+            "matter": "alteration",
+            "opens_at": opens,
+            "closes_at": closes,
+            "scope": {"level": "community"},
+        },
+        actor=DEMO_ACTOR,
+        command_id=f"demo:{name}:intent",
+    ).value["round_id"]
+    try:
+        app.clock = lambda: opens + timedelta(days=3)
+        for flat in app.get_project(project_id).flats():
+            choice = rng.choices(["agree", "disagree", "abstain", None], weights)[0]
+            if choice is None:
+                continue
+            fid = f"{flat['building']}-{flat['unit']}-{flat['number']}"
+            app.cast_paper_ballot(
+                project_id,
+                round_id,
+                flat_id=fid,
+                answers={},
+                consent=choice,
+                actor=DEMO_PAPER,
+                effective_on=(opens + timedelta(days=3)).date(),
+                command_id=f"demo:{name}:intent:{fid}",
             )
+        app.clock = lambda: closes + timedelta(hours=1)
+        app.close_consultation(
+            project_id, round_id, actor=DEMO_ACTOR, command_id=f"demo:{name}:intent:close"
+        )
+    finally:
+        app.clock = real_clock
+
+
+def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, Any]:
+    """Register the demo communities and walk each to its stage; idempotent by command id.
+
+    Returns the project ids and, on the first run only, a few household codes to try the
+    voting page with (codes are shown once, when issued).
+    """
+    rng = random.Random(seed)
+    ids, codes = [], {}
+    for spec in COMMUNITIES:
+        name = spec["name"]
+        payload = community_payload(spec, rng)
+        project_id = app.register_project(
+            payload, actor=DEMO_ACTOR, command_id=f"demo:{name}"
+        ).project_id
+        target = spec["stage"]
+        steps = (
+            PATH[: PATH.index("intent_vote") + 1]
+            if target == "rejected_by_residents"
+            else (PATH[: PATH.index(target) + 1])
+        )
+        for index, stage in enumerate(steps):
+            if stage == "in_plan":
+                hold_demo_intent_vote(app, project_id, name, rng, passing=True)
+                continue
+            app.move_project(project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{name}:{index}")
             if stage == "under_construction":
                 project = app.get_project(project_id)
                 for item in project.content_items[::2]:
-                    done = (item["planned_quantity"] * Decimal(rng.randint(30, 100)) / 100).quantize(
-                        Decimal(1)
-                    )
+                    done = (
+                        item["planned_quantity"] * Decimal(rng.randint(30, 100)) / 100
+                    ).quantize(Decimal(1))
                     app.record_progress(
-                        project_id, item["id"], done, actor=DEMO_ACTOR,
-                        command_id=f"demo:{spec['name']}:progress:{item['id']}",
+                        project_id,
+                        item["id"],
+                        done,
+                        actor=DEMO_ACTOR,
+                        command_id=f"demo:{name}:progress:{item['id']}",
                     )
+        if target == "rejected_by_residents":
+            hold_demo_intent_vote(app, project_id, name, rng, passing=False)
+        if target not in ("needs_survey", "rejected_by_residents"):
+            add_demo_opinions(app, project_id, name, rng)
+        if target == "needs_survey":
+            codes.update(open_demo_survey(app, project_id, name))
         ids.append(str(project_id))
-    return ids
+    return {"projects": ids, "household_codes": codes}
+
+
+def add_demo_opinions(app: RenovationApplication, project_id, name: str, rng) -> None:
+    resident = Actor(id="resident", role="resident", channel="web")
+    for index, (category, text, outcome) in enumerate(rng.sample(OPINIONS, 5)):
+        opinion = app.submit_opinion(
+            project_id,
+            {"category": category, "text": text, "building": "1"},
+            actor=resident,
+            command_id=f"demo:{name}:opinion:{index}",
+        ).value
+        if outcome:
+            app.answer_opinions(
+                project_id,
+                [opinion["opinion_id"]],
+                {
+                    "outcome": outcome,
+                    "answer": ANSWERS[outcome],
+                    "reason": "外墙颜色须符合街区风貌导则。" if outcome == "not_adopted" else "",
+                    "referred_to": "街道城管科" if outcome == "referred" else "",
+                },
+                actor=DEMO_ACTOR,
+                command_id=f"demo:{name}:answer:{index}",
+            )
+
+
+def open_demo_survey(app: RenovationApplication, project_id, name: str) -> dict[str, str]:
+    """A needs survey (问需) open for two weeks, with codes for building 1."""
+    now = app.clock()
+    app.open_consultation(
+        project_id,
+        {
+            "kind": "needs",
+            "title": f"{name}改造需求调查",
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(days=14),
+            "scope": {"level": "community"},
+            "questions": [
+                {
+                    "type": "multiple",
+                    "text": "您最希望改造哪些内容？",
+                    "required": True,
+                    "options": [
+                        "雨污管网",
+                        "道路停车",
+                        "加装电梯",
+                        "充电设施",
+                        "适老化设施",
+                        "绿化",
+                    ],
+                },
+                {
+                    "type": "single",
+                    "text": "您是否愿意为改造出资？",
+                    "options": ["愿意", "视金额而定", "不愿意"],
+                },
+                {"type": "rating", "text": "您对小区现状的满意程度（1–5）"},
+                {"type": "text", "text": "其他意见和建议"},
+            ],
+        },
+        actor=DEMO_ACTOR,
+        command_id=f"demo:{name}:survey",
+    )
+    result = app.issue_household_codes(
+        project_id, building="1", actor=DEMO_ACTOR, command_id=f"demo:{name}:codes"
+    )
+    return {f"{name} {fid}": code for fid, code in list((result.value or {}).items())[:3]}

@@ -25,8 +25,12 @@ def postgres_admin_url() -> str:
 def _connect_admin():
     url = make_url(postgres_admin_url())
     return psycopg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-        dbname=url.database, autocommit=True,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
     )
 
 
@@ -40,7 +44,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     with _connect_admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+        yield (
+            make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+        )
     finally:
         with _connect_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -57,29 +63,62 @@ def runtime(database_url: str):
 
 
 def flat(number: str, floor: int, area: str = "75.50", owner: str | None = None, **extra) -> dict:
-    return {"number": number, "floor": floor, "area": area, "owner_ref": owner or f"O-{number}", **extra}
+    return {
+        "number": number,
+        "floor": floor,
+        "area": area,
+        "owner_ref": owner or f"O-{number}",
+        **extra,
+    }
 
 
 def project_payload(name: str = "凤凰新村", district: str = "清江浦区", **overrides: Any) -> dict:
     """A small but complete registration: two buildings, content items, budget."""
     payload = {
         "community": {
-            "name": name, "district": district, "city": "淮安市", "street": "浦楼街道",
-            "address": "凤凰路1号", "year_built": 1992,
+            "name": name,
+            "district": district,
+            "city": "淮安市",
+            "street": "浦楼街道",
+            "address": "凤凰路1号",
+            "year_built": 1992,
         },
         "buildings": [
-            {"code": "1", "name": "1幢", "units": [
-                {"code": "1", "flats": [flat("101", 1, "62.30"), flat("102", 1, "75.10"),
-                                        flat("201", 2, "62.30", owner="O-101"),
-                                        flat("202", 2, "75.10", unsold=True)]},
-                {"code": "2", "flats": [flat("101", 1, "58.00", owner="O-2-101"),
-                                        flat("102", 1, "58.00", owner="O-2-102")]},
-            ]},
-            {"code": "2", "units": [{"code": "1", "flats": [flat("101", 1, "88.00", owner="O-3")]}]},
+            {
+                "code": "1",
+                "name": "1幢",
+                "units": [
+                    {
+                        "code": "1",
+                        "flats": [
+                            flat("101", 1, "62.30"),
+                            flat("102", 1, "75.10"),
+                            flat("201", 2, "62.30", owner="O-101"),
+                            flat("202", 2, "75.10", unsold=True),
+                        ],
+                    },
+                    {
+                        "code": "2",
+                        "flats": [
+                            flat("101", 1, "58.00", owner="O-2-101"),
+                            flat("102", 1, "58.00", owner="O-2-102"),
+                        ],
+                    },
+                ],
+            },
+            {
+                "code": "2",
+                "units": [{"code": "1", "flats": [flat("101", 1, "88.00", owner="O-3")]}],
+            },
         ],
         "content_items": [
             {"category": "basic", "item": "雨污分流改造", "unit": "m", "planned_quantity": "1200"},
-            {"category": "improvement", "item": "电动汽车充电桩", "unit": "个", "planned_quantity": "12"},
+            {
+                "category": "improvement",
+                "item": "电动汽车充电桩",
+                "unit": "个",
+                "planned_quantity": "12",
+            },
             {"category": "upgrade", "item": "社区助餐点", "unit": "处", "planned_quantity": "1"},
         ],
         "budget": [
@@ -139,9 +178,19 @@ def bearer(web_app, role: str = "staff") -> dict[str, str]:
     return {"Authorization": f"Bearer {web_app.tokens[role]}"}
 
 
-HAPPY_PATH = ["needs_survey", "intent_vote", "in_plan", "design", "plan_publicized",
-              "plan_approved", "under_construction", "acceptance_inspection", "accepted",
-              "evaluation", "long_term_management"]
+HAPPY_PATH = [
+    "needs_survey",
+    "intent_vote",
+    "in_plan",
+    "design",
+    "plan_publicized",
+    "plan_approved",
+    "under_construction",
+    "acceptance_inspection",
+    "accepted",
+    "evaluation",
+    "long_term_management",
+]
 
 
 def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dict:
@@ -155,15 +204,24 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
     now = real_clock()
     round_id = app.open_consultation(
         project_id,
-        {"kind": "needs", "title": "改造意愿征询", "intent_vote": True, "matter": "alteration",
-         "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(hours=1),
-         "scope": {"level": "community"}},
+        {
+            "kind": "needs",
+            "title": "改造意愿征询",
+            "intent_vote": True,
+            "matter": "alteration",
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(hours=1),
+            "scope": {"level": "community"},
+        },
         actor=actor,
     ).value["round_id"]
     for f in app.get_project(project_id).flats():
         app.cast_paper_ballot(
-            project_id, round_id, flat_id=f"{f['building']}-{f['unit']}-{f['number']}",
-            answers={}, consent="agree" if agree else "disagree",
+            project_id,
+            round_id,
+            flat_id=f"{f['building']}-{f['unit']}-{f['number']}",
+            answers={},
+            consent="agree" if agree else "disagree",
             actor=actor.__class__(actor.id, actor.role, "paper"),
         )
     app.clock = lambda: now + timedelta(hours=2)
@@ -177,7 +235,7 @@ def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
     """Move a project along the happy path up to ``to_stage``, holding a passing intent vote."""
     current = app.get_project(project_id).stage
     start = HAPPY_PATH.index(current) + 1 if current in HAPPY_PATH else 0
-    for stage in HAPPY_PATH[start: HAPPY_PATH.index(to_stage) + 1]:
+    for stage in HAPPY_PATH[start : HAPPY_PATH.index(to_stage) + 1]:
         if stage == "in_plan":
             hold_intent_vote(app, project_id, actor=actor)  # moves it to in_plan
         else:

@@ -249,7 +249,9 @@ class RenovationApplication(ParticipationMixin, Application[UUID]):
         """
         latest = self._get(project_id)
         versions = range(1, latest.version + 1)
-        position = bisect.bisect_right(versions, as_of, key=lambda v: self._timestamp(project_id, v))
+        position = bisect.bisect_right(
+            versions, as_of, key=lambda v: self._timestamp(project_id, v)
+        )
         if position == 0:
             raise ProjectNotFoundError(f"{project_id} as of {as_of.isoformat()}")
         return self._get(project_id, version=versions[position - 1])
@@ -278,7 +280,14 @@ class RenovationApplication(ParticipationMixin, Application[UUID]):
 def event_data(event: ProjectEvent) -> dict[str, Any]:
     """An event's own fields, without the bookkeeping every event has."""
     skip = {
-        "originator_id", "originator_version", "timestamp", "originator_topic",
-        "actor_id", "actor_role", "channel", "effective_on", "command_id",
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+        "actor_id",
+        "actor_role",
+        "channel",
+        "effective_on",
+        "command_id",
     }
     return {k: v for k, v in vars(event).items() if k not in skip}

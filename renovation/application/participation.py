@@ -65,29 +65,47 @@ class ParticipationMixin:
     # ---- rounds --------------------------------------------------------------------
 
     def open_consultation(
-        self, project_id: UUID, data: dict[str, Any], *, actor: Actor,
-        command_id: str | None = None, expected_version: int | None = None,
+        self,
+        project_id: UUID,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Open a round; returns its id (also on a replay of the same command)."""
         round_id = uuid.uuid4().hex[:12]
 
         def command(project: RenovationProject) -> dict[str, str]:
             project.open_consultation(
-                round_id, kind=data["kind"], title=data["title"],
-                questions=data.get("questions", []), opens_at=data["opens_at"],
-                closes_at=data["closes_at"], scope=data.get("scope") or {},
-                intent_vote=data.get("intent_vote", False), matter=data.get("matter"),
-                actor=actor, command_id=command_id,
+                round_id,
+                kind=data["kind"],
+                title=data["title"],
+                questions=data.get("questions", []),
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                scope=data.get("scope") or {},
+                intent_vote=data.get("intent_vote", False),
+                matter=data.get("matter"),
+                actor=actor,
+                command_id=command_id,
             )
             return {"round_id": round_id}
 
         return self.execute(
-            project_id, command, expected_version=expected_version, command_id=command_id,
+            project_id,
+            command,
+            expected_version=expected_version,
+            command_id=command_id,
             replay=lambda event: {"round_id": event.round_id},
         )
 
     def issue_household_codes(
-        self, project_id: UUID, *, building: str | None = None, actor: Actor,
+        self,
+        project_id: UUID,
+        *,
+        building: str | None = None,
+        actor: Actor,
         command_id: str | None = None,
     ) -> CommandResult:
         """New codes for every flat (of one building): ``value`` maps flat id → code.
@@ -95,22 +113,34 @@ class ParticipationMixin:
         The codes exist only in this result; the project keeps their digests. A replay
         of the same command cannot show them again: issue new ones instead.
         """
+
         def command(project: RenovationProject) -> dict[str, str]:
             flats = [f for f in project.flats() if building is None or f["building"] == building]
             if not flats:
                 raise rules.UnknownFlatError(f"no building {building!r}", field="building")
-            codes = {rules.flat_id(f["building"], f["unit"], f["number"]): new_code() for f in flats}
+            codes = {
+                rules.flat_id(f["building"], f["unit"], f["number"]): new_code() for f in flats
+            }
             project.issue_household_codes(
                 {fid: code_digest(project_id, code) for fid, code in codes.items()},
-                batch_id=uuid.uuid4().hex[:12], actor=actor, command_id=command_id,
+                batch_id=uuid.uuid4().hex[:12],
+                actor=actor,
+                command_id=command_id,
             )
             return codes
 
         return self.execute(project_id, command, command_id=command_id, replay=lambda _e: None)
 
     def cast_ballot(
-        self, project_id: UUID, round_id: str, *, code: str, answers: dict[str, Any],
-        consent: str | None, actor: Actor, command_id: str | None = None,
+        self,
+        project_id: UUID,
+        round_id: str,
+        *,
+        code: str,
+        answers: dict[str, Any],
+        consent: str | None,
+        actor: Actor,
+        command_id: str | None = None,
     ) -> CommandResult:
         """A household votes with its code; voting again replaces its ballot."""
         digest = code_digest(project_id, code)
@@ -118,47 +148,83 @@ class ParticipationMixin:
         def command(project: RenovationProject) -> dict[str, str]:
             flat_id = project.flat_for_code(digest)
             project.cast_ballot(
-                round_id, flat_id=flat_id, answers=answers, consent=consent,
-                now=self.clock(), actor=actor, command_id=command_id,
+                round_id,
+                flat_id=flat_id,
+                answers=answers,
+                consent=consent,
+                now=self.clock(),
+                actor=actor,
+                command_id=command_id,
             )
             return {"flat_id": flat_id}
 
         return self.execute(
-            project_id, command, command_id=command_id,
+            project_id,
+            command,
+            command_id=command_id,
             replay=lambda event: {"flat_id": event.flat_id},
         )
 
     def cast_paper_ballot(
-        self, project_id: UUID, round_id: str, *, flat_id: str, answers: dict[str, Any],
-        consent: str | None, actor: Actor, effective_on: date | None = None,
+        self,
+        project_id: UUID,
+        round_id: str,
+        *,
+        flat_id: str,
+        answers: dict[str, Any],
+        consent: str | None,
+        actor: Actor,
+        effective_on: date | None = None,
         command_id: str | None = None,
     ) -> CommandResult:
         """Staff enter a paper ballot on a household's behalf; the event names them."""
+
         def command(project: RenovationProject) -> dict[str, str]:
             project.cast_ballot(
-                round_id, flat_id=flat_id, answers=answers, consent=consent,
-                now=self.clock(), actor=actor, command_id=command_id, effective_on=effective_on,
+                round_id,
+                flat_id=flat_id,
+                answers=answers,
+                consent=consent,
+                now=self.clock(),
+                actor=actor,
+                command_id=command_id,
+                effective_on=effective_on,
             )
             return {"flat_id": flat_id}
 
         return self.execute(
-            project_id, command, command_id=command_id,
+            project_id,
+            command,
+            command_id=command_id,
             replay=lambda event: {"flat_id": event.flat_id},
         )
 
     def close_consultation(
-        self, project_id: UUID, round_id: str, *, actor: Actor, command_id: str | None = None,
+        self,
+        project_id: UUID,
+        round_id: str,
+        *,
+        actor: Actor,
+        command_id: str | None = None,
     ) -> CommandResult:
         """Close a round after its window and store its result."""
+
         def command(project: RenovationProject) -> dict[str, Any]:
             now = self.clock()
             ruleset = self.ruleset_for(project, now.date())
             return project.close_consultation(
-                round_id, now=now, ruleset=ruleset, actor=actor, command_id=command_id,
+                round_id,
+                now=now,
+                ruleset=ruleset,
+                actor=actor,
+                command_id=command_id,
             )
 
         return self.execute(
-            project_id, command, command_id=command_id, replay=lambda event: event.result,
+            project_id,
+            command,
+            command_id=command_id,
+            replay=lambda event: event.result,
         )
 
     def round_result(self, project_id: UUID, round_id: str) -> dict[str, Any]:
@@ -180,7 +246,11 @@ class ParticipationMixin:
     # ---- opinions ------------------------------------------------------------------
 
     def submit_opinion(
-        self, project_id: UUID, data: dict[str, Any], *, actor: Actor,
+        self,
+        project_id: UUID,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
         command_id: str | None = None,
     ) -> CommandResult:
         """A resident's opinion; ``value`` has its id and public tracking code."""
@@ -199,39 +269,69 @@ class ParticipationMixin:
             ruleset = self.ruleset_for(project, today)
             due = add_working_days(today, ruleset.opinion_response_working_days)
             project.submit_opinion(
-                opinion_id, tracking_code=tracking_code, category=data["category"],
-                text=data["text"], building=data.get("building") or "",
-                unit=data.get("unit") or "", personal_sealed=sealed, personal_key_id=key_id,
-                answer_due_on=due, actor=actor, command_id=command_id,
+                opinion_id,
+                tracking_code=tracking_code,
+                category=data["category"],
+                text=data["text"],
+                building=data.get("building") or "",
+                unit=data.get("unit") or "",
+                personal_sealed=sealed,
+                personal_key_id=key_id,
+                answer_due_on=due,
+                actor=actor,
+                command_id=command_id,
             )
             return {"opinion_id": opinion_id, "tracking_code": tracking_code}
 
         return self.execute(
-            project_id, command, command_id=command_id,
+            project_id,
+            command,
+            command_id=command_id,
             replay=lambda e: {"opinion_id": e.opinion_id, "tracking_code": e.tracking_code},
         )
 
     def answer_opinions(
-        self, project_id: UUID, opinion_ids: list[str], data: dict[str, Any], *, actor: Actor,
-        command_id: str | None = None, expected_version: int | None = None,
+        self,
+        project_id: UUID,
+        opinion_ids: list[str],
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Answer one or several opinions alike, all or none."""
+
         def command(project: RenovationProject) -> dict[str, list[str]]:
             for opinion_id in opinion_ids:
                 project.answer_opinion(
-                    opinion_id, outcome=data["outcome"], answer=data["answer"],
-                    reason=data.get("reason", ""), referred_to=data.get("referred_to", ""),
-                    links=data.get("links", []), actor=actor, command_id=command_id,
+                    opinion_id,
+                    outcome=data["outcome"],
+                    answer=data["answer"],
+                    reason=data.get("reason", ""),
+                    referred_to=data.get("referred_to", ""),
+                    links=data.get("links", []),
+                    actor=actor,
+                    command_id=command_id,
                 )
             return {"opinion_ids": list(opinion_ids)}
 
         return self.execute(
-            project_id, command, command_id=command_id, expected_version=expected_version,
+            project_id,
+            command,
+            command_id=command_id,
+            expected_version=expected_version,
             replay=lambda _e: {"opinion_ids": list(opinion_ids)},
         )
 
     def moderate_opinion(
-        self, project_id: UUID, opinion_id: str, *, hidden: bool, reason: str, actor: Actor,
+        self,
+        project_id: UUID,
+        opinion_id: str,
+        *,
+        hidden: bool,
+        reason: str,
+        actor: Actor,
         command_id: str | None = None,
     ) -> CommandResult:
         return self.execute(
@@ -243,7 +343,12 @@ class ParticipationMixin:
         )
 
     def erase_personal_data(
-        self, project_id: UUID, key_ids: list[str], *, reason: str, actor: Actor,
+        self,
+        project_id: UUID,
+        key_ids: list[str],
+        *,
+        reason: str,
+        actor: Actor,
         command_id: str | None = None,
     ) -> CommandResult:
         """Erase residents' personal data: destroy their keys, then record that it was done.

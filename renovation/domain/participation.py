@@ -19,7 +19,13 @@ QUESTION_TYPES = ("single", "multiple", "rating", "text")
 SCOPE_LEVELS = ("community", "building", "unit")
 CONSENT_CHOICES = ("agree", "disagree", "abstain")
 OPINION_CATEGORIES = (
-    "plan", "construction", "nuisance", "safety", "lift", "property_management", "other",
+    "plan",
+    "construction",
+    "nuisance",
+    "safety",
+    "lift",
+    "property_management",
+    "other",
 )
 OUTCOMES = ("adopted", "partly_adopted", "not_adopted", "referred")
 LINK_KINDS = ("content_item", "milestone")
@@ -201,7 +207,9 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
         values = value if isinstance(value, list) else [value]
         if not values or any(v not in question["options"] for v in values):
             problems.setdefault(path, []).append("must be options of the question")
-        return sorted(set(values), key=question["options"].index) if not problems.get(path) else values
+        return (
+            sorted(set(values), key=question["options"].index) if not problems.get(path) else values
+        )
     if qtype == "rating":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             problems.setdefault(path, []).append("must be a whole number from 1 to 5")
@@ -271,9 +279,15 @@ def _share(part: Decimal | int, whole: Decimal | int) -> str:
 
 
 def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    answers = [b["answers"][question["id"]] for b in ballots.values() if question["id"] in b["answers"]]
-    tally: dict[str, Any] = {"id": question["id"], "type": question["type"],
-                             "text": question["text"], "answered": len(answers)}
+    answers = [
+        b["answers"][question["id"]] for b in ballots.values() if question["id"] in b["answers"]
+    ]
+    tally: dict[str, Any] = {
+        "id": question["id"],
+        "type": question["type"],
+        "text": question["text"],
+        "answered": len(answers),
+    }
     if question["type"] in ("single", "multiple"):
         counts = Counter(v for a in answers for v in (a if isinstance(a, list) else [a]))
         tally["counts"] = {option: counts.get(option, 0) for option in question["options"]}
@@ -304,7 +318,11 @@ def check_opinion(category: str, text: str) -> str:
 
 
 def check_answer(
-    outcome: str, answer: str, reason: str, referred_to: str, links: list[dict[str, Any]],
+    outcome: str,
+    answer: str,
+    reason: str,
+    referred_to: str,
+    links: list[dict[str, Any]],
     known_links: dict[str, set[str]],
 ) -> None:
     """An answer's rules: a reason for 不采纳, an addressee for 转办, links that exist."""

@@ -105,9 +105,7 @@ class RenovationProject(Aggregate):
             and isinstance(planned_finish, date)
             and planned_finish < planned_start
         ):
-            problems.setdefault("planned_finish", []).append(
-                "must not be before planned_start"
-            )
+            problems.setdefault("planned_finish", []).append("must not be before planned_start")
         if problems:
             raise InvalidProjectDataError(problems)
         return cls._create(
@@ -182,9 +180,15 @@ class RenovationProject(Aggregate):
     ) -> None:
         """Open a consultation round; an intent vote (意愿征询) also asks each flat's consent."""
         checked, checked_scope = rules.check_round(
-            kind=kind, title=title, questions=questions, opens_at=opens_at,
-            closes_at=closes_at, scope=scope, intent_vote=intent_vote,
-            matter=matter if intent_vote else None, buildings=self.buildings,
+            kind=kind,
+            title=title,
+            questions=questions,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            scope=scope,
+            intent_vote=intent_vote,
+            matter=matter if intent_vote else None,
+            buildings=self.buildings,
         )
         self.trigger_event(
             ConsultationOpened,
@@ -280,7 +284,9 @@ class RenovationProject(Aggregate):
             )
         result = rules.round_result(round_, self.flats(), ruleset)
         self.trigger_event(
-            ConsultationClosed, round_id=round_id, result=result,
+            ConsultationClosed,
+            round_id=round_id,
+            result=result,
             **_provenance(actor, command_id, None),
         )
         if round_["intent_vote"] and self.stage == Stage.INTENT_VOTE.value:
@@ -356,7 +362,11 @@ class RenovationProject(Aggregate):
         self.find_opinion(opinion_id)
         links = list(links or [])
         rules.check_answer(
-            outcome, answer, reason, referred_to, links,
+            outcome,
+            answer,
+            reason,
+            referred_to,
+            links,
             {"content_item": {i["id"] for i in self.content_items}, "milestone": set()},
         )
         self.trigger_event(
@@ -371,7 +381,12 @@ class RenovationProject(Aggregate):
         )
 
     def moderate_opinion(
-        self, opinion_id: str, *, hidden: bool, reason: str, actor: Actor,
+        self,
+        opinion_id: str,
+        *,
+        hidden: bool,
+        reason: str,
+        actor: Actor,
         command_id: str | None = None,
     ) -> None:
         opinion = self.find_opinion(opinion_id)
@@ -383,7 +398,10 @@ class RenovationProject(Aggregate):
                 field="hidden",
             )
         self.trigger_event(
-            OpinionModerated, opinion_id=opinion_id, hidden=hidden, reason=reason.strip(),
+            OpinionModerated,
+            opinion_id=opinion_id,
+            hidden=hidden,
+            reason=reason.strip(),
             **_provenance(actor, command_id, None),
         )
 
@@ -395,7 +413,9 @@ class RenovationProject(Aggregate):
         if not key_ids or not set(key_ids) <= known:
             raise DomainError("no such personal data in this project", field="key_ids")
         self.trigger_event(
-            PersonalDataErased, key_ids=list(key_ids), reason=reason,
+            PersonalDataErased,
+            key_ids=list(key_ids),
+            reason=reason,
             **_provenance(actor, command_id, None),
         )
 
@@ -451,7 +471,11 @@ class RenovationProject(Aggregate):
 
     def find_flat(self, flat_id: str) -> dict[str, Any]:
         flat = next(
-            (f for f in self.flats() if rules.flat_id(f["building"], f["unit"], f["number"]) == flat_id),
+            (
+                f
+                for f in self.flats()
+                if rules.flat_id(f["building"], f["unit"], f["number"]) == flat_id
+            ),
             None,
         )
         if flat is None:
@@ -721,7 +745,9 @@ def _check_content_items(items: list[dict[str, Any]], problems: dict) -> list[di
                 "item": name,
                 "unit": _text(item.get("unit"), f"{path}.unit", problems),
                 "planned_quantity": _decimal(
-                    item.get("planned_quantity"), f"{path}.planned_quantity", problems,
+                    item.get("planned_quantity"),
+                    f"{path}.planned_quantity",
+                    problems,
                     positive=False,
                 ),
             }

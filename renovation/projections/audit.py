@@ -44,7 +44,11 @@ def verify_project(app: RenovationApplication, engine: Engine, project_id: UUID)
             )
             expected_version = event.originator_version
         result.chain_digest = chain_digest(
-            result.chain_digest, event.originator_id, event.originator_version, event.topic, event.state
+            result.chain_digest,
+            event.originator_id,
+            event.originator_version,
+            event.topic,
+            event.state,
         )
         result.events_checked += 1
         known = recorded.get(event.originator_version)

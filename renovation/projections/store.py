@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Engine,
     Index,
@@ -31,7 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from events.participation import PersonalDataErased
 from renovation.application.app import RenovationApplication
+from renovation.projections import opinions as opinion_model
 from renovation.projections.summary import (
     GENESIS_DIGEST,
     chain_digest,
@@ -80,8 +83,43 @@ project_summaries = Table(
     Column("position", Integer, nullable=False),
     Column("chain_digest", String(64), nullable=False),
     Column("event_count", Integer, nullable=False),
+    Column("opinions", Integer, nullable=False),
+    Column("consultations", Integer, nullable=False),
     Index("ix_project_summaries_district_name", "district", "name"),
     Index("ix_project_summaries_stage", "stage"),
+)
+
+opinions = Table(
+    "opinions",
+    metadata,
+    Column("opinion_id", String(32), primary_key=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("project_name", String(200), nullable=False),
+    Column("district", String(200), nullable=False, index=True),
+    Column("tracking_code", String(16), nullable=False, unique=True),
+    Column("category", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Column("moderation_reason", Text, nullable=False),
+    Column("building", String(20), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("submitted_at", String(40), nullable=False),
+    Column("answer_due_on", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("outcome", String(20)),
+    Column("answer", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("referred_to", String(200), nullable=False),
+    Column("links", Text, nullable=False),
+    Column("answered_at", String(40)),
+    Column("last_answered_at", String(40)),
+    Column("answered_on_time", Boolean),
+    Column("answered_by", String(100)),
+    Column("personal_key_id", String(36)),
+    Column("personal_sealed", Text),
+    Column("version", Integer, nullable=False),
+    Index("ix_opinions_project_status", "project_id", "status"),
 )
 
 event_log = Table(
@@ -183,7 +221,9 @@ class ProjectSummaryProjection:
             start = self.position()
             # Read before opening the write transaction: holding the read-model lock while
             # the event store's pool waits deadlocked the two (DESIGN.md pitfalls).
-            notifications = self.app.recorder.select_notifications(start=start + 1, limit=batch_size)
+            notifications = self.app.recorder.select_notifications(
+                start=start + 1, limit=batch_size
+            )
             if not notifications:
                 return applied
             if self._apply_batch(start, notifications):
@@ -209,9 +249,11 @@ class ProjectSummaryProjection:
                 ).mappings()
             }
             existing = set(rows)
+            decoded = [self.app.mapper.to_domain_event(n) for n in notifications]
+            opinion_rows = self._load_opinions(conn, decoded)
+            known_opinions = set(opinion_rows)
             log_rows = []
-            for notification in notifications:
-                event_ = self.app.mapper.to_domain_event(notification)
+            for notification, event_ in zip(notifications, decoded, strict=True):
                 project_id = str(notification.originator_id)
                 row = rows.get(project_id)
                 digest = chain_digest(
@@ -222,6 +264,13 @@ class ProjectSummaryProjection:
                     notification.state,
                 )
                 rows[project_id] = fold(row, event_, position=notification.id, digest=digest)
+                if isinstance(event_, opinion_model.OPINION_EVENTS):
+                    opinion_rows[event_.opinion_id] = opinion_model.fold_opinion(
+                        opinion_rows.get(event_.opinion_id), event_, rows[project_id]
+                    )
+                elif isinstance(event_, PersonalDataErased):
+                    for oid, opinion in opinion_rows.items():
+                        opinion_rows[oid] = opinion_model.erase(opinion, event_)
                 log_rows.append(
                     {
                         "position": notification.id,
@@ -249,6 +298,16 @@ class ProjectSummaryProjection:
                     )
                 else:
                     conn.execute(project_summaries.insert().values(**columns))
+            for opinion_id in sorted(opinion_rows):
+                columns = opinion_model.to_columns(opinion_rows[opinion_id])
+                if opinion_id in known_opinions:
+                    conn.execute(
+                        opinions.update()
+                        .where(opinions.c.opinion_id == opinion_id)
+                        .values(**columns)
+                    )
+                else:
+                    conn.execute(opinions.insert().values(**columns))
             conn.execute(event_log.insert(), log_rows)
             moved = conn.execute(
                 projection_positions.update()
@@ -260,6 +319,19 @@ class ProjectSummaryProjection:
                 conn.rollback()
                 return False
         return True
+
+    @staticmethod
+    def _load_opinions(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
+        """The stored rows of the opinions these events touch (erasures: all of the project's)."""
+        ids = {e.opinion_id for e in decoded if isinstance(e, opinion_model.OPINION_EVENTS)}
+        erasing = {str(e.originator_id) for e in decoded if isinstance(e, PersonalDataErased)}
+        query = select(opinions).where(
+            or_(opinions.c.opinion_id.in_(sorted(ids)), opinions.c.project_id.in_(sorted(erasing)))
+        )
+        return {
+            r["opinion_id"]: opinion_model.from_columns(dict(r))
+            for r in conn.execute(query).mappings()
+        }
 
     def follow(self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
         """Keep catching up until ``stop()`` says so (the worker process)."""
@@ -304,7 +376,9 @@ def list_summaries(
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(
-            query.order_by(project_summaries.c.district, project_summaries.c.name, project_summaries.c.id)
+            query.order_by(
+                project_summaries.c.district, project_summaries.c.name, project_summaries.c.id
+            )
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).mappings()
@@ -313,16 +387,20 @@ def list_summaries(
 
 def get_summary(engine: Engine, project_id: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(project_summaries).where(project_summaries.c.id == project_id)
-        ).mappings().first()
+        row = (
+            conn.execute(select(project_summaries).where(project_summaries.c.id == project_id))
+            .mappings()
+            .first()
+        )
     return from_columns(dict(row)) if row else None
 
 
 def project_event_log(engine: Engine, project_id: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(event_log).where(event_log.c.project_id == project_id).order_by(event_log.c.version)
+            select(event_log)
+            .where(event_log.c.project_id == project_id)
+            .order_by(event_log.c.version)
         ).mappings()
         return [dict(r) for r in rows]
 
@@ -331,7 +409,9 @@ def districts(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return list(
             conn.execute(
-                select(project_summaries.c.district).distinct().order_by(project_summaries.c.district)
+                select(project_summaries.c.district)
+                .distinct()
+                .order_by(project_summaries.c.district)
             ).scalars()
         )
 
@@ -341,7 +421,81 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
             "project_summaries": [
-                tuple(r) for r in conn.execute(select(project_summaries).order_by(project_summaries.c.id))
+                tuple(r)
+                for r in conn.execute(select(project_summaries).order_by(project_summaries.c.id))
             ],
-            "event_log": [tuple(r) for r in conn.execute(select(event_log).order_by(event_log.c.position))],
+            "event_log": [
+                tuple(r) for r in conn.execute(select(event_log).order_by(event_log.c.position))
+            ],
+            "opinions": [
+                tuple(r) for r in conn.execute(select(opinions).order_by(opinions.c.opinion_id))
+            ],
         }
+
+
+def find_opinion(
+    engine: Engine, *, tracking_code: str | None = None, opinion_id: str | None = None
+) -> dict[str, Any] | None:
+    """One opinion by its public tracking code or its id."""
+    query = select(opinions)
+    if tracking_code is not None:
+        query = query.where(opinions.c.tracking_code == tracking_code)
+    else:
+        query = query.where(opinions.c.opinion_id == opinion_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return opinion_model.from_columns(dict(row)) if row else None
+
+
+def list_opinions(
+    engine: Engine,
+    *,
+    project_id: str | None = None,
+    districts: list[str] | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    overdue_on: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
+    """The opinion queue, oldest first, filtered; ``overdue_on`` keeps open ones due before it."""
+    query = select(opinions)
+    if project_id:
+        query = query.where(opinions.c.project_id == project_id)
+    if districts is not None:
+        query = query.where(opinions.c.district.in_(districts))
+    if status:
+        query = query.where(opinions.c.status == status)
+    if category:
+        query = query.where(opinions.c.category == category)
+    if overdue_on:
+        query = query.where(opinions.c.status == "open", opinions.c.answer_due_on < overdue_on)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(opinions.c.submitted_at, opinions.c.opinion_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).mappings()
+        return [opinion_model.from_columns(dict(r)) for r in rows], total
+
+
+def opinion_rows(
+    engine: Engine, *, project_id: str | None = None, district: str | None = None
+) -> list[dict[str, Any]]:
+    """The columns the published figures need, for a project or a district (or all)."""
+    columns = [
+        opinions.c.status,
+        opinions.c.outcome,
+        opinions.c.answered_on_time,
+        opinions.c.answer_due_on,
+        opinions.c.project_id,
+        opinions.c.district,
+    ]
+    query = select(*columns)
+    if project_id:
+        query = query.where(opinions.c.project_id == project_id)
+    if district:
+        query = query.where(opinions.c.district == district)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from events.participation import ConsultationOpened, OpinionSubmitted
 from events.project import (
     ContentItemProgressRecorded,
     ProjectEvent,
@@ -22,8 +23,10 @@ from events.project import (
 GENESIS_DIGEST = "0" * 64
 
 
-def chain_digest(previous: str, originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
-    """SHA-256 link of one stored event onto the project's chain (also in tools/verify_export.py)."""
+def chain_digest(
+    previous: str, originator_id: UUID | str, version: int, topic: str, state: bytes
+) -> str:
+    """SHA-256 link of one stored event onto the project's chain."""
     head = f"{previous}|{UUID(str(originator_id))}|{version}|{topic}|".encode()
     return hashlib.sha256(head + bytes(state)).hexdigest()
 
@@ -41,7 +44,7 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
     if isinstance(event, ProjectRegistered):
         row = _registered(event)
     elif row is None:
-        raise ValueError(f"{type(event).__name__} before ProjectRegistered for {event.originator_id}")
+        raise ValueError(f"{type(event).__name__} before registration of {event.originator_id}")
     elif isinstance(event, StageChanged):
         row["stage"] = event.to_stage
         row["stage_history"] = [
@@ -64,6 +67,10 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
             else item
             for item in row["content_items"]
         ]
+    elif isinstance(event, OpinionSubmitted):
+        row["opinions"] += 1
+    elif isinstance(event, ConsultationOpened):
+        row["consultations"] += 1
     row["version"] = event.originator_version
     row["updated_at"] = _iso(event.timestamp)
     row["position"] = position
@@ -107,6 +114,8 @@ def _registered(event: ProjectRegistered) -> dict[str, Any]:
         "stage_history": [],
         "registered_at": _iso(event.timestamp),
         "event_count": 0,
+        "opinions": 0,
+        "consultations": 0,
     }
 
 

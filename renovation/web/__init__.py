@@ -54,9 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 "description": "Old-neighbourhood renovation projects (城镇老旧小区改造): "
                 "an event-sourced ledger for the bureau, residents and auditors."
             },
-            "components": {
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         },
     )
     if test_config:

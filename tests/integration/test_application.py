@@ -37,24 +37,34 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     app.record_progress(pid, "item-1", Decimal("812.5"), actor=STAFF)
     app.issue_household_codes(pid, building="2", actor=STAFF)
     opinion = app.submit_opinion(
-        pid, {"category": "nuisance", "text": "夜间施工噪音", "building": "1", "flat": "101",
-              "contact": "138 0000 0000"}, actor=RESIDENT,
+        pid,
+        {
+            "category": "nuisance",
+            "text": "夜间施工噪音",
+            "building": "1",
+            "flat": "101",
+            "contact": "138 0000 0000",
+        },
+        actor=RESIDENT,
     ).value
-    app.answer_opinions(pid, [opinion["opinion_id"]], {"outcome": "adopted", "answer": "已调整"},
-                        actor=STAFF)
+    app.answer_opinions(
+        pid, [opinion["opinion_id"]], {"outcome": "adopted", "answer": "已调整"}, actor=STAFF
+    )
     app.moderate_opinion(pid, opinion["opinion_id"], hidden=True, reason="辱骂", actor=STAFF)
     key_id = app.get_project(pid).opinions[opinion["opinion_id"]]["personal_key_id"]
     app.erase_personal_data(pid, [key_id], reason="本人申请", actor=STAFF)
     stored = list(app.project_history(pid))
     defined = {
-        name for module in (events.project, events.participation)
+        name
+        for module in (events.project, events.participation)
         for name, cls in vars(module).items()
         if isinstance(cls, type) and cls.__module__ == module.__name__ and name != "ProjectEvent"
     }
     assert {type(e).__name__ for e in stored} == defined
     assert stored[1].effective_on == date(2026, 3, 2)
-    assert next(e for e in stored if type(e).__name__ == "ContentItemProgressRecorded"
-                ).actual_quantity == Decimal("812.5")
+    assert next(
+        e for e in stored if type(e).__name__ == "ContentItemProgressRecorded"
+    ).actual_quantity == Decimal("812.5")
     opened = next(e for e in stored if type(e).__name__ == "ConsultationOpened")
     assert opened.opens_at.tzinfo is not None
     # The aggregate rebuilt from the stored events equals the one the commands decided on.

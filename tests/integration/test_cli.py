@@ -19,8 +19,9 @@ def run(database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "RENOVATION_INSTANCE": str(tmp_path / "i")}
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([RENOVATION, *args], env=env, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(
+            [RENOVATION, *args], env=env, capture_output=True, text=True, timeout=300
+        )
         if ok:
             assert done.returncode == 0, done.stderr
         return done
@@ -61,8 +62,17 @@ def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
 
 
 def test_users_and_tokens(run):
-    added = run("users", "add", "wang", "--role", "staff", "--district", "清江浦区",
-                "--password", "long enough pw")
+    added = run(
+        "users",
+        "add",
+        "wang",
+        "--role",
+        "staff",
+        "--district",
+        "清江浦区",
+        "--password",
+        "long enough pw",
+    )
     assert "added wang (staff)" in added.stdout
     token = run("users", "token", "wang").stdout.strip()
     assert token.startswith("rnv_") and len(token) > 30
@@ -75,9 +85,23 @@ def test_users_and_tokens(run):
 
 
 def test_report_errors_name_the_problem(run, tmp_path):
-    missing = run("report", "project", "00000000-0000-0000-0000-000000000000",
-                  "-o", str(tmp_path / "x.pdf"), ok=False)
+    missing = run(
+        "report",
+        "project",
+        "00000000-0000-0000-0000-000000000000",
+        "-o",
+        str(tmp_path / "x.pdf"),
+        ok=False,
+    )
     assert missing.returncode != 0 and "no project" in missing.stderr
-    bad = run("report", "project", "00000000-0000-0000-0000-000000000000",
-              "-o", str(tmp_path / "x.pdf"), "--as-of", "later", ok=False)
+    bad = run(
+        "report",
+        "project",
+        "00000000-0000-0000-0000-000000000000",
+        "-o",
+        str(tmp_path / "x.pdf"),
+        "--as-of",
+        "later",
+        ok=False,
+    )
     assert bad.returncode != 0 and "--as-of" in bad.stderr

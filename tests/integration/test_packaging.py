@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_wheel_carries_templates_static_files_rulesets_and_translations(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("renovation-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -19,11 +19,12 @@ from renovation.projections.store import (
 from tests.conftest import HAPPY_PATH, STAFF, project_payload, registration, walk
 
 
-
 def make_projects(app, count: int = 3) -> list:
     ids = []
     for n in range(count):
-        data = registration(project_payload(name=f"小区{n}", district="清江浦区" if n % 2 else "天宁区"))
+        data = registration(
+            project_payload(name=f"小区{n}", district="清江浦区" if n % 2 else "天宁区")
+        )
         pid = app.register_project(data, actor=STAFF).project_id
         walk(app, pid, HAPPY_PATH[n])
         ids.append(pid)
@@ -72,9 +73,8 @@ def test_list_filters_by_district_stage_and_text_with_pages(runtime):
 
 def test_rebuild_gives_the_same_rows_byte_for_byte(runtime):
     make_projects(runtime.app, 4)
-    runtime.catch_up(); runtime.app.move_project(  # noqa: E702  a write after a first catch-up
-        make_projects(runtime.app, 1)[0], "intent_vote", actor=STAFF
-    )
+    runtime.catch_up()
+    runtime.app.move_project(make_projects(runtime.app, 1)[0], "intent_vote", actor=STAFF)
     runtime.catch_up()
     live = dump_read_model(runtime.engine)
     runtime.projection.drop_tables()

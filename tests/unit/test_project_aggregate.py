@@ -43,16 +43,29 @@ def hold_intent_vote(project: RenovationProject, *, agree: bool) -> dict:
     """Every flat votes on paper; closing the round moves the project on."""
     round_id = f"iv{len(project.rounds)}"
     project.open_consultation(
-        round_id, kind="needs", title="改造意愿征询", questions=[], opens_at=OPENS,
-        closes_at=CLOSES, scope={"level": "community"}, intent_vote=True,
-        matter="alteration", actor=STAFF,
+        round_id,
+        kind="needs",
+        title="改造意愿征询",
+        questions=[],
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        scope={"level": "community"},
+        intent_vote=True,
+        matter="alteration",
+        actor=STAFF,
     )
     for flat_id in sorted(project.flat_ids()):
-        project.cast_ballot(round_id, flat_id=flat_id, answers={},
-                            consent="agree" if agree else "disagree",
-                            now=OPENS + timedelta(days=1), actor=STAFF)
-    return project.close_consultation(round_id, now=CLOSES + timedelta(hours=1),
-                                      ruleset=get_ruleset("national-2021"), actor=STAFF)
+        project.cast_ballot(
+            round_id,
+            flat_id=flat_id,
+            answers={},
+            consent="agree" if agree else "disagree",
+            now=OPENS + timedelta(days=1),
+            actor=STAFF,
+        )
+    return project.close_consultation(
+        round_id, now=CLOSES + timedelta(hours=1), ruleset=get_ruleset("national-2021"), actor=STAFF
+    )
 
 
 def walk(project: RenovationProject, *stages: str) -> None:
@@ -68,8 +81,13 @@ def test_registration_records_the_community_flats_content_and_budget():
     assert project.community["name"] == "凤凰新村"
     assert len(project.flats()) == 7
     assert project.flats()[0] == {
-        "building": "1", "unit": "1", "number": "101", "floor": 1,
-        "area": Decimal("62.30"), "owner_ref": "O-101", "unsold": False,
+        "building": "1",
+        "unit": "1",
+        "number": "101",
+        "floor": 1,
+        "area": Decimal("62.30"),
+        "owner_ref": "O-101",
+        "unsold": False,
     }
     assert [i["id"] for i in project.content_items] == ["item-1", "item-2", "item-3"]
     assert project.budget[1] == {"source": "居民出资", "amount": Decimal("50000.50")}
@@ -101,21 +119,33 @@ def test_every_event_records_who_recorded_it_and_by_which_channel():
         (lambda d: d["community"].update(district=""), "community.district"),
         (lambda d: d["community"].update(year_built=1700), "community.year_built"),
         (lambda d: d.update(buildings=[]), "buildings"),
-        (lambda d: d["buildings"][0]["units"][0]["flats"][0].update(area=Decimal("-3")),
-         "buildings.0.units.0.flats.0.area"),
-        (lambda d: d["buildings"][0]["units"][0]["flats"][0].update(area=Decimal("0")),
-         "buildings.0.units.0.flats.0.area"),
-        (lambda d: d["buildings"][0]["units"][0]["flats"].append(flat("101", 1)),
-         "buildings.0.units.0.flats.4.number"),
+        (
+            lambda d: d["buildings"][0]["units"][0]["flats"][0].update(area=Decimal("-3")),
+            "buildings.0.units.0.flats.0.area",
+        ),
+        (
+            lambda d: d["buildings"][0]["units"][0]["flats"][0].update(area=Decimal("0")),
+            "buildings.0.units.0.flats.0.area",
+        ),
+        (
+            lambda d: d["buildings"][0]["units"][0]["flats"].append(flat("101", 1)),
+            "buildings.0.units.0.flats.4.number",
+        ),
         (lambda d: d["buildings"][1].update(code="1"), "buildings.1.code"),
         (lambda d: d["buildings"][0]["units"][1].update(code="1"), "buildings.0.units.1.code"),
-        (lambda d: d["buildings"][0]["units"][0]["flats"][0].update(owner_ref=""),
-         "buildings.0.units.0.flats.0.owner_ref"),
-        (lambda d: d["buildings"][0]["units"][0]["flats"][0].update(floor="3"),
-         "buildings.0.units.0.flats.0.floor"),
+        (
+            lambda d: d["buildings"][0]["units"][0]["flats"][0].update(owner_ref=""),
+            "buildings.0.units.0.flats.0.owner_ref",
+        ),
+        (
+            lambda d: d["buildings"][0]["units"][0]["flats"][0].update(floor="3"),
+            "buildings.0.units.0.flats.0.floor",
+        ),
         (lambda d: d["content_items"][0].update(category="luxury"), "content_items.0.category"),
-        (lambda d: d["content_items"][0].update(planned_quantity=Decimal(-1)),
-         "content_items.0.planned_quantity"),
+        (
+            lambda d: d["content_items"][0].update(planned_quantity=Decimal(-1)),
+            "content_items.0.planned_quantity",
+        ),
         (lambda d: d["content_items"].append(dict(d["content_items"][0])), "content_items.3.item"),
         (lambda d: d["budget"][0].update(amount=Decimal("1.001")), "budget.0.amount"),
         (lambda d: d["budget"].append(dict(d["budget"][0])), "budget.2.source"),
@@ -163,8 +193,10 @@ def test_a_failed_intent_vote_rejects_and_residents_may_be_asked_again():
 def test_the_plan_needs_a_passed_intent_vote():
     project = register()
     walk(project, "needs_survey", "intent_vote")
-    for target, gate in (("in_plan", "intent_vote_passed"),
-                         ("rejected_by_residents", "intent_vote_failed")):
+    for target, gate in (
+        ("in_plan", "intent_vote_passed"),
+        ("rejected_by_residents", "intent_vote_failed"),
+    ):
         with pytest.raises(StageGateError) as refused:
             project.move_to(target, actor=STAFF)
         assert refused.value.gate == gate

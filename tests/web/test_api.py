@@ -10,8 +10,9 @@ from tests.conftest import bearer, project_payload, walk
 
 
 def register(client, web_app, payload=None, **headers):
-    return client.post("/api/projects", json=payload or project_payload(),
-                       headers={**bearer(web_app), **headers})
+    return client.post(
+        "/api/projects", json=payload or project_payload(), headers={**bearer(web_app), **headers}
+    )
 
 
 def count_projects(client) -> int:
@@ -19,8 +20,11 @@ def count_projects(client) -> int:
 
 
 def move(client, web_app, pid, stage, role="staff", **headers):
-    return client.post(f"/api/projects/{pid}/transitions", json={"to_stage": stage},
-                       headers={**bearer(web_app, role), **headers})
+    return client.post(
+        f"/api/projects/{pid}/transitions",
+        json={"to_stage": stage},
+        headers={**bearer(web_app, role), **headers},
+    )
 
 
 def test_staff_register_a_project_and_everyone_reads_it(client, web_app):
@@ -35,7 +39,10 @@ def test_staff_register_a_project_and_everyone_reads_it(client, web_app):
     body = project.get_json()
     assert body["stage"] == "registered" and body["next_stages"] == ["needs_survey"]
     assert body["buildings"][0]["units"][0]["flats"][0] == {
-        "number": "101", "floor": 1, "area": "62.30", "unsold": False,
+        "number": "101",
+        "floor": 1,
+        "area": "62.30",
+        "unsold": False,
     }
     assert "owner_ref" not in str(body)  # personal data stays out of public reads
 
@@ -44,8 +51,10 @@ def test_list_filters_and_pages(client, web_app):
     register(client, web_app, project_payload(name="甲小区"))
     register(client, web_app, project_payload(name="乙小区"))
     other = project_payload(name="丙小区", district="天宁区")
-    assert client.post("/api/projects", json=other,
-                       headers=bearer(web_app, "other_staff")).status_code == 201
+    assert (
+        client.post("/api/projects", json=other, headers=bearer(web_app, "other_staff")).status_code
+        == 201
+    )
     assert client.get("/api/projects?district=天宁区").get_json()["total"] == 1
     assert client.get("/api/projects?q=乙").get_json()["items"][0]["name"] == "乙小区"
     # Ordered by district, then name: 天宁区 丙, then 清江浦区 乙, 甲.
@@ -62,12 +71,20 @@ def test_list_filters_and_pages(client, web_app):
         (lambda p: p.update(colour="red"), "colour"),
         (lambda p: p["community"].update(name=""), "community.name"),
         (lambda p: p["community"].update(year_built="old"), "community.year_built"),
-        (lambda p: p["buildings"][0]["units"][0]["flats"][0].update(area="-5"),
-         "buildings.0.units.0.flats.0.area"),
-        (lambda p: p["buildings"][0]["units"][0]["flats"][0].update(floor="two"),
-         "buildings.0.units.0.flats.0.floor"),
-        (lambda p: p["buildings"][0]["units"][0]["flats"].append(
-            dict(p["buildings"][0]["units"][0]["flats"][0])), "buildings.0.units.0.flats.4.number"),
+        (
+            lambda p: p["buildings"][0]["units"][0]["flats"][0].update(area="-5"),
+            "buildings.0.units.0.flats.0.area",
+        ),
+        (
+            lambda p: p["buildings"][0]["units"][0]["flats"][0].update(floor="two"),
+            "buildings.0.units.0.flats.0.floor",
+        ),
+        (
+            lambda p: p["buildings"][0]["units"][0]["flats"].append(
+                dict(p["buildings"][0]["units"][0]["flats"][0])
+            ),
+            "buildings.0.units.0.flats.4.number",
+        ),
         (lambda p: p["content_items"][0].update(category="luxury"), "content_items.0.category"),
         (lambda p: p["budget"][0].update(amount="12.345"), "budget.0.amount"),
         (lambda p: p.update(planned_start="2026-13-01"), "planned_start"),
@@ -87,8 +104,11 @@ def test_bad_registrations_name_the_field_and_write_nothing(client, web_app, cha
 
 
 def test_malformed_json_is_a_400_not_a_500(client, web_app):
-    response = client.post("/api/projects", data="{not json",
-                           headers={**bearer(web_app), "Content-Type": "application/json"})
+    response = client.post(
+        "/api/projects",
+        data="{not json",
+        headers={**bearer(web_app), "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.get_json()["code"] == "bad_request"
 
@@ -100,16 +120,23 @@ def test_a_json_list_instead_of_an_object_is_refused(client, web_app):
 
 def test_writes_need_a_staff_token(client, web_app):
     assert client.post("/api/projects", json=project_payload()).status_code == 401
-    assert client.post("/api/projects", json=project_payload(),
-                       headers={"Authorization": "Bearer rnv_forged"}).status_code == 401
-    refused = client.post("/api/projects", json=project_payload(), headers=bearer(web_app, "auditor"))
+    assert (
+        client.post(
+            "/api/projects", json=project_payload(), headers={"Authorization": "Bearer rnv_forged"}
+        ).status_code
+        == 401
+    )
+    refused = client.post(
+        "/api/projects", json=project_payload(), headers=bearer(web_app, "auditor")
+    )
     assert refused.status_code == 403 and refused.get_json()["code"] == "forbidden"
     assert count_projects(client) == 0
 
 
 def test_staff_write_only_in_their_district(client, web_app):
-    outside = client.post("/api/projects", json=project_payload(district="天宁区"),
-                          headers=bearer(web_app))
+    outside = client.post(
+        "/api/projects", json=project_payload(district="天宁区"), headers=bearer(web_app)
+    )
     assert outside.status_code == 403
     pid = register(client, web_app).get_json()["id"]
     assert move(client, web_app, pid, "needs_survey", role="other_staff").status_code == 403
@@ -134,8 +161,12 @@ def test_unknown_projects_are_404(client, web_app):
     assert client.get(f"/api/projects/{missing}").status_code == 404
     assert move(client, web_app, missing, "needs_survey").status_code == 404
     assert client.get("/api/projects/not-a-uuid").status_code == 404
-    assert client.get(f"/api/projects/{missing}/events",
-                      headers=bearer(web_app, "auditor")).status_code == 404
+    assert (
+        client.get(
+            f"/api/projects/{missing}/events", headers=bearer(web_app, "auditor")
+        ).status_code
+        == 404
+    )
 
 
 def test_idempotency_key_makes_one_project_and_one_move(client, web_app):
@@ -145,7 +176,10 @@ def test_idempotency_key_makes_one_project_and_one_move(client, web_app):
     assert first.get_json()["id"] == again.get_json()["id"] and again.get_json()["replayed"]
     pid = first.get_json()["id"]
     for _ in range(2):
-        assert move(client, web_app, pid, "needs_survey", **{"Idempotency-Key": "mv-1"}).status_code == 200
+        assert (
+            move(client, web_app, pid, "needs_survey", **{"Idempotency-Key": "mv-1"}).status_code
+            == 200
+        )
     assert client.get(f"/api/projects/{pid}").get_json()["version"] == 2
     assert count_projects(client) == 1
     bad = register(client, web_app, **{"Idempotency-Key": "has spaces!"})
@@ -207,8 +241,11 @@ def test_progress_is_recorded_on_content_items(client, web_app):
     assert done.status_code == 200 and done.get_json()["version"] == version + 1
     summary = client.get("/api/projects").get_json()["items"][0]
     assert summary["version"] == version + 1
-    unknown = client.post(f"/api/projects/{pid}/content-items/item-99/progress",
-                          json={"actual_quantity": "1"}, headers=bearer(web_app))
+    unknown = client.post(
+        f"/api/projects/{pid}/content-items/item-99/progress",
+        json={"actual_quantity": "1"},
+        headers=bearer(web_app),
+    )
     assert unknown.status_code == 422 and "item_id" in unknown.get_json()["errors"]
     negative = client.post(url, json={"actual_quantity": "-1"}, headers=bearer(web_app))
     assert negative.status_code == 422
@@ -217,8 +254,11 @@ def test_progress_is_recorded_on_content_items(client, web_app):
 def test_the_openapi_document_describes_the_api(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert {"/api/projects", "/api/projects/{project_id}",
-            "/api/projects/{project_id}/transitions"} <= set(spec["paths"])
+    assert {
+        "/api/projects",
+        "/api/projects/{project_id}",
+        "/api/projects/{project_id}/transitions",
+    } <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert "ProjectCreate" in schemas and "area" in schemas["FlatCreate"]["properties"]
 
@@ -232,5 +272,9 @@ def test_a_signed_in_auditor_reads_history_in_the_browser_without_a_token(client
     assert client.get(f"/api/projects/{pid}/verify").get_json()["ok"] is True
     # A session never writes through the API: that needs a bearer token (no CSRF there).
     assert move(client, web_app, pid, "needs_survey", role="auditor").status_code == 403
-    assert client.post(f"/api/projects/{pid}/transitions",
-                       json={"to_stage": "needs_survey"}).status_code == 401
+    assert (
+        client.post(
+            f"/api/projects/{pid}/transitions", json={"to_stage": "needs_survey"}
+        ).status_code
+        == 401
+    )

@@ -54,15 +54,31 @@ def project_data(
 ) -> dict[str, Any]:
     return {
         "community": {
-            "name": name, "district": district, "city": "淮安市", "street": street,
-            "address": f"淮安市{district}{name}路", "year_built": 1992,
+            "name": name,
+            "district": district,
+            "city": "淮安市",
+            "street": street,
+            "address": f"淮安市{district}{name}路",
+            "year_built": 1992,
         },
         "buildings": [
-            {"code": "1", "units": [{"code": "1", "flats": [
-                {"number": f"{n}01", "floor": n, "area": "68.50",
-                 "owner_ref": f"{SECRET_OWNER}-{n}"}
-                for n in range(1, flats + 1)
-            ]}]},
+            {
+                "code": "1",
+                "units": [
+                    {
+                        "code": "1",
+                        "flats": [
+                            {
+                                "number": f"{n}01",
+                                "floor": n,
+                                "area": "68.50",
+                                "owner_ref": f"{SECRET_OWNER}-{n}",
+                            }
+                            for n in range(1, flats + 1)
+                        ],
+                    }
+                ],
+            },
         ],
         "content_items": [
             {"category": "basic", "item": "雨污分流改造", "unit": "m", "planned_quantity": "320"},
@@ -90,8 +106,12 @@ def register(app: Flask, *stages: str, **kwargs: Any) -> str:
 def add_user(app: Flask, username: str, role: str, districts: list[str] | None = None) -> None:
     with app.app_context():
         accounts.add_user(
-            runtime().engine, username, "correct horse", role,
-            display_name=f"{username} 同志", districts=districts,
+            runtime().engine,
+            username,
+            "correct horse",
+            role,
+            display_name=f"{username} 同志",
+            districts=districts,
         )
 
 
@@ -190,11 +210,14 @@ def test_project_page_shows_the_life_of_the_project_content_budget_and_report(ap
 
     html = text(app.test_client().get(f"/projects/{project_id}"))
 
-    timeline = html[html.index('class="timeline"'):html.index("</ol>")]
+    timeline = html[html.index('class="timeline"') : html.index("</ol>")]
     order = [timeline.index(label) for label in ("已登记", "问需（需求调查）", "长效管理")]
     assert order == sorted(order)
-    assert re.search(r'step-done">\s*<span class="mark" aria-hidden="true">✓</span>\s*'
-                     r'<span class="step-label">问需', timeline)
+    assert re.search(
+        r'step-done">\s*<span class="mark" aria-hidden="true">✓</span>\s*'
+        r'<span class="step-label">问需',
+        timeline,
+    )
     assert re.search(r'step-current" aria-current="step">.*?改造意愿征询', timeline, re.S)
     assert re.search(r'step-next">.*?纳入改造计划', timeline, re.S)
     # Stage history in Beijing time, newest first.
@@ -209,8 +232,10 @@ def test_project_page_shows_the_life_of_the_project_content_budget_and_report(ap
 
 @pytest.mark.parametrize(
     "stage, after, then",
-    [("rejected_by_residents", "intent_vote", None), ("rectification", "acceptance_inspection",
-                                                      "accepted")],
+    [
+        ("rejected_by_residents", "intent_vote", None),
+        ("rectification", "acceptance_inspection", "accepted"),
+    ],
 )
 def test_a_stage_off_the_happy_path_is_shown_after_the_step_it_branched_from(
     app, stage, after, then
@@ -229,8 +254,7 @@ def test_public_pages_never_show_owner_references(app):
     project_id = register(app, "needs_survey")
     client = app.test_client()
 
-    for url in ("/", f"/projects/{project_id}", f"/projects/{project_id}?lang=en",
-                "/?q=凤凰"):
+    for url in ("/", f"/projects/{project_id}", f"/projects/{project_id}?lang=en", "/?q=凤凰"):
         assert SECRET_OWNER not in text(client.get(url)), url
 
 
@@ -306,8 +330,15 @@ def test_a_post_without_a_csrf_token_is_refused(app, url):
     add_user(app, "zhang", "staff")
     project_count_before = project_count(app)
 
-    response = app.test_client().post(url, data={"username": "zhang", "password": "correct horse",
-                                                 "name": "x", "district": "清江浦区"})
+    response = app.test_client().post(
+        url,
+        data={
+            "username": "zhang",
+            "password": "correct horse",
+            "name": "x",
+            "district": "清江浦区",
+        },
+    )
 
     assert response.status_code == 400
     assert "无法处理此请求" in text(response)
@@ -319,11 +350,13 @@ def test_a_move_without_a_csrf_token_is_refused(app):
     add_user(app, "zhang", "staff")
     client = app.test_client()
     token = csrf_token(text(client.get("/login")))
-    client.post("/login", data={"username": "zhang", "password": "correct horse",
-                                "csrf_token": token})
+    client.post(
+        "/login", data={"username": "zhang", "password": "correct horse", "csrf_token": token}
+    )
 
-    response = client.post(f"/staff/projects/{project_id}/move",
-                           data={"to_stage": "needs_survey", "version": "1"})
+    response = client.post(
+        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+    )
 
     assert response.status_code == 400
     assert project_count(app)[1] == 1  # no StageChanged stored
@@ -357,8 +390,9 @@ def test_the_staff_console_refuses_auditors(form_app):
 
     assert client.get("/staff").status_code == 403
     assert client.get("/staff/projects/new").status_code == 403
-    response = client.post(f"/staff/projects/{project_id}/move",
-                           data={"to_stage": "needs_survey", "version": "1"})
+    response = client.post(
+        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+    )
     assert response.status_code == 403
     assert "您无权查看此页面" in text(response)
 
@@ -389,21 +423,28 @@ def test_staff_with_districts_see_only_their_districts(form_app):
 
 # ---- registering a project ---------------------------------------------------------------------
 
-FLATS = "\n".join([
-    "building\tunit\tnumber\tfloor\tarea\towner",  # a header row pasted along
-    "1\t1\t101\t1\t68.5\tOWN-A",
-    "1\t1\t102\t1\t72.30\tOWN-B",
-    "1\t2\t201\t2\t68.5\tOWN-A",
-    "2,1,101,1,55,OWN-C",
-    "2，1，102，1，55，，是",  # full-width commas; an unsold developer flat
-])
+FLATS = "\n".join(
+    [
+        "building\tunit\tnumber\tfloor\tarea\towner",  # a header row pasted along
+        "1\t1\t101\t1\t68.5\tOWN-A",
+        "1\t1\t102\t1\t72.30\tOWN-B",
+        "1\t2\t201\t2\t68.5\tOWN-A",
+        "2,1,101,1,55,OWN-C",
+        "2，1，102，1，55，，是",  # full-width commas; an unsold developer flat
+    ]
+)
 
 
 def registration(**changes: str) -> dict[str, str]:
     form = {
-        "name": "富丽花园", "district": "清江浦区", "city": "淮安市", "street": "清河街道",
-        "address": "淮安市清江浦区富丽路", "year_built": "1998",
-        "planned_start": "2027-03-01", "planned_finish": "2027-11-30",
+        "name": "富丽花园",
+        "district": "清江浦区",
+        "city": "淮安市",
+        "street": "清河街道",
+        "address": "淮安市清江浦区富丽路",
+        "year_built": "1998",
+        "planned_start": "2027-03-01",
+        "planned_finish": "2027-11-30",
         "flats": FLATS,
         "content_items": "\n".join(
             ["基础类,雨污分流改造,m,320", "improvement\t充电桩\t个\t12", "提升类,助餐点,处,1"]
@@ -449,8 +490,7 @@ def test_a_repeated_registration_form_makes_one_project(form_app):
         ("1\t1\t103\t一楼\t60\tOWN-D", "第 7 行，楼层：应为整数"),
         ("1\t1\t103\t1\t60\t", "第 7 行，业主编号：必须填写"),
     ],
-    ids=["negative-area", "duplicate-flat", "wrong-column-count", "floor-not-a-number",
-         "no-owner"],
+    ids=["negative-area", "duplicate-flat", "wrong-column-count", "floor-not-a-number", "no-owner"],
 )
 def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, bad_line, message):
     client = signed_in(form_app)
@@ -463,8 +503,8 @@ def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, 
     assert response.status_code == 422
     assert message in html
     assert "项目尚未登记" in html
-    errors = html[html.index('id="flats-errors"'):]
-    assert message in errors[:errors.index("</ul>")]  # next to the flats textarea
+    errors = html[html.index('id="flats-errors"') :]
+    assert message in errors[: errors.index("</ul>")]  # next to the flats textarea
     # What the clerk pasted is kept, ready to be corrected.
     assert bad_line in html and "2，1，102，1，55，，是" in html
     assert 'value="富丽花园"' in html
@@ -475,19 +515,22 @@ def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belon
     client = signed_in(form_app)
     before = project_count(form_app)
 
-    response = client.post("/staff/projects/new", data=registration(
-        name="",
-        year_built="九八年",
-        planned_finish="2026-01-01",
-        content_items="基础类,雨污分流改造,m,320\n\n其他类,花坛,个,3\n基础类,道路",
-        budget="中央补助资金,一百万",
-    ))
+    response = client.post(
+        "/staff/projects/new",
+        data=registration(
+            name="",
+            year_built="九八年",
+            planned_finish="2026-01-01",
+            content_items="基础类,雨污分流改造,m,320\n\n其他类,花坛,个,3\n基础类,道路",
+            budget="中央补助资金,一百万",
+        ),
+    )
 
     html = text(response)
 
     def errors_of(field: str) -> str:
         start = html.index(f'id="{field}-errors"')
-        return html[start:html.index("</ul>", start)]
+        return html[start : html.index("</ul>", start)]
 
     assert response.status_code == 422
     assert "必须填写" in errors_of("name")
@@ -538,7 +581,7 @@ def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
 
     html = text(client.get("/staff"))
 
-    card = html[html.index(f'id="project-{project_id}"'):]
+    card = html[html.index(f'id="project-{project_id}"') :]
     assert "进入「纳入改造计划」" in card and "进入「居民未同意改造」" in card
     assert 'name="version" value="3"' in card
 
@@ -598,8 +641,9 @@ def test_staff_cannot_move_projects_outside_their_districts(form_app):
     project_id = register(form_app, district="天宁区")
     client = signed_in(form_app, "staff", districts=["清江浦区"])
 
-    response = client.post(f"/staff/projects/{project_id}/move",
-                           data={"to_stage": "needs_survey", "version": "1"})
+    response = client.post(
+        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+    )
 
     assert response.status_code == 403
     assert project_count(form_app)[1] == 1
@@ -622,8 +666,12 @@ def test_staff_cannot_move_projects_outside_their_districts(form_app):
 )
 def test_a_payload_path_is_traced_back_to_its_input_and_line(path, where):
     lines = {
-        "buildings.0": 2, "buildings.0.units.0": 2, "buildings.0.units.1": 5,
-        "buildings.0.units.1.flats.2": 9, "buildings.1": 12, "content_items.0": 3,
+        "buildings.0": 2,
+        "buildings.0.units.0": 2,
+        "buildings.0.units.1": 5,
+        "buildings.0.units.1.flats.2": 9,
+        "buildings.1": 12,
+        "content_items.0": 3,
     }
 
     assert locate(path, lines) == where

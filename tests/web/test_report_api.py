@@ -12,20 +12,28 @@ from tests.conftest import bearer, project_payload
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def pdf_fonts(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "fonts.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdffonts", str(path)], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_the_report_shows_the_project_as_projected_with_its_position(client, web_app, tmp_path):
-    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()["id"]
-    client.post(f"/api/projects/{pid}/transitions", json={"to_stage": "needs_survey"},
-                headers=bearer(web_app))
+    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()[
+        "id"
+    ]
+    client.post(
+        f"/api/projects/{pid}/transitions",
+        json={"to_stage": "needs_survey"},
+        headers=bearer(web_app),
+    )
     response = client.get(f"/api/projects/{pid}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data, tmp_path)
@@ -38,12 +46,19 @@ def test_the_report_shows_the_project_as_projected_with_its_position(client, web
 
 
 def test_the_report_as_of_a_past_time_shows_the_stage_then(client, web_app, tmp_path):
-    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()["id"]
+    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()[
+        "id"
+    ]
     between = datetime.now(UTC).isoformat()
-    client.post(f"/api/projects/{pid}/transitions", json={"to_stage": "needs_survey"},
-                headers=bearer(web_app))
-    then = pdf_text(client.get(f"/api/projects/{pid}/report.pdf",
-                               query_string={"as_of": between}).data, tmp_path)
+    client.post(
+        f"/api/projects/{pid}/transitions",
+        json={"to_stage": "needs_survey"},
+        headers=bearer(web_app),
+    )
+    then = pdf_text(
+        client.get(f"/api/projects/{pid}/report.pdf", query_string={"as_of": between}).data,
+        tmp_path,
+    )
     assert "已登记" in then and "问需（需求调查）" not in then
     english = pdf_text(client.get(f"/api/projects/{pid}/report.pdf?lang=en").data, tmp_path)
     assert "Needs survey" in english

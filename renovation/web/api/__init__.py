@@ -35,7 +35,9 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     if wants_json():
         body = {"code": code, "message": message, "errors": errors or {}, **extra}
         return jsonify(body), status
-    return render_template("pages/error.html", status=status, message=message, errors=errors or {}), status
+    return render_template(
+        "pages/error.html", status=status, message=message, errors=errors or {}
+    ), status
 
 
 class RenovationApi(Api):
@@ -52,7 +54,9 @@ class RenovationApi(Api):
             message = "the request has invalid fields" if error.code == 422 else message
         response = error_response(error.code or 500, code, message, errors)
         if wants_json():
-            for name, value in (data.get("headers") or getattr(error, "headers", None) or {}).items():
+            for name, value in (
+                data.get("headers") or getattr(error, "headers", None) or {}
+            ).items():
                 response[0].headers[name] = value
         return response
 
@@ -72,8 +76,13 @@ def init_api(app: Flask) -> None:
     @app.errorhandler(StageGateError)
     def _gate(error: StageGateError):
         return error_response(
-            409, error.code, error.message, error.errors(),
-            gate=error.gate, from_stage=error.from_stage, to_stage=error.to_stage,
+            409,
+            error.code,
+            error.message,
+            error.errors(),
+            gate=error.gate,
+            from_stage=error.from_stage,
+            to_stage=error.to_stage,
         )
 
     @app.errorhandler(DomainError)

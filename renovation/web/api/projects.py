@@ -43,8 +43,11 @@ def command_id() -> str | None:
     if key is None:
         return None
     if not _KEY.match(key):
-        abort(400, message="Idempotency-Key: 1 to 200 letters, digits or . _ : -",
-              messages={"header": {"Idempotency-Key": ["1 to 200 letters, digits or . _ : -"]}})
+        abort(
+            400,
+            message="Idempotency-Key: 1 to 200 letters, digits or . _ : -",
+            messages={"header": {"Idempotency-Key": ["1 to 200 letters, digits or . _ : -"]}},
+        )
     return key
 
 
@@ -55,8 +58,11 @@ def expected_version() -> int | None:
         return None
     match = _ETAG.match(header.strip())
     if not match:
-        abort(400, message="If-Match: the project version, e.g. \"7\"",
-              messages={"header": {"If-Match": ["must be the project version, e.g. \"7\""]}})
+        abort(
+            400,
+            message='If-Match: the project version, e.g. "7"',
+            messages={"header": {"If-Match": ['must be the project version, e.g. "7"']}},
+        )
     return int(match.group(1))
 
 

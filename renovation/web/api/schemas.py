@@ -1,4 +1,4 @@
-"""Marshmallow schemas: what the API accepts (``*CreateSchema``, ``*QueryArgsSchema``) and returns."""
+"""Marshmallow schemas: what the API accepts (``*CreateSchema``, ``*QueryArgsSchema``), returns."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ class FlatCreateSchema(Schema):
     )
     owner_ref = fields.String(
         validate=validate.Length(max=100),
-        metadata={"description": "an owner reference (not a name); one owner may hold several flats"},
+        metadata={
+            "description": "an owner reference (not a name); one owner may hold several flats"
+        },
     )
     unsold = fields.Boolean(
         load_default=False, metadata={"description": "an unsold developer flat"}
@@ -56,13 +58,17 @@ class FlatCreateSchema(Schema):
 
 class UnitCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    flats = fields.List(fields.Nested(FlatCreateSchema), required=True, validate=validate.Length(min=1))
+    flats = fields.List(
+        fields.Nested(FlatCreateSchema), required=True, validate=validate.Length(min=1)
+    )
 
 
 class BuildingCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     name = fields.String(validate=validate.Length(max=MAX_NAME))
-    units = fields.List(fields.Nested(UnitCreateSchema), required=True, validate=validate.Length(min=1))
+    units = fields.List(
+        fields.Nested(UnitCreateSchema), required=True, validate=validate.Length(min=1)
+    )
 
 
 class ContentItemCreateSchema(Schema):

@@ -63,9 +63,15 @@ CATEGORY_LABELS = {
 
 # What a clerk may type in the category column of pasted content items.
 CATEGORY_WORDS = {
-    "basic": "basic", "基础类": "basic", "基础": "basic",
-    "improvement": "improvement", "完善类": "improvement", "完善": "improvement",
-    "upgrade": "upgrade", "提升类": "upgrade", "提升": "upgrade",
+    "basic": "basic",
+    "基础类": "basic",
+    "基础": "basic",
+    "improvement": "improvement",
+    "完善类": "improvement",
+    "完善": "improvement",
+    "upgrade": "upgrade",
+    "提升类": "upgrade",
+    "提升": "upgrade",
 }
 
 GATE_LABELS = {
@@ -138,8 +144,10 @@ def gate_label(gate: str) -> str:
     if gate in GATE_LABELS:
         return str(GATE_LABELS[gate])
     if gate.startswith("requires_"):
-        return gettext("the project must first reach “%(stage)s”",
-                       stage=stage_label(gate.removeprefix("requires_")))
+        return gettext(
+            "the project must first reach “%(stage)s”",
+            stage=stage_label(gate.removeprefix("requires_")),
+        )
     return gate
 
 
@@ -149,8 +157,10 @@ def timeline(stage: str) -> list[dict[str, str]]:
     A stage off the happy path (rectification, residents' refusal) is shown as the current
     step right after the step it branches from.
     """
-    branches = {Stage.RECTIFICATION: Stage.ACCEPTANCE_INSPECTION,
-                Stage.REJECTED_BY_RESIDENTS: Stage.INTENT_VOTE}
+    branches = {
+        Stage.RECTIFICATION: Stage.ACCEPTANCE_INSPECTION,
+        Stage.REJECTED_BY_RESIDENTS: Stage.INTENT_VOTE,
+    }
     current = Stage(stage)
     steps = [s for s in ORDER]
     if current in branches:
@@ -184,18 +194,26 @@ _PROBLEMS: list[tuple[re.Pattern[str], str]] = [
         (r"^Special numeric values .*$", N_("must be a number")),
         (r"^Not a valid date\.$", N_("must be a date (YYYY-MM-DD)")),
         (r"^Not a valid boolean\.$", N_("must be yes or no")),
-        (r"^Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$",
-         N_("must be more than %(min)s and at most %(max)s")),
-        (r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to "
-         r"(?P<max>\S+)\.$", N_("must be between %(min)s and %(max)s")),
-        (r"^Must be greater than or equal to (?P<min>\S+)\.$",
-         N_("must be at least %(min)s")),
+        (
+            r"^Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$",
+            N_("must be more than %(min)s and at most %(max)s"),
+        ),
+        (
+            r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to "
+            r"(?P<max>\S+)\.$",
+            N_("must be between %(min)s and %(max)s"),
+        ),
+        (r"^Must be greater than or equal to (?P<min>\S+)\.$", N_("must be at least %(min)s")),
         (r"^must be greater than 0$", N_("must be more than 0")),
         (r"^must not be negative$", N_("must not be negative")),
-        (r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$",
-         N_("must have %(min)s to %(max)s characters")),
-        (r"^Longer than maximum length (?P<max>\d+)\.$",
-         N_("must have at most %(max)s characters")),
+        (
+            r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$",
+            N_("must have %(min)s to %(max)s characters"),
+        ),
+        (
+            r"^Longer than maximum length (?P<max>\d+)\.$",
+            N_("must have at most %(max)s characters"),
+        ),
         (r"^at most (?P<max>\d+) characters$", N_("must have at most %(max)s characters")),
         (r"^Shorter than minimum length (?P<min>\d+)\.$", N_("must be filled in")),
         (r"^Must be one of: .*$", N_("is not one of the allowed values")),

@@ -69,20 +69,29 @@ def parse_flats(text: str, pasted: Pasted) -> None:
     buildings: dict[str, tuple[int, dict[str, tuple[int, list]]]] = {}
     for line, cells in _rows(text):
         if len(cells) not in (6, 7):
-            pasted.problems.append(Problem(
-                "flats",
-                _("expected 6 or 7 values (building, unit, number, floor, area, owner "
-                  "reference, unsold), found %(count)s", count=len(cells)),
-                line,
-            ))
+            pasted.problems.append(
+                Problem(
+                    "flats",
+                    _(
+                        "expected 6 or 7 values (building, unit, number, floor, area, owner "
+                        "reference, unsold), found %(count)s",
+                        count=len(cells),
+                    ),
+                    line,
+                )
+            )
             continue
         building, unit, number, floor, area, owner_ref = cells[:6]
         unsold_text = cells[6].lower() if len(cells) == 7 else ""
         if unsold_text not in _YES | _NO:
-            pasted.problems.append(Problem(
-                "flats", _("write 1, yes or 是 for an unsold flat, or leave it empty"),
-                line, "unsold",
-            ))
+            pasted.problems.append(
+                Problem(
+                    "flats",
+                    _("write 1, yes or 是 for an unsold flat, or leave it empty"),
+                    line,
+                    "unsold",
+                )
+            )
             continue
         b_index, units = buildings.setdefault(building, (len(buildings), {}))
         u_index, flats = units.setdefault(unit, (len(units), []))
@@ -90,13 +99,15 @@ def parse_flats(text: str, pasted: Pasted) -> None:
         pasted.lines.setdefault(f"buildings.{b_index}", line)
         pasted.lines.setdefault(path, line)
         pasted.lines[f"{path}.flats.{len(flats)}"] = line
-        flats.append({
-            "number": number,
-            "floor": _int_or_text(floor),
-            "area": area,
-            "owner_ref": owner_ref,
-            "unsold": unsold_text in _YES,
-        })
+        flats.append(
+            {
+                "number": number,
+                "floor": _int_or_text(floor),
+                "area": area,
+                "owner_ref": owner_ref,
+                "unsold": unsold_text in _YES,
+            }
+        )
     pasted.buildings = [
         {"code": code, "units": [{"code": u, "flats": flats} for u, (_i, flats) in units.items()]}
         for code, (_index, units) in buildings.items()
@@ -107,32 +118,41 @@ def parse_content_items(text: str, pasted: Pasted) -> None:
     """``category,item,unit,planned_quantity`` rows; the category in English or Chinese."""
     for line, cells in _rows(text):
         if len(cells) != 4:
-            pasted.problems.append(Problem(
-                "content_items",
-                _("expected 4 values (category, item, unit, planned quantity), found %(count)s",
-                  count=len(cells)),
-                line,
-            ))
+            pasted.problems.append(
+                Problem(
+                    "content_items",
+                    _(
+                        "expected 4 values (category, item, unit, planned quantity), "
+                        "found %(count)s",
+                        count=len(cells),
+                    ),
+                    line,
+                )
+            )
             continue
         category, item, unit, planned = cells
         pasted.lines[f"content_items.{len(pasted.content_items)}"] = line
-        pasted.content_items.append({
-            "category": CATEGORY_WORDS.get(category.lower(), category),
-            "item": item,
-            "unit": unit,
-            "planned_quantity": planned,
-        })
+        pasted.content_items.append(
+            {
+                "category": CATEGORY_WORDS.get(category.lower(), category),
+                "item": item,
+                "unit": unit,
+                "planned_quantity": planned,
+            }
+        )
 
 
 def parse_budget(text: str, pasted: Pasted) -> None:
     """``source,amount`` rows, the amount in yuan."""
     for line, cells in _rows(text):
         if len(cells) != 2:
-            pasted.problems.append(Problem(
-                "budget",
-                _("expected 2 values (source, amount), found %(count)s", count=len(cells)),
-                line,
-            ))
+            pasted.problems.append(
+                Problem(
+                    "budget",
+                    _("expected 2 values (source, amount), found %(count)s", count=len(cells)),
+                    line,
+                )
+            )
             continue
         source, amount = cells
         pasted.lines[f"budget.{len(pasted.budget)}"] = line

@@ -54,8 +54,13 @@ def scoped_summaries(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the projects in ``scope`` (every district when ``scope`` is None)."""
     return list_summaries(
-        runtime().engine, district=district or None, stage=stage or None, q=q or None,
-        page=page, per_page=per_page, districts=sorted(scope) if scope else None,
+        runtime().engine,
+        district=district or None,
+        stage=stage or None,
+        q=q or None,
+        page=page,
+        per_page=per_page,
+        districts=sorted(scope) if scope else None,
     )
 
 
@@ -127,16 +132,29 @@ def move_project(project_id: UUID):
             command_id=f"web-move-{cid}" if (cid := command_id(form.command_id.data)) else None,
         )
     except StaleVersionError as error:
-        flash(_("“%(name)s” was changed by someone else after you opened this page "
+        flash(
+            _(
+                "“%(name)s” was changed by someone else after you opened this page "
                 "(you saw version %(seen)s, it is now at version %(now)s). Nothing was "
                 "changed: check its stage below and try again.",
-                name=name, seen=error.expected, now=error.actual), "error")
+                name=name,
+                seen=error.expected,
+                now=error.actual,
+            ),
+            "error",
+        )
     except StageGateError as error:
-        flash(_("“%(name)s” cannot move from “%(from)s” to “%(to)s”: gate %(gate)s is not "
+        flash(
+            _(
+                "“%(name)s” cannot move from “%(from)s” to “%(to)s”: gate %(gate)s is not "
                 "passed (%(why)s).",
-                name=name, gate=error.gate, why=gate_label(error.gate),
-                **{"from": stage_label(error.from_stage), "to": stage_label(error.to_stage)}),
-              "error")
+                name=name,
+                gate=error.gate,
+                why=gate_label(error.gate),
+                **{"from": stage_label(error.from_stage), "to": stage_label(error.to_stage)},
+            ),
+            "error",
+        )
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     except DomainError as error:
@@ -146,8 +164,14 @@ def move_project(project_id: UUID):
         if result.replayed:
             flash(_("That was already done."), "info")
         else:
-            flash(_("“%(name)s” is now at the stage “%(stage)s”.",
-                    name=name, stage=stage_label(to_stage)), "success")
+            flash(
+                _(
+                    "“%(name)s” is now at the stage “%(stage)s”.",
+                    name=name,
+                    stage=stage_label(to_stage),
+                ),
+                "success",
+            )
     return redirect(back)
 
 
@@ -158,8 +182,12 @@ def problem_text(problem: Problem) -> str:
     """A problem as the clerk reads it, with its line and column where it has them."""
     column = FIELD_LABELS.get(problem.column or "", problem.column)
     if problem.line and column:
-        return _("Line %(line)s, %(column)s: %(message)s",
-                 line=problem.line, column=column, message=problem.message)
+        return _(
+            "Line %(line)s, %(column)s: %(message)s",
+            line=problem.line,
+            column=column,
+            message=problem.message,
+        )
     if problem.line:
         return _("Line %(line)s: %(message)s", line=problem.line, message=problem.message)
     if column:
@@ -242,7 +270,7 @@ def new_project():
     else:
         flash(_("The form has expired; please send it again."), "error")
     errors: dict[str, list[str]] = {}
-    for problem in sorted(problems, key=lambda p: (p.line or 0)):
+    for problem in sorted(problems, key=lambda p: p.line or 0):
         errors.setdefault(problem.field, []).append(problem_text(problem))
     if problems:
         flash(_("Nothing was registered: please correct the marked fields."), "error")

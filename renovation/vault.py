@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, Engine, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+)
 
 vault_metadata = MetaData()
 
@@ -24,6 +35,19 @@ personal_data_keys = Table(
     Column("key_id", String(36), primary_key=True),
     Column("key", LargeBinary, nullable=False),
     Column("created_at", String(40), nullable=False),
+)
+
+
+personal_data_reads = Table(
+    "personal_data_reads",
+    vault_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String(40), nullable=False),
+    Column("actor_id", String(100), nullable=False),
+    Column("actor_role", String(40), nullable=False),
+    Column("project_id", String(36), nullable=False),
+    Column("subject", String(100), nullable=False),  # e.g. "opinion:<id>"
+    Column("purpose", String(200), nullable=False),
 )
 
 
@@ -70,3 +94,27 @@ class PersonalDataVault:
             return conn.execute(
                 delete(personal_data_keys).where(personal_data_keys.c.key_id.in_(key_ids))
             ).rowcount
+
+    def log_read(
+        self, *, actor_id: str, actor_role: str, project_id: str, subject: str, purpose: str
+    ) -> None:
+        """Record that a staff member read someone's personal data (DESIGN: every read logged)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                personal_data_reads.insert().values(
+                    at=datetime.now(UTC).isoformat(), actor_id=actor_id, actor_role=actor_role,
+                    project_id=project_id, subject=subject, purpose=purpose,
+                )
+            )
+
+    def reads(self, *, page: int = 1, per_page: int = 100) -> tuple[list[dict[str, Any]], int]:
+        """The access log, newest first, for auditors."""
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(personal_data_reads)).scalar_one()
+            rows = conn.execute(
+                select(personal_data_reads)
+                .order_by(personal_data_reads.c.id.desc())
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).mappings()
+            return [dict(r) for r in rows], total

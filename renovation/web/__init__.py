@@ -34,7 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Set explicitly: Flask-Limiter otherwise inherits the last app's setting.
+        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        # Residents' writes (opinions, ballots) per client address, across workers when
+        # RATELIMIT_STORAGE_URI points at Redis.
+        PUBLIC_WRITE_RATE_LIMIT=os.environ.get("PUBLIC_WRITE_RATE_LIMIT", "30/minute"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

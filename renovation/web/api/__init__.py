@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
 from renovation.domain.errors import DomainError, StageGateError
+from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -62,16 +63,25 @@ class RenovationApi(Api):
 
 
 def init_api(app: Flask) -> None:
+    from renovation.web import csrf
     from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.participation import blp as participation_blp
     from renovation.web.api.projects import blp as projects_blp
 
     api = RenovationApi(app)
-    api.register_blueprint(projects_blp)
-    api.register_blueprint(audit_blp)
-    from renovation.web import csrf
+    # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
+    for blueprint in (projects_blp, audit_blp, participation_blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
 
-    csrf.exempt(projects_blp)
-    csrf.exempt(audit_blp)
+    @app.errorhandler(UnknownRoundError)
+    @app.errorhandler(UnknownOpinionError)
+    def _unknown(error: DomainError):
+        return error_response(404, error.code, error.message, error.errors())
+
+    @app.errorhandler(RoundClosedError)
+    def _closed(error: RoundClosedError):
+        return error_response(409, error.code, error.message, error.errors())
 
     @app.errorhandler(StageGateError)
     def _gate(error: StageGateError):

@@ -1,0 +1,386 @@
+"""Residents' voice over the API: consultation rounds, household codes, ballots, opinions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from renovation.domain.project import Actor
+from renovation.projections.opinions import opinion_figures
+from renovation.projections.store import (
+    find_opinion,
+    list_opinions,
+    list_summaries,
+    opinion_rows,
+)
+from renovation.web import runtime
+from renovation.web.api.participation_schemas import (
+    AnswerCreateSchema,
+    BallotCreateSchema,
+    BallotReceiptSchema,
+    BatchAnswerCreateSchema,
+    ConsultationCreateSchema,
+    HouseholdCodesCreateSchema,
+    HouseholdCodesSchema,
+    ModerationCreateSchema,
+    OpinionCreateSchema,
+    OpinionPageSchema,
+    OpinionQueryArgsSchema,
+    OpinionReceiptSchema,
+    PaperBallotCreateSchema,
+    PublicOpinionSchema,
+    RoundCreatedSchema,
+    RoundSchema,
+    StaffOpinionSchema,
+    StatsQueryArgsSchema,
+    StatsSchema,
+)
+from renovation.web.api.projects import (
+    WRITE_ROLES,
+    command_id,
+    committed,
+    expected_version,
+    writable_project,
+)
+from renovation.web.api.schemas import CommandResultSchema
+from renovation.web.auth import actor_for, any_user, api_user, limiter, require_role
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
+MIN_PUBLIC_KEY = 16
+
+blp = Blueprint(
+    "participation",
+    __name__,
+    url_prefix="/api",
+    description="Residents' voice: consultations (问需/问计/问效), ballots, opinions (意见建议)",
+)
+
+
+def public_write_limit() -> str:
+    return current_app.config["PUBLIC_WRITE_RATE_LIMIT"]
+
+
+def public_command_id() -> str | None:
+    """A resident's Idempotency-Key; anonymous clients share one namespace, so it must be
+    random enough not to collide with another resident's (a UUID, say)."""
+    key = command_id()
+    if key is not None and len(key) < MIN_PUBLIC_KEY:
+        abort(
+            400,
+            message="Idempotency-Key: use a random key of 16 or more characters, e.g. a UUID",
+            messages={"header": {"Idempotency-Key": ["at least 16 characters, e.g. a UUID"]}},
+        )
+    return f"resident:{key}" if key else None
+
+
+def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) -> dict:
+    now = datetime.now(UTC)
+    status = (
+        "closed"
+        if round_["closed"] or now >= round_["closes_at"]
+        else "open" if now >= round_["opens_at"] else "upcoming"
+    )
+    return {
+        **{k: round_[k] for k in ("round_id", "kind", "title", "opens_at", "closes_at", "scope",
+                                  "intent_vote", "matter", "questions")},
+        "status": status,
+        "result": round_["result"] if round_["result"] is not None else with_live_result,
+    }
+
+
+# ---- rounds ------------------------------------------------------------------------------
+
+
+@blp.route("/projects/<uuid:project_id>/consultations")
+class Consultations(MethodView):
+    @blp.response(200, RoundSchema(many=True))
+    def get(self, project_id: UUID):
+        """The project's consultation rounds; results once a round is closed."""
+        project = runtime().app.get_project(project_id)
+        return [round_view(r) for r in project.rounds.values()]
+
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(ConsultationCreateSchema)
+    @blp.response(201, RoundCreatedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Open a round: needs, plan or evaluation; an intent vote asks each flat's consent."""
+        writable_project(project_id)
+        result = runtime().app.open_consultation(
+            project_id, data, actor=actor_for(api_user(), "api"),
+            command_id=command_id(), expected_version=expected_version(),
+        )
+        body, status, headers = committed(result, 200 if result.replayed else 201)
+        return {**body, "round_id": result.value["round_id"]}, status, headers
+
+
+@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>")
+class Consultation(MethodView):
+    @blp.response(200, RoundSchema)
+    def get(self, project_id: UUID, round_id: str):
+        """One round; staff and auditors also see the live count while it is open."""
+        app = runtime().app
+        round_ = app.get_project(project_id).find_round(round_id)
+        user = any_user()
+        live = app.round_result(project_id, round_id) if user is not None else None
+        return round_view(round_, with_live_result=live)
+
+
+@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/ballots")
+class Ballots(MethodView):
+    @limiter.limit(public_write_limit)
+    @blp.arguments(BallotCreateSchema)
+    @blp.response(201, BallotReceiptSchema)
+    def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
+        """A household votes with its code (public); voting again before the close replaces it."""
+        app = runtime().app
+        before = app.get_project(project_id).find_round(round_id)["ballots"]
+        result = app.cast_ballot(
+            project_id, round_id, code=data["code"], answers=data["answers"],
+            consent=data.get("consent"), actor=RESIDENT_WEB, command_id=public_command_id(),
+        )
+        runtime().catch_up()
+        flat = result.value["flat_id"]
+        return {
+            "round_id": round_id, "flat": flat, "replaced": flat in before and not result.replayed,
+            "version": result.version, "replayed": result.replayed,
+        }, 200 if result.replayed else 201
+
+
+@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/paper-ballots")
+class PaperBallots(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(PaperBallotCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
+        """Staff enter a paper ballot on a household's behalf (channel "paper")."""
+        writable_project(project_id)
+        result = runtime().app.cast_paper_ballot(
+            project_id, round_id, flat_id=data["flat_id"], answers=data["answers"],
+            consent=data.get("consent"), actor=actor_for(api_user(), "paper"),
+            effective_on=data.get("effective_on"), command_id=command_id(),
+        )
+        return committed(result, 200 if result.replayed else 201)
+
+
+@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/close")
+class CloseConsultation(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.response(200, RoundSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, project_id: UUID, round_id: str):
+        """Close a round after its window; an intent vote's result moves the project on."""
+        writable_project(project_id)
+        app = runtime().app
+        app.close_consultation(
+            project_id, round_id, actor=actor_for(api_user(), "api"), command_id=command_id()
+        )
+        runtime().catch_up()
+        return round_view(app.get_project(project_id).find_round(round_id))
+
+
+@blp.route("/projects/<uuid:project_id>/household-codes")
+class HouseholdCodes(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(HouseholdCodesCreateSchema)
+    @blp.response(201, HouseholdCodesSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Issue new household codes (one per flat, of one building or all); earlier ones lapse.
+
+        The codes are in this answer only: the service keeps their digests.
+        """
+        writable_project(project_id)
+        result = runtime().app.issue_household_codes(
+            project_id, building=data.get("building"), actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
+        )
+        if result.replayed:
+            abort(409, message="these codes were issued already and are not kept; "
+                               "issue new ones with another Idempotency-Key")
+        runtime().catch_up()
+        return {
+            "version": result.version,
+            "codes": [
+                {"flat_id": flat, "code": code, "vote_url": vote_url(project_id, code)}
+                for flat, code in result.value.items()
+            ],
+        }
+
+
+def vote_url(project_id: UUID, code: str) -> str:
+    """The voting page's address for a code, as printed in its QR code."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/projects/{project_id}/vote?code={code}"
+
+
+# ---- opinions ----------------------------------------------------------------------------
+
+
+@blp.route("/projects/<uuid:project_id>/opinions")
+class Opinions(MethodView):
+    @limiter.limit(public_write_limit)
+    @blp.arguments(OpinionCreateSchema)
+    @blp.response(201, OpinionReceiptSchema)
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Submit an opinion (public); the answer carries the tracking code."""
+        result = runtime().app.submit_opinion(
+            project_id, data, actor=RESIDENT_WEB, command_id=public_command_id()
+        )
+        runtime().catch_up()
+        code = result.value["tracking_code"]
+        return {
+            **result.value,
+            "tracking_url": url_for("participation.OpinionByCode", tracking_code=code),
+            "replayed": result.replayed,
+        }, 200 if result.replayed else 201
+
+    @require_role("staff", "admin", "auditor")
+    @blp.arguments(OpinionQueryArgsSchema, location="query")
+    @blp.response(200, OpinionPageSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def get(self, args: dict[str, Any], project_id: UUID):
+        """The opinion queue of a project, oldest first (staff and auditors; no personal data)."""
+        runtime().app.get_project(project_id)  # 404 for an unknown project
+        today = datetime.now(LOCAL_TZ).date().isoformat()
+        rows, total = list_opinions(
+            runtime().engine, project_id=str(project_id), status=args.get("status"),
+            category=args.get("category"), overdue_on=today if args["overdue"] else None,
+            page=args["page"], per_page=args["per_page"],
+        )
+        return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>")
+class StaffOpinion(MethodView):
+    @require_role("staff", "admin", "auditor")
+    @blp.response(200, StaffOpinionSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def get(self, project_id: UUID, opinion_id: str):
+        """One opinion; staff of its district also see the sender's flat and contact (logged)."""
+        row = find_opinion(runtime().engine, opinion_id=opinion_id)
+        if row is None or row["project_id"] != str(project_id):
+            abort(404, message=f"no opinion {opinion_id} in project {project_id}")
+        user = api_user()
+        row = dict(row, personal=None)
+        if user.role != "auditor" and user.may_write_in(row["district"]):
+            vault = runtime().vault
+            row["personal"] = vault.open(row["personal_key_id"], row["personal_sealed"])
+            if row["personal"] is not None:
+                vault.log_read(
+                    actor_id=user.actor_id, actor_role=user.role, project_id=str(project_id),
+                    subject=f"opinion:{opinion_id}", purpose="answer an opinion (api)",
+                )
+        return row
+
+
+@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/answer")
+class Answer(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(AnswerCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
+        """The bureau's answer: adopted, partly adopted, not adopted (reason), referred (to whom)."""
+        writable_project(project_id)
+        result = runtime().app.answer_opinions(
+            project_id, [opinion_id], data, actor=actor_for(api_user(), "api"),
+            command_id=command_id(), expected_version=expected_version(),
+        )
+        return committed(result)
+
+
+@blp.route("/projects/<uuid:project_id>/opinions/answers")
+class BatchAnswer(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(BatchAnswerCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Answer several opinions alike, all or none."""
+        writable_project(project_id)
+        ids = data.pop("opinion_ids")
+        result = runtime().app.answer_opinions(
+            project_id, ids, data, actor=actor_for(api_user(), "api"),
+            command_id=command_id(), expected_version=expected_version(),
+        )
+        return committed(result)
+
+
+@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/moderation")
+class Moderation(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(ModerationCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
+        """Hide abusive text from public pages (or show it again); the history keeps it."""
+        writable_project(project_id)
+        result = runtime().app.moderate_opinion(
+            project_id, opinion_id, hidden=data["hidden"], reason=data["reason"],
+            actor=actor_for(api_user(), "api"), command_id=command_id(),
+        )
+        return committed(result)
+
+
+@blp.route("/opinions/<string:tracking_code>")
+class OpinionByCode(MethodView):
+    @blp.response(200, PublicOpinionSchema)
+    def get(self, tracking_code: str):
+        """An opinion's status and answer, by its tracking code (public; no personal data)."""
+        code = "".join(ch for ch in tracking_code.upper() if ch.isalnum())
+        row = find_opinion(runtime().engine, tracking_code=code)
+        if row is None:
+            abort(404, message=f"no opinion with tracking code {tracking_code}")
+        return dict(row, text=None if row["hidden"] else row["text"])
+
+
+# ---- figures -----------------------------------------------------------------------------
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @blp.arguments(StatsQueryArgsSchema, location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args: dict[str, Any]):
+        """Published figures: opinions received, answered, on time, adoption rate (public)."""
+        engine = runtime().engine
+        district = args.get("district")
+        today = datetime.now(LOCAL_TZ).date()
+        rows = opinion_rows(engine, district=district)
+        projects, _ = list_summaries(engine, district=district, per_page=10_000)
+        per_project: dict[str, list[dict]] = {}
+        for row in rows:
+            per_project.setdefault(row["project_id"], []).append(row)
+        return {
+            "district": district,
+            "as_of": today.isoformat(),
+            "opinions": opinion_figures(rows, today=today),
+            "projects": [
+                {
+                    "project_id": p["id"], "name": p["name"], "district": p["district"],
+                    "stage": p["stage"],
+                    "opinions": opinion_figures(per_project.get(p["id"], []), today=today),
+                }
+                for p in projects
+            ],
+        }
+
+
+@blp.route("/access-log")
+class AccessLog(MethodView):
+    @require_role("auditor", "admin", source=any_user)
+    @blp.response(200)
+    @blp.doc(security=[{"bearer": []}])
+    def get(self):
+        """Every staff read of residents' personal data, newest first (auditors)."""
+        rows, total = runtime().vault.reads(per_page=500)
+        return {"items": rows, "total": total}

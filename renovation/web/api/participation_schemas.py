@@ -1,0 +1,254 @@
+"""Schemas of residents' participation: rounds, ballots, household codes, opinions, answers."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from renovation.domain.participation import (
+    CONSENT_CHOICES,
+    LINK_KINDS,
+    MAX_ANSWER,
+    MAX_OPINION,
+    MAX_TITLE,
+    OPINION_CATEGORIES,
+    OUTCOMES,
+    QUESTION_TYPES,
+    ROUND_KINDS,
+    SCOPE_LEVELS,
+)
+from renovation.domain.rulesets import Matter
+from renovation.web.api.schemas import LocalAwareDateTime
+
+# ---- in ----------------------------------------------------------------------------------
+
+
+class QuestionCreateSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    options = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    required = fields.Boolean(load_default=False)
+
+
+class ScopeSchema(Schema):
+    level = fields.String(load_default="community", validate=validate.OneOf(SCOPE_LEVELS))
+    building = fields.String(allow_none=True, validate=validate.Length(max=20))
+    unit = fields.String(allow_none=True, validate=validate.Length(max=20))
+
+
+class ConsultationCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ROUND_KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    questions = fields.List(fields.Nested(QuestionCreateSchema), load_default=list)
+    opens_at = LocalAwareDateTime(required=True)
+    closes_at = LocalAwareDateTime(required=True)
+    scope = fields.Nested(ScopeSchema, load_default=lambda: {"level": "community"})
+    intent_vote = fields.Boolean(
+        load_default=False,
+        metadata={"description": "an intent vote (意愿征询): each flat's consent, Civil Code art. 278"},
+    )
+    matter = fields.String(
+        allow_none=True,
+        validate=validate.OneOf([m.value for m in Matter]),
+        metadata={"description": "consent matter class of an intent vote"},
+    )
+
+
+class BallotCreateSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=30),
+        metadata={"description": "the household code printed on the sheet"},
+    )
+    answers = fields.Dict(keys=fields.String(), load_default=dict)
+    consent = fields.String(allow_none=True, validate=validate.OneOf(CONSENT_CHOICES))
+
+
+class PaperBallotCreateSchema(Schema):
+    flat_id = fields.String(required=True, validate=validate.Length(min=1, max=70))
+    answers = fields.Dict(keys=fields.String(), load_default=dict)
+    consent = fields.String(allow_none=True, validate=validate.OneOf(CONSENT_CHOICES))
+    effective_on = fields.Date(allow_none=True, metadata={"description": "the day it was cast"})
+
+
+class HouseholdCodesCreateSchema(Schema):
+    building = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "one building; all flats when left out"},
+    )
+
+
+class OpinionCreateSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(OPINION_CATEGORIES))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_OPINION))
+    building = fields.String(validate=validate.Length(max=20), load_default="")
+    unit = fields.String(validate=validate.Length(max=20), load_default="")
+    flat = fields.String(
+        validate=validate.Length(max=20),
+        load_default="",
+        metadata={"description": "personal data: sealed, shown to staff only"},
+    )
+    contact = fields.String(
+        validate=validate.Length(max=100),
+        load_default="",
+        metadata={"description": "personal data: sealed, shown to staff only"},
+    )
+
+
+class LinkSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(LINK_KINDS))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class AnswerCreateSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ANSWER))
+    reason = fields.String(load_default="", validate=validate.Length(max=MAX_ANSWER))
+    referred_to = fields.String(load_default="", validate=validate.Length(max=200))
+    links = fields.List(fields.Nested(LinkSchema), load_default=list)
+
+
+class BatchAnswerCreateSchema(AnswerCreateSchema):
+    opinion_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+    )
+
+    @validates_schema
+    def _distinct(self, data, **_kwargs) -> None:
+        if len(set(data.get("opinion_ids", []))) != len(data.get("opinion_ids", [])):
+            raise ValidationError("each opinion once", field_name="opinion_ids")
+
+
+class ModerationCreateSchema(Schema):
+    hidden = fields.Boolean(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class OpinionQueryArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "answered"]))
+    category = fields.String(validate=validate.OneOf(OPINION_CATEGORIES))
+    overdue = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class StatsQueryArgsSchema(Schema):
+    district = fields.String(validate=validate.Length(max=200))
+
+
+# ---- out ---------------------------------------------------------------------------------
+
+
+class RoundCreatedSchema(Schema):
+    round_id = fields.String()
+    version = fields.Integer()
+    replayed = fields.Boolean()
+
+
+class RoundSchema(Schema):
+    round_id = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    status = fields.String(metadata={"description": "upcoming | open | closed"})
+    opens_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    scope = fields.Dict()
+    intent_vote = fields.Boolean()
+    matter = fields.String(allow_none=True)
+    questions = fields.List(fields.Dict())
+    result = fields.Dict(allow_none=True)
+
+
+class BallotReceiptSchema(Schema):
+    round_id = fields.String()
+    flat = fields.String(metadata={"description": "building-unit of the ballot's flat"})
+    replaced = fields.Boolean(metadata={"description": "an earlier ballot of the flat was replaced"})
+    version = fields.Integer()
+    replayed = fields.Boolean()
+
+
+class HouseholdCodeSchema(Schema):
+    flat_id = fields.String()
+    code = fields.String()
+    vote_url = fields.String()
+
+
+class HouseholdCodesSchema(Schema):
+    version = fields.Integer()
+    codes = fields.List(fields.Nested(HouseholdCodeSchema))
+
+
+class OpinionReceiptSchema(Schema):
+    opinion_id = fields.String()
+    tracking_code = fields.String()
+    tracking_url = fields.String()
+    replayed = fields.Boolean()
+
+
+class PublicOpinionSchema(Schema):
+    """What anyone holding the tracking code may see: no personal data."""
+
+    tracking_code = fields.String()
+    project_id = fields.String()
+    project_name = fields.String()
+    category = fields.String()
+    text = fields.String(allow_none=True, metadata={"description": "null when moderated"})
+    hidden = fields.Boolean()
+    status = fields.String()
+    submitted_at = fields.String()
+    answer_due_on = fields.String()
+    outcome = fields.String(allow_none=True)
+    answer = fields.String()
+    reason = fields.String()
+    referred_to = fields.String()
+    links = fields.List(fields.Dict())
+    answered_at = fields.String(allow_none=True)
+
+
+class StaffOpinionSchema(PublicOpinionSchema):
+    opinion_id = fields.String()
+    moderation_reason = fields.String()
+    building = fields.String()
+    unit = fields.String()
+    channel = fields.String()
+    answered_on_time = fields.Boolean(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    personal = fields.Dict(
+        allow_none=True,
+        metadata={"description": "flat and contact; only on a single opinion, and logged"},
+    )
+
+
+class OpinionPageSchema(Schema):
+    items = fields.List(fields.Nested(StaffOpinionSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class FiguresSchema(Schema):
+    received = fields.Integer()
+    answered = fields.Integer()
+    open = fields.Integer()
+    overdue = fields.Integer()
+    answered_on_time = fields.Integer()
+    on_time_rate = fields.String(allow_none=True)
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    adoption_rate = fields.String(allow_none=True)
+
+
+class ProjectFiguresSchema(Schema):
+    project_id = fields.String()
+    name = fields.String()
+    district = fields.String()
+    stage = fields.String()
+    opinions = fields.Nested(FiguresSchema)
+
+
+class StatsSchema(Schema):
+    district = fields.String(allow_none=True)
+    as_of = fields.String()
+    opinions = fields.Nested(FiguresSchema)
+    projects = fields.List(fields.Nested(ProjectFiguresSchema))

@@ -1,0 +1,193 @@
+"""Opinion submissions over HTTP: gunicorn with 2 worker processes on loopback.
+
+    python benchmarks/bench_opinions_http.py [--seconds 10] [--skip-postgres]
+
+Two scenarios on each database: spread over a district's projects (16 concurrent clients),
+and all on one project (50 concurrent clients). Bounded in time; every request goes to
+127.0.0.1. Prints requests/s, p50/p99 latency, errors, and whether every 201 was stored
+exactly once. Client and server share the machine's two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from renovation.domain.project import Actor  # noqa: E402
+from renovation.runtime import Runtime  # noqa: E402
+from tests.conftest import project_payload, registration  # noqa: E402
+
+ACTOR = Actor("user:bench", "staff", "bench")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(database_url: str, instance: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench",
+           "RATELIMIT_ENABLED": "0", "RENOVATION_INSTANCE": str(instance)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "256",
+         "renovation.wsgi_entry:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/projects")
+            conn.getresponse().read()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def client_process(port: int, project_ids: list[str], threads: int, seconds: float, start, out):
+    """One client process: ``threads`` keep-alive connections sending opinions until time is up."""
+    import threading
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        rng = random.Random()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pid = rng.choice(project_ids)
+            body = json.dumps({"category": "construction", "text": f"压测意见 {uuid.uuid4().hex[:8]}"})
+            began = time.perf_counter()
+            try:
+                conn.request("POST", f"/api/projects/{pid}/opinions", body=body, headers={
+                    "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    start.wait()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    out.put((latencies, statuses))
+
+
+def scenario(database_url: str, label: str, projects: int, clients: int, seconds: float) -> str:
+    with tempfile.TemporaryDirectory() as instance:
+        runtime = Runtime(database_url)
+        runtime.create_tables()
+        ids = [
+            str(runtime.app.register_project(
+                registration(project_payload(name=f"小区{n}")), actor=ACTOR).project_id)
+            for n in range(projects)
+        ]
+        runtime.catch_up()
+        before = runtime.app.recorder.max_notification_id() or 0
+        server, port = start_server(database_url, Path(instance))
+        try:
+            processes = 2
+            start = multiprocessing.Barrier(processes + 1)
+            out = multiprocessing.Queue()
+            procs = [
+                multiprocessing.Process(
+                    target=client_process,
+                    args=(port, ids, clients // processes, seconds, start, out),
+                )
+                for _ in range(processes)
+            ]
+            for p in procs:
+                p.start()
+            start.wait()
+            began = time.perf_counter()
+            gathered = [out.get() for _ in procs]
+            elapsed = time.perf_counter() - began
+            for p in procs:
+                p.join()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        latencies = sorted(x for lats, _ in gathered for x in lats)
+        statuses: dict[int, int] = {}
+        for _, part in gathered:
+            for status, n in part.items():
+                statuses[status] = statuses.get(status, 0) + n
+        created = statuses.get(201, 0)
+        stored = sum(
+            1 for n in runtime.app.recorder.select_notifications(start=before + 1, limit=10**7)
+            if n.topic.endswith(":OpinionSubmitted")
+        )
+        runtime.close()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
+    errors = sum(n for s, n in statuses.items() if s != 201)
+    return (f"| {label} | {projects} | {clients} | {created / elapsed:,.0f}/s | {p50:.0f} ms | "
+            f"{p99:.0f} ms | {errors} | {'yes' if stored == created else f'NO ({stored}/{created})'} |")
+
+
+def with_postgres(admin_url: str, run) -> None:
+    admin = make_url(admin_url)
+    connect = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
+                   password=admin.password, dbname=admin.database, autocommit=True)
+    name = f"renovation_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(**connect) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        run(admin.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with psycopg.connect(**connect) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    print("| database | projects | clients | stored opinions | p50 | p99 | errors | each stored once |")
+    print("|---|---|---|---|---|---|---|---|")
+    for projects, clients in ((20, 16), (1, 50)):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(scenario(f"sqlite:///{tmp}/events.sqlite", "SQLite", projects, clients,
+                           args.seconds), flush=True)
+        if not args.skip_postgres:
+            with_postgres(args.postgres, lambda url, p=projects, c=clients: print(
+                scenario(url, "PostgreSQL", p, c, args.seconds), flush=True))
+
+
+if __name__ == "__main__":
+    main()

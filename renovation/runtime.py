@@ -45,8 +45,9 @@ class Runtime:
         self.vault.create_tables()
         create_account_tables(self.engine)
 
-    def catch_up(self) -> int:
-        return self.projection.catch_up()
+    def catch_up(self, until: int | None = None) -> int:
+        """Bring the read models up to date (at least up to position ``until``)."""
+        return self.projection.catch_up(until=until)
 
     def close(self) -> None:
         self.app.close()

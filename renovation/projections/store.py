@@ -7,6 +7,7 @@ processes and a worker never apply an event twice, and a crash at any point lose
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -142,7 +144,8 @@ event_log = Table(
 def make_engine(url: str) -> Engine:
     """An engine for the read models; on SQLite, WAL and ``BEGIN IMMEDIATE`` on demand."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # No pre-ping (a round trip per checkout); recycle instead, and retry at the caller.
+        return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -181,6 +184,8 @@ class ProjectSummaryProjection:
         self.app = app
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self._seen: int | None = None  # the position this process last saw
+        self._catching_up = threading.Lock()
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
@@ -195,6 +200,7 @@ class ProjectSummaryProjection:
 
     def drop_tables(self) -> None:
         metadata.drop_all(self.engine)
+        self._seen = None
 
     @contextmanager
     def _write(self):
@@ -213,34 +219,64 @@ class ProjectSummaryProjection:
         return ProjectionStatus(self.position(), self.app.recorder.max_notification_id() or 0)
 
     def catch_up(
-        self, *, batch_size: int = BATCH_SIZE, on_batch: Callable[[int], None] | None = None
+        self,
+        *,
+        until: int | None = None,
+        batch_size: int = BATCH_SIZE,
+        on_batch: Callable[[int], None] | None = None,
     ) -> int:
-        """Apply every event recorded since the stored position; returns how many it applied."""
+        """Apply every event recorded since the stored position; returns how many it applied.
+
+        ``until``: the caller only needs the read model to include this position (its own
+        command's), so a thread that finds another thread of this process already past it
+        returns at once: many writers make one catch-up, not one each.
+        """
+        with self._catching_up:
+            if until is not None and self._seen is not None and self._seen >= until:
+                return 0
+            return self._catch_up(batch_size, on_batch)
+
+    def _catch_up(self, batch_size: int, on_batch: Callable[[int], None] | None) -> int:
+        # Starts from the position this process last saw (the write transaction checks it):
+        # one read of the event store and one write transaction in the common case.
         applied = 0
+        start = self._seen if self._seen is not None else self.position()
         while True:
-            start = self.position()
             # Read before opening the write transaction: holding the read-model lock while
             # the event store's pool waits deadlocked the two (DESIGN.md pitfalls).
             notifications = self.app.recorder.select_notifications(
                 start=start + 1, limit=batch_size
             )
             if not notifications:
+                self._seen = start
                 return applied
-            if self._apply_batch(start, notifications):
+            stored = self._apply_batch(start, notifications)
+            if stored is None:  # applied: the position is the last of the batch
                 applied += len(notifications)
                 if on_batch:
                     on_batch(len(notifications))
+                start = notifications[-1].id
+                if len(notifications) < batch_size:
+                    self._seen = start
+                    return applied  # that was the head when we read it
+            else:  # another process moved the position meanwhile: go on from there
+                start = stored
 
-    def _apply_batch(self, start: int, notifications: Iterable[Any]) -> bool:
+    def _apply_batch(self, start: int, notifications: Iterable[Any]) -> int | None:
+        """Apply the batch if the stored position is still ``start``; else return the position."""
         notifications = list(notifications)
         with self._write() as conn:
-            position_query = select(projection_positions.c.position).where(
-                projection_positions.c.name == PROJECTION
-            )
-            if not self.is_sqlite:
-                position_query = position_query.with_for_update()
-            if conn.execute(position_query).scalar_one() != start:
-                return False  # another process applied this batch meanwhile
+            # Compare-and-set first: one statement checks the position, advances it and
+            # locks the tracking row until commit, so concurrent catch-ups queue here
+            # instead of deadlocking on summary rows (DESIGN.md pitfalls).
+            moved = conn.execute(
+                projection_positions.update()
+                .where(projection_positions.c.name == PROJECTION)
+                .where(projection_positions.c.position == start)
+                .values(position=notifications[-1].id)
+            ).rowcount
+            if moved != 1:  # another process applied events meanwhile; nothing was written
+                return self._stored_position(conn)
             ids = sorted({str(n.originator_id) for n in notifications})
             rows = {
                 r["id"]: from_columns(dict(r))
@@ -288,43 +324,36 @@ class ProjectSummaryProjection:
                     }
                 )
             # Stable order: concurrent catch-ups on PostgreSQL deadlocked without it.
-            for project_id in ids:
-                columns = to_columns(rows[project_id])
-                if project_id in existing:
-                    conn.execute(
-                        project_summaries.update()
-                        .where(project_summaries.c.id == project_id)
-                        .values(**columns)
-                    )
-                else:
-                    conn.execute(project_summaries.insert().values(**columns))
-            for opinion_id in sorted(opinion_rows):
-                columns = opinion_model.to_columns(opinion_rows[opinion_id])
-                if opinion_id in known_opinions:
-                    conn.execute(
-                        opinions.update()
-                        .where(opinions.c.opinion_id == opinion_id)
-                        .values(**columns)
-                    )
-                else:
-                    conn.execute(opinions.insert().values(**columns))
+            _upsert(conn, project_summaries, "id", [to_columns(rows[i]) for i in ids], existing)
+            _upsert(
+                conn, opinions, "opinion_id",
+                [opinion_model.to_columns(opinion_rows[i]) for i in sorted(opinion_rows)],
+                known_opinions,
+            )
             conn.execute(event_log.insert(), log_rows)
-            moved = conn.execute(
-                projection_positions.update()
-                .where(projection_positions.c.name == PROJECTION)
-                .where(projection_positions.c.position == start)
-                .values(position=notifications[-1].id)
-            ).rowcount
-            if moved != 1:
-                conn.rollback()
-                return False
-        return True
+        return None
+
+    @staticmethod
+    def _stored_position(conn: Connection) -> int:
+        return conn.execute(
+            select(projection_positions.c.position).where(
+                projection_positions.c.name == PROJECTION
+            )
+        ).scalar_one()
 
     @staticmethod
     def _load_opinions(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
         """The stored rows of the opinions these events touch (erasures: all of the project's)."""
-        ids = {e.opinion_id for e in decoded if isinstance(e, opinion_model.OPINION_EVENTS)}
+        # A submitted opinion is new: only later events need the stored row.
+        ids = {
+            e.opinion_id
+            for e in decoded
+            if isinstance(e, opinion_model.OPINION_EVENTS)
+            and not isinstance(e, opinion_model.OpinionSubmitted)
+        }
         erasing = {str(e.originator_id) for e in decoded if isinstance(e, PersonalDataErased)}
+        if not ids and not erasing:
+            return {}
         query = select(opinions).where(
             or_(opinions.c.opinion_id.in_(sorted(ids)), opinions.c.project_id.in_(sorted(erasing)))
         )
@@ -338,6 +367,20 @@ class ProjectSummaryProjection:
         while not stop():
             if not self.catch_up():
                 time.sleep(interval)
+
+
+def _upsert(
+    conn: Connection, table: Table, key: str, rows: list[dict[str, Any]], existing: set[str]
+) -> None:
+    """Insert the new rows and update the others, each group in one executemany."""
+    new = [r for r in rows if r[key] not in existing]
+    changed = [{**r, "_key": r[key]} for r in rows if r[key] in existing]
+    if new:
+        conn.execute(table.insert(), new)
+    if changed:
+        for row in changed:
+            del row[key]
+        conn.execute(table.update().where(table.c[key] == bindparam("_key")), changed)
 
 
 # ---- queries of the read model ----------------------------------------------------------

@@ -49,7 +49,7 @@ def server(database_url, tmp_path):
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "16",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "renovation.wsgi_entry:app"],
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--error-logfile", "-", "renovation.wsgi_entry:app"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -58,7 +58,7 @@ def server(database_url, tmp_path):
         try:
             urllib.request.urlopen(f"{base}/api/projects", timeout=2).read()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet (URLError, refused, timed out)
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise AssertionError(log.read_text()) from None

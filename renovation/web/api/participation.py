@@ -146,7 +146,7 @@ class Ballots(MethodView):
             project_id, round_id, code=data["code"], answers=data["answers"],
             consent=data.get("consent"), actor=RESIDENT_WEB, command_id=public_command_id(),
         )
-        runtime().catch_up()
+        runtime().catch_up(until=result.position)
         flat = result.value["flat_id"]
         return {
             "round_id": round_id, "flat": flat, "replaced": flat in before and not result.replayed,
@@ -180,10 +180,10 @@ class CloseConsultation(MethodView):
         """Close a round after its window; an intent vote's result moves the project on."""
         writable_project(project_id)
         app = runtime().app
-        app.close_consultation(
+        result = app.close_consultation(
             project_id, round_id, actor=actor_for(api_user(), "api"), command_id=command_id()
         )
-        runtime().catch_up()
+        runtime().catch_up(until=result.position)
         return round_view(app.get_project(project_id).find_round(round_id))
 
 
@@ -206,7 +206,7 @@ class HouseholdCodes(MethodView):
         if result.replayed:
             abort(409, message="these codes were issued already and are not kept; "
                                "issue new ones with another Idempotency-Key")
-        runtime().catch_up()
+        runtime().catch_up(until=result.position)
         return {
             "version": result.version,
             "codes": [
@@ -235,7 +235,7 @@ class Opinions(MethodView):
         result = runtime().app.submit_opinion(
             project_id, data, actor=RESIDENT_WEB, command_id=public_command_id()
         )
-        runtime().catch_up()
+        runtime().catch_up(until=result.position)
         code = result.value["tracking_code"]
         return {
             **result.value,

@@ -88,7 +88,7 @@ def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any
 
 def committed(result: CommandResult, status: int = 200) -> tuple[dict, int, dict]:
     """Bring the read models up to date (readers see their own writes) and answer."""
-    runtime().catch_up()
+    runtime().catch_up(until=result.position)
     body = {"id": result.project_id, "version": result.version, "replayed": result.replayed}
     return body, status, {"ETag": f'"{result.version}"'}
 

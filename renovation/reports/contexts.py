@@ -10,6 +10,11 @@ from zoneinfo import ZoneInfo
 
 from renovation.projections.replay import summary_at
 from renovation.reports.labels import CATEGORY_LABELS, STAGE_LABELS
+from renovation.reports.participation import (
+    as_of_note,
+    participation_values,
+    project_participation,
+)
 from renovation.runtime import Runtime
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -36,9 +41,18 @@ def quantity(value: str | None) -> str | None:
 
 
 def project_report_context(
-    row: dict[str, Any], *, lang: str = "zh", as_of: datetime | None = None
+    row: dict[str, Any],
+    *,
+    lang: str = "zh",
+    as_of: datetime | None = None,
+    participation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The project report's context from one project-summary row."""
+    """The project report's context from one project-summary row.
+
+    ``participation`` (from :func:`renovation.reports.participation.project_participation`)
+    adds the residents' participation section; a report as of a past date, which has none,
+    says so in one line instead.
+    """
     stages = STAGE_LABELS[lang]
     categories = CATEGORY_LABELS[lang]
     return {
@@ -89,6 +103,8 @@ def project_report_context(
         "chain_digest": row["chain_digest"],
         "as_of": local_time(as_of),
         "generated_at": local_time(datetime.now(UTC)),
+        "participation": participation_values(participation, lang) if participation else None,
+        "participation_note": as_of_note(lang) if as_of is not None and not participation else None,
     }
 
 
@@ -100,4 +116,8 @@ def project_report_pdf(
 
     runtime.catch_up()
     row = summary_at(runtime.app, runtime.engine, project_id, as_of)
-    return render_project_report(project_report_context(row, lang=lang, as_of=as_of))
+    # Participation comes from the live read model and aggregate: only a report of now has it.
+    participation = project_participation(runtime, project_id) if as_of is None else None
+    return render_project_report(
+        project_report_context(row, lang=lang, as_of=as_of, participation=participation)
+    )

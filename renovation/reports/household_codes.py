@@ -1,0 +1,193 @@
+"""Household code slips (户码通知单): one slip per flat, to cut out and hand to each household.
+
+Each slip carries the flat, its code in large letters, a QR code of the flat's voting link
+(drawn by segno as inline SVG: no image files, no network) and short instructions for an
+older resident. Slips are grouped by building and unit; each unit starts a new page, so a
+stairwell's slips can be handed out together.
+
+The sheet prints no chain digest: it is not a record of the project's history but a
+distribution sheet, and the codes on it replace any codes issued before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import segno
+from markupsafe import Markup
+
+from renovation.reports.rendering import html_to_pdf, layout_labels, render_html
+
+TEMPLATE = "reports/household_codes/sheet.html"
+
+# Two columns by three rows on A4: a slip is about 95 × 88 mm, room for a code in letters
+# large enough to read without glasses and a QR code a phone finds at arm's length.
+COLUMNS = 2
+ROWS = 3
+SLIPS_PER_PAGE = COLUMNS * ROWS
+
+QR_ERROR_LEVEL = "m"
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "住户投票户码通知单",
+        "flat": "{building}幢 {unit}单元 {number}室",
+        "code": "户码",
+        "scan": "扫码投票",
+        "website": "网址",
+        "instructions": [
+            "扫码或打开网址，输入户码，即可参与投票。",
+            "请妥善保管，勿转借他人。",
+            "每户一码，重新投票以最后一次为准。",
+        ],
+        "issued": "{issued_at} 发放，此前发放的户码同时作废",
+        "group": "{building}幢 {unit}单元 · 共 {count} 户",
+        "group_page": "第 {page} / {pages} 张",
+        "cut": "沿虚线剪开，每户一张",
+        "footer": "{name} · 户码发放 {issued_at}",
+        "footer_position": " · 事件位置 {position}",
+        "whole_project": "全部楼栋",
+        "building_scope": "{building}幢",
+        "no_flats": "没有需要发放户码的住户。",
+    },
+    "en": {
+        "title": "Household voting codes",
+        "flat": "Bldg {building}, Unit {unit}, Flat {number}",
+        "code": "Code",
+        "scan": "Scan to vote",
+        "website": "Website",
+        "instructions": [
+            "Scan the QR code, or type the code on the website.",
+            "Keep it safe; do not lend it.",
+            "One code a home; the last vote counts.",
+        ],
+        "issued": "Issued {issued_at}; earlier codes are no longer valid",
+        "group": "Building {building}, unit {unit} · {count} flats",
+        "group_page": "sheet {page} of {pages}",
+        "cut": "Cut along the dashed lines, one slip per household",
+        "footer": "{name} · codes issued {issued_at}",
+        "footer_position": " · position {position}",
+        "whole_project": "all buildings",
+        "building_scope": "building {building}",
+        "no_flats": "No flats to issue codes to.",
+    },
+}
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code of ``url`` as an inline ``<svg>`` element, sized by CSS (viewBox only).
+
+    segno draws the dark modules as one stroked path; the quiet zone (4 modules) is part
+    of the drawing, so the code scans even when the slip is cut close to it.
+    """
+    qr = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
+    svg = qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass="qr-modules")
+    # SVG text would otherwise take Japanese glyph variants (DESIGN.md pitfalls); a QR code
+    # has no text, but every svg in a report names its font family all the same.
+    svg = svg.replace("<svg ", '<svg font-family="Noto Sans CJK SC" role="img" ', 1)
+    return Markup(svg)
+
+
+def address_without_code(vote_url: str) -> str:
+    """The voting link without its ``code`` parameter: what a resident types, then the code."""
+    parts = urlsplit(vote_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "code"]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def _natural(value: Any) -> tuple:
+    """Sort key of a building, unit or flat number: "2" before "10", "A" after digits."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|\D+", str(value))
+    )
+
+
+def _display_code(code: str) -> str:
+    return code.upper()
+
+
+def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str, Any]]:
+    """Pages of slips: a unit's flats fill pages in order; the next unit starts a new page."""
+    units: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for flat in sorted(
+        flats,
+        key=lambda f: (
+            _natural(f["building"]),
+            _natural(f["unit"]),
+            f.get("floor") if isinstance(f.get("floor"), int) else 0,
+            _natural(f["number"]),
+        ),
+    ):
+        units.setdefault((str(flat["building"]), str(flat["unit"])), []).append(flat)
+
+    pages = []
+    for (building, unit), members in units.items():
+        slips = [
+            {
+                "flat_id": flat["flat_id"],
+                "flat": labels["flat"].format(building=building, unit=unit, number=flat["number"]),
+                "code": _display_code(flat["code"]),
+                "qr": qr_svg(flat["vote_url"]),
+                "address": address_without_code(flat["vote_url"]),
+            }
+            for flat in members
+        ]
+        chunks = [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
+        for index, chunk in enumerate(chunks, start=1):
+            # Fill the last row with empty places (no cut lines); drop rows left empty.
+            padded = chunk + [None] * (-len(chunk) % COLUMNS)
+            pages.append(
+                {
+                    "group": labels["group"].format(
+                        building=building, unit=unit, count=len(members)
+                    ),
+                    "group_page": labels["group_page"].format(page=index, pages=len(chunks)),
+                    "rows": [padded[r : r + COLUMNS] for r in range(0, len(padded), COLUMNS)],
+                }
+            )
+    return pages
+
+
+def template_values(context: dict[str, Any]) -> dict[str, Any]:
+    """The sheet template's values: labels, and the slips laid out in pages of rows."""
+    lang = context.get("lang", "zh")
+    labels = {**layout_labels(lang), **LABELS.get(lang, LABELS["zh"])}
+    project = context["project"]
+    issued_at = context["issued_at"]
+    footer = labels["footer"].format(name=project["name"], issued_at=issued_at)
+    if context.get("position") is not None:
+        footer += labels["footer_position"].format(position=int(context["position"]))
+    building = context.get("building")
+    scope = (
+        labels["building_scope"].format(building=building) if building else labels["whole_project"]
+    )
+    return {
+        "lang": lang,
+        "L": labels,
+        "title": f"{labels['title']} · {project['name']}",
+        "project": project,
+        "scope": scope,
+        "issued_at": issued_at,
+        "issued": labels["issued"].format(issued_at=issued_at),
+        "footer": footer,
+        "pages": _pages(context.get("flats", []), labels),
+        "columns": COLUMNS,
+        # The shared layout's names; the sheet overrides the blocks that print them.
+        "position": context.get("position") or 0,
+        "chain_digest": "",
+        "as_of": None,
+        "generated_at": issued_at,
+    }
+
+
+def household_code_sheet_html(context: dict[str, Any]) -> str:
+    """The code sheet as HTML (for tests and debugging)."""
+    return render_html(TEMPLATE, template_values(context))
+
+
+def render_household_code_sheet(context: dict[str, Any]) -> bytes:
+    """The code sheet as PDF bytes: A4, six slips a page, cut lines between them."""
+    return html_to_pdf(household_code_sheet_html(context))

@@ -46,13 +46,33 @@ def free_port() -> int:
 
 def start_server(database_url: str, instance: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench",
-           "RATELIMIT_ENABLED": "0", "RENOVATION_INSTANCE": str(instance)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "0",
+        "RENOVATION_INSTANCE": str(instance),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "256",
-         "renovation.wsgi_entry:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "256",
+            "renovation.wsgi_entry:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(300):
         try:
@@ -80,11 +100,20 @@ def client_process(port: int, project_ids: list[str], threads: int, seconds: flo
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             pid = rng.choice(project_ids)
-            body = json.dumps({"category": "construction", "text": f"压测意见 {uuid.uuid4().hex[:8]}"})
+            body = json.dumps(
+                {"category": "construction", "text": f"压测意见 {uuid.uuid4().hex[:8]}"}
+            )
             began = time.perf_counter()
             try:
-                conn.request("POST", f"/api/projects/{pid}/opinions", body=body, headers={
-                    "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())})
+                conn.request(
+                    "POST",
+                    f"/api/projects/{pid}/opinions",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": str(uuid.uuid4()),
+                    },
+                )
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -111,8 +140,11 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
         runtime = Runtime(database_url)
         runtime.create_tables()
         ids = [
-            str(runtime.app.register_project(
-                registration(project_payload(name=f"小区{n}")), actor=ACTOR).project_id)
+            str(
+                runtime.app.register_project(
+                    registration(project_payload(name=f"小区{n}")), actor=ACTOR
+                ).project_id
+            )
             for n in range(projects)
         ]
         runtime.catch_up()
@@ -147,21 +179,30 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
                 statuses[status] = statuses.get(status, 0) + n
         created = statuses.get(201, 0)
         stored = sum(
-            1 for n in runtime.app.recorder.select_notifications(start=before + 1, limit=10**7)
+            1
+            for n in runtime.app.recorder.select_notifications(start=before + 1, limit=10**7)
             if n.topic.endswith(":OpinionSubmitted")
         )
         runtime.close()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
     errors = sum(n for s, n in statuses.items() if s != 201)
-    return (f"| {label} | {projects} | {clients} | {created / elapsed:,.0f}/s | {p50:.0f} ms | "
-            f"{p99:.0f} ms | {errors} | {'yes' if stored == created else f'NO ({stored}/{created})'} |")
+    return (
+        f"| {label} | {projects} | {clients} | {created / elapsed:,.0f}/s | {p50:.0f} ms | "
+        f"{p99:.0f} ms | {errors} | {'yes' if stored == created else f'NO ({stored}/{created})'} |"
+    )
 
 
 def with_postgres(admin_url: str, run) -> None:
     admin = make_url(admin_url)
-    connect = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
-                   password=admin.password, dbname=admin.database, autocommit=True)
+    connect = dict(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        dbname=admin.database,
+        autocommit=True,
+    )
     name = f"renovation_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(**connect) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -178,15 +219,25 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
-    print("| database | projects | clients | stored opinions | p50 | p99 | errors | each stored once |")
+    print(
+        "| database | projects | clients | stored opinions | p50 | p99 | errors | stored once |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for projects, clients in ((20, 16), (1, 50)):
         with tempfile.TemporaryDirectory() as tmp:
-            print(scenario(f"sqlite:///{tmp}/events.sqlite", "SQLite", projects, clients,
-                           args.seconds), flush=True)
+            print(
+                scenario(
+                    f"sqlite:///{tmp}/events.sqlite", "SQLite", projects, clients, args.seconds
+                ),
+                flush=True,
+            )
         if not args.skip_postgres:
-            with_postgres(args.postgres, lambda url, p=projects, c=clients: print(
-                scenario(url, "PostgreSQL", p, c, args.seconds), flush=True))
+            with_postgres(
+                args.postgres,
+                lambda url, p=projects, c=clients: print(
+                    scenario(url, "PostgreSQL", p, c, args.seconds), flush=True
+                ),
+            )
 
 
 if __name__ == "__main__":

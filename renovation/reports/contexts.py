@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -121,3 +122,41 @@ def project_report_pdf(
     return render_project_report(
         project_report_context(row, lang=lang, as_of=as_of, participation=participation)
     )
+
+
+def household_code_sheet_context(
+    *,
+    project_id: str,
+    community: dict[str, Any],
+    flats: list[dict[str, Any]],
+    codes: dict[str, str],
+    vote_url: Callable[[str], str],
+    building: str | None,
+    lang: str = "zh",
+) -> dict[str, Any]:
+    """The code slips' context: one slip for each flat that was given a code just now."""
+    return {
+        "project": {
+            "id": project_id,
+            "name": community["name"],
+            "district": community["district"],
+            "street": community.get("street") or "",
+        },
+        "building": building,
+        "issued_at": local_time(datetime.now(UTC)),
+        "position": None,
+        "lang": lang,
+        "flats": [
+            {
+                "flat_id": flat_id,
+                "building": f["building"],
+                "unit": f["unit"],
+                "number": f["number"],
+                "floor": f["floor"],
+                "code": codes[flat_id],
+                "vote_url": vote_url(codes[flat_id]),
+            }
+            for f in flats
+            if (flat_id := f"{f['building']}-{f['unit']}-{f['number']}") in codes
+        ],
+    }

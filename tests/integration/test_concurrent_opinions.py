@@ -48,9 +48,25 @@ def server(database_url, tmp_path):
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "16",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--error-logfile", "-", "renovation.wsgi_entry:app"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "16",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "--error-logfile",
+                "-",
+                "renovation.wsgi_entry:app",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -70,7 +86,9 @@ def server(database_url, tmp_path):
 
 def post(url: str, body: dict, key: str) -> tuple[int, dict]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Idempotency-Key": key},
     )
     try:

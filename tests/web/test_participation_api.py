@@ -25,8 +25,12 @@ def open_round(client, web_app, pid, **overrides) -> str:
         "opens_at": (NOW - timedelta(hours=1)).isoformat(),
         "closes_at": (NOW + timedelta(days=7)).isoformat(),
         "questions": [
-            {"type": "multiple", "text": "最希望改造什么？", "options": ["管网", "停车", "电梯"],
-             "required": True},
+            {
+                "type": "multiple",
+                "text": "最希望改造什么？",
+                "options": ["管网", "停车", "电梯"],
+                "required": True,
+            },
             {"type": "rating", "text": "满意度"},
         ],
         **overrides,
@@ -37,8 +41,11 @@ def open_round(client, web_app, pid, **overrides) -> str:
 
 
 def issue_codes(client, web_app, pid, building=None) -> dict[str, str]:
-    response = client.post(f"/api/projects/{pid}/household-codes",
-                           json={"building": building} if building else {}, headers=bearer(web_app))
+    response = client.post(
+        f"/api/projects/{pid}/household-codes",
+        json={"building": building} if building else {},
+        headers=bearer(web_app),
+    )
     assert response.status_code == 201, response.get_json()
     return {c["flat_id"]: c["code"] for c in response.get_json()["codes"]}
 
@@ -83,8 +90,11 @@ def test_a_household_votes_with_its_code_and_voting_again_replaces_it(client, we
         ({"code": "CODE-OF-1-1-101", "answers": {"q2": 3}}, 422, "answers.q1"),
         ({"code": "CODE-OF-1-1-101", "answers": {"q1": ["管网"], "q2": 9}}, 422, "answers.q2"),
         ({"code": "CODE-OF-1-1-101", "answers": {"q1": ["管网"], "q9": 1}}, 422, "answers.q9"),
-        ({"code": "CODE-OF-1-1-101", "answers": {"q1": ["管网"]}, "consent": "agree"}, 422,
-         "consent"),
+        (
+            {"code": "CODE-OF-1-1-101", "answers": {"q1": ["管网"]}, "consent": "agree"},
+            422,
+            "consent",
+        ),
         ({"answers": {"q1": ["管网"]}}, 422, "code"),
     ],
 )
@@ -123,20 +133,27 @@ def test_reissued_codes_replace_the_old_ones(client, web_app):
     url = f"/api/projects/{pid}/consultations/{rid}/ballots"
     lapsed = client.post(url, json={"code": old["1-1-101"], "answers": {"q1": ["管网"]}})
     assert lapsed.status_code == 422
-    assert client.post(url, json={"code": new["1-1-101"], "answers": {"q1": ["管网"]}}).status_code == 201
+    assert (
+        client.post(url, json={"code": new["1-1-101"], "answers": {"q1": ["管网"]}}).status_code
+        == 201
+    )
 
 
 def test_a_round_takes_no_ballots_before_it_opens_or_after_it_closes(client, web_app):
     pid = new_project(client, web_app)
     later = open_round(client, web_app, pid, opens_at=(NOW + timedelta(days=1)).isoformat())
     codes = issue_codes(client, web_app, pid)
-    early = client.post(f"/api/projects/{pid}/consultations/{later}/ballots",
-                        json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}})
+    early = client.post(
+        f"/api/projects/{pid}/consultations/{later}/ballots",
+        json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
+    )
     assert early.status_code == 409 and early.get_json()["code"] == "round_closed"
     rid = open_round(client, web_app, pid)
     past_the_close(web_app)
-    late = client.post(f"/api/projects/{pid}/consultations/{rid}/ballots",
-                       json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}})
+    late = client.post(
+        f"/api/projects/{pid}/consultations/{rid}/ballots",
+        json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
+    )
     assert late.status_code == 409
 
 
@@ -145,17 +162,23 @@ def test_bad_rounds_name_the_field(client, web_app):
     url = f"/api/projects/{pid}/consultations"
     cases = [
         ({"closes_at": (NOW - timedelta(days=1)).isoformat()}, "closes_at"),
-        ({"questions": [{"type": "single", "text": "选一个", "options": ["只有一个"]}]},
-         "questions.0.options"),
+        (
+            {"questions": [{"type": "single", "text": "选一个", "options": ["只有一个"]}]},
+            "questions.0.options",
+        ),
         ({"questions": [{"type": "essay", "text": "写"}]}, "questions.0.type"),
         ({"scope": {"level": "unit", "building": "9", "unit": "1"}}, "scope.building"),
         ({"kind": "plan", "intent_vote": True, "matter": "alteration"}, "intent_vote"),
         ({"intent_vote": True}, "matter"),
         ({"opens_at": "next monday"}, "opens_at"),
     ]
-    base = {"kind": "needs", "title": "调查", "opens_at": NOW.isoformat(),
-            "closes_at": (NOW + timedelta(days=3)).isoformat(),
-            "questions": [{"type": "text", "text": "意见"}]}
+    base = {
+        "kind": "needs",
+        "title": "调查",
+        "opens_at": NOW.isoformat(),
+        "closes_at": (NOW + timedelta(days=3)).isoformat(),
+        "questions": [{"type": "text", "text": "意见"}],
+    }
     for change, field in cases:
         response = client.post(url, json={**base, **change}, headers=bearer(web_app))
         assert response.status_code == 422, (change, response.get_json())
@@ -174,8 +197,11 @@ def test_an_intent_vote_closes_with_its_civil_code_result_and_moves_the_project(
     for flat, code in codes.items():
         if flat != "2-1-101":
             assert client.post(url, json={"code": code, "consent": "agree"}).status_code == 201
-    paper = client.post(f"/api/projects/{pid}/consultations/{rid}/paper-ballots",
-                        json={"flat_id": "2-1-101", "consent": "disagree"}, headers=bearer(web_app))
+    paper = client.post(
+        f"/api/projects/{pid}/consultations/{rid}/paper-ballots",
+        json={"flat_id": "2-1-101", "consent": "disagree"},
+        headers=bearer(web_app),
+    )
     assert paper.status_code == 201
     early = client.post(f"/api/projects/{pid}/consultations/{rid}/close", headers=bearer(web_app))
     assert early.status_code == 409
@@ -196,19 +222,36 @@ def test_an_intent_vote_closes_with_its_civil_code_result_and_moves_the_project(
 def test_unknown_rounds_and_opinions_are_404(client, web_app):
     pid = new_project(client, web_app)
     assert client.get(f"/api/projects/{pid}/consultations/nope").status_code == 404
-    assert client.post(f"/api/projects/{pid}/consultations/nope/ballots",
-                       json={"code": "AAAAA-AAAAA"}).status_code == 404
+    assert (
+        client.post(
+            f"/api/projects/{pid}/consultations/nope/ballots", json={"code": "AAAAA-AAAAA"}
+        ).status_code
+        == 404
+    )
     assert client.get("/api/opinions/NOPE1234").status_code == 404
-    assert client.post(f"/api/projects/{pid}/opinions/nope/answer",
-                       json={"outcome": "adopted", "answer": "好"},
-                       headers=bearer(web_app)).status_code == 404
+    assert (
+        client.post(
+            f"/api/projects/{pid}/opinions/nope/answer",
+            json={"outcome": "adopted", "answer": "好"},
+            headers=bearer(web_app),
+        ).status_code
+        == 404
+    )
 
 
 def test_opinions_are_submitted_tracked_answered_and_moderated(client, web_app):
     pid = new_project(client, web_app)
-    sent = client.post(f"/api/projects/{pid}/opinions", json={
-        "category": "nuisance", "text": "夜间施工噪音太大", "building": "1", "unit": "1",
-        "flat": "101", "contact": "13800000000"})
+    sent = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={
+            "category": "nuisance",
+            "text": "夜间施工噪音太大",
+            "building": "1",
+            "unit": "1",
+            "flat": "101",
+            "contact": "13800000000",
+        },
+    )
     assert sent.status_code == 201
     code = sent.get_json()["tracking_code"]
     tracked = client.get(f"/api/opinions/{code.lower()}")
@@ -217,26 +260,39 @@ def test_opinions_are_submitted_tracked_answered_and_moderated(client, web_app):
     assert body["status"] == "open" and body["text"] == "夜间施工噪音太大"
     assert "13800000000" not in tracked.get_data(as_text=True)
     oid = sent.get_json()["opinion_id"]
-    refused = client.post(f"/api/projects/{pid}/opinions/{oid}/answer",
-                          json={"outcome": "not_adopted", "answer": "不能调整"}, headers=bearer(web_app))
+    refused = client.post(
+        f"/api/projects/{pid}/opinions/{oid}/answer",
+        json={"outcome": "not_adopted", "answer": "不能调整"},
+        headers=bearer(web_app),
+    )
     assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]
-    answered = client.post(f"/api/projects/{pid}/opinions/{oid}/answer",
-                           json={"outcome": "adopted", "answer": "已要求22点后停工",
-                                 "links": [{"kind": "content_item", "id": "item-1"}]},
-                           headers=bearer(web_app))
+    answered = client.post(
+        f"/api/projects/{pid}/opinions/{oid}/answer",
+        json={
+            "outcome": "adopted",
+            "answer": "已要求22点后停工",
+            "links": [{"kind": "content_item", "id": "item-1"}],
+        },
+        headers=bearer(web_app),
+    )
     assert answered.status_code == 200
     body = client.get(f"/api/opinions/{code}").get_json()
     assert body["status"] == "answered" and body["outcome"] == "adopted"
     assert body["links"] == [{"kind": "content_item", "id": "item-1"}]
-    hidden = client.post(f"/api/projects/{pid}/opinions/{oid}/moderation",
-                         json={"hidden": True, "reason": "含辱骂"}, headers=bearer(web_app))
+    hidden = client.post(
+        f"/api/projects/{pid}/opinions/{oid}/moderation",
+        json={"hidden": True, "reason": "含辱骂"},
+        headers=bearer(web_app),
+    )
     assert hidden.status_code == 200
     assert client.get(f"/api/opinions/{code}").get_json()["text"] is None
     # Staff of the district read the sender's contact; the read is logged for auditors.
     staff_view = client.get(f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app))
     assert staff_view.get_json()["personal"] == {"flat": "101", "contact": "13800000000"}
     assert staff_view.get_json()["text"] == "夜间施工噪音太大"
-    auditor_view = client.get(f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app, "auditor"))
+    auditor_view = client.get(
+        f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app, "auditor")
+    )
     assert auditor_view.get_json()["personal"] is None
     log = client.get("/api/access-log", headers=bearer(web_app, "auditor")).get_json()
     assert log["total"] == 1 and log["items"][0]["subject"] == f"opinion:{oid}"
@@ -263,32 +319,57 @@ def test_bad_opinions_are_refused_and_write_nothing(client, web_app, opinion, fi
 def test_an_opinion_retried_with_the_same_key_is_stored_once(client, web_app):
     pid = new_project(client, web_app)
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    first = client.post(f"/api/projects/{pid}/opinions",
-                        json={"category": "plan", "text": "增加充电桩"}, headers=key)
-    again = client.post(f"/api/projects/{pid}/opinions",
-                        json={"category": "plan", "text": "增加充电桩"}, headers=key)
+    first = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "plan", "text": "增加充电桩"},
+        headers=key,
+    )
+    again = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "plan", "text": "增加充电桩"},
+        headers=key,
+    )
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.get_json()["tracking_code"] == again.get_json()["tracking_code"]
     assert history_types(client, web_app, pid).count("OpinionSubmitted") == 1
-    short = client.post(f"/api/projects/{pid}/opinions", json={"category": "plan", "text": "x"},
-                        headers={"Idempotency-Key": "1"})
+    short = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "plan", "text": "x"},
+        headers={"Idempotency-Key": "1"},
+    )
     assert short.status_code == 400
 
 
 def test_several_opinions_are_answered_at_once_or_not_at_all(client, web_app):
     pid = new_project(client, web_app)
-    ids = [client.post(f"/api/projects/{pid}/opinions",
-                       json={"category": "plan", "text": f"意见{n}"}).get_json()["opinion_id"]
-           for n in range(3)]
-    bad = client.post(f"/api/projects/{pid}/opinions/answers",
-                      json={"opinion_ids": [*ids, "nope"], "outcome": "adopted", "answer": "采纳"},
-                      headers=bearer(web_app))
+    ids = [
+        client.post(
+            f"/api/projects/{pid}/opinions", json={"category": "plan", "text": f"意见{n}"}
+        ).get_json()["opinion_id"]
+        for n in range(3)
+    ]
+    bad = client.post(
+        f"/api/projects/{pid}/opinions/answers",
+        json={"opinion_ids": [*ids, "nope"], "outcome": "adopted", "answer": "采纳"},
+        headers=bearer(web_app),
+    )
     assert bad.status_code == 404
-    assert client.get(f"/api/projects/{pid}/opinions?status=answered",
-                      headers=bearer(web_app)).get_json()["total"] == 0
-    done = client.post(f"/api/projects/{pid}/opinions/answers",
-                       json={"opinion_ids": ids, "outcome": "referred", "answer": "已转办",
-                             "referred_to": "供电公司"}, headers=bearer(web_app))
+    assert (
+        client.get(
+            f"/api/projects/{pid}/opinions?status=answered", headers=bearer(web_app)
+        ).get_json()["total"]
+        == 0
+    )
+    done = client.post(
+        f"/api/projects/{pid}/opinions/answers",
+        json={
+            "opinion_ids": ids,
+            "outcome": "referred",
+            "answer": "已转办",
+            "referred_to": "供电公司",
+        },
+        headers=bearer(web_app),
+    )
     assert done.status_code == 200
     queue = client.get(f"/api/projects/{pid}/opinions?status=answered", headers=bearer(web_app))
     assert queue.get_json()["total"] == 3
@@ -297,16 +378,24 @@ def test_several_opinions_are_answered_at_once_or_not_at_all(client, web_app):
 
 def test_figures_per_project_and_district(client, web_app):
     pid = new_project(client, web_app)
-    other = client.post("/api/projects", json=project_payload(name="丙小区", district="天宁区"),
-                        headers=bearer(web_app, "other_staff")).get_json()["id"]
-    ids = [client.post(f"/api/projects/{pid}/opinions",
-                       json={"category": "plan", "text": f"意见{n}"}).get_json()["opinion_id"]
-           for n in range(4)]
+    other = client.post(
+        "/api/projects",
+        json=project_payload(name="丙小区", district="天宁区"),
+        headers=bearer(web_app, "other_staff"),
+    ).get_json()["id"]
+    ids = [
+        client.post(
+            f"/api/projects/{pid}/opinions", json={"category": "plan", "text": f"意见{n}"}
+        ).get_json()["opinion_id"]
+        for n in range(4)
+    ]
     client.post(f"/api/projects/{other}/opinions", json={"category": "plan", "text": "别处"})
     for oid, outcome in zip(ids[:3], ["adopted", "partly_adopted", "not_adopted"], strict=True):
-        client.post(f"/api/projects/{pid}/opinions/{oid}/answer",
-                    json={"outcome": outcome, "answer": "答复", "reason": "理由"},
-                    headers=bearer(web_app))
+        client.post(
+            f"/api/projects/{pid}/opinions/{oid}/answer",
+            json={"outcome": outcome, "answer": "答复", "reason": "理由"},
+            headers=bearer(web_app),
+        )
     stats = client.get("/api/stats", query_string={"district": "清江浦区"}).get_json()
     figures = stats["opinions"]
     assert (figures["received"], figures["answered"], figures["open"]) == (4, 3, 1)
@@ -319,15 +408,23 @@ def test_figures_per_project_and_district(client, web_app):
 def test_residents_writes_are_rate_limited(database_url, tmp_path):
     from renovation.web import create_app
 
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t",
-                      "PUBLIC_WRITE_RATE_LIMIT": "3/minute"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "PUBLIC_WRITE_RATE_LIMIT": "3/minute",
+        }
+    )
     rt = app.extensions["renovation"]
     from tests.conftest import STAFF, registration
 
     pid = rt.app.register_project(registration(), actor=STAFF).project_id
     client = app.test_client()
-    responses = [client.post(f"/api/projects/{pid}/opinions", json={"category": "plan", "text": "限流"})
-                 for _ in range(4)]
+    responses = [
+        client.post(f"/api/projects/{pid}/opinions", json={"category": "plan", "text": "限流"})
+        for _ in range(4)
+    ]
     statuses = [r.status_code for r in responses]
     rt.close()
     assert statuses == [201, 201, 201, 429]
@@ -338,3 +435,34 @@ def test_the_openapi_document_lists_the_participation_routes(client):
     assert "/api/projects/{project_id}/consultations/{round_id}/ballots" in paths
     assert "/api/opinions/{tracking_code}" in paths
     assert "/api/stats" in paths
+
+
+def test_household_codes_come_as_printable_slips(client, web_app, tmp_path):
+    import subprocess
+
+    pid = new_project(client, web_app)
+    response = client.post(
+        f"/api/projects/{pid}/household-codes?format=pdf",
+        json={"building": "2"},
+        headers=bearer(web_app),
+    )
+    assert response.status_code == 201 and response.mimetype == "application/pdf"
+    path = tmp_path / "codes.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "凤凰新村" in text and "101" in text
+    codes = [line.strip() for line in text.splitlines() if len(line.strip()) == 11 and "-" in line]
+    assert len(codes) == 1  # building 2 has one flat
+    # The printed code works: it is the flat's code.
+    rid = open_round(client, web_app, pid)
+    vote = client.post(
+        f"/api/projects/{pid}/consultations/{rid}/ballots",
+        json={"code": codes[0], "answers": {"q1": ["管网"]}},
+    )
+    assert vote.status_code == 201 and vote.get_json()["flat"] == "2-1-101"
+    assert (
+        client.post(
+            f"/api/projects/{pid}/household-codes?format=doc", json={}, headers=bearer(web_app)
+        ).status_code
+        == 422
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -27,6 +27,7 @@ from renovation.web.api.participation_schemas import (
     BatchAnswerCreateSchema,
     ConsultationCreateSchema,
     HouseholdCodesCreateSchema,
+    HouseholdCodesQueryArgsSchema,
     HouseholdCodesSchema,
     ModerationCreateSchema,
     OpinionCreateSchema,
@@ -85,11 +86,25 @@ def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) 
     status = (
         "closed"
         if round_["closed"] or now >= round_["closes_at"]
-        else "open" if now >= round_["opens_at"] else "upcoming"
+        else "open"
+        if now >= round_["opens_at"]
+        else "upcoming"
     )
     return {
-        **{k: round_[k] for k in ("round_id", "kind", "title", "opens_at", "closes_at", "scope",
-                                  "intent_vote", "matter", "questions")},
+        **{
+            k: round_[k]
+            for k in (
+                "round_id",
+                "kind",
+                "title",
+                "opens_at",
+                "closes_at",
+                "scope",
+                "intent_vote",
+                "matter",
+                "questions",
+            )
+        },
         "status": status,
         "result": round_["result"] if round_["result"] is not None else with_live_result,
     }
@@ -114,8 +129,11 @@ class Consultations(MethodView):
         """Open a round: needs, plan or evaluation; an intent vote asks each flat's consent."""
         writable_project(project_id)
         result = runtime().app.open_consultation(
-            project_id, data, actor=actor_for(api_user(), "api"),
-            command_id=command_id(), expected_version=expected_version(),
+            project_id,
+            data,
+            actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
+            expected_version=expected_version(),
         )
         body, status, headers = committed(result, 200 if result.replayed else 201)
         return {**body, "round_id": result.value["round_id"]}, status, headers
@@ -143,14 +161,22 @@ class Ballots(MethodView):
         app = runtime().app
         before = app.get_project(project_id).find_round(round_id)["ballots"]
         result = app.cast_ballot(
-            project_id, round_id, code=data["code"], answers=data["answers"],
-            consent=data.get("consent"), actor=RESIDENT_WEB, command_id=public_command_id(),
+            project_id,
+            round_id,
+            code=data["code"],
+            answers=data["answers"],
+            consent=data.get("consent"),
+            actor=RESIDENT_WEB,
+            command_id=public_command_id(),
         )
         runtime().catch_up(until=result.position)
         flat = result.value["flat_id"]
         return {
-            "round_id": round_id, "flat": flat, "replaced": flat in before and not result.replayed,
-            "version": result.version, "replayed": result.replayed,
+            "round_id": round_id,
+            "flat": flat,
+            "replaced": flat in before and not result.replayed,
+            "version": result.version,
+            "replayed": result.replayed,
         }, 200 if result.replayed else 201
 
 
@@ -164,9 +190,14 @@ class PaperBallots(MethodView):
         """Staff enter a paper ballot on a household's behalf (channel "paper")."""
         writable_project(project_id)
         result = runtime().app.cast_paper_ballot(
-            project_id, round_id, flat_id=data["flat_id"], answers=data["answers"],
-            consent=data.get("consent"), actor=actor_for(api_user(), "paper"),
-            effective_on=data.get("effective_on"), command_id=command_id(),
+            project_id,
+            round_id,
+            flat_id=data["flat_id"],
+            answers=data["answers"],
+            consent=data.get("consent"),
+            actor=actor_for(api_user(), "paper"),
+            effective_on=data.get("effective_on"),
+            command_id=command_id(),
         )
         return committed(result, 200 if result.replayed else 201)
 
@@ -191,22 +222,51 @@ class CloseConsultation(MethodView):
 class HouseholdCodes(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(HouseholdCodesCreateSchema)
+    @blp.arguments(HouseholdCodesQueryArgsSchema, location="query")
     @blp.response(201, HouseholdCodesSchema)
+    @blp.alt_response(201, content_type="application/pdf", description="printable code slips")
     @blp.doc(security=[{"bearer": []}])
-    def post(self, data: dict[str, Any], project_id: UUID):
+    def post(self, data: dict[str, Any], args: dict[str, Any], project_id: UUID):
         """Issue new household codes (one per flat, of one building or all); earlier ones lapse.
 
-        The codes are in this answer only: the service keeps their digests.
+        The codes are in this answer only (JSON, or ``?format=pdf`` for the printable slips
+        with a QR code each): the service keeps only their digests.
         """
-        writable_project(project_id)
+        project = writable_project(project_id)
         result = runtime().app.issue_household_codes(
-            project_id, building=data.get("building"), actor=actor_for(api_user(), "api"),
+            project_id,
+            building=data.get("building"),
+            actor=actor_for(api_user(), "api"),
             command_id=command_id(),
         )
         if result.replayed:
-            abort(409, message="these codes were issued already and are not kept; "
-                               "issue new ones with another Idempotency-Key")
+            abort(
+                409,
+                message="these codes were issued already and are not kept; "
+                "issue new ones with another Idempotency-Key",
+            )
         runtime().catch_up(until=result.position)
+        if args["format"] == "pdf":
+            from renovation.reports.contexts import household_code_sheet_context
+            from renovation.reports.household_codes import render_household_code_sheet
+
+            pdf = render_household_code_sheet(
+                household_code_sheet_context(
+                    project_id=str(project_id),
+                    community=project.community,
+                    flats=project.flats(),
+                    codes=result.value,
+                    building=data.get("building"),
+                    vote_url=lambda code: vote_url(project_id, code),
+                    lang=args["lang"],
+                )
+            )
+            return Response(
+                pdf,
+                status=201,
+                mimetype="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="codes-{project_id}.pdf"'},
+            )
         return {
             "version": result.version,
             "codes": [
@@ -252,9 +312,13 @@ class Opinions(MethodView):
         runtime().app.get_project(project_id)  # 404 for an unknown project
         today = datetime.now(LOCAL_TZ).date().isoformat()
         rows, total = list_opinions(
-            runtime().engine, project_id=str(project_id), status=args.get("status"),
-            category=args.get("category"), overdue_on=today if args["overdue"] else None,
-            page=args["page"], per_page=args["per_page"],
+            runtime().engine,
+            project_id=str(project_id),
+            status=args.get("status"),
+            category=args.get("category"),
+            overdue_on=today if args["overdue"] else None,
+            page=args["page"],
+            per_page=args["per_page"],
         )
         return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
@@ -276,8 +340,11 @@ class StaffOpinion(MethodView):
             row["personal"] = vault.open(row["personal_key_id"], row["personal_sealed"])
             if row["personal"] is not None:
                 vault.log_read(
-                    actor_id=user.actor_id, actor_role=user.role, project_id=str(project_id),
-                    subject=f"opinion:{opinion_id}", purpose="answer an opinion (api)",
+                    actor_id=user.actor_id,
+                    actor_role=user.role,
+                    project_id=str(project_id),
+                    subject=f"opinion:{opinion_id}",
+                    purpose="answer an opinion (api)",
                 )
         return row
 
@@ -289,11 +356,15 @@ class Answer(MethodView):
     @blp.response(200, CommandResultSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
-        """The bureau's answer: adopted, partly adopted, not adopted (reason), referred (to whom)."""
+        """The bureau's answer: adopted, partly or not adopted (with reason), or referred."""
         writable_project(project_id)
         result = runtime().app.answer_opinions(
-            project_id, [opinion_id], data, actor=actor_for(api_user(), "api"),
-            command_id=command_id(), expected_version=expected_version(),
+            project_id,
+            [opinion_id],
+            data,
+            actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
+            expected_version=expected_version(),
         )
         return committed(result)
 
@@ -309,8 +380,12 @@ class BatchAnswer(MethodView):
         writable_project(project_id)
         ids = data.pop("opinion_ids")
         result = runtime().app.answer_opinions(
-            project_id, ids, data, actor=actor_for(api_user(), "api"),
-            command_id=command_id(), expected_version=expected_version(),
+            project_id,
+            ids,
+            data,
+            actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
+            expected_version=expected_version(),
         )
         return committed(result)
 
@@ -325,8 +400,12 @@ class Moderation(MethodView):
         """Hide abusive text from public pages (or show it again); the history keeps it."""
         writable_project(project_id)
         result = runtime().app.moderate_opinion(
-            project_id, opinion_id, hidden=data["hidden"], reason=data["reason"],
-            actor=actor_for(api_user(), "api"), command_id=command_id(),
+            project_id,
+            opinion_id,
+            hidden=data["hidden"],
+            reason=data["reason"],
+            actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
         )
         return committed(result)
 
@@ -366,7 +445,9 @@ class Stats(MethodView):
             "opinions": opinion_figures(rows, today=today),
             "projects": [
                 {
-                    "project_id": p["id"], "name": p["name"], "district": p["district"],
+                    "project_id": p["id"],
+                    "name": p["name"],
+                    "district": p["district"],
                     "stage": p["stage"],
                     "opinions": opinion_figures(per_project.get(p["id"], []), today=today),
                 }

@@ -25,7 +25,9 @@ from renovation.web.api.schemas import LocalAwareDateTime
 class QuestionCreateSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
-    options = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    options = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)), load_default=list
+    )
     required = fields.Boolean(load_default=False)
 
 
@@ -44,7 +46,9 @@ class ConsultationCreateSchema(Schema):
     scope = fields.Nested(ScopeSchema, load_default=lambda: {"level": "community"})
     intent_vote = fields.Boolean(
         load_default=False,
-        metadata={"description": "an intent vote (意愿征询): each flat's consent, Civil Code art. 278"},
+        metadata={
+            "description": "an intent vote (意愿征询): each flat's consent, Civil Code art. 278"
+        },
     )
     matter = fields.String(
         allow_none=True,
@@ -76,6 +80,11 @@ class HouseholdCodesCreateSchema(Schema):
         validate=validate.Length(min=1, max=20),
         metadata={"description": "one building; all flats when left out"},
     )
+
+
+class HouseholdCodesQueryArgsSchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
 
 
 class OpinionCreateSchema(Schema):
@@ -164,7 +173,9 @@ class RoundSchema(Schema):
 class BallotReceiptSchema(Schema):
     round_id = fields.String()
     flat = fields.String(metadata={"description": "building-unit of the ballot's flat"})
-    replaced = fields.Boolean(metadata={"description": "an earlier ballot of the flat was replaced"})
+    replaced = fields.Boolean(
+        metadata={"description": "an earlier ballot of the flat was replaced"}
+    )
     version = fields.Integer()
     replayed = fields.Boolean()
 

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_pages(app: Flask) -> None:
-    from renovation.web.pages import audit, login, staff, views  # noqa: F401  (routes)
+    from renovation.web.pages import audit, login, participation, staff, views  # noqa: F401  (routes)
     from renovation.web.pages.blueprint import bp
 
     app.register_blueprint(bp)

@@ -1,0 +1,1259 @@
+"""Residents' voice on the pages: opinions and their tracking, household voting, and the staff
+console's opinion queue, consultation rounds and household-code sheets.
+
+Residents' pages are plain forms for a phone (no JavaScript); every POST carries the CSRF token
+(checked by CSRFProtect for the whole app). Personal data (flat, contact) is shown only to staff
+of the project's district on the single-opinion page, and each such read is logged.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from renovation.accounts import User
+from renovation.application.errors import ConcurrencyError
+from renovation.application.participation import code_digest, normalise_code
+from renovation.domain import participation as rules
+from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.project import Actor, RenovationProject
+from renovation.projections.opinions import opinion_figures
+from renovation.projections.store import find_opinion, list_opinions, opinion_rows
+from renovation.web import runtime
+from renovation.web.auth import actor_for, check_district, limiter, page_user
+from renovation.web.pages.blueprint import bp, query_url
+from renovation.web.pages.labels import explain_problem
+from renovation.web.pages.staff import command_id, staff_page
+from renovation.web.pages.views import pagination
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
+PUBLIC_WRITES = "20/minute"
+PER_PAGE = 20
+MAX_FLAT = 20
+MAX_CONTACT = 100
+MAX_CODE_INPUT = 40
+personal_log = logging.getLogger("renovation.personal_data")
+
+# ---- labels ------------------------------------------------------------------------------
+
+OPINION_CATEGORY_LABELS = {
+    "plan": _l("The renovation plan"),
+    "construction": _l("Construction works"),
+    "nuisance": _l("Noise, dust or disturbance"),
+    "safety": _l("Safety"),
+    "lift": _l("Lift retrofit"),
+    "property_management": _l("Property management"),
+    "other": _l("Something else"),
+}
+OUTCOME_LABELS = {
+    "adopted": _l("Adopted"),
+    "partly_adopted": _l("Partly adopted"),
+    "not_adopted": _l("Not adopted"),
+    "referred": _l("Referred"),
+}
+OPINION_STATUS_LABELS = {"open": _l("Being handled"), "answered": _l("Answered")}
+ROUND_KIND_LABELS = {
+    "needs": _l("Needs survey (before renovation)"),
+    "plan": _l("Ideas on the plan (during renovation)"),
+    "evaluation": _l("Satisfaction evaluation (after renovation)"),
+}
+ROUND_STATUS_LABELS = {
+    "open": _l("Open for voting"),
+    "upcoming": _l("Not open yet"),
+    "closed": _l("Closed"),
+}
+QUESTION_TYPE_LABELS = {
+    "single": _l("choose one"),
+    "multiple": _l("choose one or more"),
+    "rating": _l("rate from 1 to 5"),
+    "text": _l("write an answer"),
+}
+CONSENT_LABELS = {"agree": _l("Agree"), "disagree": _l("Disagree"), "abstain": _l("Abstain")}
+MATTER_LABELS = {
+    "alteration": _l("Alteration or rebuilding, incl. lifts (three quarters must agree)"),
+    "ordinary": _l("Other common matter (more than half must agree)"),
+}
+SCOPE_LEVEL_LABELS = {
+    "community": _l("The whole community"),
+    "building": _l("One building"),
+    "unit": _l("One unit (stairwell)"),
+}
+CHECK_LABELS = {
+    "quorum_area": _l("Voters' share of the exclusive area"),
+    "quorum_owners": _l("Voters' share of the owners"),
+    "pass_area": _l("Agreeing share of the voters' area"),
+    "pass_owners": _l("Agreeing share of the voters"),
+    "all_owners_area": _l("Agreeing share of all exclusive area"),
+    "all_owners_owners": _l("Agreeing share of all owners"),
+}
+LABELS = {
+    "category": OPINION_CATEGORY_LABELS,
+    "outcome": OUTCOME_LABELS,
+    "status": OPINION_STATUS_LABELS,
+    "kind": ROUND_KIND_LABELS,
+    "round_status": ROUND_STATUS_LABELS,
+    "qtype": QUESTION_TYPE_LABELS,
+    "consent": CONSENT_LABELS,
+    "matter": MATTER_LABELS,
+    "scope_level": SCOPE_LEVEL_LABELS,
+    "check": CHECK_LABELS,
+}
+
+# Common answers the bureau gives; chosen in the answer form (residents read them in Chinese).
+ANSWER_TEMPLATES = [
+    ("thanks_adopted", "感谢您的宝贵意见。您的建议已被采纳，我们将纳入改造方案并在施工中落实。"),
+    ("partly", "感谢您的意见。您的建议部分采纳，具体安排将在方案公示中说明。"),
+    ("plan_scope", "感谢您的意见。该事项不在本次改造范围内，我们已记录，将在后续计划中统筹考虑。"),
+    ("construction", "已通知施工单位整改，并要求严格遵守文明施工规定，请您继续监督。"),
+    ("nuisance", "已要求施工单位合理安排作业时间，午休及夜间（22:00–次日6:00）不进行高噪声作业。"),
+    ("property", "该事项属于物业管理范围，已转交物业服务企业办理，请您留意后续答复。"),
+    ("lift", "加装电梯须本单元业主依法表决同意后实施，我们将组织本单元业主协商。"),
+    ("site_visit", "工作人员将于近期上门核实情况，届时与您当面沟通。"),
+]
+TEMPLATE_TEXT = dict(ANSWER_TEMPLATES)
+
+
+def label(kind: str, code: str | None) -> str:
+    """A domain code in words (``label("outcome", "adopted")`` → 采纳)."""
+    found = LABELS.get(kind, {}).get(code or "")
+    return str(found) if found is not None else (code or "")
+
+
+def flat_label(building: str, unit: str, number: str) -> str:
+    return _(
+        "Building %(building)s, unit %(unit)s, flat %(number)s",
+        building=building,
+        unit=unit,
+        number=number,
+    )
+
+
+def scope_label(scope: dict[str, Any]) -> str:
+    if scope.get("level") == "unit":
+        return _(
+            "Building %(building)s, unit %(unit)s", building=scope["building"], unit=scope["unit"]
+        )
+    if scope.get("level") == "building":
+        return _("Building %(building)s", building=scope["building"])
+    return str(SCOPE_LEVEL_LABELS["community"])
+
+
+def now() -> datetime:
+    """The application's clock (tests move it to close a round)."""
+    return runtime().app.clock()
+
+
+def today() -> date:
+    return now().astimezone(LOCAL_TZ).date()
+
+
+def round_status(round_: dict[str, Any], at: datetime | None = None) -> str:
+    at = at or now()
+    if round_["closed"] or at >= round_["closes_at"]:
+        return "closed"
+    return "open" if at >= round_["opens_at"] else "upcoming"
+
+
+def rounds_of(project: RenovationProject) -> list[dict[str, Any]]:
+    """The project's rounds, open first, then upcoming, then closed (newest first)."""
+    at = now()
+    order = {"open": 0, "upcoming": 1, "closed": 2}
+    rounds = [dict(r, status=round_status(r, at)) for r in project.rounds.values()]
+    rounds.sort(key=lambda r: r["closes_at"], reverse=True)
+    rounds.sort(key=lambda r: order[r["status"]])
+    return rounds
+
+
+@bp.app_context_processor
+def _participation_globals() -> dict[str, Any]:
+    return {
+        "p_label": label,
+        "scope_label": scope_label,
+        "flat_label": flat_label,
+        "open_rounds": open_rounds,
+    }
+
+
+def open_rounds(project_id: str | UUID) -> list[dict[str, Any]]:
+    """The rounds a household can vote in now (for the project page's buttons)."""
+    try:
+        project = runtime().app.get_project(UUID(str(project_id)))
+    except Exception:  # a page must not fail for want of its voting buttons
+        return []
+    return [r for r in rounds_of(project) if r["status"] == "open"]
+
+
+def explain(message: str) -> str:
+    """A domain message about residents' participation in words, else the general ones."""
+    for pattern, words in _DOMAIN_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return words(**match.groupdict())
+    return explain_problem(message)
+
+
+_DOMAIN_MESSAGES = [
+    (re.compile(p), m)
+    for p, m in [
+        (r"^an answer is required$", lambda: _("Please answer this question.")),
+        (r"^must be one of the options$", lambda: _("Please choose one of the options.")),
+        (r"^must be options of the question$", lambda: _("Please choose from the options.")),
+        (r"^must be a whole number from 1 to 5$", lambda: _("Please choose a number from 1 to 5.")),
+        (
+            r"^must be one of agree, disagree, abstain$",
+            lambda: _("Please choose agree, disagree or abstain."),
+        ),
+        (
+            r"^a reason is required when an opinion is not adopted$",
+            lambda: _("A reason is required when an opinion is not adopted."),
+        ),
+        (r"^say to whom the opinion is referred$", lambda: _("Say to whom it is referred.")),
+        (r"^1 to (?P<max>\d+) characters$", lambda max: _("1 to %(max)s characters", max=max)),
+        (r"^must be after opens_at$", lambda: _("must be after the opening time")),
+        (
+            r"^an intent vote \(意愿征询\) is a needs round$",
+            lambda: _("an intent vote is held in a needs survey round"),
+        ),
+        (r"^at least one question$", lambda: _("add at least one question")),
+        (r"^at most (?P<max>\d+) questions$", lambda max: _("at most %(max)s questions", max=max)),
+        (r"^2 to (?P<max>\d+) options$", lambda max: _("give 2 to %(max)s options", max=max)),
+        (
+            r"^options must be distinct, not empty$",
+            lambda: _("options must differ and not be empty"),
+        ),
+        (
+            r"^a (rating|text) question has no options$",
+            lambda: _("this type of question has no options"),
+        ),
+        (
+            r"^no building '(?P<name>.*)'$",
+            lambda name: _("there is no building %(name)s", name=name),
+        ),
+        (r"^no building None$", lambda: _("choose a building")),
+        (
+            r"^no unit '(?P<unit>.*)' in building (?P<building>.*)$",
+            lambda unit, building: _(
+                "there is no unit %(unit)s in building %(building)s", unit=unit, building=building
+            ),
+        ),
+        (r"^no unit None in building (?P<building>.*)$", lambda building: _("write the unit")),
+        (
+            r"^a community round names no building$",
+            lambda: _("a whole-community round names no building"),
+        ),
+        (r"^a building round names no unit$", lambda: _("a building round names no unit")),
+        (r"^name the building of the unit$", lambda: _("Please choose the building of this unit.")),
+        (r"^say why the text is hidden$", lambda: _("Say why the text is hidden.")),
+        (r"^the opinion is hidden already$", lambda: _("The opinion is hidden already.")),
+        (r"^the opinion is shown already$", lambda: _("The opinion is shown already.")),
+        (r"^the round is closed already$", lambda: _("The round is closed already.")),
+        (
+            r"^the round is open until (?P<at>\S+)$",
+            lambda at: _("The round is open until %(at)s.", at=_local(at)),
+        ),
+        (
+            r"^the round opens at (?P<at>\S+)$",
+            lambda at: _("Voting opens at %(at)s.", at=_local(at)),
+        ),
+        (
+            r"^the round closed at (?P<at>\S+)$",
+            lambda at: _("Voting closed at %(at)s.", at=_local(at)),
+        ),
+    ]
+]
+
+
+def _local(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+def add_problems(errors: dict[str, list[str]], problems: dict[str, list[str]], rename=None) -> None:
+    for field, messages in problems.items():
+        name = rename(field) if rename else field
+        errors.setdefault(name, []).extend(explain(m) for m in messages)
+
+
+# ---- opinions: the resident's side ----------------------------------------------------------
+
+OPINION_FIELDS = ("category", "text", "building", "unit", "flat", "contact")
+
+
+def opinion_problems(values: dict[str, str], project: RenovationProject) -> dict[str, list[str]]:
+    """What is wrong with the form, in words for a resident; checked before anything is stored."""
+    errors: dict[str, list[str]] = {}
+    if values["category"] not in rules.OPINION_CATEGORIES:
+        errors["category"] = [_("Please choose what your opinion is about.")]
+    text = values["text"].strip()
+    if not text:
+        errors["text"] = [_("Please write your opinion.")]
+    elif len(text) > rules.MAX_OPINION:
+        errors["text"] = [
+            _(
+                "Your text has %(count)s characters; at most %(max)s are allowed. "
+                "Please shorten it.",
+                count=len(text),
+                max=rules.MAX_OPINION,
+            )
+        ]
+    building = next((b for b in project.buildings if b["code"] == values["building"]), None)
+    if values["building"] and building is None:
+        errors["building"] = [_("There is no such building in this community.")]
+    if values["unit"]:
+        if not values["building"]:
+            errors.setdefault("building", []).append(_("Please choose the building of this unit."))
+        elif building is not None and not any(
+            u["code"] == values["unit"] for u in building["units"]
+        ):
+            errors["unit"] = [
+                _(
+                    "Building %(building)s has no unit %(unit)s.",
+                    building=values["building"],
+                    unit=values["unit"],
+                )
+            ]
+    for field, limit in (("flat", MAX_FLAT), ("contact", MAX_CONTACT)):
+        if len(values[field]) > limit:
+            errors[field] = [_("At most %(max)s characters.", max=limit)]
+    return errors
+
+
+@bp.route("/projects/<uuid:project_id>/opinions/new", methods=["GET", "POST"])
+@limiter.limit(PUBLIC_WRITES, methods=["POST"])
+def opinion_new(project_id: UUID):
+    """The opinion form; on success, the tracking code to write down."""
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    values = dict.fromkeys(OPINION_FIELDS, "")
+    values["command_id"] = uuid4().hex
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            name: request.form.get(name, "").replace("\r\n", "\n").strip()
+            for name in (*OPINION_FIELDS, "command_id")
+        }
+        errors = opinion_problems(values, project)
+        if not errors:
+            cid = command_id(values["command_id"])
+            try:
+                result = rt.app.submit_opinion(
+                    project_id,
+                    {name: values[name] for name in OPINION_FIELDS},
+                    actor=RESIDENT_WEB,
+                    command_id=f"web-opinion-{cid}" if cid else None,
+                )
+            except InvalidProjectDataError as error:
+                add_problems(errors, error.problems)
+            except DomainError as error:
+                errors.setdefault(error.field or "form", []).append(explain(error.message))
+            except ConcurrencyError:
+                errors["form"] = [_("The service is busy; please send the form again.")]
+            else:
+                rt.catch_up()
+                code = result.value["tracking_code"]
+                row = find_opinion(rt.engine, tracking_code=code)
+                return render_template(
+                    "pages/public/opinion_done.html",
+                    project=project_info(project, project_id),
+                    code=code,
+                    due=row["answer_due_on"] if row else None,
+                )
+    return render_template(
+        "pages/public/opinion_form.html",
+        project=project_info(project, project_id),
+        values=values,
+        errors=errors,
+        categories=[(c, label("category", c)) for c in rules.OPINION_CATEGORIES],
+        buildings=[b["code"] for b in project.buildings],
+        max_text=rules.MAX_OPINION,
+        text_length=len(values["text"]),
+    ), (422 if errors else 200)
+
+
+def project_info(project: RenovationProject, project_id: UUID) -> dict[str, Any]:
+    community = project.community
+    return {
+        "id": str(project_id),
+        "name": community["name"],
+        "district": community["district"],
+        "street": community.get("street") or "",
+    }
+
+
+@bp.get("/opinions/track")
+def opinion_lookup():
+    """Find an opinion by its tracking code: lower case, spaces and dashes are forgiven."""
+    raw = request.args.get("code", "")[:MAX_CODE_INPUT]
+    if raw.strip():
+        code = normalise_code(raw)
+        if code:
+            return redirect(url_for("pages.opinion_tracking", code=code))
+    return render_template("pages/public/tracking_lookup.html", code=raw, not_found=False)
+
+
+@bp.get("/opinions/<string:code>")
+def opinion_tracking(code: str):
+    """An opinion's status and the bureau's answer; no personal data, hidden text withheld."""
+    normal = normalise_code(code[:MAX_CODE_INPUT])
+    if normal and normal != code:
+        return redirect(url_for("pages.opinion_tracking", code=normal))
+    row = find_opinion(runtime().engine, tracking_code=normal) if normal else None
+    if row is None:
+        return render_template("pages/public/tracking_lookup.html", code=code, not_found=True), 404
+    public = {
+        key: row[key]
+        for key in (
+            "tracking_code",
+            "project_id",
+            "project_name",
+            "category",
+            "status",
+            "outcome",
+            "answer",
+            "reason",
+            "referred_to",
+            "submitted_at",
+            "answer_due_on",
+            "answered_at",
+            "answered_on_time",
+            "hidden",
+        )
+    }
+    public["text"] = None if row["hidden"] else row["text"]
+    return render_template("pages/public/tracking.html", opinion=public)
+
+
+# ---- voting ----------------------------------------------------------------------------------
+
+
+@bp.get("/projects/<uuid:project_id>/rounds")
+def rounds(project_id: UUID):
+    """The project's consultation rounds: open, upcoming and closed, in Beijing time."""
+    project = runtime().app.get_project(project_id)
+    return render_template(
+        "pages/public/rounds.html",
+        project=project_info(project, project_id),
+        rounds=rounds_of(project),
+    )
+
+
+@bp.get("/projects/<uuid:project_id>/rounds/<string:round_id>")
+def round_public(project_id: UUID, round_id: str):
+    """One round: its questions and window, and its result once it is closed."""
+    project = runtime().app.get_project(project_id)
+    round_ = project.rounds.get(round_id)
+    if round_ is None:
+        abort(404)
+    return render_template(
+        "pages/public/round.html",
+        project=project_info(project, project_id),
+        round=dict(round_, status=round_status(round_)),
+        result=round_["result"],
+    )
+
+
+def answers_from(form, round_: dict[str, Any]) -> dict[str, Any]:
+    """The ballot's answers from the form fields ``q-<question id>``; unanswered ones left out."""
+    answers: dict[str, Any] = {}
+    for question in round_["questions"]:
+        key = f"q-{question['id']}"
+        if question["type"] == "multiple":
+            values = [v for v in form.getlist(key) if v.strip()]
+            if values:
+                answers[question["id"]] = values
+            continue
+        value = form.get(key, "").replace("\r\n", "\n").strip()
+        if not value:
+            continue
+        if question["type"] == "rating":
+            answers[question["id"]] = int(value) if value.isdigit() else value
+        else:
+            answers[question["id"]] = value
+    return answers
+
+
+def ballot_field(path: str) -> str:
+    """``answers.q2`` → the form's ``q-q2``; other fields keep their names."""
+    return f"q-{path.removeprefix('answers.')}" if path.startswith("answers.") else path
+
+
+def flat_of(project: RenovationProject, flat_id: str) -> dict[str, Any] | None:
+    try:
+        return project.find_flat(flat_id)
+    except DomainError:
+        return None
+
+
+@bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
+@limiter.limit(PUBLIC_WRITES, methods=["POST"])
+def vote(project_id: UUID):
+    """A household votes with the code on its letter (the QR code fills it in)."""
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    info = project_info(project, project_id)
+    source = request.form if request.method == "POST" else request.args
+    code = source.get("code", "")[:MAX_CODE_INPUT].strip()
+    open_now = [r for r in rounds_of(project) if r["status"] == "open"]
+    wanted = source.get("round", "")
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        chosen = project.rounds.get(wanted)
+        if chosen is None:
+            abort(404)
+        chosen = dict(chosen, status=round_status(chosen))
+    else:
+        chosen = next((r for r in open_now if r["round_id"] == wanted), None)
+        if chosen is None and len(open_now) == 1:
+            chosen = open_now[0]
+    if chosen is None:
+        return render_template(
+            "pages/public/vote.html",
+            project=info,
+            rounds=open_now,
+            code=code,
+            round=None,
+            errors={},
+            answers={},
+            consent=None,
+            household=None,
+        )
+    answers = answers_from(source, chosen) if request.method == "POST" else {}
+    consent = source.get("consent") or None
+    household = None
+    if code:
+        flat = project.household_codes.get(code_digest(project_id, code))
+        household = flat_of(project, flat) if flat else None
+    if request.method == "GET":
+        if code and household is None:
+            errors["code"] = [code_problem()]
+        elif household is not None and not rules.in_scope(chosen["scope"], household):
+            errors["code"] = [scope_problem(chosen)]
+    else:
+        if not code:
+            errors["code"] = [_("Please enter the household code from your letter.")]
+            status = 422
+        else:
+            before = set(chosen["ballots"])
+            try:
+                result = rt.app.cast_ballot(
+                    project_id,
+                    chosen["round_id"],
+                    code=code,
+                    answers=answers,
+                    consent=consent,
+                    actor=RESIDENT_WEB,
+                )
+            except rules.UnknownHouseholdCodeError:
+                errors["code"] = [code_problem()]
+                status = 422
+            except rules.OutOfScopeError:
+                errors["code"] = [scope_problem(chosen)]
+                status = 422
+            except rules.RoundClosedError as error:
+                errors["form"] = [explain(error.message)]
+                status = 409
+            except InvalidProjectDataError as error:
+                add_problems(errors, error.problems, rename=ballot_field)
+                status = 422
+            except DomainError as error:
+                errors.setdefault(ballot_field(error.field or "form"), []).append(
+                    explain(error.message)
+                )
+                status = 422
+            except ConcurrencyError:
+                errors["form"] = [_("The service is busy; please send the form again.")]
+                status = 503
+            else:
+                rt.catch_up()
+                flat_id = result.value["flat_id"]
+                return render_template(
+                    "pages/public/vote_done.html",
+                    project=info,
+                    round=chosen,
+                    household=flat_of(project, flat_id),
+                    replaced=flat_id in before,
+                )
+    return render_template(
+        "pages/public/vote.html",
+        project=info,
+        rounds=open_now,
+        code=code,
+        round=chosen,
+        errors=errors,
+        answers=answers,
+        consent=consent,
+        household=household,
+    ), status
+
+
+def code_problem() -> str:
+    return _(
+        "This household code is not right for this community. Please check it against your "
+        "letter; codes have no letters O or I and no digits 0 or 1."
+    )
+
+
+def scope_problem(round_: dict[str, Any]) -> str:
+    return _(
+        "Your home is not in this vote: it is only for %(scope)s.",
+        scope=scope_label(round_["scope"]),
+    )
+
+
+# ---- staff: the opinion queue ---------------------------------------------------------------
+
+
+def staff_project(project_id: UUID) -> tuple[User, RenovationProject]:
+    """The signed-in staff member and the project, which must be in one of their districts."""
+    user = page_user()
+    project = runtime().app.get_project(project_id)
+    check_district(user, project.community["district"])
+    return user, project
+
+
+ANSWER_FIELDS = ("outcome", "answer", "reason", "referred_to", "template", "link", "command_id")
+
+
+def answer_values(form=None) -> dict[str, str]:
+    if form is None:
+        return dict(dict.fromkeys(ANSWER_FIELDS, ""), command_id=uuid4().hex)
+    return {k: form.get(k, "").replace("\r\n", "\n").strip() for k in ANSWER_FIELDS}
+
+
+def answer_text(values: dict[str, str]) -> str:
+    """The chosen template first, then what the clerk wrote."""
+    parts = [TEMPLATE_TEXT.get(values["template"], ""), values["answer"]]
+    return "\n".join(p for p in parts if p)
+
+
+def answer_opinions(
+    project_id: UUID,
+    project: RenovationProject,
+    opinion_ids: list[str],
+    values: dict[str, str],
+    user: User,
+) -> dict[str, list[str]]:
+    """Answer the opinions alike (all or none); the problems, or {} when it is done."""
+    errors: dict[str, list[str]] = {}
+    if not opinion_ids:
+        errors["opinion_ids"] = [_("Tick at least one opinion to answer.")]
+    outcome = values["outcome"]
+    text = answer_text(values)
+    if outcome not in rules.OUTCOMES:
+        errors["outcome"] = [_("Choose the outcome.")]
+    if not text:
+        errors["answer"] = [_("Write the answer, or choose a common answer.")]
+    elif len(text) > rules.MAX_ANSWER:
+        errors["answer"] = [_("At most %(max)s characters.", max=rules.MAX_ANSWER)]
+    if outcome == "not_adopted" and not values["reason"]:
+        errors["reason"] = [_("A reason is required when an opinion is not adopted.")]
+    if outcome == "referred" and not values["referred_to"]:
+        errors["referred_to"] = [_("Say to whom it is referred.")]
+    if values["link"] and project.find_content_item(values["link"]) is None:
+        errors["link"] = [_("There is no such renovation item.")]
+    if errors:
+        return errors
+    cid = command_id(values["command_id"])
+    try:
+        runtime().app.answer_opinions(
+            project_id,
+            opinion_ids,
+            {
+                "outcome": outcome,
+                "answer": text,
+                "reason": values["reason"] if outcome == "not_adopted" else "",
+                "referred_to": values["referred_to"] if outcome == "referred" else "",
+                "links": [{"kind": "content_item", "id": values["link"]}] if values["link"] else [],
+            },
+            actor=actor_for(user, "web"),
+            command_id=f"web-answer-{cid}" if cid else None,
+        )
+    except InvalidProjectDataError as error:
+        add_problems(errors, error.problems)
+    except rules.UnknownOpinionError:
+        errors["opinion_ids"] = [_("One of the opinions is not in this project.")]
+    except DomainError as error:
+        errors.setdefault(error.field or "form", []).append(explain(error.message))
+    except ConcurrencyError:
+        errors["form"] = [_("The project is busy; please try again in a moment.")]
+    else:
+        runtime().catch_up()
+    return errors
+
+
+def queue_filters() -> dict[str, Any]:
+    status = request.args.get("status", "")
+    category = request.args.get("category", "")
+    return {
+        "status": status if status in OPINION_STATUS_LABELS else "",
+        "category": category if category in rules.OPINION_CATEGORIES else "",
+        "overdue": "1" if request.args.get("overdue") == "1" else "",
+        "page": min(max(request.args.get("page", 1, type=int), 1), 100_000),
+    }
+
+
+def answer_form_context(project: RenovationProject) -> dict[str, Any]:
+    return {
+        "outcomes": [(o, label("outcome", o)) for o in rules.OUTCOMES],
+        "templates": ANSWER_TEMPLATES,
+        "content_items": project.content_items,
+        "max_answer": rules.MAX_ANSWER,
+    }
+
+
+@bp.route("/staff/projects/<uuid:project_id>/opinions", methods=["GET", "POST"])
+@staff_page
+def staff_opinions(project_id: UUID):
+    """The opinion queue with filters; tick several and answer them with one answer."""
+    user, project = staff_project(project_id)
+    filters = queue_filters()
+    here = query_url(
+        url_for("pages.staff_opinions", project_id=project_id),
+        **{k: v for k, v in filters.items() if k != "page" or v > 1},
+    )
+    values = answer_values()
+    selected: list[str] = []
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        selected = request.form.getlist("opinion_ids")
+        values = answer_values(request.form)
+        errors = answer_opinions(project_id, project, selected, values, user)
+        if not errors:
+            flash(_("%(count)s opinions answered.", count=len(selected)), "success")
+            return redirect(here)
+    day = today()
+    engine = runtime().engine
+    rows, total = list_opinions(
+        engine,
+        project_id=str(project_id),
+        status=filters["status"] or None,
+        category=filters["category"] or None,
+        overdue_on=day.isoformat() if filters["overdue"] else None,
+        page=filters["page"],
+        per_page=PER_PAGE,
+    )
+    for row in rows:
+        row["overdue"] = row["status"] == "open" and row["answer_due_on"] < day.isoformat()
+    return render_template(
+        "pages/staff/opinions.html",
+        project=project_info(project, project_id),
+        opinions=rows,
+        filters=filters,
+        figures=opinion_figures(opinion_rows(engine, project_id=str(project_id)), today=day),
+        categories=[(c, label("category", c)) for c in rules.OPINION_CATEGORIES],
+        pager=pagination(
+            url_for("pages.staff_opinions", project_id=project_id), filters, total, PER_PAGE
+        ),
+        here=here,
+        values=values,
+        selected=set(selected),
+        errors=errors,
+        **answer_form_context(project),
+    ), (422 if errors else 200)
+
+
+def read_personal(user: User, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The sender's flat and contact, for staff answering it; every read is logged."""
+    if not row["personal_key_id"]:
+        return None
+    vault = runtime().vault
+    personal = vault.open(row["personal_key_id"], row["personal_sealed"])
+    if personal is not None:
+        personal_log.info(
+            "staff user %s (%s) read the personal data of opinion %s in project %s",
+            user.username,
+            user.role,
+            row["opinion_id"],
+            row["project_id"],
+        )
+        log_read = getattr(vault, "log_read", None)
+        if log_read is not None:
+            log_read(
+                actor_id=user.actor_id,
+                actor_role=user.role,
+                project_id=row["project_id"],
+                subject=f"opinion:{row['opinion_id']}",
+                purpose="answer an opinion (staff page)",
+            )
+    return personal
+
+
+@bp.route("/staff/projects/<uuid:project_id>/opinions/<string:opinion_id>", methods=["GET", "POST"])
+@staff_page
+def staff_opinion(project_id: UUID, opinion_id: str):
+    """One opinion with the sender's contact (logged), its answer form and moderation."""
+    user, project = staff_project(project_id)
+    engine = runtime().engine
+    row = find_opinion(engine, opinion_id=opinion_id)
+    if row is None or row["project_id"] != str(project_id):
+        abort(404)
+    values = answer_values()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = answer_values(request.form)
+        errors = answer_opinions(project_id, project, [opinion_id], values, user)
+        if not errors:
+            flash(_("The answer is saved; the resident sees it on the tracking page."), "success")
+            return redirect(
+                url_for("pages.staff_opinion", project_id=project_id, opinion_id=opinion_id)
+            )
+    elif row["status"] == "answered":
+        values.update(
+            outcome=row["outcome"] or "",
+            answer=row["answer"],
+            reason=row["reason"],
+            referred_to=row["referred_to"],
+            link=next((lk["id"] for lk in row["links"] if lk["kind"] == "content_item"), ""),
+        )
+    return render_template(
+        "pages/staff/opinion.html",
+        project=project_info(project, project_id),
+        opinion=row,
+        personal=read_personal(user, row),
+        overdue=row["status"] == "open" and row["answer_due_on"] < today().isoformat(),
+        values=values,
+        errors=errors,
+        moderation_id=uuid4().hex,
+        **answer_form_context(project),
+    ), (422 if errors else 200)
+
+
+@bp.post("/staff/projects/<uuid:project_id>/opinions/<string:opinion_id>/moderation")
+@staff_page
+def staff_moderate_opinion(project_id: UUID, opinion_id: str):
+    """Hide abusive text from the public pages, or show it again; the history keeps it."""
+    user, _project = staff_project(project_id)
+    hidden = request.form.get("hidden") == "1"
+    reason = request.form.get("reason", "").strip()[:500]
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.moderate_opinion(
+            project_id,
+            opinion_id,
+            hidden=hidden,
+            reason=reason,
+            actor=actor_for(user, "web"),
+            command_id=f"web-moderate-{cid}" if cid else None,
+        )
+    except rules.UnknownOpinionError:
+        abort(404)
+    except DomainError as error:
+        flash(explain(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(
+            _("The text is hidden from the public pages.")
+            if hidden
+            else _("The text is shown on the public pages again."),
+            "success",
+        )
+    return redirect(url_for("pages.staff_opinion", project_id=project_id, opinion_id=opinion_id))
+
+
+# ---- staff: consultation rounds ---------------------------------------------------------------
+
+QUESTION_FORMAT = "type|text|option1;option2|required"
+_TYPE_WORDS = {
+    "single": "single",
+    "单选": "single",
+    "multiple": "multiple",
+    "多选": "multiple",
+    "rating": "rating",
+    "评分": "rating",
+    "text": "text",
+    "文字": "text",
+    "填空": "text",
+}
+_REQUIRED_WORDS = {"required", "必答", "是", "yes", "y", "1"}
+_OPTIONAL_WORDS = {"", "optional", "选答", "否", "no", "n", "0"}
+ROUND_FIELDS = (
+    "kind",
+    "title",
+    "opens_at",
+    "closes_at",
+    "level",
+    "building",
+    "unit",
+    "intent_vote",
+    "matter",
+    "questions",
+    "command_id",
+)
+
+
+def parse_questions(text: str, errors: dict[str, list[str]]) -> tuple[list[dict], list[int]]:
+    """``type|text|option1;option2|required`` a line; the questions and each one's line number."""
+    questions: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in re.split(r"[|｜]", line)]
+        problem = None
+        qtype = _TYPE_WORDS.get(cells[0].lower())
+        if len(cells) < 2 or len(cells) > 4:
+            problem = _("write type|text|options|required, separated by |")
+        elif qtype is None:
+            problem = _("the type must be single, multiple, rating or text")
+        elif len(cells) == 4 and cells[3].lower() not in _REQUIRED_WORDS | _OPTIONAL_WORDS:
+            problem = _("write “required” at the end, or leave it empty")
+        if problem:
+            errors.setdefault("questions", []).append(
+                _("Line %(line)s: %(message)s", line=number, message=problem)
+            )
+            continue
+        options = re.split(r"[;；]", cells[2]) if len(cells) > 2 else []
+        questions.append(
+            {
+                "type": qtype,
+                "text": cells[1],
+                "options": [o.strip() for o in options if o.strip()],
+                "required": len(cells) == 4 and cells[3].lower() in _REQUIRED_WORDS,
+            }
+        )
+        lines.append(number)
+    return questions, lines
+
+
+def local_moment(value: str) -> datetime | None:
+    """``2026-12-01T09:00`` (or with a space) as Beijing time; None if it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+
+
+def round_defaults() -> dict[str, str]:
+    start = now().astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    return dict(
+        dict.fromkeys(ROUND_FIELDS, ""),
+        kind="needs",
+        level="community",
+        matter="alteration",
+        opens_at=start.strftime("%Y-%m-%dT%H:%M"),
+        closes_at=(start + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+        command_id=uuid4().hex,
+    )
+
+
+def round_payload(values: dict[str, str], errors: dict[str, list[str]]) -> tuple[dict, list[int]]:
+    questions, lines = parse_questions(values["questions"], errors)
+    opens_at, closes_at = local_moment(values["opens_at"]), local_moment(values["closes_at"])
+    for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if moment is None:
+            errors.setdefault(name, []).append(_("Give a date and time, e.g. 2026-12-01 09:00."))
+    level = values["level"]
+    intent = values["intent_vote"] == "1"
+    data = {
+        "kind": values["kind"],
+        "title": values["title"],
+        "questions": questions,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "scope": {
+            "level": level,
+            "building": values["building"] if level in ("building", "unit") else None,
+            "unit": values["unit"] if level == "unit" else None,
+        },
+        "intent_vote": intent,
+        "matter": values["matter"] if intent else None,
+    }
+    return data, lines
+
+
+def round_field(path: str, lines: list[int]) -> tuple[str, str | None]:
+    """A domain problem's path as a form field, with the line of a question it names."""
+    if path.startswith("questions."):
+        index = int(path.split(".")[1])
+        return "questions", str(lines[index]) if index < len(lines) else None
+    return {"scope.level": "level", "scope.building": "building", "scope.unit": "unit"}.get(
+        path, path
+    ), None
+
+
+@bp.get("/staff/projects/<uuid:project_id>/rounds")
+@staff_page
+def staff_rounds(project_id: UUID):
+    """The project's rounds with their ballots so far; open a new one, print household codes."""
+    _user, project = staff_project(project_id)
+    return render_template(
+        "pages/staff/rounds.html",
+        project=project_info(project, project_id),
+        rounds=rounds_of(project),
+    )
+
+
+@bp.route("/staff/projects/<uuid:project_id>/rounds/new", methods=["GET", "POST"])
+@staff_page
+def staff_round_new(project_id: UUID):
+    """Open a consultation round; questions pasted one a line."""
+    user, project = staff_project(project_id)
+    values = round_defaults()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ROUND_FIELDS}
+        data, lines = round_payload(values, errors)
+        if not errors:
+            cid = command_id(values["command_id"])
+            try:
+                result = runtime().app.open_consultation(
+                    project_id,
+                    data,
+                    actor=actor_for(user, "web"),
+                    command_id=f"web-round-{cid}" if cid else None,
+                )
+            except InvalidProjectDataError as error:
+                for path, messages in error.problems.items():
+                    field, line = round_field(path, lines)
+                    for message in messages:
+                        words = explain(message)
+                        errors.setdefault(field, []).append(
+                            _("Line %(line)s: %(message)s", line=line, message=words)
+                            if line
+                            else words
+                        )
+            except DomainError as error:
+                errors.setdefault(error.field or "form", []).append(explain(error.message))
+            except ConcurrencyError:
+                errors["form"] = [_("The project is busy; please try again in a moment.")]
+            else:
+                runtime().catch_up()
+                flash(_("The round “%(title)s” is open.", title=data["title"]), "success")
+                return redirect(
+                    url_for(
+                        "pages.staff_round",
+                        project_id=project_id,
+                        round_id=result.value["round_id"],
+                    )
+                )
+    return render_template(
+        "pages/staff/round_new.html",
+        project=project_info(project, project_id),
+        values=values,
+        errors=errors,
+        kinds=[(k, label("kind", k)) for k in rules.ROUND_KINDS],
+        levels=[(s, label("scope_level", s)) for s in rules.SCOPE_LEVELS],
+        matters=[(m, label("matter", m)) for m in MATTER_LABELS],
+        buildings=[b["code"] for b in project.buildings],
+        question_format=QUESTION_FORMAT,
+    ), (422 if errors else 200)
+
+
+@bp.get("/staff/projects/<uuid:project_id>/rounds/<string:round_id>")
+@staff_page
+def staff_round(project_id: UUID, round_id: str):
+    """A round's live result, the paper-ballot form and, after the window, the close button."""
+    _user, project = staff_project(project_id)
+    round_ = project.rounds.get(round_id)
+    if round_ is None:
+        abort(404)
+    flats = [
+        dict(f, flat_id=rules.flat_id(f["building"], f["unit"], f["number"]))
+        for f in project.flats()
+        if rules.in_scope(round_["scope"], f)
+    ]
+    return render_template(
+        "pages/staff/round.html",
+        project=project_info(project, project_id),
+        round=dict(round_, status=round_status(round_)),
+        result=runtime().app.round_result(project_id, round_id),
+        flats=flats,
+        voted=set(round_["ballots"]),
+        closable=not round_["closed"] and now() >= round_["closes_at"],
+        today=today().isoformat(),
+        command_id=uuid4().hex,
+    )
+
+
+@bp.post("/staff/projects/<uuid:project_id>/rounds/<string:round_id>/paper")
+@staff_page
+def staff_paper_ballot(project_id: UUID, round_id: str):
+    """Enter a household's paper ballot; the event names the clerk and the channel "paper"."""
+    user, project = staff_project(project_id)
+    round_ = project.rounds.get(round_id)
+    if round_ is None:
+        abort(404)
+    back = url_for("pages.staff_round", project_id=project_id, round_id=round_id) + "#paper"
+    flat_id = request.form.get("flat_id", "")
+    effective_text = request.form.get("effective_on", "").strip()
+    effective_on = None
+    if effective_text:
+        try:
+            effective_on = date.fromisoformat(effective_text)
+        except ValueError:
+            flash(_("The date on the paper must be a date (YYYY-MM-DD)."), "error")
+            return redirect(back)
+        if effective_on > today():
+            flash(_("The date on the paper cannot be in the future."), "error")
+            return redirect(back)
+    flat = flat_of(project, flat_id)
+    if flat is None:
+        flash(_("Choose the household whose paper ballot this is."), "error")
+        return redirect(back)
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.cast_paper_ballot(
+            project_id,
+            round_id,
+            flat_id=flat_id,
+            answers=answers_from(request.form, round_),
+            consent=request.form.get("consent") or None,
+            actor=actor_for(user, "paper"),
+            effective_on=effective_on,
+            command_id=f"web-paper-{cid}" if cid else None,
+        )
+    except InvalidProjectDataError as error:
+        questions = {f"answers.{q['id']}": q["text"] for q in round_["questions"]}
+        for path, messages in error.problems.items():
+            where = questions.get(path) or (_("Consent") if path == "consent" else path)
+            for message in messages:
+                flash(_("%(column)s: %(message)s", column=where, message=explain(message)), "error")
+    except rules.OutOfScopeError:
+        flash(_("This household is not in the round's scope."), "error")
+    except DomainError as error:
+        flash(explain(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(
+            _(
+                "The paper ballot of %(flat)s is recorded.",
+                flat=flat_label(flat["building"], flat["unit"], flat["number"]),
+            ),
+            "success",
+        )
+    return redirect(back)
+
+
+@bp.post("/staff/projects/<uuid:project_id>/rounds/<string:round_id>/close")
+@staff_page
+def staff_close_round(project_id: UUID, round_id: str):
+    """Close a round after its window; its result is stored (and an intent vote decides)."""
+    user, project = staff_project(project_id)
+    if round_id not in project.rounds:
+        abort(404)
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.close_consultation(
+            project_id,
+            round_id,
+            actor=actor_for(user, "web"),
+            command_id=f"web-close-{cid}" if cid else None,
+        )
+    except DomainError as error:
+        flash(explain(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(_("The round is closed and its result is published."), "success")
+    return redirect(url_for("pages.staff_round", project_id=project_id, round_id=round_id))
+
+
+# ---- staff: household codes ------------------------------------------------------------------
+
+
+def vote_link(project_id: UUID, code: str) -> str:
+    """The voting page's address as printed in the QR code (PUBLIC_BASE_URL when set)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("pages.vote", project_id=project_id, code=code)
+    return url_for("pages.vote", project_id=project_id, code=code, _external=True)
+
+
+def _flat_order(flat: dict[str, Any]) -> tuple:
+    def key(text: str) -> tuple:
+        return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+    return key(flat["unit"]), flat["floor"], key(flat["number"])
+
+
+@bp.route("/staff/projects/<uuid:project_id>/codes", methods=["GET", "POST"])
+@staff_page
+def staff_codes(project_id: UUID):
+    """Issue new household codes for one building and print them (PDF, one slip a flat)."""
+    user, project = staff_project(project_id)
+    buildings = [b["code"] for b in project.buildings]
+    info = project_info(project, project_id)
+    if request.method == "POST":
+        building = request.form.get("building", "")
+        if building not in buildings:
+            flash(_("Choose a building."), "error")
+            return redirect(url_for("pages.staff_codes", project_id=project_id))
+        try:  # imported here: the sheet is optional until its module is installed
+            from renovation.reports.household_codes import render_household_code_sheet
+        except ImportError:
+            flash(
+                _("Code sheets cannot be printed on this server yet; no codes were issued."),
+                "error",
+            )
+            return redirect(url_for("pages.staff_codes", project_id=project_id))
+        try:
+            result = runtime().app.issue_household_codes(
+                project_id, building=building, actor=actor_for(user, "web")
+            )
+        except DomainError as error:
+            flash(explain(error.message), "error")
+            return redirect(url_for("pages.staff_codes", project_id=project_id))
+        runtime().catch_up()
+        codes: dict[str, str] = result.value
+        flats = sorted((f for f in project.flats() if f["building"] == building), key=_flat_order)
+        sheet = []
+        for f in flats:
+            fid = rules.flat_id(f["building"], f["unit"], f["number"])
+            if fid in codes:
+                sheet.append(
+                    {
+                        "flat_id": fid,
+                        "building": f["building"],
+                        "unit": f["unit"],
+                        "number": f["number"],
+                        "floor": f["floor"],
+                        "code": codes[fid],
+                        "vote_url": vote_link(project_id, codes[fid]),
+                    }
+                )
+        pdf = render_household_code_sheet(
+            {
+                "project": info,
+                "building": building,
+                "issued_at": now().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                "position": None,
+                "lang": str(get_locale() or "zh"),
+                "flats": sheet,
+            }
+        )
+        response = send_file(
+            io.BytesIO(pdf),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=f"household-codes-{info['name']}-{building}.pdf",
+        )
+        response.headers["Cache-Control"] = "no-store"  # the codes are secrets
+        return response
+    return render_template(
+        "pages/staff/codes.html",
+        project=info,
+        buildings=buildings,
+        flats_per_building={
+            b["code"]: sum(len(u["flats"]) for u in b["units"]) for b in project.buildings
+        },
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -67,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
+    _log_to_stderr(app)
     runtime = Runtime(app.config["DATABASE_URL"])
     runtime.create_tables()
     app.extensions["renovation"] = runtime
@@ -100,6 +102,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         g.pop("user", None)
 
     return app
+
+
+def _log_to_stderr(app: Flask) -> None:
+    """Our own INFO records (personal-data reads, snapshot failures) reach the server log."""
+    log = logging.getLogger("renovation")
+    if not log.handlers and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 def _select_locale() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, request, url_for
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -51,6 +51,7 @@ from renovation.web.api.projects import (
 )
 from renovation.web.api.schemas import CommandResultSchema
 from renovation.web.auth import actor_for, any_user, api_user, limiter, require_role
+from renovation.web.links import public_write_limit, vote_url
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
@@ -62,10 +63,6 @@ blp = Blueprint(
     url_prefix="/api",
     description="Residents' voice: consultations (问需/问计/问效), ballots, opinions (意见建议)",
 )
-
-
-def public_write_limit() -> str:
-    return current_app.config["PUBLIC_WRITE_RATE_LIMIT"]
 
 
 def public_command_id() -> str | None:
@@ -274,12 +271,6 @@ class HouseholdCodes(MethodView):
                 for flat, code in result.value.items()
             ],
         }
-
-
-def vote_url(project_id: UUID, code: str) -> str:
-    """The voting page's address for a code, as printed in its QR code."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/projects/{project_id}/vote?code={code}"
 
 
 # ---- opinions ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,8 +29,11 @@ from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import Actor, RenovationProject
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import find_opinion, list_opinions, opinion_rows
+from renovation.reports.contexts import household_code_sheet_context
+from renovation.reports.household_codes import render_household_code_sheet
 from renovation.web import runtime
 from renovation.web.auth import actor_for, check_district, limiter, page_user
+from renovation.web.links import public_write_limit, vote_url
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import explain_problem
 from renovation.web.pages.staff import command_id, staff_page
@@ -38,7 +41,6 @@ from renovation.web.pages.views import pagination
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
-PUBLIC_WRITES = "20/minute"
 PER_PAGE = 20
 MAX_FLAT = 20
 MAX_CONTACT = 100
@@ -332,7 +334,7 @@ def opinion_problems(values: dict[str, str], project: RenovationProject) -> dict
 
 
 @bp.route("/projects/<uuid:project_id>/opinions/new", methods=["GET", "POST"])
-@limiter.limit(PUBLIC_WRITES, methods=["POST"])
+@limiter.limit(public_write_limit, methods=["POST"])
 def opinion_new(project_id: UUID):
     """The opinion form; on success, the tracking code to write down."""
     rt = runtime()
@@ -498,7 +500,7 @@ def flat_of(project: RenovationProject, flat_id: str) -> dict[str, Any] | None:
 
 
 @bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
-@limiter.limit(PUBLIC_WRITES, methods=["POST"])
+@limiter.limit(public_write_limit, methods=["POST"])
 def vote(project_id: UUID):
     """A household votes with the code on its letter (the QR code fills it in)."""
     rt = runtime()
@@ -1171,14 +1173,6 @@ def staff_close_round(project_id: UUID, round_id: str):
 # ---- staff: household codes ------------------------------------------------------------------
 
 
-def vote_link(project_id: UUID, code: str) -> str:
-    """The voting page's address as printed in the QR code (PUBLIC_BASE_URL when set)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or ""
-    if base:
-        return base.rstrip("/") + url_for("pages.vote", project_id=project_id, code=code)
-    return url_for("pages.vote", project_id=project_id, code=code, _external=True)
-
-
 def _flat_order(flat: dict[str, Any]) -> tuple:
     def key(text: str) -> tuple:
         return (0, int(text), "") if text.isdigit() else (1, 0, text)
@@ -1198,14 +1192,6 @@ def staff_codes(project_id: UUID):
         if building not in buildings:
             flash(_("Choose a building."), "error")
             return redirect(url_for("pages.staff_codes", project_id=project_id))
-        try:  # imported here: the sheet is optional until its module is installed
-            from renovation.reports.household_codes import render_household_code_sheet
-        except ImportError:
-            flash(
-                _("Code sheets cannot be printed on this server yet; no codes were issued."),
-                "error",
-            )
-            return redirect(url_for("pages.staff_codes", project_id=project_id))
         try:
             result = runtime().app.issue_household_codes(
                 project_id, building=building, actor=actor_for(user, "web")
@@ -1214,32 +1200,13 @@ def staff_codes(project_id: UUID):
             flash(explain(error.message), "error")
             return redirect(url_for("pages.staff_codes", project_id=project_id))
         runtime().catch_up()
-        codes: dict[str, str] = result.value
-        flats = sorted((f for f in project.flats() if f["building"] == building), key=_flat_order)
-        sheet = []
-        for f in flats:
-            fid = rules.flat_id(f["building"], f["unit"], f["number"])
-            if fid in codes:
-                sheet.append(
-                    {
-                        "flat_id": fid,
-                        "building": f["building"],
-                        "unit": f["unit"],
-                        "number": f["number"],
-                        "floor": f["floor"],
-                        "code": codes[fid],
-                        "vote_url": vote_link(project_id, codes[fid]),
-                    }
-                )
         pdf = render_household_code_sheet(
-            {
-                "project": info,
-                "building": building,
-                "issued_at": now().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
-                "position": None,
-                "lang": str(get_locale() or "zh"),
-                "flats": sheet,
-            }
+            household_code_sheet_context(
+                project_id=str(project_id), community=project.community,
+                flats=sorted(project.flats(), key=_flat_order), codes=result.value,
+                building=building, vote_url=lambda code: vote_url(project_id, code),
+                lang=str(get_locale() or "zh"),
+            )
         )
         response = send_file(
             io.BytesIO(pdf),

@@ -1,0 +1,21 @@
+"""Public addresses printed on paper (QR codes on code slips): one place that makes them."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import current_app, url_for
+
+
+def vote_url(project_id: UUID | str, code: str) -> str:
+    """The voting page for a household code; PUBLIC_BASE_URL when set (behind a proxy)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("pages.vote", project_id=project_id, code=code)
+    return url_for("pages.vote", project_id=project_id, code=code, _external=True)
+
+
+def public_write_limit() -> str:
+    """Residents' writes (opinions, ballots) per client address; shared across workers
+    when RATELIMIT_STORAGE_URI points at Redis."""
+    return current_app.config["PUBLIC_WRITE_RATE_LIMIT"]

@@ -1,0 +1,191 @@
+"""A resident on a phone, in the real browser: Debian's chromium driven by Playwright.
+
+Against a real server process (gunicorn) on SQLite: open the project page, send an opinion,
+read its tracking page, then vote with the household code from the printed slip's QR link.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from renovation.runtime import Runtime
+from tests.conftest import STAFF, registration
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A server with one project, an open needs survey and household codes for building 1."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{tmp}/events.sqlite"
+    runtime = Runtime(url)
+    runtime.create_tables()
+    app = runtime.app
+    project_id = app.register_project(registration(), actor=STAFF).project_id
+    now = datetime.now(UTC)
+    app.open_consultation(
+        project_id,
+        {
+            "kind": "needs",
+            "title": "改造需求调查",
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(days=7),
+            "scope": {"level": "community"},
+            "questions": [
+                {
+                    "type": "single",
+                    "text": "最希望改造什么？",
+                    "options": ["雨污管网", "加装电梯"],
+                    "required": True,
+                },
+            ],
+        },
+        actor=STAFF,
+    )
+    codes = app.issue_household_codes(project_id, building="1", actor=STAFF).value
+    runtime.catch_up()
+    runtime.close()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "e2e",
+        "RATELIMIT_ENABLED": "0",
+        "RENOVATION_INSTANCE": str(tmp / "instance"),
+    }
+    log = (tmp / "server.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "renovation.wsgi_entry:app",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base, timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield {"base": base, "project_id": str(project_id), "codes": codes, "url": url, "shots": tmp}
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser: Browser):
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_resident_sends_an_opinion_and_follows_it(site, phone):
+    phone.goto(f"{site['base']}/projects/{site['project_id']}")
+    expect(phone.locator("h1")).to_contain_text("凤凰新村")
+    phone.get_by_role("link", name="提意见").first.click()
+    phone.select_option("#category", "construction")
+    phone.fill("#text", "施工车辆早上六点就进小区，噪音太大，希望七点以后再进场。")
+    phone.fill("#contact", "13800000000")
+    phone.get_by_role("button", name="提交意见").click()
+    expect(phone.locator(".code-note")).to_contain_text("查询码")
+    code = phone.locator(".code-big").inner_text().replace("\n", "").replace(" ", "")
+    assert len(code) == 8
+    phone.screenshot(path=str(Path(site["shots"]) / "opinion-done.png"), full_page=True)
+
+    # Later, on the tracking page, typed by hand in lower case.
+    phone.goto(f"{site['base']}/opinions/track")
+    phone.fill("#code", code.lower())
+    phone.get_by_role("button", name="查询").click()
+    expect(phone.locator("body")).to_contain_text("施工车辆早上六点")
+    expect(phone.locator("body")).to_contain_text("办理中")
+    # The contact stays private.
+    assert "13800000000" not in phone.content()
+
+
+def test_a_household_votes_with_its_code_from_the_qr_link(site, phone):
+    code = site["codes"]["1-1-101"]
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")
+    expect(phone.locator("#code")).to_have_value(code)
+    phone.get_by_text("加装电梯", exact=True).click()
+    phone.get_by_role("button", name="提交投票").click()
+    expect(phone.locator("body")).to_contain_text("投票已记录")
+    phone.screenshot(path=str(Path(site["shots"]) / "vote-done.png"), full_page=True)
+
+    # A mistyped code is refused with a clear message, and nothing is stored.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote")
+    phone.fill("#code", "AAAAA-BBBBB")
+    phone.get_by_text("雨污管网", exact=True).click()
+    phone.get_by_role("button", name="提交投票").click()
+    expect(phone.locator("body")).to_contain_text("户码")
+    runtime = Runtime(site["url"])
+    project = runtime.app.get_project(uuid.UUID(site["project_id"]))
+    ballots = next(iter(project.rounds.values()))["ballots"]
+    runtime.close()
+    assert list(ballots) == ["1-1-101"]
+    assert ballots["1-1-101"]["answers"] == {"q1": "加装电梯"}
+
+
+def test_the_pages_fit_a_phone_without_sideways_scrolling(site, phone):
+    for path in (
+        "/",
+        f"/projects/{site['project_id']}",
+        f"/projects/{site['project_id']}/opinions/new",
+        "/opinions/track",
+    ):
+        phone.goto(site["base"] + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+        size = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 16, (path, size)

@@ -187,6 +187,8 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
     errors = sum(n for s, n in statuses.items() if s != 201)
+    if errors:
+        print(f"  statuses: {statuses}", file=sys.stderr)
     return (
         f"| {label} | {projects} | {clients} | {created / elapsed:,.0f}/s | {p50:.0f} ms | "
         f"{p99:.0f} ms | {errors} | {'yes' if stored == created else f'NO ({stored}/{created})'} |"
@@ -218,12 +220,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--hot-only", action="store_true", help="only the one-project scenario")
     args = parser.parse_args()
-    print(
-        "| database | projects | clients | stored opinions | p50 | p99 | errors | stored once |"
-    )
+    args.scenarios = [(1, 50)] if args.hot_only else [(20, 16), (1, 50)]
+    print("| database | projects | clients | stored opinions | p50 | p99 | errors | stored once |")
     print("|---|---|---|---|---|---|---|---|")
-    for projects, clients in ((20, 16), (1, 50)):
+    for projects, clients in args.scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             print(
                 scenario(

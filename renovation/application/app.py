@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bisect
 import logging
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 # Chosen by benchmarks/bench_core.py: loading a 10,000-event project with snapshots every
 # 100 events replays at most 99 events after the snapshot (see benchmarks/RESULTS.md).
 SNAPSHOT_INTERVAL = 100
-MAX_ATTEMPTS = 20
+MAX_ATTEMPTS = 30
+RETRY_PAUSE = 0.002  # seconds; doubles with each attempt, up to 64 times
 # Projects kept decided-upon in memory by each process (see ``_load_for_command``).
 COMMAND_CACHE_SIZE = 1000
 _ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:renovation:project")
@@ -179,8 +182,11 @@ class RenovationApplication(ParticipationMixin, Application[UUID]):
                     value = command(project)
                     recordings = self.save(project)
                 except IntegrityError:
+                    # Another process appended first: reload and decide again, after a
+                    # jittered pause so the two do not collide again at once.
                     self._forget(project_id)
-                    continue  # another process appended first: reload and decide again
+                    time.sleep(random.uniform(0, RETRY_PAUSE * 2 ** min(_attempt, 6)))
+                    continue
                 except BaseException:
                     self._forget(project_id)
                     raise

@@ -24,6 +24,7 @@ from renovation.application.errors import (
     ProjectNotFoundError,
     StaleVersionError,
 )
+from renovation.application.lifts import LiftsMixin
 from renovation.application.participation import ParticipationMixin
 from renovation.domain.project import Actor, RenovationProject
 
@@ -61,7 +62,7 @@ class CommandResult:
     value: Any = None  # what the command returned, e.g. a new id
 
 
-class RenovationApplication(ParticipationMixin, Application[UUID]):
+class RenovationApplication(ParticipationMixin, LiftsMixin, Application[UUID]):
     """Commands and queries on renovation projects, over the library's own recorders."""
 
     name = "Renovation"

@@ -1,0 +1,167 @@
+"""Lift retrofits (既有住宅加装电梯), one per unit: stages, gates, and the rules between them.
+
+Pure functions over plain values; the project aggregate applies them before it triggers events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from renovation.domain.errors import DomainError, StageGateError
+
+OBJECTION_OUTCOMES = ("mediated", "upheld", "dismissed")
+LIFT_CHOICES = ("agree", "disagree", "abstain")
+MAX_OBJECTION = 2000
+
+
+class LiftStage(StrEnum):
+    WILLINGNESS_POLL = "willingness_poll"
+    CONSENT_PASSED = "consent_passed"
+    AGREEMENT_SIGNED = "agreement_signed"
+    DESIGN = "design"
+    PUBLIC_NOTICE = "public_notice"
+    OBJECTION_WINDOW = "objection_window"
+    OBJECTION_MEDIATION = "objection_mediation"
+    PERMIT_OR_EXEMPTION = "permit_or_exemption"
+    INSTALLATION_NOTIFIED = "installation_notified"
+    UNDER_CONSTRUCTION = "under_construction"
+    SUPERVISORY_INSPECTION_PASSED = "supervisory_inspection_passed"
+    COMPLETION_ACCEPTED = "completion_accepted"
+    DOCUMENTS_HANDED_OVER = "documents_handed_over"
+    USE_REGISTERED = "use_registered"
+    IN_SERVICE = "in_service"
+    ABANDONED = "abandoned"
+
+
+ORDER = [s for s in LiftStage if s is not LiftStage.ABANDONED]
+
+# The moves staff make by hand; reaching consent_passed is the poll's result, not a move.
+MOVES: dict[LiftStage, tuple[LiftStage, ...]] = {
+    LiftStage.CONSENT_PASSED: (LiftStage.AGREEMENT_SIGNED,),
+    LiftStage.AGREEMENT_SIGNED: (LiftStage.DESIGN,),
+    LiftStage.DESIGN: (LiftStage.PUBLIC_NOTICE,),
+    LiftStage.PUBLIC_NOTICE: (LiftStage.OBJECTION_WINDOW,),
+    LiftStage.OBJECTION_WINDOW: (LiftStage.OBJECTION_MEDIATION, LiftStage.PERMIT_OR_EXEMPTION),
+    LiftStage.OBJECTION_MEDIATION: (LiftStage.PERMIT_OR_EXEMPTION,),
+    LiftStage.PERMIT_OR_EXEMPTION: (LiftStage.INSTALLATION_NOTIFIED,),
+    LiftStage.INSTALLATION_NOTIFIED: (LiftStage.UNDER_CONSTRUCTION,),
+    LiftStage.UNDER_CONSTRUCTION: (LiftStage.SUPERVISORY_INSPECTION_PASSED,),
+    LiftStage.SUPERVISORY_INSPECTION_PASSED: (LiftStage.COMPLETION_ACCEPTED,),
+    LiftStage.COMPLETION_ACCEPTED: (LiftStage.DOCUMENTS_HANDED_OVER,),
+    LiftStage.DOCUMENTS_HANDED_OVER: (LiftStage.USE_REGISTERED,),
+    LiftStage.USE_REGISTERED: (LiftStage.IN_SERVICE,),
+}
+
+# What each stage needs recorded when it is reached (details of the move).
+REQUIRED_DETAILS: dict[LiftStage, tuple[str, ...]] = {
+    LiftStage.AGREEMENT_SIGNED: ("manager", "budget", "cost_sharing", "maintenance_sharing"),
+    LiftStage.PERMIT_OR_EXEMPTION: ("document",),
+    LiftStage.INSTALLATION_NOTIFIED: ("authority",),
+    LiftStage.SUPERVISORY_INSPECTION_PASSED: ("report",),
+    LiftStage.USE_REGISTERED: ("registration",),
+}
+
+# Gate names for a move that skips ahead: what the target stage waits for.
+SKIP_GATES: dict[LiftStage, str] = {
+    LiftStage.UNDER_CONSTRUCTION: "installation_notified",  # 特种设备安全法 art. 23
+    LiftStage.COMPLETION_ACCEPTED: "supervisory_inspection_passed",  # art. 25
+    LiftStage.DOCUMENTS_HANDED_OVER: "completion_accepted",
+    LiftStage.IN_SERVICE: "use_registered",  # art. 33
+    LiftStage.PERMIT_OR_EXEMPTION: "notice_and_objections_closed",
+}
+
+
+class LiftError(DomainError):
+    code = "lift_rule"
+
+
+class UnknownLiftError(DomainError):
+    code = "unknown_lift"
+
+
+class UnknownObjectionError(DomainError):
+    code = "unknown_objection"
+
+
+def lift_id(building: str, unit: str) -> str:
+    """A unit has at most one lift retrofit: its id is the unit's."""
+    return f"{building}-{unit}"
+
+
+def check_move(lift: dict[str, Any], to_stage: str, on: date, details: dict[str, Any]) -> None:
+    """Refuse a move the life of a lift retrofit does not allow, naming the gate."""
+    try:
+        target = LiftStage(to_stage)
+    except ValueError:
+        raise LiftError(f"unknown lift stage {to_stage!r}", field="to_stage") from None
+    current = LiftStage(lift["stage"])
+    if current is LiftStage.ABANDONED:
+        raise _gate(current, target, "not_abandoned", "the retrofit was abandoned")
+    if target is LiftStage.ABANDONED:
+        if not str(details.get("reason", "")).strip():
+            raise LiftError("say why the retrofit is abandoned", field="details.reason")
+        return
+    if target not in MOVES.get(current, ()):
+        gate = SKIP_GATES.get(target) or f"requires_{_stage_before(target)}"
+        raise _gate(current, target, gate, f"{target} cannot follow {current}")
+    if target is LiftStage.OBJECTION_WINDOW and on <= lift["notice_ends_on"]:
+        raise _gate(
+            current,
+            target,
+            "notice_period_over",
+            f"the public notice runs until {lift['notice_ends_on'].isoformat()}",
+        )
+    if target in (LiftStage.PERMIT_OR_EXEMPTION, LiftStage.OBJECTION_MEDIATION):
+        if current is LiftStage.OBJECTION_WINDOW and on <= lift["objections_end_on"]:
+            raise _gate(
+                current,
+                target,
+                "objection_window_over",
+                f"objections may be lodged until {lift['objections_end_on'].isoformat()}",
+            )
+        open_objections = [o for o in lift["objections"].values() if o["outcome"] is None]
+        if target is LiftStage.PERMIT_OR_EXEMPTION and open_objections:
+            raise _gate(
+                current,
+                target,
+                "no_open_objection",
+                f"{len(open_objections)} objection(s) not yet answered",
+            )
+        if target is LiftStage.OBJECTION_MEDIATION and not open_objections:
+            raise _gate(current, target, "open_objection", "there is no objection to mediate")
+    problems = {
+        f"details.{name}": ["required at this stage"]
+        for name in REQUIRED_DETAILS.get(target, ())
+        if details.get(name) in (None, "")
+    }
+    if target is LiftStage.AGREEMENT_SIGNED and "details.budget" not in problems:
+        budget = details["budget"]
+        if (
+            not isinstance(budget, Decimal)
+            or budget <= 0
+            or budget != budget.quantize(Decimal("0.01"))
+        ):
+            problems["details.budget"] = ["a positive amount in yuan, at most two decimals"]
+    if problems:
+        from renovation.domain.errors import InvalidProjectDataError
+
+        raise InvalidProjectDataError(problems)
+
+
+def _stage_before(target: LiftStage) -> str:
+    for source, targets in MOVES.items():
+        if target in targets:
+            return source.value
+    return LiftStage.WILLINGNESS_POLL.value
+
+
+def _gate(current: LiftStage, target: LiftStage, gate: str, why: str) -> StageGateError:
+    return StageGateError(
+        f"cannot move the lift from {current} to {target}: gate {gate!r} ({why})",
+        gate=gate,
+        from_stage=current.value,
+        to_stage=target.value,
+    )

@@ -1,0 +1,300 @@
+"""Lift retrofits through the application, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from renovation.domain.cost_shares import BudgetMissingError
+from renovation.domain.errors import DomainError, InvalidProjectDataError, StageGateError
+from renovation.domain.participation import OutOfScopeError, RoundClosedError
+from renovation.domain.project import Actor
+from tests.conftest import STAFF, flat, project_payload, registration
+
+PAPER = Actor(STAFF.id, STAFF.role, "paper")
+RESIDENT = Actor("resident", "resident", "web")
+
+
+def six_storey_unit(city: str = "淮安市") -> dict:
+    """Building 3, unit 1: twelve flats on six floors; 601 and 602 have one owner."""
+    flats = [
+        flat(
+            f"{floor}0{door}",
+            floor,
+            "60.00" if door == 1 else "80.00",
+            owner="O-6" if floor == 6 else None,
+        )
+        for floor in range(1, 7)
+        for door in (1, 2)
+    ]
+    payload = project_payload()
+    payload["community"]["city"] = city
+    payload["buildings"].append({"code": "3", "units": [{"code": "1", "flats": flats}]})
+    return registration(payload)
+
+
+@pytest.fixture
+def lift(runtime):
+    """A project with a lift poll open on unit 3-1; 101's exclusive part holds the lift shaft."""
+    app = runtime.app
+    pid = app.register_project(six_storey_unit(), actor=STAFF).project_id
+    now = datetime.now(UTC)
+    lid = app.propose_lift(
+        pid,
+        {
+            "building": "3",
+            "unit": "1",
+            "veto_flats": ["3-1-101"],
+            "poll_opens_at": now - timedelta(hours=1),
+            "poll_closes_at": now + timedelta(days=10),
+        },
+        actor=STAFF,
+    ).value["lift_id"]
+    return app, pid, lid
+
+
+def vote_all(app, pid, lid, choices: dict[str, str]) -> None:
+    for flat_id, choice in choices.items():
+        app.cast_lift_vote(pid, lid, flat_id=flat_id, choice=choice, actor=PAPER)
+
+
+def close(app, pid, lid) -> dict:
+    real = app.clock
+    app.clock = lambda: real() + timedelta(days=11)
+    try:
+        return app.close_lift_poll(pid, lid, actor=STAFF).value
+    finally:
+        app.clock = real
+
+
+EVERYONE = {f"3-1-{floor}0{door}": "agree" for floor in range(1, 7) for door in (1, 2)}
+
+
+def test_a_poll_passes_by_civil_code_art_278_and_explains_itself(lift):
+    app, pid, lid = lift
+    # 9 of 11 owners agree (81.8 %), 680 of 840 m² (81.0 %): both at least 3/4.
+    vote_all(app, pid, lid, {**EVERYONE, "3-1-202": "disagree", "3-1-302": "abstain"})
+    result = close(app, pid, lid)
+    assert result["passed"] is True
+    assert result["ruleset_id"] == "national-2021"
+    # 601 and 602 share an owner: 11 owners, counted once by head and in full by area.
+    assert result["scope_owners"] == 11 and result["scope_area"] == "840.00"
+    checks = {c["name"]: c for c in result["checks"]}
+    assert checks["pass_owners"]["required"] == "≥ 3/4"
+    assert app.get_project(pid).lifts[lid]["stage"] == "consent_passed"
+
+
+def test_the_flat_holding_the_shaft_has_a_veto(lift):
+    app, pid, lid = lift
+    vote_all(app, pid, lid, {**EVERYONE, "3-1-101": "disagree"})
+    result = close(app, pid, lid)
+    assert result["passed"] is False
+    assert [v["flat_id"] for v in result["veto_failures"]] == ["3-1-101"]
+    lift_state = app.get_project(pid).lifts[lid]
+    assert lift_state["stage"] == "willingness_poll" and lift_state["poll_closed"]
+    # The poll may be held again, in a new window.
+    now = datetime.now(UTC)
+    app.reopen_lift_poll(
+        pid, lid, {"poll_opens_at": now, "poll_closes_at": now + timedelta(days=5)}, actor=STAFF
+    )
+    assert app.get_project(pid).lifts[lid]["votes"] == {}
+
+
+def test_a_city_ruleset_can_ask_two_thirds_of_all_owners(runtime):
+    """The same votes pass under the national rule and fail under Nanjing's variant."""
+    app = runtime.app
+    # 8 of 11 owners vote, holding 560 of 840 m² (exactly 2/3); 6 of them agree, holding
+    # 420 m² (exactly 3/4): a pass by art. 278, but 6 of 11 owners is under 2/3 of all.
+    votes = {
+        **{f"3-1-{n}": "agree" for n in ("101", "102", "201", "202", "301", "302")},
+        "3-1-401": "disagree",
+        "3-1-402": "disagree",
+    }
+    outcomes = {}
+    for city in ("淮安市", "南京市"):
+        pid = app.register_project(six_storey_unit(city), actor=STAFF).project_id
+        now = datetime.now(UTC)
+        lid = app.propose_lift(
+            pid,
+            {
+                "building": "3",
+                "unit": "1",
+                "veto_flats": [],
+                "poll_opens_at": now - timedelta(hours=1),
+                "poll_closes_at": now + timedelta(days=10),
+            },
+            actor=STAFF,
+        ).value["lift_id"]
+        vote_all(app, pid, lid, votes)
+        outcomes[city] = close(app, pid, lid)
+    assert outcomes["淮安市"]["ruleset_id"] == "national-2021"
+    assert outcomes["南京市"]["ruleset_id"] == "nanjing-2023"
+    assert outcomes["淮安市"]["passed"] is True
+    assert outcomes["南京市"]["passed"] is False
+
+
+def test_votes_outside_the_unit_or_the_window_are_refused(lift):
+    app, pid, lid = lift
+    codes = app.issue_household_codes(pid, actor=STAFF).value
+    with pytest.raises(OutOfScopeError):
+        app.cast_lift_vote(pid, lid, code=codes["1-1-101"], choice="agree", actor=RESIDENT)
+    app.cast_lift_vote(pid, lid, code=codes["3-1-501"], choice="agree", actor=RESIDENT)
+    app.cast_lift_vote(pid, lid, code=codes["3-1-501"], choice="disagree", actor=RESIDENT)
+    assert app.get_project(pid).lifts[lid]["votes"]["3-1-501"]["choice"] == "disagree"
+    real = app.clock
+    app.clock = lambda: real() + timedelta(days=11)
+    with pytest.raises(RoundClosedError):
+        app.cast_lift_vote(pid, lid, flat_id="3-1-502", choice="agree", actor=PAPER)
+    app.clock = real
+    with pytest.raises(DomainError) as bad_choice:
+        app.cast_lift_vote(pid, lid, flat_id="3-1-502", choice="maybe", actor=PAPER)
+    assert bad_choice.value.field == "choice"
+
+
+def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
+    app, pid, lid = lift
+    vote_all(app, pid, lid, EVERYONE)
+    close(app, pid, lid)
+    with pytest.raises(BudgetMissingError):
+        app.lift_cost_shares(pid, lid)
+    with pytest.raises(InvalidProjectDataError) as missing:
+        app.move_lift(pid, lid, "agreement_signed", on=date(2026, 9, 1), details={}, actor=STAFF)
+    assert "details.budget" in missing.value.problems
+    app.move_lift(
+        pid,
+        lid,
+        "agreement_signed",
+        on=date(2026, 9, 1),
+        actor=STAFF,
+        details={
+            "manager": "3幢1单元加装电梯业主小组",
+            "budget": Decimal("600000.00"),
+            "cost_sharing": "按楼层系数与面积分摊",
+            "maintenance_sharing": "二层以上按户均摊",
+            "compensation": "一层住户补偿8000元",
+        },
+    )
+    app.move_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
+    # Construction cannot start before the installation is notified (特种设备安全法 art. 23).
+    with pytest.raises(StageGateError) as skipped:
+        app.move_lift(pid, lid, "under_construction", on=date(2026, 9, 11), actor=STAFF)
+    assert skipped.value.gate == "installation_notified"
+    app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
+    # Ten days counted from the day after 9-25 end on 10-05, inside the National Day
+    # holiday (10-01 to 10-07): the period runs to the next working day (Civil Code 201, 203).
+    notice_end = app.get_project(pid).lifts[lid]["notice_ends_on"]
+    assert notice_end == date(2026, 10, 8)
+    with pytest.raises(StageGateError) as early:
+        app.move_lift(pid, lid, "objection_window", on=notice_end, actor=STAFF)
+    assert early.value.gate == "notice_period_over"
+    objection = app.lodge_objection(pid, lid, text="电梯挡住我家采光", actor=RESIDENT).value
+    app.move_lift(pid, lid, "objection_window", on=notice_end + timedelta(days=1), actor=STAFF)
+    window_end = app.get_project(pid).lifts[lid]["objections_end_on"]
+    with pytest.raises(StageGateError) as open_objection:
+        app.move_lift(
+            pid,
+            lid,
+            "permit_or_exemption",
+            on=window_end + timedelta(days=1),
+            details={"document": "建设工程规划许可证"},
+            actor=STAFF,
+        )
+    assert open_objection.value.gate == "no_open_objection"
+    app.move_lift(pid, lid, "objection_mediation", on=window_end + timedelta(days=1), actor=STAFF)
+    app.answer_objection(
+        pid,
+        lid,
+        objection["objection_id"],
+        outcome="mediated",
+        reason="调整井道位置并给予补偿，异议人签字同意",
+        actor=STAFF,
+    )
+    day = window_end + timedelta(days=3)
+    app.move_lift(
+        pid,
+        lid,
+        "permit_or_exemption",
+        on=day,
+        details={"document": "建设工程规划许可证 2026-0912"},
+        actor=STAFF,
+    )
+    app.move_lift(
+        pid, lid, "installation_notified", on=day, details={"authority": "市场监管局"}, actor=STAFF
+    )
+    app.move_lift(pid, lid, "under_construction", on=day, actor=STAFF)
+    with pytest.raises(StageGateError) as handover:
+        app.move_lift(pid, lid, "completion_accepted", on=day, actor=STAFF)
+    assert handover.value.gate == "supervisory_inspection_passed"
+    app.move_lift(
+        pid,
+        lid,
+        "supervisory_inspection_passed",
+        on=date(2026, 12, 1),
+        details={"report": "监督检验报告 TSG-2026-118"},
+        actor=STAFF,
+    )
+    app.move_lift(pid, lid, "completion_accepted", on=date(2026, 12, 5), actor=STAFF)
+    with pytest.raises(StageGateError) as unregistered:
+        app.move_lift(pid, lid, "in_service", on=date(2026, 12, 6), actor=STAFF)
+    assert unregistered.value.gate == "use_registered"
+    view = app.lift_view(pid, lid)
+    deadlines = {d["name"]: d for d in view["deadlines"]}
+    assert deadlines["lift_documents_handover"]["due"] == date(2027, 1, 4)
+    assert deadlines["lift_use_registration"]["status"] in ("due", "overdue")
+    shares = app.lift_cost_shares(pid, lid)
+    assert sum(Decimal(s["share"]) for s in shares["shares"]) == Decimal(shares["amount"])
+    assert {s["flat_id"] for s in shares["shares"] if Decimal(s["share"]) == 0} == {
+        "3-1-101",
+        "3-1-102",
+        "3-1-201",
+        "3-1-202",
+    }  # floors 1–2 exempt in the national table
+
+
+def test_an_upheld_objection_sends_the_design_back(lift):
+    app, pid, lid = lift
+    vote_all(app, pid, lid, EVERYONE)
+    close(app, pid, lid)
+    app.move_lift(
+        pid,
+        lid,
+        "agreement_signed",
+        on=date(2026, 9, 1),
+        actor=STAFF,
+        details={
+            "manager": "业主小组",
+            "budget": Decimal("500000.00"),
+            "cost_sharing": "按系数",
+            "maintenance_sharing": "均摊",
+        },
+    )
+    app.move_lift(pid, lid, "design", on=date(2026, 9, 2), actor=STAFF)
+    app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 3), actor=STAFF)
+    objection = app.lodge_objection(pid, lid, text="井道占用消防通道", actor=RESIDENT).value
+    with pytest.raises(DomainError) as no_reason:
+        app.answer_objection(
+            pid, lid, objection["objection_id"], outcome="dismissed", reason=" ", actor=STAFF
+        )
+    assert no_reason.value.field == "reason"
+    app.answer_objection(
+        pid,
+        lid,
+        objection["objection_id"],
+        outcome="upheld",
+        reason="经消防部门核实属实，调整方案",
+        actor=STAFF,
+    )
+    assert app.get_project(pid).lifts[lid]["stage"] == "design"
+
+
+def test_abandoning_needs_a_reason_and_ends_the_retrofit(lift):
+    app, pid, lid = lift
+    with pytest.raises(DomainError) as no_reason:
+        app.move_lift(pid, lid, "abandoned", actor=STAFF)
+    assert no_reason.value.field == "details.reason"
+    app.move_lift(pid, lid, "abandoned", details={"reason": "一层住户诉讼"}, actor=STAFF)
+    with pytest.raises(StageGateError) as ended:
+        app.move_lift(pid, lid, "design", actor=STAFF)
+    assert ended.value.gate == "not_abandoned"

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
 from renovation.domain.errors import DomainError, StageGateError
+from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 
 
@@ -65,17 +66,20 @@ class RenovationApi(Api):
 def init_api(app: Flask) -> None:
     from renovation.web import csrf
     from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.participation import blp as participation_blp
     from renovation.web.api.projects import blp as projects_blp
 
     api = RenovationApi(app)
     # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
-    for blueprint in (projects_blp, audit_blp, participation_blp):
+    for blueprint in (projects_blp, audit_blp, participation_blp, lifts_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
 
     @app.errorhandler(UnknownRoundError)
     @app.errorhandler(UnknownOpinionError)
+    @app.errorhandler(UnknownLiftError)
+    @app.errorhandler(UnknownObjectionError)
     def _unknown(error: DomainError):
         return error_response(404, error.code, error.message, error.errors())
 

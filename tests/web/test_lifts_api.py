@@ -1,0 +1,121 @@
+"""Lift retrofits over the API: poll, votes by code and on paper, stages, objections, shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import bearer, project_payload
+
+
+def payload_with_unit() -> dict:
+    payload = project_payload()
+    flats = [
+        {"number": f"{floor}0{door}", "floor": floor, "area": "60.00" if door == 1 else "80.00",
+         "owner_ref": f"L-{floor}{door}"}
+        for floor in range(1, 7) for door in (1, 2)
+    ]
+    payload["buildings"].append({"code": "3", "units": [{"code": "1", "flats": flats}]})
+    return payload
+
+
+@pytest.fixture
+def lift(client, web_app):
+    pid = client.post("/api/projects", json=payload_with_unit(), headers=bearer(web_app)).get_json()["id"]
+    now = datetime.now(UTC)
+    created = client.post(f"/api/projects/{pid}/lifts", headers=bearer(web_app), json={
+        "building": "3", "unit": "1", "veto_flats": ["3-1-101"],
+        "poll_opens_at": (now - timedelta(hours=1)).isoformat(),
+        "poll_closes_at": (now + timedelta(days=10)).isoformat()})
+    assert created.status_code == 201, created.get_json()
+    return pid, created.get_json()["lift_id"]
+
+
+def close_poll(client, web_app, pid, lid):
+    app = web_app.extensions["renovation"].app
+    real = app.clock
+    app.clock = lambda: real() + timedelta(days=11)
+    try:
+        return client.post(f"/api/projects/{pid}/lifts/{lid}/close-poll", headers=bearer(web_app))
+    finally:
+        app.clock = real
+
+
+def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client, web_app, lift):
+    pid, lid = lift
+    codes = {c["flat_id"]: c["code"] for c in client.post(
+        f"/api/projects/{pid}/household-codes", json={"building": "3"}, headers=bearer(web_app)
+    ).get_json()["codes"]}
+    for flat_id, code in codes.items():
+        choice = "disagree" if flat_id == "3-1-202" else "agree"
+        vote = client.post(f"/api/projects/{pid}/lifts/{lid}/votes", json={"code": code, "choice": choice})
+        assert vote.status_code == 201, vote.get_json()
+    paper = client.post(f"/api/projects/{pid}/lifts/{lid}/paper-votes", headers=bearer(web_app),
+                        json={"flat_id": "3-1-202", "choice": "agree", "effective_on": "2026-11-20"})
+    assert paper.status_code == 201
+    live = client.get(f"/api/projects/{pid}/lifts/{lid}").get_json()
+    assert live["stage"] == "willingness_poll" and live["consent"]["passed"] is True
+    assert {f["flat_id"]: f["vote"] for f in live["flats"]}["3-1-202"] == "agree"
+    assert "owner_ref" not in str(live) and "L-11" not in str(live)
+    closed = close_poll(client, web_app, pid, lid)
+    assert closed.status_code == 200 and closed.get_json()["stage"] == "consent_passed"
+    checks = {c["name"]: c for c in closed.get_json()["consent"]["checks"]}
+    assert checks["quorum_area"]["rendered"].startswith("840.00/840.00")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("votes", {"code": "ZZZZZ-ZZZZZ", "choice": "agree"}, 422, "code"),
+        ("votes", {"code": "ZZZZZ-ZZZZZ", "choice": "maybe"}, 422, "choice"),
+        ("paper-votes", {"flat_id": "1-1-101", "choice": "agree"}, 422, "code"),
+        ("paper-votes", {"flat_id": "3-1-999", "choice": "agree"}, 422, "code"),
+        ("transitions", {"to_stage": "in_service"}, 409, "to_stage"),
+        ("transitions", {"to_stage": "flying"}, 422, "to_stage"),
+        ("transitions", {"to_stage": "abandoned"}, 422, "details.reason"),
+        ("objections", {"text": "挡光"}, 409, "lift_id"),
+    ],
+)
+def test_bad_lift_requests_are_refused_and_write_nothing(client, web_app, lift, path, body,
+                                                         status, field):
+    pid, lid = lift
+    before = client.get(f"/api/projects/{pid}").get_json()["version"]
+    headers = bearer(web_app) if path in ("paper-votes", "transitions") else {}
+    response = client.post(f"/api/projects/{pid}/lifts/{lid}/{path}", json=body, headers=headers)
+    assert response.status_code == status, response.get_json()
+    assert field in response.get_json()["errors"], response.get_json()
+    assert client.get(f"/api/projects/{pid}").get_json()["version"] == before
+
+
+def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lift):
+    pid, lid = lift
+    for floor in range(1, 7):
+        for door in (1, 2):
+            client.post(f"/api/projects/{pid}/lifts/{lid}/paper-votes", headers=bearer(web_app),
+                        json={"flat_id": f"3-1-{floor}0{door}", "choice": "agree"})
+    close_poll(client, web_app, pid, lid)
+    early = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares")
+    assert early.status_code == 422 and early.get_json()["code"] == "budget_missing"
+    signed = client.post(f"/api/projects/{pid}/lifts/{lid}/transitions", headers=bearer(web_app),
+                         json={"to_stage": "agreement_signed", "on": "2026-11-20", "details": {
+                             "manager": "业主小组", "budget": "550000.00", "subsidy": "100000.00",
+                             "cost_sharing": "按楼层系数与面积", "maintenance_sharing": "均摊"}})
+    assert signed.status_code == 200, signed.get_json()
+    shares = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares").get_json()
+    assert shares["amount"] == "450000.00"
+    total = sum(round(float(s["share"]) * 100) for s in shares["shares"])
+    assert total == 45_000_000
+    notice = client.get(f"/api/projects/{pid}/lifts/{lid}/notice.pdf")
+    assert notice.status_code == 200 and notice.mimetype == "application/pdf"
+
+
+def test_unknown_lifts_are_404(client, web_app, lift):
+    pid, _ = lift
+    assert client.get(f"/api/projects/{pid}/lifts/9-9").status_code == 404
+    assert client.post(f"/api/projects/{pid}/lifts/9-9/votes",
+                       json={"code": "AAAAA-AAAAA", "choice": "agree"}).status_code == 404
+    duplicate = client.post(f"/api/projects/{pid}/lifts", headers=bearer(web_app), json={
+        "building": "3", "unit": "1", "poll_opens_at": "2026-12-01T09:00",
+        "poll_closes_at": "2026-12-11T18:00"})
+    assert duplicate.status_code == 422 and "unit" in duplicate.get_json()["errors"]

@@ -295,8 +295,82 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
             add_demo_opinions(app, project_id, name, rng)
         if target == "needs_survey":
             codes.update(open_demo_survey(app, project_id, name))
+        if name == "凤凰新村":
+            add_demo_lift(app, project_id, name, rng)
         ids.append(str(project_id))
     return {"projects": ids, "household_codes": codes}
+
+
+def add_demo_lift(app: RenovationApplication, project_id, name: str, rng) -> None:
+    """Building 2, unit 1 of 凤凰新村: a lift poll held last month, now on public notice."""
+    real_clock = app.clock
+    now = real_clock()
+    opens, closes = now - timedelta(days=45), now - timedelta(days=35)
+    lift_id = app.propose_lift(
+        project_id,
+        {
+            "building": "2",
+            "unit": "1",
+            "veto_flats": ["2-1-101"],
+            "poll_opens_at": opens,
+            "poll_closes_at": closes,
+        },
+        actor=DEMO_ACTOR,
+        command_id=f"demo:{name}:lift",
+    ).value["lift_id"]
+    try:
+        app.clock = lambda: opens + timedelta(days=2)
+        for flat in app.get_project(project_id).unit_flats("2", "1"):
+            choice = "agree" if flat["floor"] > 1 or flat["number"].endswith("1") else "abstain"
+            app.cast_lift_vote(
+                project_id,
+                lift_id,
+                flat_id=flat["flat_id"],
+                choice=choice,
+                actor=DEMO_PAPER,
+                effective_on=(opens + timedelta(days=2)).date(),
+                command_id=f"demo:{name}:lift:{flat['flat_id']}",
+            )
+        app.clock = lambda: closes + timedelta(hours=2)
+        app.close_lift_poll(
+            project_id, lift_id, actor=DEMO_ACTOR, command_id=f"demo:{name}:lift:close"
+        )
+    finally:
+        app.clock = real_clock
+    today = app.today()
+    for index, (stage, days_ago, details) in enumerate(
+        [
+            (
+                "agreement_signed",
+                30,
+                {
+                    "manager": "2幢1单元加装电梯业主小组",
+                    "budget": Decimal("580000.00"),
+                    "cost_sharing": "按楼层系数与专有面积分摊",
+                    "maintenance_sharing": "二层以上住户均摊",
+                    "compensation": "一层住户采光补偿每户8000元",
+                },
+            ),
+            ("design", 20, {}),
+            ("public_notice", 3, {}),
+        ]
+    ):
+        app.move_lift(
+            project_id,
+            lift_id,
+            stage,
+            on=today - timedelta(days=days_ago),
+            details=details,
+            actor=DEMO_ACTOR,
+            command_id=f"demo:{name}:lift:{index}",
+        )
+    app.lodge_objection(
+        project_id,
+        lift_id,
+        text="电梯井道离我家窗户太近，影响采光和隐私。",
+        actor=Actor(id="resident", role="resident", channel="web"),
+        command_id=f"demo:{name}:lift:objection",
+    )
 
 
 def add_demo_opinions(app: RenovationApplication, project_id, name: str, rng) -> None:

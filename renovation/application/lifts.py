@@ -29,9 +29,7 @@ class LiftsMixin:
     execute: Callable[..., CommandResult]
     get_project: Callable[..., RenovationProject]
     ruleset_for: Callable[[RenovationProject, date], Ruleset]
-
-    def today(self) -> date:
-        return self.clock().astimezone(LOCAL_TZ).date()
+    today: Callable[[], date]
 
     def propose_lift(
         self,
@@ -126,7 +124,7 @@ class LiftsMixin:
 
         def command(project: RenovationProject) -> dict[str, Any]:
             now = self.clock()
-            ruleset = self.ruleset_for(project, now.astimezone(LOCAL_TZ).date())
+            ruleset = self.ruleset_for(project, self.today())
             return project.close_lift_poll(
                 lift_id, now=now, ruleset=ruleset, actor=actor, command_id=command_id
             )

@@ -62,6 +62,10 @@ class ParticipationMixin:
     execute: Callable[..., CommandResult]
     get_project: Callable[..., RenovationProject]
 
+    def today(self) -> date:
+        """The bureau's calendar day (Asia/Shanghai): rulesets and deadlines go by it."""
+        return self.clock().astimezone(LOCAL_TZ).date()
+
     # ---- rounds --------------------------------------------------------------------
 
     def open_consultation(
@@ -136,27 +140,32 @@ class ParticipationMixin:
         project_id: UUID,
         round_id: str,
         *,
-        code: str,
         answers: dict[str, Any],
         consent: str | None,
         actor: Actor,
+        code: str | None = None,
+        flat_id: str | None = None,
+        effective_on: date | None = None,
         command_id: str | None = None,
     ) -> CommandResult:
-        """A household votes with its code; voting again replaces its ballot."""
-        digest = code_digest(project_id, code)
+        """A household's ballot: by its code (residents) or by flat id (staff, on paper).
+
+        Voting again before the close replaces the ballot; the history keeps both.
+        """
 
         def command(project: RenovationProject) -> dict[str, str]:
-            flat_id = project.flat_for_code(digest)
+            flat = project.flat_for_code(code_digest(project_id, code)) if code else flat_id
             project.cast_ballot(
                 round_id,
-                flat_id=flat_id,
+                flat_id=flat,
                 answers=answers,
                 consent=consent,
                 now=self.clock(),
                 actor=actor,
                 command_id=command_id,
+                effective_on=effective_on,
             )
-            return {"flat_id": flat_id}
+            return {"flat_id": flat}
 
         return self.execute(
             project_id,
@@ -166,38 +175,10 @@ class ParticipationMixin:
         )
 
     def cast_paper_ballot(
-        self,
-        project_id: UUID,
-        round_id: str,
-        *,
-        flat_id: str,
-        answers: dict[str, Any],
-        consent: str | None,
-        actor: Actor,
-        effective_on: date | None = None,
-        command_id: str | None = None,
+        self, project_id: UUID, round_id: str, *, flat_id: str, **ballot: Any
     ) -> CommandResult:
         """Staff enter a paper ballot on a household's behalf; the event names them."""
-
-        def command(project: RenovationProject) -> dict[str, str]:
-            project.cast_ballot(
-                round_id,
-                flat_id=flat_id,
-                answers=answers,
-                consent=consent,
-                now=self.clock(),
-                actor=actor,
-                command_id=command_id,
-                effective_on=effective_on,
-            )
-            return {"flat_id": flat_id}
-
-        return self.execute(
-            project_id,
-            command,
-            command_id=command_id,
-            replay=lambda event: {"flat_id": event.flat_id},
-        )
+        return self.cast_ballot(project_id, round_id, flat_id=flat_id, **ballot)
 
     def close_consultation(
         self,
@@ -211,7 +192,7 @@ class ParticipationMixin:
 
         def command(project: RenovationProject) -> dict[str, Any]:
             now = self.clock()
-            ruleset = self.ruleset_for(project, now.date())
+            ruleset = self.ruleset_for(project, now.astimezone(LOCAL_TZ).date())
             return project.close_consultation(
                 round_id,
                 now=now,
@@ -233,7 +214,8 @@ class ParticipationMixin:
         round_ = project.find_round(round_id)
         if round_["result"] is not None:
             return round_["result"]
-        ruleset = self.ruleset_for(project, min(self.clock(), round_["closes_at"]).date())
+        day = min(self.clock(), round_["closes_at"]).astimezone(LOCAL_TZ).date()
+        ruleset = self.ruleset_for(project, day)
         return rules.round_result(round_, project.flats(), ruleset)
 
     @staticmethod
@@ -265,7 +247,7 @@ class ParticipationMixin:
             key_id, sealed = self.vault.seal(personal)
 
         def command(project: RenovationProject) -> dict[str, str]:
-            today = self.clock().astimezone(LOCAL_TZ).date()
+            today = self.today()
             ruleset = self.ruleset_for(project, today)
             due = add_working_days(today, ruleset.opinion_response_working_days)
             project.submit_opinion(

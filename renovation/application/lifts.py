@@ -93,6 +93,7 @@ class LiftsMixin:
         from renovation.application.participation import code_digest
 
         def command(project: RenovationProject) -> dict[str, str]:
+            project.find_lift(lift_id)  # an unknown lift is named before a wrong code
             flat = project.flat_for_code(code_digest(project_id, code)) if code else flat_id
             project.cast_lift_vote(
                 lift_id,

@@ -15,6 +15,14 @@ def vote_url(project_id: UUID | str, code: str) -> str:
     return url_for("pages.vote", project_id=project_id, code=code, _external=True)
 
 
+def lift_public_url(project_id: UUID | str, lift_id: str) -> str:
+    """The unit's public lift page (the notice's QR code); PUBLIC_BASE_URL when set."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("pages.lift", project_id=project_id, lift_id=lift_id)
+    return url_for("pages.lift", project_id=project_id, lift_id=lift_id, _external=True)
+
+
 def public_write_limit() -> str:
     """Residents' writes (opinions, ballots) per client address; shared across workers
     when RATELIMIT_STORAGE_URI points at Redis."""

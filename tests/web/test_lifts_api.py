@@ -12,9 +12,14 @@ from tests.conftest import bearer, project_payload
 def payload_with_unit() -> dict:
     payload = project_payload()
     flats = [
-        {"number": f"{floor}0{door}", "floor": floor, "area": "60.00" if door == 1 else "80.00",
-         "owner_ref": f"L-{floor}{door}"}
-        for floor in range(1, 7) for door in (1, 2)
+        {
+            "number": f"{floor}0{door}",
+            "floor": floor,
+            "area": "60.00" if door == 1 else "80.00",
+            "owner_ref": f"L-{floor}{door}",
+        }
+        for floor in range(1, 7)
+        for door in (1, 2)
     ]
     payload["buildings"].append({"code": "3", "units": [{"code": "1", "flats": flats}]})
     return payload
@@ -22,12 +27,21 @@ def payload_with_unit() -> dict:
 
 @pytest.fixture
 def lift(client, web_app):
-    pid = client.post("/api/projects", json=payload_with_unit(), headers=bearer(web_app)).get_json()["id"]
+    pid = client.post(
+        "/api/projects", json=payload_with_unit(), headers=bearer(web_app)
+    ).get_json()["id"]
     now = datetime.now(UTC)
-    created = client.post(f"/api/projects/{pid}/lifts", headers=bearer(web_app), json={
-        "building": "3", "unit": "1", "veto_flats": ["3-1-101"],
-        "poll_opens_at": (now - timedelta(hours=1)).isoformat(),
-        "poll_closes_at": (now + timedelta(days=10)).isoformat()})
+    created = client.post(
+        f"/api/projects/{pid}/lifts",
+        headers=bearer(web_app),
+        json={
+            "building": "3",
+            "unit": "1",
+            "veto_flats": ["3-1-101"],
+            "poll_opens_at": (now - timedelta(hours=1)).isoformat(),
+            "poll_closes_at": (now + timedelta(days=10)).isoformat(),
+        },
+    )
     assert created.status_code == 201, created.get_json()
     return pid, created.get_json()["lift_id"]
 
@@ -44,15 +58,23 @@ def close_poll(client, web_app, pid, lid):
 
 def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client, web_app, lift):
     pid, lid = lift
-    codes = {c["flat_id"]: c["code"] for c in client.post(
-        f"/api/projects/{pid}/household-codes", json={"building": "3"}, headers=bearer(web_app)
-    ).get_json()["codes"]}
+    codes = {
+        c["flat_id"]: c["code"]
+        for c in client.post(
+            f"/api/projects/{pid}/household-codes", json={"building": "3"}, headers=bearer(web_app)
+        ).get_json()["codes"]
+    }
     for flat_id, code in codes.items():
         choice = "disagree" if flat_id == "3-1-202" else "agree"
-        vote = client.post(f"/api/projects/{pid}/lifts/{lid}/votes", json={"code": code, "choice": choice})
+        vote = client.post(
+            f"/api/projects/{pid}/lifts/{lid}/votes", json={"code": code, "choice": choice}
+        )
         assert vote.status_code == 201, vote.get_json()
-    paper = client.post(f"/api/projects/{pid}/lifts/{lid}/paper-votes", headers=bearer(web_app),
-                        json={"flat_id": "3-1-202", "choice": "agree", "effective_on": "2026-11-20"})
+    paper = client.post(
+        f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+        headers=bearer(web_app),
+        json={"flat_id": "3-1-202", "choice": "agree", "effective_on": "2026-11-20"},
+    )
     assert paper.status_code == 201
     live = client.get(f"/api/projects/{pid}/lifts/{lid}").get_json()
     assert live["stage"] == "willingness_poll" and live["consent"]["passed"] is True
@@ -77,8 +99,9 @@ def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client
         ("objections", {"text": "挡光"}, 409, "lift_id"),
     ],
 )
-def test_bad_lift_requests_are_refused_and_write_nothing(client, web_app, lift, path, body,
-                                                         status, field):
+def test_bad_lift_requests_are_refused_and_write_nothing(
+    client, web_app, lift, path, body, status, field
+):
     pid, lid = lift
     before = client.get(f"/api/projects/{pid}").get_json()["version"]
     headers = bearer(web_app) if path in ("paper-votes", "transitions") else {}
@@ -92,15 +115,29 @@ def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lif
     pid, lid = lift
     for floor in range(1, 7):
         for door in (1, 2):
-            client.post(f"/api/projects/{pid}/lifts/{lid}/paper-votes", headers=bearer(web_app),
-                        json={"flat_id": f"3-1-{floor}0{door}", "choice": "agree"})
+            client.post(
+                f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+                headers=bearer(web_app),
+                json={"flat_id": f"3-1-{floor}0{door}", "choice": "agree"},
+            )
     close_poll(client, web_app, pid, lid)
     early = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares")
     assert early.status_code == 422 and early.get_json()["code"] == "budget_missing"
-    signed = client.post(f"/api/projects/{pid}/lifts/{lid}/transitions", headers=bearer(web_app),
-                         json={"to_stage": "agreement_signed", "on": "2026-11-20", "details": {
-                             "manager": "业主小组", "budget": "550000.00", "subsidy": "100000.00",
-                             "cost_sharing": "按楼层系数与面积", "maintenance_sharing": "均摊"}})
+    signed = client.post(
+        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        headers=bearer(web_app),
+        json={
+            "to_stage": "agreement_signed",
+            "on": "2026-11-20",
+            "details": {
+                "manager": "业主小组",
+                "budget": "550000.00",
+                "subsidy": "100000.00",
+                "cost_sharing": "按楼层系数与面积",
+                "maintenance_sharing": "均摊",
+            },
+        },
+    )
     assert signed.status_code == 200, signed.get_json()
     shares = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares").get_json()
     assert shares["amount"] == "450000.00"
@@ -113,9 +150,20 @@ def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lif
 def test_unknown_lifts_are_404(client, web_app, lift):
     pid, _ = lift
     assert client.get(f"/api/projects/{pid}/lifts/9-9").status_code == 404
-    assert client.post(f"/api/projects/{pid}/lifts/9-9/votes",
-                       json={"code": "AAAAA-AAAAA", "choice": "agree"}).status_code == 404
-    duplicate = client.post(f"/api/projects/{pid}/lifts", headers=bearer(web_app), json={
-        "building": "3", "unit": "1", "poll_opens_at": "2026-12-01T09:00",
-        "poll_closes_at": "2026-12-11T18:00"})
+    assert (
+        client.post(
+            f"/api/projects/{pid}/lifts/9-9/votes", json={"code": "AAAAA-AAAAA", "choice": "agree"}
+        ).status_code
+        == 404
+    )
+    duplicate = client.post(
+        f"/api/projects/{pid}/lifts",
+        headers=bearer(web_app),
+        json={
+            "building": "3",
+            "unit": "1",
+            "poll_opens_at": "2026-12-01T09:00",
+            "poll_closes_at": "2026-12-11T18:00",
+        },
+    )
     assert duplicate.status_code == 422 and "unit" in duplicate.get_json()["errors"]

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -19,7 +19,7 @@ from renovation.web.api.participation import RESIDENT_WEB, public_command_id
 from renovation.web.api.projects import WRITE_ROLES, command_id, committed, writable_project
 from renovation.web.api.schemas import CommandResultSchema, LocalAwareDateTime
 from renovation.web.auth import actor_for, api_user, limiter, require_role
-from renovation.web.links import public_write_limit
+from renovation.web.links import lift_public_url, public_write_limit
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -330,7 +330,6 @@ class Notice(MethodView):
         body = lift_body(project_id, lift_id)
         view = rt.app.lift_view(project_id, lift_id)
         summary = get_summary(rt.engine, str(project_id))
-        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
         pdf = render_lift_notice(
             {
                 "lang": request.args.get("lang", "zh")
@@ -344,7 +343,7 @@ class Notice(MethodView):
                 },
                 "lift": view,
                 "shares": body["cost_shares"],
-                "public_url": f"{base.rstrip('/')}/projects/{project_id}/lifts/{lift_id}",
+                "public_url": lift_public_url(project_id, lift_id),
                 "position": summary["position"],
                 "chain_digest": summary["chain_digest"],
                 "rendered_at": datetime.now(UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_pages(app: Flask) -> None:
+    import renovation.web.pages.lifts  # noqa: F401  (routes)
     from renovation.web.pages import audit, login, participation, staff, views  # noqa: F401  (routes)
     from renovation.web.pages.blueprint import bp
 

@@ -1,0 +1,832 @@
+"""Lift retrofits (既有住宅加装电梯) on the pages: the unit's public notice page with its votes,
+arithmetic, dates, objection and voting forms; the staff pages that propose a lift, enter
+paper votes, close the poll, move the retrofit on and answer objections.
+
+Public pages show what a notice posted in the stairwell shows (flat numbers, votes, the
+art. 278 table), never owners' references, objection texts or who lodged them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from uuid import UUID, uuid4
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from renovation.application.errors import ConcurrencyError
+from renovation.domain import lifts as lift_rules
+from renovation.domain import participation as rules
+from renovation.domain.cost_shares import CostShareError
+from renovation.domain.errors import DomainError, InvalidProjectDataError, StageGateError
+from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
+from renovation.domain.project import RenovationProject
+from renovation.web import runtime
+from renovation.web.auth import actor_for, limiter
+from renovation.web.links import public_write_limit
+from renovation.web.pages.blueprint import bp
+from renovation.web.pages.participation import (
+    LOCAL_TZ,
+    MAX_CODE_INPUT,
+    RESIDENT_WEB,
+    code_problem,
+    explain,
+    local_moment,
+    now,
+    project_info,
+    staff_project,
+    today,
+)
+from renovation.web.pages.staff import command_id, staff_page
+
+LIFT_STAGE_LABELS = {
+    LiftStage.WILLINGNESS_POLL: _l("Willingness poll"),
+    LiftStage.CONSENT_PASSED: _l("Consent passed"),
+    LiftStage.AGREEMENT_SIGNED: _l("Agreement signed"),
+    LiftStage.DESIGN: _l("Lift design"),
+    LiftStage.PUBLIC_NOTICE: _l("Public notice"),
+    LiftStage.OBJECTION_WINDOW: _l("Objection window"),
+    LiftStage.OBJECTION_MEDIATION: _l("Objection mediation"),
+    LiftStage.PERMIT_OR_EXEMPTION: _l("Planning permit or exemption"),
+    LiftStage.INSTALLATION_NOTIFIED: _l("Installation notified"),
+    LiftStage.UNDER_CONSTRUCTION: _l("Lift under construction"),
+    LiftStage.SUPERVISORY_INSPECTION_PASSED: _l("Supervisory inspection passed"),
+    LiftStage.COMPLETION_ACCEPTED: _l("Completion accepted"),
+    LiftStage.DOCUMENTS_HANDED_OVER: _l("Documents handed over"),
+    LiftStage.USE_REGISTERED: _l("Use registered"),
+    LiftStage.IN_SERVICE: _l("In service"),
+    LiftStage.ABANDONED: _l("Abandoned"),
+}
+LIFT_GATE_LABELS = {
+    "installation_notified": _l(
+        "the installation must first be notified to the special-equipment authority"
+    ),
+    "supervisory_inspection_passed": _l("the supervisory inspection must first be passed"),
+    "completion_accepted": _l("the completion must first be accepted"),
+    "use_registered": _l("the use must first be registered"),
+    "notice_and_objections_closed": _l("the public notice and the objection window must end first"),
+    "notice_period_over": _l("the public notice period must be over"),
+    "objection_window_over": _l("the objection window must be over"),
+    "no_open_objection": _l("every objection must be answered first"),
+    "open_objection": _l("there must be an objection to mediate"),
+    "not_abandoned": _l("the retrofit was abandoned"),
+}
+DETAIL_LABELS = {
+    "manager": _l("Who manages the lift"),
+    "budget": _l("Budget (yuan)"),
+    "subsidy": _l("Subsidy (yuan)"),
+    "cost_sharing": _l("How the cost is shared"),
+    "maintenance_sharing": _l("How maintenance is shared"),
+    "compensation": _l("Compensation for lost light or access"),
+    "document": _l("Permit or exemption document"),
+    "authority": _l("Authority notified"),
+    "report": _l("Inspection report"),
+    "registration": _l("Use registration number"),
+    "reason": _l("Why the retrofit is abandoned"),
+}
+OPTIONAL_DETAILS = {LiftStage.AGREEMENT_SIGNED: ("subsidy", "compensation")}
+MONEY_DETAILS = ("budget", "subsidy")
+VOTE_LABELS = {
+    "agree": _l("Agree"),
+    "disagree": _l("Disagree"),
+    "abstain": _l("Abstain"),
+}
+OBJECTION_OUTCOME_LABELS = {
+    "mediated": _l("Mediated"),
+    "upheld": _l("Upheld (the design goes back)"),
+    "dismissed": _l("Dismissed"),
+}
+DEADLINE_LABELS = {
+    "lift_documents_handover": _l("Hand over the documents (30 days after acceptance)"),
+    "lift_use_registration": _l("Register the lift's use (within 30 days)"),
+    "lift_maintenance": _l("Maintenance (at least every 15 days)"),
+    "lift_periodic_inspection_request": _l("Request the periodic inspection (a month ahead)"),
+}
+DEADLINE_STATUS_LABELS = {"due": _l("Due"), "overdue": _l("Overdue"), "done": _l("Done")}
+CHECK_LABELS = {
+    "quorum_area": _l("Voters' share of the exclusive area"),
+    "quorum_owners": _l("Voters' share of the owners"),
+    "pass_area": _l("Agreeing share of the voters' area"),
+    "pass_owners": _l("Agreeing share of the voters"),
+    "all_owners_area": _l("Agreeing share of all exclusive area"),
+    "all_owners_owners": _l("Agreeing share of all owners"),
+}
+MAX_OBJECTION_INPUT = lift_rules.MAX_OBJECTION
+
+
+def lift_label(kind: str, code: str | None) -> str:
+    """A lift code in words: ``lift_label("stage", "design")`` → 方案设计."""
+    table = {
+        "stage": LIFT_STAGE_LABELS,
+        "gate": LIFT_GATE_LABELS,
+        "detail": DETAIL_LABELS,
+        "vote": VOTE_LABELS,
+        "outcome": OBJECTION_OUTCOME_LABELS,
+        "deadline": DEADLINE_LABELS,
+        "deadline_status": DEADLINE_STATUS_LABELS,
+        "check": CHECK_LABELS,
+    }[kind]
+    found = table.get(code or "")
+    return str(found) if found is not None else (code or "")
+
+
+def lift_gate_label(gate: str) -> str:
+    if gate in LIFT_GATE_LABELS:
+        return str(LIFT_GATE_LABELS[gate])
+    if gate.startswith("requires_"):
+        return _(
+            "the lift must first reach “%(stage)s”",
+            stage=lift_label("stage", gate.removeprefix("requires_")),
+        )
+    return gate
+
+
+@bp.app_context_processor
+def _lift_globals() -> dict[str, Any]:
+    return {"lift_label": lift_label}
+
+
+def explain_lift(message: str) -> str:
+    for pattern, words in _LIFT_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return words(**match.groupdict())
+    return explain(message)
+
+
+def _beijing(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(LOCAL_TZ)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+_LIFT_MESSAGES = [
+    (re.compile(p), m)
+    for p, m in [
+        (
+            r"^unit (?P<lid>\S+) has a lift retrofit already$",
+            lambda lid: _("Unit %(lid)s has a lift retrofit already.", lid=lid),
+        ),
+        (
+            r"^flat (?P<flat>\S+) is not in unit (?P<lid>\S+)$",
+            lambda flat, lid: _("Flat %(flat)s is not in unit %(lid)s.", flat=flat, lid=lid),
+        ),
+        (r"^must be after poll_opens_at$", lambda: _("The poll must close after it opens.")),
+        (r"^the willingness poll is closed$", lambda: _("The willingness poll is closed.")),
+        (r"^the poll is closed already$", lambda: _("The willingness poll is closed.")),
+        (
+            r"^the poll opens at (?P<at>\S+)$",
+            lambda at: _("The poll opens at %(at)s.", at=_beijing(at)),
+        ),
+        (
+            r"^the poll closed at (?P<at>\S+)$",
+            lambda at: _("The poll closed at %(at)s.", at=_beijing(at)),
+        ),
+        (
+            r"^the poll is open until (?P<at>\S+)$",
+            lambda at: _("The poll is open until %(at)s.", at=_beijing(at)),
+        ),
+        (
+            r"^objections are taken during the public notice and the objection window$",
+            lambda: _("Objections are taken during the public notice and the objection window."),
+        ),
+        (r"^the objection is answered already$", lambda: _("The objection is answered already.")),
+        (
+            r"^say how the objection was resolved, and why$",
+            lambda: _("Say how the objection was resolved, and why."),
+        ),
+        (r"^say why the retrofit is abandoned$", lambda: _("Say why the retrofit is abandoned.")),
+        (r"^required at this stage$", lambda: _("required at this stage")),
+        (
+            r"^a positive amount in yuan, at most two decimals$",
+            lambda: _("a positive amount in yuan, at most two decimals"),
+        ),
+        (
+            r"^only a closed poll that failed is held again$",
+            lambda: _("Only a closed poll that failed is held again."),
+        ),
+    ]
+]
+
+
+# ---- reading a lift --------------------------------------------------------------------------
+
+
+def find_lift(project_id: UUID, lift_id: str) -> dict[str, Any]:
+    """lift_view, or 404."""
+    try:
+        return runtime().app.lift_view(project_id, lift_id)
+    except lift_rules.UnknownLiftError:
+        abort(404)
+
+
+def cost_shares(project_id: UUID, lift_id: str) -> dict[str, Any] | None:
+    try:
+        return runtime().app.lift_cost_shares(project_id, lift_id)
+    except CostShareError:
+        return None
+
+
+def poll_status(lift: dict[str, Any]) -> str:
+    """open, upcoming or closed: the willingness poll's state now."""
+    at = now()
+    if lift["poll_closed"] or lift["stage"] != LiftStage.WILLINGNESS_POLL:
+        return "closed"
+    if at >= lift["poll_closes_at"]:
+        return "closed"
+    return "open" if at >= lift["poll_opens_at"] else "upcoming"
+
+
+def objections_open(lift: dict[str, Any]) -> bool:
+    stage = lift["stage"]
+    return stage == LiftStage.PUBLIC_NOTICE or (
+        stage == LiftStage.OBJECTION_WINDOW
+        and lift["objections_end_on"] is not None
+        and today() <= lift["objections_end_on"]
+    )
+
+
+def steps(stage: str) -> list[dict[str, str]]:
+    """ORDER with each step done, current or later (abandoned: every step after is later)."""
+    if stage == LiftStage.ABANDONED:
+        return [{"stage": s.value, "state": "later"} for s in ORDER]
+    index = ORDER.index(LiftStage(stage))
+    return [
+        {
+            "stage": s.value,
+            "state": "done" if i < index else "current" if i == index else "later",
+        }
+        for i, s in enumerate(ORDER)
+    ]
+
+
+def flat_number(flat_id: str, lift: dict[str, Any]) -> str:
+    return flat_id.removeprefix(f"{lift['building']}-{lift['unit']}-")
+
+
+def tally(lift: dict[str, Any]) -> dict[str, int]:
+    counts = {"agree": 0, "disagree": 0, "abstain": 0, "none": 0}
+    for f in lift["flats"]:
+        counts[f["vote"] or "none"] += 1
+    return counts
+
+
+def public_values(project_id: UUID, lift: dict[str, Any]) -> dict[str, Any]:
+    """What the public page shows: no owner references, no objection texts or flats."""
+    shares = cost_shares(project_id, lift["lift_id"])
+    return {
+        "lift": {
+            k: lift[k]
+            for k in (
+                "lift_id",
+                "building",
+                "unit",
+                "stage",
+                "poll_opens_at",
+                "poll_closes_at",
+                "poll_closed",
+                "notice_ends_on",
+                "objections_end_on",
+                "consent",
+                "deadlines",
+                "today",
+            )
+        },
+        "flats": [dict(f, number=flat_number(f["flat_id"], lift)) for f in lift["flats"]],
+        "objections": [
+            {"outcome": o["outcome"], "lodged_at": o.get("lodged_at")} for o in lift["objections"]
+        ],
+        "tally": tally(lift),
+        "steps": steps(lift["stage"]),
+        "poll_status": poll_status(lift),
+        "objections_open": objections_open(lift),
+        "shares": [
+            dict(s, number=flat_number(s["flat_id"], lift))
+            for s in (shares or {}).get("shares", [])
+        ],
+        "share_totals": shares,
+        "notice_pdf": f"/api/projects/{project_id}/lifts/{lift['lift_id']}/notice.pdf",
+    }
+
+
+def render_public(
+    project: RenovationProject,
+    project_id: UUID,
+    lift: dict[str, Any],
+    *,
+    vote_errors: dict[str, list[str]] | None = None,
+    objection_errors: dict[str, list[str]] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+):
+    return render_template(
+        "pages/public/lift.html",
+        project=project_info(project, project_id),
+        vote_errors=vote_errors or {},
+        objection_errors=objection_errors or {},
+        values=values or {},
+        max_objection=MAX_OBJECTION_INPUT,
+        **public_values(project_id, lift),
+    ), status
+
+
+# ---- public pages ----------------------------------------------------------------------------
+
+
+@bp.get("/projects/<uuid:project_id>/lifts")
+def lifts(project_id: UUID):
+    """The project's lift retrofits, one per unit, with their stage."""
+    project = runtime().app.get_project(project_id)
+    items = sorted(project.lifts.values(), key=lambda lift: lift["lift_id"])
+    return render_template(
+        "pages/public/lifts.html",
+        project=project_info(project, project_id),
+        lifts=[
+            {k: lift[k] for k in ("lift_id", "building", "unit", "stage", "poll_closes_at")}
+            for lift in items
+        ],
+    )
+
+
+@bp.get("/projects/<uuid:project_id>/lifts/<string:lift_id>")
+def lift(project_id: UUID, lift_id: str):
+    """A unit's lift retrofit as its public notice: stage, votes, arithmetic, dates, forms."""
+    project = runtime().app.get_project(project_id)
+    return render_public(project, project_id, find_lift(project_id, lift_id))
+
+
+@bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/vote")
+@limiter.limit(public_write_limit, methods=["POST"])
+def lift_vote(project_id: UUID, lift_id: str):
+    """A household's consent with the code on its letter; the last vote before the close counts."""
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    view = find_lift(project_id, lift_id)
+    code = request.form.get("code", "")[:MAX_CODE_INPUT].strip()
+    choice = request.form.get("choice", "")
+    values = {"code": code, "choice": choice}
+    errors: dict[str, list[str]] = {}
+    status = 422
+    if not code:
+        errors["code"] = [_("Please enter the household code from your letter.")]
+    if choice not in lift_rules.LIFT_CHOICES:
+        errors["choice"] = [_("Please choose agree, disagree or abstain.")]
+    if not errors:
+        try:
+            result = rt.app.cast_lift_vote(
+                project_id, lift_id, choice=choice, code=code, actor=RESIDENT_WEB
+            )
+        except rules.UnknownHouseholdCodeError:
+            errors["code"] = [code_problem()]
+        except rules.OutOfScopeError:
+            errors["code"] = [
+                _(
+                    "Your home is not in this vote: it is only for building %(building)s, "
+                    "unit %(unit)s.",
+                    building=view["building"],
+                    unit=view["unit"],
+                )
+            ]
+        except rules.RoundClosedError as error:
+            errors["form"] = [explain_lift(error.message)]
+            status = 409
+        except DomainError as error:
+            errors.setdefault(error.field or "form", []).append(explain_lift(error.message))
+        except ConcurrencyError:
+            errors["form"] = [_("The service is busy; please send the form again.")]
+            status = 503
+        else:
+            rt.catch_up()
+            flash(
+                _(
+                    "Your vote for flat %(flat)s is recorded: %(choice)s. You may vote again "
+                    "before the poll closes; the last vote counts.",
+                    flat=flat_number(result.value["flat_id"], view),
+                    choice=lift_label("vote", choice),
+                ),
+                "success",
+            )
+            return redirect(
+                url_for("pages.lift", project_id=project_id, lift_id=lift_id) + "#votes"
+            )
+    return render_public(
+        project, project_id, view, vote_errors=errors, values=values, status=status
+    )
+
+
+@bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/objections")
+@limiter.limit(public_write_limit, methods=["POST"])
+def lift_objection(project_id: UUID, lift_id: str):
+    """An objection during the public notice or the objection window; a code is optional."""
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    view = find_lift(project_id, lift_id)
+    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    code = request.form.get("objection_code", "")[:MAX_CODE_INPUT].strip()
+    values = {"text": text, "objection_code": code}
+    errors: dict[str, list[str]] = {}
+    status = 422
+    if not text:
+        errors["text"] = [_("Please write your objection.")]
+    elif len(text) > MAX_OBJECTION_INPUT:
+        errors["text"] = [_("At most %(max)s characters.", max=MAX_OBJECTION_INPUT)]
+    if not errors:
+        try:
+            rt.app.lodge_objection(
+                project_id, lift_id, text=text, code=code or None, actor=RESIDENT_WEB
+            )
+        except rules.UnknownHouseholdCodeError:
+            errors["objection_code"] = [code_problem()]
+        except rules.RoundClosedError as error:
+            errors["objection_form"] = [explain_lift(error.message)]
+            status = 409
+        except DomainError as error:
+            field = "text" if error.field == "text" else "objection_form"
+            errors.setdefault(field, []).append(explain_lift(error.message))
+        except ConcurrencyError:
+            errors["objection_form"] = [_("The service is busy; please send the form again.")]
+            status = 503
+        else:
+            rt.catch_up()
+            flash(
+                _("Your objection is recorded. The bureau answers it before the lift moves on."),
+                "success",
+            )
+            return redirect(
+                url_for("pages.lift", project_id=project_id, lift_id=lift_id) + "#objections"
+            )
+    return render_public(
+        project, project_id, view, objection_errors=errors, values=values, status=status
+    )
+
+
+# ---- staff pages -----------------------------------------------------------------------------
+
+
+def unit_choices(project: RenovationProject) -> list[dict[str, Any]]:
+    """Every unit of the project with its flats, for the proposal form."""
+    units: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in project.flats():
+        units.setdefault((f["building"], f["unit"]), []).append(
+            dict(f, flat_id=rules.flat_id(f["building"], f["unit"], f["number"]))
+        )
+    return [
+        {"building": b, "unit": u, "flats": sorted(fs, key=lambda f: (f["floor"], f["number"]))}
+        for (b, u), fs in units.items()
+    ]
+
+
+LIFT_FIELDS = ("building", "unit", "opens_at", "closes_at", "command_id")
+
+
+def lift_defaults() -> dict[str, Any]:
+    start = now().astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    return {
+        "building": "",
+        "unit": "",
+        "opens_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (start + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+        "command_id": uuid4().hex,
+        "veto_flats": [],
+    }
+
+
+@bp.get("/staff/projects/<uuid:project_id>/lifts")
+@staff_page
+def staff_lifts(project_id: UUID):
+    """The project's lift retrofits for staff, and the button to propose one."""
+    _user, project = staff_project(project_id)
+    items = sorted(project.lifts.values(), key=lambda lift: lift["lift_id"])
+    return render_template(
+        "pages/public/lifts.html",
+        project=project_info(project, project_id),
+        lifts=[
+            {k: lift[k] for k in ("lift_id", "building", "unit", "stage", "poll_closes_at")}
+            for lift in items
+        ],
+        staff=True,
+    )
+
+
+@bp.route("/staff/projects/<uuid:project_id>/lifts/new", methods=["GET", "POST"])
+@staff_page
+def staff_lift_new(project_id: UUID):
+    """Propose a unit's lift retrofit: the unit, the flats holding a veto, the poll window."""
+    user, project = staff_project(project_id)
+    values = lift_defaults()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in LIFT_FIELDS}
+        values["veto_flats"] = request.form.getlist("veto_flats")
+        opens_at, closes_at = local_moment(values["opens_at"]), local_moment(values["closes_at"])
+        for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+            if moment is None:
+                errors[name] = [_("Give a date and time, e.g. 2026-12-01 09:00.")]
+        if not values["building"]:
+            errors["building"] = [_("Choose a building.")]
+        if not values["unit"]:
+            errors["unit"] = [_("Choose the unit (stairwell).")]
+        if not errors:
+            cid = command_id(values["command_id"])
+            try:
+                result = runtime().app.propose_lift(
+                    project_id,
+                    {
+                        "building": values["building"],
+                        "unit": values["unit"],
+                        "veto_flats": values["veto_flats"],
+                        "poll_opens_at": opens_at,
+                        "poll_closes_at": closes_at,
+                    },
+                    actor=actor_for(user, "web"),
+                    command_id=f"web-lift-{cid}" if cid else None,
+                )
+            except rules.UnknownFlatError:
+                errors["unit"] = [
+                    _(
+                        "There is no unit %(unit)s in building %(building)s.",
+                        unit=values["unit"],
+                        building=values["building"],
+                    )
+                ]
+            except DomainError as error:
+                field = {"poll_closes_at": "closes_at", "poll_opens_at": "opens_at"}.get(
+                    error.field or "", error.field or "form"
+                )
+                errors.setdefault(field, []).append(explain_lift(error.message))
+            except ConcurrencyError:
+                errors["form"] = [_("The project is busy; please try again in a moment.")]
+            else:
+                runtime().catch_up()
+                lid = result.value["lift_id"]
+                flash(_("The willingness poll of unit %(lid)s is open.", lid=lid), "success")
+                return redirect(url_for("pages.staff_lift", project_id=project_id, lift_id=lid))
+    return render_template(
+        "pages/staff/lift_new.html",
+        project=project_info(project, project_id),
+        values=values,
+        errors=errors,
+        buildings=[b["code"] for b in project.buildings],
+        unit_codes=sorted({u["unit"] for u in unit_choices(project)}),
+        units=unit_choices(project),
+    ), (422 if errors else 200)
+
+
+def next_moves(stage: str) -> list[str]:
+    if stage == LiftStage.ABANDONED:
+        return []
+    return [s.value for s in MOVES.get(LiftStage(stage), ())]
+
+
+@bp.get("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>")
+@staff_page
+def staff_lift(project_id: UUID, lift_id: str):
+    """A lift for staff: paper votes, closing the poll, moving on, answering objections."""
+    _user, project = staff_project(project_id)
+    view = find_lift(project_id, lift_id)
+    moves = next_moves(view["stage"])
+    detail_fields: list[str] = []
+    for stage in moves:
+        for name in REQUIRED_DETAILS.get(LiftStage(stage), ()) + OPTIONAL_DETAILS.get(
+            LiftStage(stage), ()
+        ):
+            if name not in detail_fields:
+                detail_fields.append(name)
+    status = poll_status(view)
+    return render_template(
+        "pages/staff/lift.html",
+        project=project_info(project, project_id),
+        lift=view,
+        flats=[dict(f, number=flat_number(f["flat_id"], view)) for f in view["flats"]],
+        tally=tally(view),
+        steps=steps(view["stage"]),
+        poll_status=status,
+        closable=view["stage"] == LiftStage.WILLINGNESS_POLL
+        and not view["poll_closed"]
+        and now() >= view["poll_closes_at"],
+        moves=moves,
+        all_stages=[s.value for s in ORDER if s is not LiftStage.WILLINGNESS_POLL]
+        + [LiftStage.ABANDONED.value],
+        detail_fields=detail_fields,
+        required={s: REQUIRED_DETAILS.get(LiftStage(s), ()) for s in moves},
+        shares=cost_shares(project_id, lift_id),
+        today=today().isoformat(),
+        command_id=uuid4().hex,
+        outcomes=list(lift_rules.OBJECTION_OUTCOMES),
+    )
+
+
+def _back(project_id: UUID, lift_id: str, anchor: str = "") -> Any:
+    return redirect(
+        url_for("pages.staff_lift", project_id=project_id, lift_id=lift_id)
+        + (f"#{anchor}" if anchor else "")
+    )
+
+
+def _form_day(name: str) -> date | str | None:
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return "bad"
+
+
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/paper")
+@staff_page
+def staff_lift_paper(project_id: UUID, lift_id: str):
+    """A household's paper vote; the event names the clerk and the channel "paper"."""
+    user, _project = staff_project(project_id)
+    view = find_lift(project_id, lift_id)
+    flat_id = request.form.get("flat_id", "")
+    choice = request.form.get("choice", "")
+    effective_on = _form_day("effective_on")
+    if effective_on == "bad":
+        flash(_("The date on the paper must be a date (YYYY-MM-DD)."), "error")
+        return _back(project_id, lift_id, "paper")
+    if isinstance(effective_on, date) and effective_on > today():
+        flash(_("The date on the paper cannot be in the future."), "error")
+        return _back(project_id, lift_id, "paper")
+    if flat_id not in {f["flat_id"] for f in view["flats"]}:
+        flash(_("Choose the household whose paper vote this is."), "error")
+        return _back(project_id, lift_id, "paper")
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.cast_lift_vote(
+            project_id,
+            lift_id,
+            flat_id=flat_id,
+            choice=choice,
+            actor=actor_for(user, "paper"),
+            effective_on=effective_on if isinstance(effective_on, date) else None,
+            command_id=f"web-lift-paper-{cid}" if cid else None,
+        )
+    except DomainError as error:
+        flash(explain_lift(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(
+            _(
+                "The paper vote of flat %(flat)s is recorded: %(choice)s.",
+                flat=flat_number(flat_id, view),
+                choice=lift_label("vote", choice),
+            ),
+            "success",
+        )
+    return _back(project_id, lift_id, "paper")
+
+
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/close")
+@staff_page
+def staff_lift_close(project_id: UUID, lift_id: str):
+    """Count the poll after its window; a pass moves the lift to consent_passed."""
+    user, _project = staff_project(project_id)
+    find_lift(project_id, lift_id)
+    cid = command_id(request.form.get("command_id"))
+    try:
+        result = runtime().app.close_lift_poll(
+            project_id,
+            lift_id,
+            actor=actor_for(user, "web"),
+            command_id=f"web-lift-close-{cid}" if cid else None,
+        )
+    except DomainError as error:
+        flash(explain_lift(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(
+            _("The poll is closed: passed.")
+            if result.value["passed"]
+            else _("The poll is closed: not passed."),
+            "success" if result.value["passed"] else "info",
+        )
+    return _back(project_id, lift_id)
+
+
+def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
+    """The details the target stage needs, from ``details-<name>`` fields; money as Decimal."""
+    details: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        stage = LiftStage(target)
+    except ValueError:
+        return details, problems
+    names = REQUIRED_DETAILS.get(stage, ()) + OPTIONAL_DETAILS.get(stage, ())
+    if stage is LiftStage.ABANDONED:
+        names = ("reason",)
+    for name in names:
+        value = request.form.get(f"details-{name}", "").strip()
+        if not value:
+            continue
+        if name in MONEY_DETAILS:
+            try:
+                amount = Decimal(value.replace(",", "").replace("，", ""))
+            except InvalidOperation:
+                field = lift_label("detail", name)
+                problems.append(_("%(field)s: write an amount in yuan, e.g. 600000", field=field))
+                continue
+            details[name] = amount
+        else:
+            details[name] = value[:500]
+    return details, problems
+
+
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/move")
+@staff_page
+def staff_lift_move(project_id: UUID, lift_id: str):
+    """Move the retrofit on, on a date; a refused gate is flashed by its name."""
+    user, _project = staff_project(project_id)
+    find_lift(project_id, lift_id)
+    target = request.form.get("to_stage", "")
+    on = _form_day("on")
+    if on == "bad":
+        flash(_("The date must be a date (YYYY-MM-DD)."), "error")
+        return _back(project_id, lift_id, "move")
+    details, problems = move_details(target)
+    if problems:
+        for problem in problems:
+            flash(problem, "error")
+        return _back(project_id, lift_id, "move")
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.move_lift(
+            project_id,
+            lift_id,
+            target,
+            on=on if isinstance(on, date) else None,
+            details=details,
+            actor=actor_for(user, "web"),
+            command_id=f"web-lift-move-{cid}" if cid else None,
+        )
+    except StageGateError as error:
+        flash(
+            _(
+                "The lift cannot move to “%(stage)s”: %(gate)s (gate %(code)s).",
+                stage=lift_label("stage", target),
+                gate=lift_gate_label(error.gate),
+                code=error.gate,
+            ),
+            "error",
+        )
+    except InvalidProjectDataError as error:
+        for path, messages in error.problems.items():
+            name = path.removeprefix("details.")
+            for message in messages:
+                flash(
+                    _(
+                        "%(field)s: %(message)s",
+                        field=lift_label("detail", name),
+                        message=explain_lift(message),
+                    ),
+                    "error",
+                )
+    except DomainError as error:
+        flash(explain_lift(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(_("The lift moved to “%(stage)s”.", stage=lift_label("stage", target)), "success")
+    return _back(project_id, lift_id, "move")
+
+
+@bp.post(
+    "/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/objections/<string:objection_id>"
+)
+@staff_page
+def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
+    """Answer an objection: mediated, upheld (the design goes back) or dismissed, with a reason."""
+    user, _project = staff_project(project_id)
+    find_lift(project_id, lift_id)
+    cid = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.answer_objection(
+            project_id,
+            lift_id,
+            objection_id,
+            outcome=request.form.get("outcome", ""),
+            reason=request.form.get("reason", "").strip()[:2000],
+            actor=actor_for(user, "web"),
+            command_id=f"web-lift-answer-{cid}" if cid else None,
+        )
+    except lift_rules.UnknownObjectionError:
+        abort(404)
+    except DomainError as error:
+        flash(explain_lift(error.message), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(_("The objection is answered."), "success")
+    return _back(project_id, lift_id, "objections")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import segno
 
 from renovation.reports.household_codes import (
@@ -19,11 +17,6 @@ from renovation.reports.household_codes import (
     render_household_code_sheet,
 )
 from tests.conftest import STAFF, registration
-
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
-    reason="needs poppler-utils (pdftotext, pdffonts, pdfinfo)",
-)
 
 PROJECT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 BASE = f"https://gj.huaian.gov.cn/projects/{PROJECT_ID}/vote"

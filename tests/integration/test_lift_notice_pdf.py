@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,11 +16,6 @@ from renovation.projections.replay import summary_at
 from renovation.reports.lift_notice import lift_notice_html, render_lift_notice
 from tests.conftest import STAFF
 from tests.integration.test_lifts import close, six_storey_unit
-
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts")),
-    reason="needs poppler-utils (pdftotext, pdffonts)",
-)
 
 PAPER = Actor(STAFF.id, STAFF.role, "paper")
 PUBLIC_URL = "https://gj.huaian.gov.cn/projects/{pid}/lifts/3-1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,6 @@ from renovation.reports import (
     html_to_pdf,
     project_report_html,
     render_project_report,
-)
-
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
-    reason="needs poppler-utils (pdftotext, pdffonts, pdfinfo)",
 )
 
 DIGEST = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"

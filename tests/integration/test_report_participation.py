@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from renovation.domain.project import Actor
 from renovation.reports.contexts import project_report_pdf
@@ -20,11 +17,6 @@ from renovation.reports.participation import (
     round_values,
 )
 from tests.conftest import STAFF, hold_intent_vote, registration, walk
-
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts")),
-    reason="needs poppler-utils (pdftotext, pdffonts)",
-)
 
 RESIDENT = Actor("resident", "resident", "web")
 

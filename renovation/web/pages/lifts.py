@@ -30,6 +30,8 @@ from renovation.web.auth import actor_for, limiter
 from renovation.web.links import public_write_limit
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.participation import (
+    CHECK_LABELS,
+    CONSENT_LABELS,
     LOCAL_TZ,
     MAX_CODE_INPUT,
     RESIDENT_WEB,
@@ -90,11 +92,6 @@ DETAIL_LABELS = {
 }
 OPTIONAL_DETAILS = {LiftStage.AGREEMENT_SIGNED: ("subsidy", "compensation")}
 MONEY_DETAILS = ("budget", "subsidy")
-VOTE_LABELS = {
-    "agree": _l("Agree"),
-    "disagree": _l("Disagree"),
-    "abstain": _l("Abstain"),
-}
 OBJECTION_OUTCOME_LABELS = {
     "mediated": _l("Mediated"),
     "upheld": _l("Upheld (the design goes back)"),
@@ -107,14 +104,6 @@ DEADLINE_LABELS = {
     "lift_periodic_inspection_request": _l("Request the periodic inspection (a month ahead)"),
 }
 DEADLINE_STATUS_LABELS = {"due": _l("Due"), "overdue": _l("Overdue"), "done": _l("Done")}
-CHECK_LABELS = {
-    "quorum_area": _l("Voters' share of the exclusive area"),
-    "quorum_owners": _l("Voters' share of the owners"),
-    "pass_area": _l("Agreeing share of the voters' area"),
-    "pass_owners": _l("Agreeing share of the voters"),
-    "all_owners_area": _l("Agreeing share of all exclusive area"),
-    "all_owners_owners": _l("Agreeing share of all owners"),
-}
 MAX_OBJECTION_INPUT = lift_rules.MAX_OBJECTION
 
 
@@ -124,7 +113,7 @@ def lift_label(kind: str, code: str | None) -> str:
         "stage": LIFT_STAGE_LABELS,
         "gate": LIFT_GATE_LABELS,
         "detail": DETAIL_LABELS,
-        "vote": VOTE_LABELS,
+        "vote": CONSENT_LABELS,
         "outcome": OBJECTION_OUTCOME_LABELS,
         "deadline": DEADLINE_LABELS,
         "deadline_status": DEADLINE_STATUS_LABELS,

@@ -8,11 +8,14 @@ The State Council's yearly holiday and make-up-workday (调休) schedule comes f
 
 from __future__ import annotations
 
+import json
 from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 
 import chinese_calendar
 
@@ -24,6 +27,7 @@ __all__ = [
     "DeadlineStatus",
     "WorkingCalendar",
     "add_working_days",
+    "default_calendar",
     "lift_deadlines",
     "period_end",
     "working_days_before",
@@ -103,8 +107,15 @@ def _plain_date(day: date) -> date:
     return day
 
 
+@cache
+def default_calendar() -> WorkingCalendar:
+    """The national calendar with the packaged local overrides (calendar-overrides.json)."""
+    raw = resources.files("renovation.domain").joinpath("calendar-overrides.json")
+    return WorkingCalendar(json.loads(raw.read_text(encoding="utf-8")).get("days") or {})
+
+
 def _calendar_or_default(calendar: WorkingCalendar | None) -> WorkingCalendar:
-    return WorkingCalendar() if calendar is None else calendar
+    return default_calendar() if calendar is None else calendar
 
 
 def period_end(trigger_day: date, days: int, calendar: WorkingCalendar | None = None) -> date:

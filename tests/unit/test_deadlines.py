@@ -157,3 +157,11 @@ def test_lift_deadlines_report_done_steps():
 
 def test_no_known_dates_means_no_deadlines_yet():
     assert lift_deadlines() == []
+
+
+def test_the_default_calendar_reads_the_packaged_local_overrides():
+    from renovation.domain.deadlines import default_calendar
+
+    # The packaged file is empty: the national schedule stands (2026-10-08 is a workday).
+    assert default_calendar().is_workday(date(2026, 10, 8))
+    assert default_calendar() is default_calendar()  # read once

@@ -314,6 +314,26 @@ class LiftsMixin:
         )
         return result.to_dict()
 
+    def lift_alerts(self, project_id: UUID, *, within_days: int = 14) -> list[dict[str, Any]]:
+        """The project's lift deadlines that are overdue, or due within ``within_days``."""
+        today = self.today()
+        alerts = []
+        for lift_id, lift in self.get_project(project_id).lifts.items():
+            for deadline in self._lift_deadlines(lift):
+                status = str(deadline.status(today))
+                if status == "overdue" or (
+                    status == "due" and (deadline.due - today).days <= within_days
+                ):
+                    alerts.append(
+                        {
+                            "lift_id": lift_id,
+                            "name": deadline.name,
+                            "due": deadline.due,
+                            "status": status,
+                        }
+                    )
+        return alerts
+
     @staticmethod
     def _lift_deadlines(lift: dict[str, Any]) -> list:
         def on(stage: LiftStage) -> date | None:

@@ -298,3 +298,38 @@ def test_abandoning_needs_a_reason_and_ends_the_retrofit(lift):
     with pytest.raises(StageGateError) as ended:
         app.move_lift(pid, lid, "design", actor=STAFF)
     assert ended.value.gate == "not_abandoned"
+
+
+def test_overdue_lift_deadlines_are_flagged_for_the_console(lift):
+    app, pid, lid = lift
+    vote_all(app, pid, lid, EVERYONE)
+    close(app, pid, lid)
+    stages = [
+        (
+            "agreement_signed",
+            {
+                "manager": "业主小组",
+                "budget": Decimal("500000.00"),
+                "cost_sharing": "按系数",
+                "maintenance_sharing": "均摊",
+            },
+        ),
+        ("design", {}),
+        ("public_notice", {}),
+    ]
+    for stage, details in stages:
+        app.move_lift(pid, lid, stage, on=date(2026, 1, 5), details=details, actor=STAFF)
+    assert app.lift_alerts(pid) == []
+    app.move_lift(pid, lid, "objection_window", on=date(2026, 2, 2), actor=STAFF)
+    for stage, details in [
+        ("permit_or_exemption", {"document": "许可"}),
+        ("installation_notified", {"authority": "局"}),
+        ("under_construction", {}),
+        ("supervisory_inspection_passed", {"report": "报告"}),
+        ("completion_accepted", {}),
+    ]:
+        app.move_lift(pid, lid, stage, on=date(2026, 3, 2), details=details, actor=STAFF)
+    alerts = {a["name"]: a for a in app.lift_alerts(pid)}
+    # Accepted on 2026-03-02: documents and use registration were due in April — overdue now.
+    assert alerts["lift_documents_handover"]["status"] == "overdue"
+    assert alerts["lift_use_registration"]["status"] == "overdue"

@@ -365,3 +365,34 @@ def test_staff_answer_an_objection_and_others_are_kept_out(app, client):
     outsider = signed_in(app, "li", districts=("天宁区",))
     assert outsider.get(page).status_code == 403
     assert client.get(page).status_code in (302, 401)
+
+
+def test_the_staff_console_flags_overdue_lift_deadlines(app):
+    from datetime import date
+
+    project_id = register(app)
+    agree = {f"3-1-{floor}0{door}": "agree" for floor in range(1, 7) for door in (1, 2)}
+    propose(app, project_id, agree)
+    close_poll(app, project_id)
+    pid = UUID(project_id)
+
+    def accept_long_ago(application):
+        application.move_lift(
+            pid, LIFT, "agreement_signed", details=AGREEMENT, actor=STAFF, on=date(2026, 1, 5)
+        )
+        for stage, day, details in [
+            ("design", date(2026, 1, 6), {}),
+            ("public_notice", date(2026, 1, 7), {}),
+            ("objection_window", date(2026, 2, 2), {}),
+            ("permit_or_exemption", date(2026, 3, 2), {"document": "许可"}),
+            ("installation_notified", date(2026, 3, 2), {"authority": "市场监管局"}),
+            ("under_construction", date(2026, 3, 3), {}),
+            ("supervisory_inspection_passed", date(2026, 5, 6), {"report": "报告"}),
+            ("completion_accepted", date(2026, 5, 8), {}),
+        ]:
+            application.move_lift(pid, LIFT, stage, on=day, details=details, actor=STAFF)
+
+    with_app(app, accept_long_ago)
+    page = signed_in(app).get("/staff")
+    assert page.status_code == 200
+    assert "加装电梯逾期事项：2 项" in text(page)

@@ -88,6 +88,9 @@ def staff_console():
     )
     back = request.full_path.rstrip("?")
     for row in rows:
+        alerts = runtime().app.lift_alerts(UUID(row["id"]))
+        row["lift_overdue"] = sum(1 for a in alerts if a["status"] == "overdue")
+        row["lift_due_soon"] = len(alerts) - row["lift_overdue"]
         row["moves"] = [
             {"to_stage": s, "label": stage_label(s), "command_id": uuid4().hex}
             for s in next_stages(row["stage"])

@@ -466,3 +466,29 @@ def test_household_codes_come_as_printable_slips(client, web_app, tmp_path):
         ).status_code
         == 422
     )
+
+
+def test_an_admin_erases_a_residents_personal_data_and_the_chain_still_verifies(client, web_app):
+    pid = new_project(client, web_app)
+    sent = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "safety", "text": "楼道堆物", "flat": "302", "contact": "13912345678"},
+    )
+    oid = sent.get_json()["opinion_id"]
+    url = f"/api/projects/{pid}/opinions/{oid}/erasure"
+    assert client.post(url, json={"reason": "本人申请"}, headers=bearer(web_app)).status_code == 403
+    assert client.post(url, json={}, headers=bearer(web_app, "admin")).status_code == 422
+    erased = client.post(
+        url, json={"reason": "本人2026-11-26申请删除"}, headers=bearer(web_app, "admin")
+    )
+    assert erased.status_code == 200
+    staff_view = client.get(f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app))
+    assert staff_view.get_json()["personal"] is None
+    assert staff_view.get_json()["text"] == "楼道堆物"  # the opinion itself stays
+    history = client.get(f"/api/projects/{pid}/events", headers=bearer(web_app, "auditor"))
+    assert "13912345678" not in history.get_data(as_text=True)
+    assert history.get_json()["events"][-1]["type"] == "PersonalDataErased"
+    verified = client.get(f"/api/projects/{pid}/verify", headers=bearer(web_app, "auditor"))
+    assert verified.get_json()["ok"] is True
+    again = client.post(url, json={"reason": "再次"}, headers=bearer(web_app, "admin"))
+    assert again.status_code == 409

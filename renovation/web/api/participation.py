@@ -26,6 +26,7 @@ from renovation.web.api.participation_schemas import (
     BallotReceiptSchema,
     BatchAnswerCreateSchema,
     ConsultationCreateSchema,
+    ErasureCreateSchema,
     HouseholdCodesCreateSchema,
     HouseholdCodesQueryArgsSchema,
     HouseholdCodesSchema,
@@ -394,6 +395,30 @@ class Moderation(MethodView):
             project_id,
             opinion_id,
             hidden=data["hidden"],
+            reason=data["reason"],
+            actor=actor_for(api_user(), "api"),
+            command_id=command_id(),
+        )
+        return committed(result)
+
+
+@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/erasure")
+class Erasure(MethodView):
+    @require_role("admin")
+    @blp.arguments(ErasureCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
+        """Erase the sender's personal data (PIPL): its key is destroyed, the history stays
+        verifiable, and the event recording the erasure names no one (admin)."""
+        row = find_opinion(runtime().engine, opinion_id=opinion_id)
+        if row is None or row["project_id"] != str(project_id):
+            abort(404, message=f"no opinion {opinion_id} in project {project_id}")
+        if not row["personal_key_id"]:
+            abort(409, message="this opinion holds no personal data (or it was erased already)")
+        result = runtime().app.erase_personal_data(
+            project_id,
+            [row["personal_key_id"]],
             reason=data["reason"],
             actor=actor_for(api_user(), "api"),
             command_id=command_id(),

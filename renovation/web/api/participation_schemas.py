@@ -135,6 +135,14 @@ class ModerationCreateSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
+class ErasureCreateSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "why, e.g. the resident's request of a date; no personal data"},
+    )
+
+
 class OpinionQueryArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(["open", "answered"]))
     category = fields.String(validate=validate.OneOf(OPINION_CATEGORIES))

@@ -278,3 +278,12 @@ def test_a_signed_in_auditor_reads_history_in_the_browser_without_a_token(client
         ).status_code
         == 401
     )
+
+
+def test_the_openapi_document_is_valid_openapi_3(client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/openapi.json").get_json()
+    validate(spec)  # raises on any schema that is not valid OpenAPI 3
+    area = spec["components"]["schemas"]["FlatCreate"]["properties"]["area"]
+    assert area["type"] == "string" and area["format"] == "decimal"

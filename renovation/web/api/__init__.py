@@ -69,8 +69,10 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.participation import blp as participation_blp
     from renovation.web.api.projects import blp as projects_blp
+    from renovation.web.api.schemas import DecimalText
 
     api = RenovationApi(app)
+    api.register_field(DecimalText, "string", "decimal")
     # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
     for blueprint in (projects_blp, audit_blp, participation_blp, lifts_blp):
         api.register_blueprint(blueprint)

@@ -17,7 +17,7 @@ from renovation.domain.lifts import LIFT_CHOICES, OBJECTION_OUTCOMES, LiftStage
 from renovation.web import runtime
 from renovation.web.api.participation import RESIDENT_WEB, public_command_id
 from renovation.web.api.projects import WRITE_ROLES, command_id, committed, writable_project
-from renovation.web.api.schemas import CommandResultSchema, LocalAwareDateTime
+from renovation.web.api.schemas import CommandResultSchema, DecimalText, LocalAwareDateTime
 from renovation.web.auth import actor_for, api_user, limiter, require_role
 from renovation.web.links import lift_public_url, public_write_limit
 
@@ -62,8 +62,8 @@ class AgreementSchema(Schema):
     """What a stage records; the agreement's budget is needed for cost shares."""
 
     manager = fields.String(validate=validate.Length(min=1, max=200))
-    budget = fields.Decimal(as_string=True, places=None, validate=validate.Range(min=0))
-    subsidy = fields.Decimal(as_string=True, places=None, validate=validate.Range(min=0))
+    budget = DecimalText(places=None, validate=validate.Range(min=0))
+    subsidy = DecimalText(places=None, validate=validate.Range(min=0))
     cost_sharing = fields.String(validate=validate.Length(min=1, max=1000))
     maintenance_sharing = fields.String(validate=validate.Length(min=1, max=1000))
     compensation = fields.String(validate=validate.Length(max=1000))

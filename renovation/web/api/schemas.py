@@ -23,6 +23,17 @@ def _name(required: bool = True, **kwargs) -> fields.String:
     )
 
 
+class DecimalText(fields.Decimal):
+    """An exact decimal, given and returned as a string ("75.50") or a JSON number.
+
+    Documented as a string in OpenAPI (see ``init_api``): money and areas are never floats.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("as_string", True)
+        super().__init__(**kwargs)
+
+
 class LocalAwareDateTime(fields.AwareDateTime):
     """ISO 8601; a time without an offset is read as Beijing time, the bureau's clock."""
 
@@ -39,9 +50,8 @@ class LocalAwareDateTime(fields.AwareDateTime):
 class FlatCreateSchema(Schema):
     number = fields.String(required=True, validate=validate.Length(min=1, max=20))
     floor = fields.Integer(required=True, strict=True, validate=validate.Range(min=-5, max=100))
-    area = fields.Decimal(
+    area = DecimalText(
         required=True,
-        as_string=True,
         validate=validate.Range(min=0, min_inclusive=False, max=10000),
         metadata={"description": "registered exclusive area (m²)"},
     )
@@ -75,14 +85,12 @@ class ContentItemCreateSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     item = _name()
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    planned_quantity = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=0))
+    planned_quantity = DecimalText(required=True, validate=validate.Range(min=0))
 
 
 class BudgetLineCreateSchema(Schema):
     source = _name(metadata={"description": "funding source, e.g. 中央补助资金"})
-    amount = fields.Decimal(
-        required=True, as_string=True, places=None, validate=validate.Range(min=0)
-    )
+    amount = DecimalText(required=True, places=None, validate=validate.Range(min=0))
 
 
 class CommunitySchema(Schema):
@@ -115,7 +123,7 @@ class TransitionCreateSchema(Schema):
 
 
 class ProgressCreateSchema(Schema):
-    actual_quantity = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=0))
+    actual_quantity = DecimalText(required=True, validate=validate.Range(min=0))
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
     effective_on = fields.Date(allow_none=True)
 
@@ -156,13 +164,13 @@ class ContentItemSchema(Schema):
     category = fields.String()
     item = fields.String()
     unit = fields.String()
-    planned_quantity = fields.Decimal(as_string=True)
-    actual_quantity = fields.Decimal(as_string=True, allow_none=True)
+    planned_quantity = DecimalText()
+    actual_quantity = DecimalText(allow_none=True)
 
 
 class BudgetLineSchema(Schema):
     source = fields.String()
-    amount = fields.Decimal(as_string=True)
+    amount = DecimalText()
 
 
 class ProjectSummarySchema(Schema):
@@ -197,7 +205,7 @@ class ProjectPageSchema(Schema):
 class FlatSchema(Schema):
     number = fields.String()
     floor = fields.Integer()
-    area = fields.Decimal(as_string=True)
+    area = DecimalText()
     unsold = fields.Boolean()
 
 

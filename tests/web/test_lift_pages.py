@@ -393,6 +393,14 @@ def test_the_staff_console_flags_overdue_lift_deadlines(app):
             application.move_lift(pid, LIFT, stage, on=day, details=details, actor=STAFF)
 
     with_app(app, accept_long_ago)
-    page = signed_in(app).get("/staff")
+    staff = signed_in(app)
+    page = staff.get("/staff")
     assert page.status_code == 200
     assert "加装电梯逾期事项：2 项" in text(page)
+    # Both lift pages list the deadlines with their flags.
+    for url in (
+        f"/staff/projects/{project_id}/lifts/{LIFT}",
+        f"/projects/{project_id}/lifts/{LIFT}",
+    ):
+        body = text(staff.get(url))
+        assert "deadline-overdue" in body and "2026-06-08" in body

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     ForeignKey,
     Integer,
@@ -86,8 +87,8 @@ class User:
         return self.role == "staff" and (not self.districts or district in self.districts)
 
 
-def create_tables(engine: Engine) -> None:
-    account_metadata.create_all(engine)
+def create_tables(bind: Engine | Connection) -> None:
+    account_metadata.create_all(bind)
 
 
 def _now() -> str:

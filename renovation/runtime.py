@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import Storage, storage_from_url
 from renovation.projections.store import ProjectSummaryProjection, make_engine
 from renovation.vault import PersonalDataVault
+
+# pg_advisory_xact_lock key that serialises schema set-up across processes ("renovati").
+SCHEMA_LOCK_KEY = 0x72656E6F76617469
 
 
 class Runtime:
@@ -21,7 +26,11 @@ class Runtime:
 
     @cached_property
     def app(self) -> RenovationApplication:
-        app = RenovationApplication(self.storage.event_store_env)
+        # The library creates its tables and functions when the application is built; on
+        # SQLite its own transactions serialise that, on PostgreSQL they race without a lock.
+        postgres = self.storage.kind == "postgres"
+        with self._schema_lock() if postgres else nullcontext():
+            app = RenovationApplication(self.storage.event_store_env)
         app.vault = self.vault
         return app
 
@@ -41,9 +50,29 @@ class Runtime:
         """Read-model and account tables; idempotent."""
         from renovation.accounts import create_tables as create_account_tables
 
-        self.projection.create_tables()
-        self.vault.create_tables()
-        create_account_tables(self.engine)
+        projection = self.projection  # builds the application first, under its own lock
+        with self._schema_lock() as conn:
+            projection.create_tables(conn)
+            self.vault.create_tables(conn)
+            create_account_tables(conn)
+
+    @contextmanager
+    def _schema_lock(self) -> Iterator[Connection]:
+        """A transaction on the read-model database that one process at a time holds.
+
+        Workers starting together otherwise race: on PostgreSQL on ``CREATE OR REPLACE
+        FUNCTION`` and ``CREATE TABLE`` ("tuple concurrently updated"), on SQLite when a
+        read-only transaction that found no table tries to create it ("database is locked").
+        PostgreSQL takes a transaction-scoped advisory lock, so it is released however the
+        block ends; SQLite takes the write lock up front (``BEGIN IMMEDIATE``).
+        """
+        if self.storage.kind == "postgres":
+            with self.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                yield conn
+            return
+        with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
+            yield conn
 
     def catch_up(self, until: int | None = None) -> int:
         """Bring the read models up to date (at least up to position ``until``)."""

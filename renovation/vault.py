@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Integer,
     LargeBinary,
@@ -57,8 +58,8 @@ class PersonalDataVault:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create_tables(self) -> None:
-        vault_metadata.create_all(self.engine)
+    def create_tables(self, bind: Engine | Connection | None = None) -> None:
+        vault_metadata.create_all(bind if bind is not None else self.engine)
 
     def seal(self, record: dict[str, Any]) -> tuple[str, str]:
         """A new key id and the sealed record (base64 text, safe to store in an event)."""
@@ -102,8 +103,12 @@ class PersonalDataVault:
         with self.engine.begin() as conn:
             conn.execute(
                 personal_data_reads.insert().values(
-                    at=datetime.now(UTC).isoformat(), actor_id=actor_id, actor_role=actor_role,
-                    project_id=project_id, subject=subject, purpose=purpose,
+                    at=datetime.now(UTC).isoformat(),
+                    actor_id=actor_id,
+                    actor_role=actor_role,
+                    project_id=project_id,
+                    subject=subject,
+                    purpose=purpose,
                 )
             )
 

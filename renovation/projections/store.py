@@ -187,16 +187,20 @@ class ProjectSummaryProjection:
         self._seen: int | None = None  # the position this process last saw
         self._catching_up = threading.Lock()
 
-    def create_tables(self) -> None:
-        metadata.create_all(self.engine)
-        with self._write() as conn:
-            exists = conn.execute(
-                select(projection_positions.c.position).where(
-                    projection_positions.c.name == PROJECTION
-                )
-            ).first()
-            if exists is None:
-                conn.execute(projection_positions.insert().values(name=PROJECTION, position=0))
+    def create_tables(self, conn: Connection | None = None) -> None:
+        """Create the read-model tables, in ``conn``'s transaction if one is given."""
+        if conn is None:
+            with self._write() as conn:
+                self.create_tables(conn)
+            return
+        metadata.create_all(conn)
+        exists = conn.execute(
+            select(projection_positions.c.position).where(
+                projection_positions.c.name == PROJECTION
+            )
+        ).first()
+        if exists is None:
+            conn.execute(projection_positions.insert().values(name=PROJECTION, position=0))
 
     def drop_tables(self) -> None:
         metadata.drop_all(self.engine)

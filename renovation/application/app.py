@@ -25,6 +25,7 @@ from renovation.application.errors import (
     StaleVersionError,
 )
 from renovation.application.lifts import LiftsMixin
+from renovation.application.milestones import MilestonesMixin
 from renovation.application.participation import ParticipationMixin
 from renovation.domain.project import Actor, RenovationProject
 
@@ -62,7 +63,7 @@ class CommandResult:
     value: Any = None  # what the command returned, e.g. a new id
 
 
-class RenovationApplication(ParticipationMixin, LiftsMixin, Application[UUID]):
+class RenovationApplication(ParticipationMixin, LiftsMixin, MilestonesMixin, Application[UUID]):
     """Commands and queries on renovation projects, over the library's own recorders."""
 
     name = "Renovation"

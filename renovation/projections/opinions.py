@@ -6,7 +6,6 @@ figures cannot differ between them.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from events.participation import (
     OpinionSubmitted,
     PersonalDataErased,
 )
+from renovation.projections.rows import decode_row, encode_row
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated)
@@ -92,13 +92,11 @@ def erase(row: dict[str, Any], event: PersonalDataErased) -> dict[str, Any]:
 
 
 def to_columns(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: json.dumps(v, ensure_ascii=False) if k in JSON_COLUMNS else v for k, v in row.items()
-    }
+    return encode_row(row, JSON_COLUMNS)
 
 
 def from_columns(columns: dict[str, Any]) -> dict[str, Any]:
-    return {k: json.loads(v) if k in JSON_COLUMNS else v for k, v in columns.items()}
+    return decode_row(columns, JSON_COLUMNS)
 
 
 def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any]:

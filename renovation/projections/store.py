@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from events.participation import PersonalDataErased
 from renovation.application.app import RenovationApplication
+from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
 from renovation.projections.summary import (
     GENESIS_DIGEST,
@@ -124,6 +125,31 @@ opinions = Table(
     Index("ix_opinions_project_status", "project_id", "status"),
 )
 
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("milestone_id", String(32), primary_key=True),
+    Column("project_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("item_id", String(32), nullable=False),
+    Column("item", String(200), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("quantity", String(40), nullable=False),
+    Column("done_quantity", String(40), nullable=False),
+    Column("progress", Integer, nullable=False),
+    Column("planned_start", String(10), nullable=False),
+    Column("planned_finish", String(10), nullable=False),
+    Column("first_planned_finish", String(10), nullable=False),
+    Column("actual_start", String(10)),
+    Column("actual_finish", String(10)),
+    Column("status", String(20), nullable=False),
+    Column("reports", Text, nullable=False),
+    Column("delays", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
 event_log = Table(
     "event_log",
     metadata,
@@ -195,9 +221,7 @@ class ProjectSummaryProjection:
             return
         metadata.create_all(conn)
         exists = conn.execute(
-            select(projection_positions.c.position).where(
-                projection_positions.c.name == PROJECTION
-            )
+            select(projection_positions.c.position).where(projection_positions.c.name == PROJECTION)
         ).first()
         if exists is None:
             conn.execute(projection_positions.insert().values(name=PROJECTION, position=0))
@@ -292,6 +316,8 @@ class ProjectSummaryProjection:
             decoded = [self.app.mapper.to_domain_event(n) for n in notifications]
             opinion_rows = self._load_opinions(conn, decoded)
             known_opinions = set(opinion_rows)
+            milestone_rows = self._load_milestones(conn, decoded)
+            known_milestones = set(milestone_rows)
             log_rows = []
             for notification, event_ in zip(notifications, decoded, strict=True):
                 project_id = str(notification.originator_id)
@@ -307,6 +333,11 @@ class ProjectSummaryProjection:
                 if isinstance(event_, opinion_model.OPINION_EVENTS):
                     opinion_rows[event_.opinion_id] = opinion_model.fold_opinion(
                         opinion_rows.get(event_.opinion_id), event_, rows[project_id]
+                    )
+                elif isinstance(event_, milestone_model.MILESTONE_EVENTS):
+                    key = (project_id, event_.milestone_id)
+                    milestone_rows[key] = milestone_model.fold_milestone(
+                        milestone_rows.get(key), event_, rows[project_id]
                     )
                 elif isinstance(event_, PersonalDataErased):
                     for oid, opinion in opinion_rows.items():
@@ -330,19 +361,20 @@ class ProjectSummaryProjection:
             # Stable order: concurrent catch-ups on PostgreSQL deadlocked without it.
             _upsert(conn, project_summaries, "id", [to_columns(rows[i]) for i in ids], existing)
             _upsert(
-                conn, opinions, "opinion_id",
+                conn,
+                opinions,
+                "opinion_id",
                 [opinion_model.to_columns(opinion_rows[i]) for i in sorted(opinion_rows)],
                 known_opinions,
             )
+            _upsert_milestones(conn, milestone_rows, known_milestones)
             conn.execute(event_log.insert(), log_rows)
         return None
 
     @staticmethod
     def _stored_position(conn: Connection) -> int:
         return conn.execute(
-            select(projection_positions.c.position).where(
-                projection_positions.c.name == PROJECTION
-            )
+            select(projection_positions.c.position).where(projection_positions.c.name == PROJECTION)
         ).scalar_one()
 
     @staticmethod
@@ -366,6 +398,25 @@ class ProjectSummaryProjection:
             for r in conn.execute(query).mappings()
         }
 
+    @staticmethod
+    def _load_milestones(conn: Connection, decoded: list[Any]) -> dict[tuple, dict[str, Any]]:
+        """The stored rows of the milestones these events touch, by (project, milestone)."""
+        keys = {
+            (str(e.originator_id), e.milestone_id)
+            for e in decoded
+            if isinstance(e, milestone_model.MILESTONE_EVENTS)
+            and not isinstance(e, milestone_model.MilestonePlanned)
+        }
+        if not keys:
+            return {}
+        query = select(milestones).where(milestones.c.project_id.in_(sorted({p for p, _ in keys})))
+        found = {}
+        for r in conn.execute(query).mappings():
+            key = (r["project_id"], r["milestone_id"])
+            if key in keys:
+                found[key] = milestone_model.from_columns(dict(r))
+        return found
+
     def follow(self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
         """Keep catching up until ``stop()`` says so (the worker process)."""
         while not stop():
@@ -385,6 +436,39 @@ def _upsert(
         for row in changed:
             del row[key]
         conn.execute(table.update().where(table.c[key] == bindparam("_key")), changed)
+
+
+def _upsert_milestones(
+    conn: Connection, rows: dict[tuple, dict[str, Any]], existing: set[tuple]
+) -> None:
+    """Like ``_upsert``, for the milestones' two-column key."""
+    new = [milestone_model.to_columns(rows[k]) for k in sorted(rows) if k not in existing]
+    changed = [
+        {**milestone_model.to_columns(rows[k]), "_project": k[0], "_milestone": k[1]}
+        for k in sorted(rows)
+        if k in existing
+    ]
+    if new:
+        conn.execute(milestones.insert(), new)
+    if changed:
+        for row in changed:
+            del row["project_id"], row["milestone_id"]
+        conn.execute(
+            milestones.update()
+            .where(milestones.c.project_id == bindparam("_project"))
+            .where(milestones.c.milestone_id == bindparam("_milestone")),
+            changed,
+        )
+
+
+def list_milestones(engine: Engine, project_id: str) -> list[dict[str, Any]]:
+    """A project's milestones in the order they were planned."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(milestones).where(milestones.c.project_id == project_id)
+        ).mappings()
+        found = [milestone_model.from_columns(dict(r)) for r in rows]
+    return sorted(found, key=lambda m: int(m["milestone_id"].rsplit("-", 1)[1]))
 
 
 # ---- queries of the read model ----------------------------------------------------------
@@ -476,6 +560,12 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
             ],
             "opinions": [
                 tuple(r) for r in conn.execute(select(opinions).order_by(opinions.c.opinion_id))
+            ],
+            "milestones": [
+                tuple(r)
+                for r in conn.execute(
+                    select(milestones).order_by(milestones.c.project_id, milestones.c.milestone_id)
+                )
             ],
         }
 

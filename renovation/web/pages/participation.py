@@ -1202,9 +1202,12 @@ def staff_codes(project_id: UUID):
         runtime().catch_up()
         pdf = render_household_code_sheet(
             household_code_sheet_context(
-                project_id=str(project_id), community=project.community,
-                flats=sorted(project.flats(), key=_flat_order), codes=result.value,
-                building=building, vote_url=lambda code: vote_url(project_id, code),
+                project_id=str(project_id),
+                community=project.community,
+                flats=sorted(project.flats(), key=_flat_order),
+                codes=result.value,
+                building=building,
+                vote_url=lambda code: vote_url(project_id, code),
                 lang=str(get_locale() or "zh"),
             )
         )

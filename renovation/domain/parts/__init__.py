@@ -1,0 +1,1 @@
+"""The parts the project aggregate is composed of, one per area of the trade."""

@@ -1,0 +1,211 @@
+"""Consultation rounds (问需 / 问计 / 问效), household codes and ballots: the aggregate's part."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from events.participation import (
+    BallotCast,
+    ConsultationClosed,
+    ConsultationOpened,
+    HouseholdCodesIssued,
+)
+from renovation.domain import participation as rules
+from renovation.domain.base import Actor, Folding, folds, provenance
+from renovation.domain.errors import DomainError
+from renovation.domain.rulesets import Ruleset
+from renovation.domain.stages import Stage
+
+
+class ConsultationsPart(Folding):
+    """Rounds with their ballots; an intent vote's result decides whether the plan may go on."""
+
+    rounds: dict[str, dict[str, Any]]
+    household_codes: dict[str, str]  # code digest → flat id
+    intent_vote_passed: bool | None
+
+    def open_consultation(
+        self,
+        round_id: str,
+        *,
+        kind: str,
+        title: str,
+        questions: list[dict[str, Any]],
+        opens_at: datetime,
+        closes_at: datetime,
+        scope: dict[str, Any],
+        intent_vote: bool,
+        matter: str | None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Open a consultation round; an intent vote (意愿征询) also asks each flat's consent."""
+        checked, checked_scope = rules.check_round(
+            kind=kind,
+            title=title,
+            questions=questions,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            scope=scope,
+            intent_vote=intent_vote,
+            matter=matter if intent_vote else None,
+            buildings=self.buildings,
+        )
+        self.trigger_event(
+            ConsultationOpened,
+            round_id=round_id,
+            kind=kind,
+            title=title.strip(),
+            questions=checked,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            scope=checked_scope,
+            intent_vote=intent_vote,
+            matter=matter if intent_vote else None,
+            **provenance(actor, command_id, None),
+        )
+
+    def issue_household_codes(
+        self,
+        code_digests: dict[str, str],
+        *,
+        batch_id: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Record the digests of new household codes; each flat's earlier code lapses."""
+        known = self.flat_ids()
+        unknown = sorted(set(code_digests) - known)
+        if unknown:
+            raise rules.UnknownFlatError(f"no flat {unknown[0]}", field="flats")
+        if not code_digests:
+            raise DomainError("no flats to issue codes for", field="flats")
+        self.trigger_event(
+            HouseholdCodesIssued,
+            batch_id=batch_id,
+            code_digests=dict(code_digests),
+            **provenance(actor, command_id, None),
+        )
+
+    def flat_for_code(self, code_digest: str) -> str:
+        try:
+            return self.household_codes[code_digest]
+        except KeyError:
+            raise rules.UnknownHouseholdCodeError(
+                "this household code is not valid for this project", field="code"
+            ) from None
+
+    def cast_ballot(
+        self,
+        round_id: str,
+        *,
+        flat_id: str,
+        answers: dict[str, Any],
+        consent: str | None,
+        now: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+        effective_on: date | None = None,
+    ) -> None:
+        """A household's ballot (by its code, or on paper entered by staff)."""
+        round_ = self.find_round(round_id)
+        flat = self.find_flat(flat_id)
+        if not rules.in_scope(round_["scope"], flat):
+            raise rules.OutOfScopeError(
+                f"flat {flat_id} is not in this round's scope", field="code"
+            )
+        checked = rules.check_ballot(round_, answers, consent, now)
+        previous = round_["ballots"].get(flat_id)
+        self.trigger_event(
+            BallotCast,
+            round_id=round_id,
+            flat_id=flat_id,
+            answers=checked,
+            consent=consent,
+            replaces_version=previous["version"] if previous else None,
+            **provenance(actor, command_id, effective_on),
+        )
+
+    def close_consultation(
+        self,
+        round_id: str,
+        *,
+        now: datetime,
+        ruleset: Ruleset | None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Close a round after its window; an intent vote's result moves the project on."""
+        round_ = self.find_round(round_id)
+        if round_["closed"]:
+            raise rules.RoundClosedError("the round is closed already", field="round_id")
+        if now < round_["closes_at"]:
+            raise rules.RoundClosedError(
+                f"the round is open until {round_['closes_at'].isoformat()}", field="round_id"
+            )
+        result = rules.round_result(round_, self.flats(), ruleset)
+        self.trigger_event(
+            ConsultationClosed,
+            round_id=round_id,
+            result=result,
+            **provenance(actor, command_id, None),
+        )
+        if round_["intent_vote"] and self.stage == Stage.INTENT_VOTE.value:
+            passed = bool(result.get("passed"))
+            self.move_to(
+                Stage.IN_PLAN.value if passed else Stage.REJECTED_BY_RESIDENTS.value,
+                actor=actor,
+                note=f"intent vote {round_id}: {'passed' if passed else 'failed'}",
+            )
+        return result
+
+    def find_round(self, round_id: str) -> dict[str, Any]:
+        try:
+            return self.rounds[round_id]
+        except KeyError:
+            raise rules.UnknownRoundError(f"no round {round_id!r}", field="round_id") from None
+
+    # ---- state changes ----------------------------------------------------------------
+
+    @folds(ConsultationOpened)
+    def _fold_consultation_opened(self, event: ConsultationOpened) -> None:
+        self.rounds[event.round_id] = {
+            "round_id": event.round_id,
+            "kind": event.kind,
+            "title": event.title,
+            "questions": event.questions,
+            "opens_at": event.opens_at,
+            "closes_at": event.closes_at,
+            "scope": event.scope,
+            "intent_vote": event.intent_vote,
+            "matter": event.matter,
+            "ballots": {},
+            "closed": False,
+            "result": None,
+        }
+
+    @folds(HouseholdCodesIssued)
+    def _fold_household_codes_issued(self, event: HouseholdCodesIssued) -> None:
+        lapsed = set(event.code_digests)
+        self.household_codes = {
+            digest: flat for digest, flat in self.household_codes.items() if flat not in lapsed
+        }
+        for flat, digest in event.code_digests.items():
+            self.household_codes[digest] = flat
+
+    @folds(BallotCast)
+    def _fold_ballot_cast(self, event: BallotCast) -> None:
+        self.rounds[event.round_id]["ballots"][event.flat_id] = {
+            "answers": event.answers,
+            "consent": event.consent,
+            "version": event.originator_version,
+        }
+
+    @folds(ConsultationClosed)
+    def _fold_consultation_closed(self, event: ConsultationClosed) -> None:
+        round_ = self.rounds[event.round_id]
+        round_["closed"] = True
+        round_["result"] = event.result
+        if round_["intent_vote"]:
+            self.intent_vote_passed = bool(event.result.get("passed"))

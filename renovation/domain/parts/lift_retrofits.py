@@ -1,0 +1,408 @@
+"""Lift retrofits (加装电梯) per unit: poll, consent, stages, objections, service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from events.lift import (
+    LiftPollClosed,
+    LiftPollReopened,
+    LiftRetrofitProposed,
+    LiftServiceRecorded,
+    LiftStageChanged,
+    LiftVoteCast,
+    ObjectionAnswered,
+    ObjectionLodged,
+)
+from renovation.domain import lifts as lift_rules
+from renovation.domain import participation as rules
+from renovation.domain.base import Actor, Folding, folds, provenance
+from renovation.domain.consent import FlatVoteInput, evaluate_consent
+from renovation.domain.deadlines import period_end
+from renovation.domain.errors import DomainError
+from renovation.domain.rulesets import Ruleset
+
+
+class LiftRetrofitsPart(Folding):
+    """One lift retrofit per unit, from willingness poll to in service."""
+
+    lifts: dict[str, dict[str, Any]]
+
+    def propose_lift(
+        self,
+        *,
+        building: str,
+        unit: str,
+        veto_flats: list[str],
+        poll_opens_at: datetime,
+        poll_closes_at: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> str:
+        """Start a unit's lift retrofit with a willingness poll of its flats."""
+        flats = self.unit_flats(building, unit)
+        lid = lift_rules.lift_id(building, unit)
+        if lid in self.lifts and self.lifts[lid]["stage"] != lift_rules.LiftStage.ABANDONED:
+            raise lift_rules.LiftError(f"unit {lid} has a lift retrofit already", field="unit")
+        unknown = sorted(set(veto_flats) - {f["flat_id"] for f in flats})
+        if unknown:
+            raise lift_rules.LiftError(
+                f"flat {unknown[0]} is not in unit {lid}", field="veto_flats"
+            )
+        self._check_window(poll_opens_at, poll_closes_at)
+        self.trigger_event(
+            LiftRetrofitProposed,
+            lift_id=lid,
+            building=building,
+            unit=unit,
+            veto_flats=sorted(set(veto_flats)),
+            poll_opens_at=poll_opens_at,
+            poll_closes_at=poll_closes_at,
+            **provenance(actor, command_id, None),
+        )
+        return lid
+
+    def reopen_lift_poll(
+        self,
+        lid: str,
+        *,
+        poll_opens_at: datetime,
+        poll_closes_at: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        lift = self.find_lift(lid)
+        if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or not lift["poll_closed"]:
+            raise lift_rules.LiftError(
+                "only a closed poll that failed is held again", field="lift_id"
+            )
+        self._check_window(poll_opens_at, poll_closes_at)
+        self.trigger_event(
+            LiftPollReopened,
+            lift_id=lid,
+            poll_opens_at=poll_opens_at,
+            poll_closes_at=poll_closes_at,
+            **provenance(actor, command_id, None),
+        )
+
+    @staticmethod
+    def _check_window(opens_at: datetime, closes_at: datetime) -> None:
+        if closes_at <= opens_at:
+            raise DomainError("must be after poll_opens_at", field="poll_closes_at")
+
+    def cast_lift_vote(
+        self,
+        lid: str,
+        *,
+        flat_id: str,
+        choice: str,
+        now: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+        effective_on: date | None = None,
+    ) -> None:
+        """A flat's consent to its unit's lift; voting again before the close replaces it."""
+        lift = self.find_lift(lid)
+        if flat_id not in {f["flat_id"] for f in self.unit_flats(lift["building"], lift["unit"])}:
+            raise rules.OutOfScopeError(f"flat {flat_id} is not in unit {lid}", field="code")
+        if choice not in lift_rules.LIFT_CHOICES:
+            raise DomainError(
+                f"must be one of {', '.join(lift_rules.LIFT_CHOICES)}", field="choice"
+            )
+        if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or lift["poll_closed"]:
+            raise rules.RoundClosedError("the willingness poll is closed", field="lift_id")
+        if now < lift["poll_opens_at"]:
+            raise rules.RoundClosedError(
+                f"the poll opens at {lift['poll_opens_at'].isoformat()}", field="lift_id"
+            )
+        if now >= lift["poll_closes_at"]:
+            raise rules.RoundClosedError(
+                f"the poll closed at {lift['poll_closes_at'].isoformat()}", field="lift_id"
+            )
+        previous = lift["votes"].get(flat_id)
+        self.trigger_event(
+            LiftVoteCast,
+            lift_id=lid,
+            flat_id=flat_id,
+            choice=choice,
+            replaces_version=previous["version"] if previous else None,
+            **provenance(actor, command_id, effective_on),
+        )
+
+    def close_lift_poll(
+        self,
+        lid: str,
+        *,
+        now: datetime,
+        ruleset: Ruleset,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Count the poll by Civil Code art. 278 (改建: ≥2/3 take part, ≥3/4 of them agree)."""
+        lift = self.find_lift(lid)
+        if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or lift["poll_closed"]:
+            raise rules.RoundClosedError("the poll is closed already", field="lift_id")
+        if now < lift["poll_closes_at"]:
+            raise rules.RoundClosedError(
+                f"the poll is open until {lift['poll_closes_at'].isoformat()}", field="lift_id"
+            )
+        result = self.lift_consent(lid, ruleset)
+        self.trigger_event(
+            LiftPollClosed,
+            lift_id=lid,
+            result=result.to_dict(),
+            passed=result.passed,
+            **provenance(actor, command_id, None),
+        )
+        return result.to_dict()
+
+    def lift_consent(self, lid: str, ruleset: Ruleset):
+        """The consent arithmetic of the lift's votes so far (the poll's result when closed)."""
+        lift = self.find_lift(lid)
+        return evaluate_consent(
+            [
+                FlatVoteInput(
+                    flat_id=f["flat_id"],
+                    owner_id=f["owner_ref"],
+                    area=f["area"],
+                    is_unsold_developer_flat=f["unsold"],
+                    holds_veto=f["flat_id"] in lift["veto_flats"],
+                )
+                for f in self.unit_flats(lift["building"], lift["unit"])
+            ],
+            {fid: v["choice"] for fid, v in lift["votes"].items()},
+            ruleset,
+            matter="alteration",
+        )
+
+    def move_lift(
+        self,
+        lid: str,
+        to_stage: str,
+        *,
+        on: date,
+        details: dict[str, Any],
+        ruleset: Ruleset,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Move the retrofit on; the gates of DOMAIN.md and the Special Equipment Safety Law
+        are named when they hold it back."""
+        lift = self.find_lift(lid)
+        lift_rules.check_move(lift, to_stage, on, details)
+        ends = None
+        if to_stage == lift_rules.LiftStage.PUBLIC_NOTICE:
+            ends = period_end(on, ruleset.notice_period_days)
+        elif to_stage == lift_rules.LiftStage.OBJECTION_WINDOW:
+            ends = period_end(on, ruleset.objection_period_days)
+        self.trigger_event(
+            LiftStageChanged,
+            lift_id=lid,
+            from_stage=lift["stage"],
+            to_stage=to_stage,
+            on_date=on,
+            details=details,
+            period_ends_on=ends,
+            **provenance(actor, command_id, on),
+        )
+
+    def lodge_objection(
+        self,
+        lid: str,
+        objection_id: str,
+        *,
+        text: str,
+        flat_id: str | None,
+        on: date,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """An objection, lodged while the plan is on public notice or in the objection window."""
+        lift = self.find_lift(lid)
+        text = (text or "").strip()
+        if not text or len(text) > lift_rules.MAX_OBJECTION:
+            raise DomainError(f"1 to {lift_rules.MAX_OBJECTION} characters", field="text")
+        stage = lift["stage"]
+        open_for_objections = stage == lift_rules.LiftStage.PUBLIC_NOTICE or (
+            stage == lift_rules.LiftStage.OBJECTION_WINDOW and on <= lift["objections_end_on"]
+        )
+        if not open_for_objections:
+            raise rules.RoundClosedError(
+                "objections are taken during the public notice and the objection window",
+                field="lift_id",
+            )
+        self.trigger_event(
+            ObjectionLodged,
+            lift_id=lid,
+            objection_id=objection_id,
+            text=text,
+            flat_id=flat_id,
+            **provenance(actor, command_id, None),
+        )
+
+    def answer_objection(
+        self,
+        lid: str,
+        objection_id: str,
+        *,
+        outcome: str,
+        reason: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Mediated, upheld (the design goes back for change), or dismissed with a reason."""
+        lift = self.find_lift(lid)
+        objection = lift["objections"].get(objection_id)
+        if objection is None:
+            raise lift_rules.UnknownObjectionError(
+                f"no objection {objection_id!r}", field="objection_id"
+            )
+        if objection["outcome"] is not None:
+            raise DomainError("the objection is answered already", field="objection_id")
+        if outcome not in lift_rules.OBJECTION_OUTCOMES:
+            raise DomainError(
+                f"must be one of {', '.join(lift_rules.OBJECTION_OUTCOMES)}", field="outcome"
+            )
+        if not reason.strip():
+            raise DomainError("say how the objection was resolved, and why", field="reason")
+        self.trigger_event(
+            ObjectionAnswered,
+            lift_id=lid,
+            objection_id=objection_id,
+            outcome=outcome,
+            reason=reason.strip(),
+            **provenance(actor, command_id, None),
+        )
+
+    def record_lift_service(
+        self,
+        lid: str,
+        *,
+        kind: str,
+        on: date,
+        valid_until: date | None,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        lift = self.find_lift(lid)
+        if kind not in ("maintenance", "inspection_passed", "inspection_requested"):
+            raise DomainError(
+                "maintenance, inspection_passed or inspection_requested", field="kind"
+            )
+        if lift["stage"] != lift_rules.LiftStage.IN_SERVICE:
+            raise lift_rules.LiftError("the lift is not in service", field="lift_id")
+        if kind == "inspection_passed" and (valid_until is None or valid_until <= on):
+            raise DomainError("the date the inspection pass expires", field="valid_until")
+        self.trigger_event(
+            LiftServiceRecorded,
+            lift_id=lid,
+            kind=kind,
+            on_date=on,
+            valid_until=valid_until,
+            **provenance(actor, command_id, on),
+        )
+
+    def unit_flats(self, building: str, unit: str) -> list[dict[str, Any]]:
+        flats = [
+            dict(f, flat_id=rules.flat_id(f["building"], f["unit"], f["number"]))
+            for f in self.flats()
+            if f["building"] == building and f["unit"] == unit
+        ]
+        if not flats:
+            raise rules.UnknownFlatError(f"no unit {building}-{unit}", field="unit")
+        return flats
+
+    def find_lift(self, lid: str) -> dict[str, Any]:
+        try:
+            return self.lifts[lid]
+        except KeyError:
+            raise lift_rules.UnknownLiftError(
+                f"no lift retrofit {lid!r}", field="lift_id"
+            ) from None
+
+    # ---- state changes ----------------------------------------------------------------
+
+    @folds(LiftRetrofitProposed)
+    def _fold_lift_retrofit_proposed(self, event: LiftRetrofitProposed) -> None:
+        self.lifts[event.lift_id] = {
+            "lift_id": event.lift_id,
+            "building": event.building,
+            "unit": event.unit,
+            "veto_flats": list(event.veto_flats),
+            "stage": lift_rules.LiftStage.WILLINGNESS_POLL.value,
+            "poll_opens_at": event.poll_opens_at,
+            "poll_closes_at": event.poll_closes_at,
+            "poll_closed": False,
+            "votes": {},
+            "result": None,
+            "history": [],
+            "details": {},
+            "notice_ends_on": None,
+            "objections_end_on": None,
+            "objections": {},
+            "service": {},
+        }
+
+    @folds(LiftPollReopened)
+    def _fold_lift_poll_reopened(self, event: LiftPollReopened) -> None:
+        lift = self.lifts[event.lift_id]
+        lift.update(
+            poll_opens_at=event.poll_opens_at,
+            poll_closes_at=event.poll_closes_at,
+            poll_closed=False,
+            votes={},
+            result=None,
+        )
+
+    @folds(LiftVoteCast)
+    def _fold_lift_vote_cast(self, event: LiftVoteCast) -> None:
+        self.lifts[event.lift_id]["votes"][event.flat_id] = {
+            "choice": event.choice,
+            "version": event.originator_version,
+        }
+
+    @folds(LiftPollClosed)
+    def _fold_lift_poll_closed(self, event: LiftPollClosed) -> None:
+        lift = self.lifts[event.lift_id]
+        lift.update(poll_closed=True, result=event.result)
+        if event.passed:
+            lift["stage"] = lift_rules.LiftStage.CONSENT_PASSED.value
+
+    @folds(LiftStageChanged)
+    def _fold_lift_stage_changed(self, event: LiftStageChanged) -> None:
+        lift = self.lifts[event.lift_id]
+        lift["stage"] = event.to_stage
+        lift["details"][event.to_stage] = {"on": event.on_date, **event.details}
+        lift["history"].append(
+            {"stage": event.to_stage, "on": event.on_date, "version": event.originator_version}
+        )
+        if event.to_stage == lift_rules.LiftStage.PUBLIC_NOTICE:
+            lift["notice_ends_on"] = event.period_ends_on
+        elif event.to_stage == lift_rules.LiftStage.OBJECTION_WINDOW:
+            lift["objections_end_on"] = event.period_ends_on
+
+    @folds(ObjectionLodged)
+    def _fold_objection_lodged(self, event: ObjectionLodged) -> None:
+        self.lifts[event.lift_id]["objections"][event.objection_id] = {
+            "objection_id": event.objection_id,
+            "text": event.text,
+            "flat_id": event.flat_id,
+            "lodged_at": event.timestamp,
+            "outcome": None,
+            "reason": "",
+        }
+
+    @folds(ObjectionAnswered)
+    def _fold_objection_answered(self, event: ObjectionAnswered) -> None:
+        lift = self.lifts[event.lift_id]
+        lift["objections"][event.objection_id].update(outcome=event.outcome, reason=event.reason)
+        if event.outcome == "upheld":  # the plan must change: back to design, noticed again
+            lift["stage"] = lift_rules.LiftStage.DESIGN.value
+
+    @folds(LiftServiceRecorded)
+    def _fold_lift_service_recorded(self, event: LiftServiceRecorded) -> None:
+        service = self.lifts[event.lift_id]["service"]
+        service[event.kind] = event.on_date
+        if event.valid_until is not None:
+            service["inspection_valid_until"] = event.valid_until

@@ -1,0 +1,156 @@
+"""Checks of a project's registration: community, buildings → units → flats, plan, budget.
+
+Each problem is collected under its field's path (``buildings.0.units.1.flats.2.area``), so
+the bureau sees every mistake of a registration at once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from renovation.domain.base import MAX_NAME
+
+CATEGORIES = ("basic", "improvement", "upgrade")
+
+
+def _text(value: Any, field: str, problems: dict, *, required: bool = True) -> str:
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        problems.setdefault(field, []).append("must be text")
+    elif required and not text:
+        problems.setdefault(field, []).append("must not be empty")
+    elif len(text) > MAX_NAME:
+        problems.setdefault(field, []).append(f"at most {MAX_NAME} characters")
+    return text
+
+
+def _decimal(value: Any, field: str, problems: dict, *, positive: bool) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        problems.setdefault(field, []).append("must be a number")
+        return Decimal(0)
+    if not number.is_finite():
+        problems.setdefault(field, []).append("must be a finite number")
+    elif positive and number <= 0:
+        problems.setdefault(field, []).append("must be greater than 0")
+    elif number < 0:
+        problems.setdefault(field, []).append("must not be negative")
+    return number
+
+
+def check_community(community: dict[str, Any], problems: dict) -> dict[str, Any]:
+    checked = {
+        "name": _text(community.get("name"), "community.name", problems),
+        "district": _text(community.get("district"), "community.district", problems),
+        "city": _text(community.get("city"), "community.city", problems, required=False),
+        "street": _text(community.get("street"), "community.street", problems, required=False),
+        "address": _text(community.get("address"), "community.address", problems, required=False),
+        "year_built": community.get("year_built"),
+    }
+    year = checked["year_built"]
+    if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+        problems.setdefault("community.year_built", []).append("must be a year")
+    return checked
+
+
+def check_buildings(buildings: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
+    if not buildings:
+        problems.setdefault("buildings", []).append("at least one building")
+    checked, building_codes = [], set()
+    for b_index, building in enumerate(buildings):
+        path = f"buildings.{b_index}"
+        code = _text(building.get("code"), f"{path}.code", problems)
+        if code in building_codes:
+            problems.setdefault(f"{path}.code", []).append(f"building {code} is listed twice")
+        building_codes.add(code)
+        units, unit_codes = [], set()
+        if not building.get("units"):
+            problems.setdefault(f"{path}.units", []).append("at least one unit")
+        for u_index, unit in enumerate(building.get("units") or []):
+            upath = f"{path}.units.{u_index}"
+            ucode = _text(unit.get("code"), f"{upath}.code", problems)
+            if ucode in unit_codes:
+                problems.setdefault(f"{upath}.code", []).append(
+                    f"unit {code}-{ucode} is listed twice"
+                )
+            unit_codes.add(ucode)
+            if not unit.get("flats"):
+                problems.setdefault(f"{upath}.flats", []).append("at least one flat")
+            units.append(
+                {"code": ucode, "flats": _check_flats(unit.get("flats") or [], upath, problems)}
+            )
+        checked.append({"code": code, "name": building.get("name") or "", "units": units})
+    return checked
+
+
+def _check_flats(flats: list[dict[str, Any]], upath: str, problems: dict) -> list[dict]:
+    checked, numbers = [], set()
+    for f_index, flat in enumerate(flats):
+        fpath = f"{upath}.flats.{f_index}"
+        number = _text(flat.get("number"), f"{fpath}.number", problems)
+        if number in numbers:
+            problems.setdefault(f"{fpath}.number", []).append(f"flat {number} is listed twice")
+        numbers.add(number)
+        floor = flat.get("floor")
+        if not isinstance(floor, int) or isinstance(floor, bool) or not -5 <= floor <= 100:
+            problems.setdefault(f"{fpath}.floor", []).append("must be a floor number")
+        unsold = bool(flat.get("unsold", False))
+        owner = _text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
+        checked.append(
+            {
+                "number": number,
+                "floor": floor,
+                "area": _decimal(flat.get("area"), f"{fpath}.area", problems, positive=True),
+                # Unsold developer flats together count as one owner (DOMAIN.md, consent).
+                "owner_ref": owner if not unsold else "developer",
+                "unsold": unsold,
+            }
+        )
+    return checked
+
+
+def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
+    checked, seen = [], set()
+    for index, item in enumerate(items):
+        path = f"content_items.{index}"
+        category = item.get("category")
+        if category not in CATEGORIES:
+            problems.setdefault(f"{path}.category", []).append(
+                f"must be one of {', '.join(CATEGORIES)}"
+            )
+        name = _text(item.get("item"), f"{path}.item", problems)
+        if (category, name) in seen:
+            problems.setdefault(f"{path}.item", []).append(f"{name} is listed twice")
+        seen.add((category, name))
+        checked.append(
+            {
+                "id": f"item-{index + 1}",
+                "category": category,
+                "item": name,
+                "unit": _text(item.get("unit"), f"{path}.unit", problems),
+                "planned_quantity": _decimal(
+                    item.get("planned_quantity"),
+                    f"{path}.planned_quantity",
+                    problems,
+                    positive=False,
+                ),
+            }
+        )
+    return checked
+
+
+def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
+    checked, sources = [], set()
+    for index, line in enumerate(budget):
+        path = f"budget.{index}"
+        source = _text(line.get("source"), f"{path}.source", problems)
+        if source in sources:
+            problems.setdefault(f"{path}.source", []).append(f"{source} is listed twice")
+        sources.add(source)
+        amount = _decimal(line.get("amount"), f"{path}.amount", problems, positive=False)
+        if amount != amount.quantize(Decimal("0.01")):
+            problems.setdefault(f"{path}.amount", []).append("at most two decimals (fen)")
+        checked.append({"source": source, "amount": amount})
+    return checked

@@ -56,6 +56,10 @@ def storage_from_url(database_url: str, *, sqlite_read_model: str = "sibling") -
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # Appends in one round trip, table lock included (see pg_recorder.py).
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",
+            "APPLICATION_RECORDER_TOPIC": "renovation.application.pg_recorder:"
+            "OrderedPostgresRecorder",
         }
         if schema := url.query.get("schema"):
             env["POSTGRES_SCHEMA"] = str(schema)

@@ -20,7 +20,13 @@ class MilestonesMixin:
     today: Callable[[], date]
 
     def plan_milestone(
-        self, project_id: UUID, data: dict[str, Any], *, actor: Actor, command_id: str | None = None
+        self,
+        project_id: UUID,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -36,6 +42,7 @@ class MilestonesMixin:
                 )
             },
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda e: {"milestone_id": e.milestone_id},
         )
 
@@ -47,6 +54,7 @@ class MilestonesMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         today = self.today()
         return self.execute(
@@ -61,6 +69,7 @@ class MilestonesMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def delay_milestone(
@@ -71,6 +80,7 @@ class MilestonesMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -82,6 +92,7 @@ class MilestonesMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def complete_milestone(
@@ -92,6 +103,7 @@ class MilestonesMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         today = self.today()
         return self.execute(
@@ -104,6 +116,7 @@ class MilestonesMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def record_supervisor_note(
@@ -114,6 +127,7 @@ class MilestonesMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         today = self.today()
         return self.execute(
@@ -128,4 +142,5 @@ class MilestonesMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )

@@ -12,6 +12,7 @@ from renovation.application.errors import ConcurrencyError, ProjectNotFoundError
 from renovation.domain.errors import DomainError, StageGateError
 from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
+from renovation.domain.parts.milestones import UnknownMilestoneError
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -65,8 +66,10 @@ class RenovationApi(Api):
 
 def init_api(app: Flask) -> None:
     from renovation.web import csrf
+    from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.lifts import blp as lifts_blp
+    from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
     from renovation.web.api.projects import blp as projects_blp
     from renovation.web.api.schemas import DecimalText
@@ -74,7 +77,14 @@ def init_api(app: Flask) -> None:
     api = RenovationApi(app)
     api.register_field(DecimalText, "string", "decimal")
     # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
-    for blueprint in (projects_blp, audit_blp, participation_blp, lifts_blp):
+    for blueprint in (
+        projects_blp,
+        audit_blp,
+        participation_blp,
+        lifts_blp,
+        milestones_blp,
+        answer_templates_blp,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
 
@@ -82,6 +92,7 @@ def init_api(app: Flask) -> None:
     @app.errorhandler(UnknownOpinionError)
     @app.errorhandler(UnknownLiftError)
     @app.errorhandler(UnknownObjectionError)
+    @app.errorhandler(UnknownMilestoneError)
     def _unknown(error: DomainError):
         return error_response(404, error.code, error.message, error.errors())
 

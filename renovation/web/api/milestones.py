@@ -1,0 +1,201 @@
+"""Construction milestones (节点) over the API: plan, progress, delays, completion, notes."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from renovation.application.errors import ProjectNotFoundError
+from renovation.domain.parts.milestones import UnknownMilestoneError
+from renovation.domain.project import Actor
+from renovation.projections.milestones import is_overdue
+from renovation.projections.store import get_summary, list_milestones
+from renovation.web import runtime
+from renovation.web.api.milestone_schemas import (
+    MilestoneCompletionCreateSchema,
+    MilestoneCreatedSchema,
+    MilestoneCreateSchema,
+    MilestoneDelayCreateSchema,
+    MilestoneProgressCreateSchema,
+    MilestoneSchema,
+    SupervisorNoteCreateSchema,
+)
+from renovation.web.api.projects import (
+    WRITE_ROLES,
+    command_id,
+    committed,
+    expected_version,
+    writable_project,
+)
+from renovation.web.api.schemas import CommandResultSchema
+from renovation.web.auth import actor_for, api_user, require_role
+
+blp = Blueprint(
+    "milestones",
+    __name__,
+    url_prefix="/api/projects",
+    description="Construction milestones (节点): progress, delays, supervisors' notes",
+)
+
+# The write headers every milestone command reads, documented once.
+WRITE_HEADERS = [
+    {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": False,
+        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:\-]{1,200}$"},
+        "description": "the same key makes one change, however often the request is sent",
+    },
+    {
+        "in": "header",
+        "name": "If-Match",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": 'the project version last read, e.g. "7"; a stale one gets 409',
+    },
+]
+WRITE_DOC = {"security": [{"bearer": []}], "parameters": WRITE_HEADERS}
+
+
+def milestone_rows(project_id: UUID) -> tuple[list[dict[str, Any]], int]:
+    """The project's milestone rows with ``overdue`` as of the bureau's today, and the
+    project version the read model reflects."""
+    engine = runtime().engine
+    summary = get_summary(engine, str(project_id))
+    if summary is None:
+        raise ProjectNotFoundError(project_id)
+    today = runtime().app.today()
+    rows = [
+        {**row, "overdue": is_overdue(row, today)}
+        for row in list_milestones(engine, str(project_id))
+    ]
+    return rows, summary["version"]
+
+
+def write_key(project_id: UUID) -> str | None:
+    """The request's Idempotency-Key, once the caller may write to the project."""
+    writable_project(project_id)
+    return command_id()
+
+
+def _actor() -> Actor:
+    return actor_for(api_user(), "api")
+
+
+@blp.route("/<uuid:project_id>/milestones")
+class Milestones(MethodView):
+    @blp.response(200, MilestoneSchema(many=True))
+    def get(self, project_id: UUID):
+        """The project's milestones in the order planned, with progress and delays (public)."""
+        rows, version = milestone_rows(project_id)
+        return rows, 200, {"ETag": f'"{version}"'}
+
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MilestoneCreateSchema)
+    @blp.response(201, MilestoneCreatedSchema)
+    @blp.doc(**WRITE_DOC)
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Plan a milestone: a share of one content item, from the plan until construction
+        ends; the milestones of an item add up to no more than its planned quantity."""
+        key = write_key(project_id)
+        result = runtime().app.plan_milestone(
+            project_id, data, actor=_actor(), command_id=key, expected_version=expected_version()
+        )
+        body, status, headers = committed(result, 200 if result.replayed else 201)
+        return {**body, "milestone_id": result.value["milestone_id"]}, status, headers
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>")
+class Milestone(MethodView):
+    @blp.response(200, MilestoneSchema)
+    def get(self, project_id: UUID, milestone_id: str):
+        """One milestone: reports, delays with their reasons, supervisors' notes (public)."""
+        rows, version = milestone_rows(project_id)
+        row = next((r for r in rows if r["milestone_id"] == milestone_id), None)
+        if row is None:
+            raise UnknownMilestoneError(f"no milestone {milestone_id!r}", field="milestone_id")
+        return row, 200, {"ETag": f'"{version}"'}
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/progress")
+class MilestoneProgress(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MilestoneProgressCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(**WRITE_DOC)
+    def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
+        """Report the quantity built so far, under construction; a lower figure than the last
+        is a correction and needs a note."""
+        key = write_key(project_id)
+        result = runtime().app.report_milestone_progress(
+            project_id,
+            milestone_id,
+            data,
+            actor=_actor(),
+            command_id=key,
+            expected_version=expected_version(),
+        )
+        return committed(result)
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/delay")
+class MilestoneDelay(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MilestoneDelayCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(**WRITE_DOC)
+    def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
+        """Move the planned finish later, with a reason that is published."""
+        key = write_key(project_id)
+        result = runtime().app.delay_milestone(
+            project_id,
+            milestone_id,
+            data,
+            actor=_actor(),
+            command_id=key,
+            expected_version=expected_version(),
+        )
+        return committed(result)
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/complete")
+class MilestoneCompletion(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MilestoneCompletionCreateSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(**WRITE_DOC)
+    def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
+        """Complete a milestone whose whole quantity has been reported."""
+        key = write_key(project_id)
+        result = runtime().app.complete_milestone(
+            project_id,
+            milestone_id,
+            data,
+            actor=_actor(),
+            command_id=key,
+            expected_version=expected_version(),
+        )
+        return committed(result)
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/notes")
+class SupervisorNotes(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(SupervisorNoteCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.doc(**WRITE_DOC)
+    def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
+        """A resident supervisor's inspection note (建设共管), entered by staff."""
+        key = write_key(project_id)
+        result = runtime().app.record_supervisor_note(
+            project_id,
+            milestone_id,
+            data,
+            actor=_actor(),
+            command_id=key,
+            expected_version=expected_version(),
+        )
+        return committed(result, 200 if result.replayed else 201)

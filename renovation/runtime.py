@@ -49,12 +49,14 @@ class Runtime:
     def create_tables(self) -> None:
         """Read-model and account tables; idempotent."""
         from renovation.accounts import create_tables as create_account_tables
+        from renovation.answer_templates import create_tables as create_template_tables
 
         projection = self.projection  # builds the application first, under its own lock
         with self._schema_lock() as conn:
             projection.create_tables(conn)
             self.vault.create_tables(conn)
             create_account_tables(conn)
+            create_template_tables(conn)
 
     @contextmanager
     def _schema_lock(self) -> Iterator[Connection]:

@@ -1,0 +1,70 @@
+"""The bureau's common answers over the API: staff keep them, auditors read them."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from renovation import answer_templates as store
+from renovation.web import runtime
+from renovation.web.api import error_response
+from renovation.web.auth import api_user, require_role
+
+blp = Blueprint(
+    "answer_templates",
+    __name__,
+    url_prefix="/api/answer-templates",
+    description="Common answers offered when answering residents' opinions.",
+)
+
+
+class TemplateSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    text = fields.String(required=True, metadata={"maxLength": store.MAX_TEXT})
+    updated_by = fields.String(dump_only=True)
+    updated_at = fields.String(dump_only=True)
+
+
+@blp.errorhandler(store.TemplateError)
+def _refused(error: store.TemplateError):
+    code = "unknown_answer_template" if error.status == 404 else "invalid_answer_template"
+    return error_response(error.status, code, error.message, {error.field: [error.message]})
+
+
+@blp.route("")
+class Templates(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @require_role("staff", "admin", "auditor")
+    @blp.response(200, TemplateSchema(many=True))
+    def get(self):
+        """Every common answer, oldest first."""
+        return store.list_templates(runtime().engine)
+
+    @blp.doc(security=[{"bearer": []}])
+    @require_role("staff", "admin")
+    @blp.arguments(TemplateSchema)
+    @blp.response(201, TemplateSchema)
+    def post(self, data):
+        """Add a common answer."""
+        return store.add_template(runtime().engine, data["text"], by=api_user().actor_id)
+
+
+@blp.route("/<int:template_id>")
+class Template(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @require_role("staff", "admin")
+    @blp.arguments(TemplateSchema)
+    @blp.response(200, TemplateSchema)
+    def put(self, data, template_id: int):
+        """Change a common answer's text; answers already given keep theirs."""
+        return store.change_template(
+            runtime().engine, template_id, data["text"], by=api_user().actor_id
+        )
+
+    @blp.doc(security=[{"bearer": []}])
+    @require_role("staff", "admin")
+    @blp.response(204)
+    def delete(self, template_id: int):
+        """Remove a common answer."""
+        store.remove_template(runtime().engine, template_id)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
 from renovation.reports.labels import CATEGORY_LABELS, STAGE_LABELS
+from renovation.reports.milestones import milestone_values
 from renovation.reports.participation import (
     as_of_note,
     participation_values,
@@ -47,12 +49,15 @@ def project_report_context(
     lang: str = "zh",
     as_of: datetime | None = None,
     participation: dict[str, Any] | None = None,
+    milestones: list[dict[str, Any]] | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The project report's context from one project-summary row.
 
     ``participation`` (from :func:`renovation.reports.participation.project_participation`)
     adds the residents' participation section; a report as of a past date, which has none,
-    says so in one line instead.
+    says so in one line instead. ``milestones`` (rows as of the same time) add the
+    construction milestones' table, overdue ones flagged as of ``today``, the report's day.
     """
     stages = STAGE_LABELS[lang]
     categories = CATEGORY_LABELS[lang]
@@ -106,7 +111,15 @@ def project_report_context(
         "generated_at": local_time(datetime.now(UTC)),
         "participation": participation_values(participation, lang) if participation else None,
         "participation_note": as_of_note(lang) if as_of is not None and not participation else None,
+        "milestones": (
+            milestone_values(milestones, lang, today or _local_day(as_of)) if milestones else None
+        ),
     }
+
+
+def _local_day(moment: datetime | None) -> date:
+    """The Beijing calendar day of ``moment`` (of now when None)."""
+    return (moment or datetime.now(UTC)).astimezone(LOCAL_TZ).date()
 
 
 def project_report_pdf(
@@ -119,8 +132,17 @@ def project_report_pdf(
     row = summary_at(runtime.app, runtime.engine, project_id, as_of)
     # Participation comes from the live read model and aggregate: only a report of now has it.
     participation = project_participation(runtime, project_id) if as_of is None else None
+    # Milestones as they stood at the same version as the summary.
+    milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=row)
     return render_project_report(
-        project_report_context(row, lang=lang, as_of=as_of, participation=participation)
+        project_report_context(
+            row,
+            lang=lang,
+            as_of=as_of,
+            participation=participation,
+            milestones=milestones,
+            today=runtime.app.today() if as_of is None else None,
+        )
     )
 
 

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from renovation import accounts
+from renovation.answer_templates import list_templates
 from renovation.web import create_app, runtime
 from tests.conftest import STAFF, hold_intent_vote, project_payload, registration, walk
 
@@ -249,6 +250,12 @@ def test_tracking_lookup_forgives_case_spaces_and_dashes_and_unknown_codes_are_4
 # ---- opinions: the staff side ------------------------------------------------------------------
 
 
+def template_id(app, beginning: str) -> str:
+    """The id of the common answer that begins so (the defaults of a new installation)."""
+    engine = app.extensions["renovation"].engine
+    return next(str(t.id) for t in list_templates(engine) if t.text.startswith(beginning))
+
+
 def test_staff_answer_to_one_opinion_shows_on_its_tracking_page(app, client):
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id)))
@@ -257,7 +264,11 @@ def test_staff_answer_to_one_opinion_shows_on_its_tracking_page(app, client):
 
     response = staff.post(
         f"/staff/projects/{project_id}/opinions/{opinion_id}",
-        data={"outcome": "adopted", "template": "construction", "answer": "下周一起调整施工时间。"},
+        data={
+            "outcome": "adopted",
+            "template": template_id(app, "已通知施工单位整改"),
+            "answer": "下周一起调整施工时间。",
+        },
     )
 
     assert response.status_code == 302
@@ -305,6 +316,47 @@ def test_a_referred_answer_names_whom_it_went_to(app, client):
 
     page = text(client.get(f"/opinions/{code}"))
     assert "转办" in page and "转交至：街道城管科" in page
+
+
+def test_an_answer_links_the_opinion_to_a_milestone_and_an_unknown_link_is_refused(app, client):
+    from datetime import date
+    from decimal import Decimal
+
+    project_id = register(app)
+    with app.app_context():
+        rt = runtime()
+        walk(rt.app, UUID(project_id), "in_plan")
+        milestone_id = rt.app.plan_milestone(
+            UUID(project_id),
+            {
+                "name": "一期雨污分流",
+                "item_id": "item-1",
+                "quantity": Decimal("600"),
+                "planned_start": date(2026, 4, 1),
+                "planned_finish": date(2026, 6, 30),
+            },
+            actor=STAFF,
+        ).value["milestone_id"]
+        rt.catch_up()
+    code = tracking_code(text(submit(client, project_id)))
+    opinion_id = opinion_id_for(app, code)
+    staff = signed_in(app)
+    form = text(staff.get(f"/staff/projects/{project_id}/opinions/{opinion_id}"))
+    assert f'value="{milestone_id}"' in form and "一期雨污分流" in form
+
+    before = events(app)
+    unknown = staff.post(
+        f"/staff/projects/{project_id}/opinions/{opinion_id}",
+        data={"outcome": "adopted", "answer": "将在一期施工中解决。", "link": "milestone-9"},
+    )
+    assert unknown.status_code == 422 and events(app) == before
+    linked = staff.post(
+        f"/staff/projects/{project_id}/opinions/{opinion_id}",
+        data={"outcome": "adopted", "answer": "将在一期施工中解决。", "link": milestone_id},
+    )
+    assert linked.status_code == 302
+    answered = stored_events(app, project_id)[-1]
+    assert answered.links == [{"kind": "milestone", "id": milestone_id}]
 
 
 def test_not_adopted_without_a_reason_is_refused_and_nothing_is_written(app, client):

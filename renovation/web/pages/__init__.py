@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_pages(app: Flask) -> None:
+    import renovation.web.pages.answer_templates
     import renovation.web.pages.lifts  # noqa: F401  (routes)
-    from renovation.web.pages import audit, login, participation, staff, views  # noqa: F401  (routes)
+    from renovation.web.pages import audit, login, milestones, participation, staff, views  # noqa: F401  (routes)
     from renovation.web.pages.blueprint import bp
 
     app.register_blueprint(bp)

@@ -42,3 +42,42 @@ class ProjectForm(FlaskForm):
     content_items = TextAreaField(_l("Renovation content"))
     budget = TextAreaField(_l("Budget"))
     command_id = HiddenField()
+
+
+# ---- construction milestones (节点): the staff page's forms ----------------------------------
+# Values are read as text and turned into dates and quantities by the view, so that a wrong
+# one is named, in the clerk's language, next to its field; the domain checks the rest.
+
+
+class MilestonePlanForm(FlaskForm):
+    item_id = StringField(_l("Content item"))
+    name = StringField(_l("Milestone name"))
+    quantity = StringField(_l("Quantity to build"))
+    planned_start = StringField(_l("Planned start"))
+    planned_finish = StringField(_l("Planned finish"))
+    command_id = HiddenField()
+
+
+class MilestoneProgressForm(FlaskForm):
+    done_quantity = StringField(_l("Quantity built so far"))
+    on_date = StringField(_l("As of (date)"))
+    note = TextAreaField(_l("Note"))
+    command_id = HiddenField()
+
+
+class MilestoneDelayForm(FlaskForm):
+    planned_finish = StringField(_l("New planned finish"))
+    reason = TextAreaField(_l("Reason for the delay (published)"))
+    command_id = HiddenField()
+
+
+class MilestoneCompleteForm(FlaskForm):
+    on_date = StringField(_l("Finished on"))
+    command_id = HiddenField()
+
+
+class SupervisorNoteForm(FlaskForm):
+    supervisor = StringField(_l("Resident supervisor (role, not a name)"))
+    note = TextAreaField(_l("What the supervisor found"))
+    on_date = StringField(_l("Inspected on"))
+    command_id = HiddenField()

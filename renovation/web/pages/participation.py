@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from renovation import answer_templates
 from renovation.accounts import User
 from renovation.application.errors import ConcurrencyError
 from renovation.application.participation import code_digest, normalise_code
@@ -111,20 +112,6 @@ LABELS = {
     "scope_level": SCOPE_LEVEL_LABELS,
     "check": CHECK_LABELS,
 }
-
-# Common answers the bureau gives; chosen in the answer form (residents read them in Chinese).
-ANSWER_TEMPLATES = [
-    ("thanks_adopted", "感谢您的宝贵意见。您的建议已被采纳，我们将纳入改造方案并在施工中落实。"),
-    ("partly", "感谢您的意见。您的建议部分采纳，具体安排将在方案公示中说明。"),
-    ("plan_scope", "感谢您的意见。该事项不在本次改造范围内，我们已记录，将在后续计划中统筹考虑。"),
-    ("construction", "已通知施工单位整改，并要求严格遵守文明施工规定，请您继续监督。"),
-    ("nuisance", "已要求施工单位合理安排作业时间，午休及夜间（22:00–次日6:00）不进行高噪声作业。"),
-    ("property", "该事项属于物业管理范围，已转交物业服务企业办理，请您留意后续答复。"),
-    ("lift", "加装电梯须本单元业主依法表决同意后实施，我们将组织本单元业主协商。"),
-    ("site_visit", "工作人员将于近期上门核实情况，届时与您当面沟通。"),
-]
-TEMPLATE_TEXT = dict(ANSWER_TEMPLATES)
-
 
 def label(kind: str, code: str | None) -> str:
     """A domain code in words (``label("outcome", "adopted")`` → 采纳)."""
@@ -637,8 +624,9 @@ def answer_values(form=None) -> dict[str, str]:
 
 
 def answer_text(values: dict[str, str]) -> str:
-    """The chosen template first, then what the clerk wrote."""
-    parts = [TEMPLATE_TEXT.get(values["template"], ""), values["answer"]]
+    """The chosen common answer first, then what the clerk wrote."""
+    texts = {str(t.id): t.text for t in answer_templates.list_templates(runtime().engine)}
+    parts = [texts.get(values["template"], ""), values["answer"]]
     return "\n".join(p for p in parts if p)
 
 
@@ -665,8 +653,15 @@ def answer_opinions(
         errors["reason"] = [_("A reason is required when an opinion is not adopted.")]
     if outcome == "referred" and not values["referred_to"]:
         errors["referred_to"] = [_("Say to whom it is referred.")]
-    if values["link"] and project.find_content_item(values["link"]) is None:
-        errors["link"] = [_("There is no such renovation item.")]
+    link_kind = (
+        "milestone"
+        if values["link"] in project.milestones
+        else "content_item"
+        if project.find_content_item(values["link"]) is not None
+        else None
+    )
+    if values["link"] and link_kind is None:
+        errors["link"] = [_("There is no such renovation item or milestone.")]
     if errors:
         return errors
     cid = command_id(values["command_id"])
@@ -679,7 +674,7 @@ def answer_opinions(
                 "answer": text,
                 "reason": values["reason"] if outcome == "not_adopted" else "",
                 "referred_to": values["referred_to"] if outcome == "referred" else "",
-                "links": [{"kind": "content_item", "id": values["link"]}] if values["link"] else [],
+                "links": [{"kind": link_kind, "id": values["link"]}] if values["link"] else [],
             },
             actor=actor_for(user, "web"),
             command_id=f"web-answer-{cid}" if cid else None,
@@ -711,8 +706,11 @@ def queue_filters() -> dict[str, Any]:
 def answer_form_context(project: RenovationProject) -> dict[str, Any]:
     return {
         "outcomes": [(o, label("outcome", o)) for o in rules.OUTCOMES],
-        "templates": ANSWER_TEMPLATES,
+        "templates": [
+            (str(t.id), t.text) for t in answer_templates.list_templates(runtime().engine)
+        ],
         "content_items": project.content_items,
+        "milestones": list(project.milestones.values()),
         "max_answer": rules.MAX_ANSWER,
     }
 

@@ -31,7 +31,7 @@ from renovation.web.pages.paste import (
     parse_content_items,
     parse_flats,
 )
-from renovation.web.pages.views import STAGES, list_filters, pagination
+from renovation.web.pages.views import STAGES, list_filters, milestone_rows, pagination
 
 STAFF_ROLES = ("staff", "admin")
 PER_PAGE = 20
@@ -91,6 +91,7 @@ def staff_console():
         alerts = runtime().app.lift_alerts(UUID(row["id"]))
         row["lift_overdue"] = sum(1 for a in alerts if a["status"] == "overdue")
         row["lift_due_soon"] = len(alerts) - row["lift_overdue"]
+        row["milestones_overdue"] = sum(1 for m in milestone_rows(UUID(row["id"])) if m["overdue"])
         row["moves"] = [
             {"to_stage": s, "label": stage_label(s), "command_id": uuid4().hex}
             for s in next_stages(row["stage"])

@@ -9,7 +9,8 @@ from flask import abort, render_template, request
 
 from renovation.domain.project import CATEGORIES
 from renovation.domain.stages import Stage
-from renovation.projections.store import districts, get_summary, list_summaries
+from renovation.projections.milestones import is_overdue
+from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
 from renovation.web import runtime
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import stage_label, timeline
@@ -66,9 +67,20 @@ def index():
     )
 
 
+def milestone_rows(project_id: UUID) -> list[dict]:
+    """The project's milestones from the read model, each flagged overdue as of the bureau's
+    today (shared by the public page and the staff page)."""
+    today = runtime().app.today()
+    return [
+        dict(m, overdue=is_overdue(m, today))
+        for m in list_milestones(runtime().engine, str(project_id))
+    ]
+
+
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    """One community's renovation: facts, stage, content, budget, history."""
+    """One community's renovation: facts, stage, content, construction milestones, budget,
+    history."""
     row = get_summary(runtime().engine, str(project_id))
     if row is None:
         abort(404)
@@ -81,5 +93,6 @@ def project(project_id: UUID):
         project=row,
         steps=timeline(row["stage"]),
         content=[(c, items) for c, items in by_category if items],
+        milestones=milestone_rows(project_id),
         history=list(reversed(row["stage_history"])),
     )

@@ -1,0 +1,79 @@
+"""The staff keep the bureau's common answers: list, add, change, remove."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from renovation import answer_templates as store
+from renovation.web import runtime
+from renovation.web.auth import page_user
+from renovation.web.pages.blueprint import bp
+from renovation.web.pages.staff import staff_page
+
+
+def _explain(error: store.TemplateError) -> str:
+    if error.message == "must not be empty":
+        return _("Write the answer text.")
+    if error.message.startswith("at most"):
+        return _("At most %(max)s characters.", max=store.MAX_TEXT)
+    if error.message.endswith("already"):
+        return _("There is a common answer with this text already.")
+    return error.message
+
+
+def _page(errors: dict[str, list[str]] | None = None, draft: str = "", status: int = 200):
+    return (
+        render_template(
+            "pages/staff/answer_templates.html",
+            templates=store.list_templates(runtime().engine),
+            errors=errors or {},
+            draft=draft,
+            max_text=store.MAX_TEXT,
+        ),
+        status,
+    )
+
+
+@bp.get("/staff/answer-templates")
+@staff_page
+def staff_answer_templates():
+    """The common answers the answer forms offer."""
+    return _page()
+
+
+@bp.post("/staff/answer-templates")
+@staff_page
+def staff_answer_template_add():
+    text = request.form.get("text", "")
+    try:
+        store.add_template(runtime().engine, text, by=page_user().actor_id)
+    except store.TemplateError as error:
+        return _page({"text": [_explain(error)]}, draft=text, status=422)
+    flash(_("The common answer was added."), "success")
+    return redirect(url_for("pages.staff_answer_templates"), 303)
+
+
+@bp.post("/staff/answer-templates/<int:template_id>")
+@staff_page
+def staff_answer_template_change(template_id: int):
+    text = request.form.get("text", "")
+    try:
+        store.change_template(runtime().engine, template_id, text, by=page_user().actor_id)
+    except store.TemplateError as error:
+        if error.status == 404:
+            abort(404)
+        return _page({f"text-{template_id}": [_explain(error)]}, status=422)
+    flash(_("The common answer was changed."), "success")
+    return redirect(url_for("pages.staff_answer_templates"), 303)
+
+
+@bp.post("/staff/answer-templates/<int:template_id>/delete")
+@staff_page
+def staff_answer_template_remove(template_id: int):
+    try:
+        store.remove_template(runtime().engine, template_id)
+    except store.TemplateError:
+        abort(404)
+    flash(_("The common answer was removed; answers already given keep their text."), "success")
+    return redirect(url_for("pages.staff_answer_templates"), 303)

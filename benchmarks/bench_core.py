@@ -175,13 +175,13 @@ def run(database_url: str, label: str, raw_rate: float, args) -> list[str]:
     pid = big_project(app, args.events)
     plain = NoSnapshots({**storage.event_store_env, "IS_SNAPSHOTTING_ENABLED": "n"})
     versions = [random.randint(1, args.events) for _ in range(21)]
-    with_snap = median_ms(lambda: app.repository.get(pid))
-    without = median_ms(lambda: plain.repository.get(pid))
+    with_snap = median_ms(lambda: app.get_project(pid))
+    without = median_ms(lambda: plain.get_project(pid))
     past_with = statistics.median(
-        [median_ms(lambda v=v: app.repository.get(pid, version=v), 3) for v in versions]
+        [median_ms(lambda v=v: app.get_project(pid, version=v), 3) for v in versions]
     )
     past_without = statistics.median(
-        [median_ms(lambda v=v: plain.repository.get(pid, version=v), 3) for v in versions]
+        [median_ms(lambda v=v: plain.get_project(pid, version=v), 3) for v in versions]
     )
     rows.append(
         f"| {label} | load {args.events:,}-event project, now | "
@@ -221,7 +221,7 @@ def sweep_intervals(args) -> None:
             versions = [random.randint(1, args.events) for _ in range(21)]
             past = statistics.median(
                 [
-                    median_ms(lambda a=app, p=pid, v=v: a.repository.get(p, version=v), 3)
+                    median_ms(lambda a=app, p=pid, v=v: a.get_project(p, version=v), 3)
                     for v in versions
                 ]
             )

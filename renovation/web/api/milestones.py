@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from renovation.application.app import CommandResult
 from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.domain.project import Actor
@@ -81,6 +83,22 @@ def write_key(project_id: UUID) -> str | None:
     return command_id()
 
 
+def on_milestone(
+    command: Callable[..., CommandResult], project_id: UUID, milestone_id: str, data: dict
+) -> CommandResult:
+    """Run one of the application's milestone commands for the request's caller, with its
+    Idempotency-Key and If-Match."""
+    key = write_key(project_id)
+    return command(
+        project_id,
+        milestone_id,
+        data,
+        actor=_actor(),
+        command_id=key,
+        expected_version=expected_version(),
+    )
+
+
 def _actor() -> Actor:
     return actor_for(api_user(), "api")
 
@@ -129,14 +147,8 @@ class MilestoneProgress(MethodView):
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Report the quantity built so far, under construction; a lower figure than the last
         is a correction and needs a note."""
-        key = write_key(project_id)
-        result = runtime().app.report_milestone_progress(
-            project_id,
-            milestone_id,
-            data,
-            actor=_actor(),
-            command_id=key,
-            expected_version=expected_version(),
+        result = on_milestone(
+            runtime().app.report_milestone_progress, project_id, milestone_id, data
         )
         return committed(result)
 
@@ -149,15 +161,7 @@ class MilestoneDelay(MethodView):
     @blp.doc(**WRITE_DOC)
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Move the planned finish later, with a reason that is published."""
-        key = write_key(project_id)
-        result = runtime().app.delay_milestone(
-            project_id,
-            milestone_id,
-            data,
-            actor=_actor(),
-            command_id=key,
-            expected_version=expected_version(),
-        )
+        result = on_milestone(runtime().app.delay_milestone, project_id, milestone_id, data)
         return committed(result)
 
 
@@ -169,15 +173,7 @@ class MilestoneCompletion(MethodView):
     @blp.doc(**WRITE_DOC)
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Complete a milestone whose whole quantity has been reported."""
-        key = write_key(project_id)
-        result = runtime().app.complete_milestone(
-            project_id,
-            milestone_id,
-            data,
-            actor=_actor(),
-            command_id=key,
-            expected_version=expected_version(),
-        )
+        result = on_milestone(runtime().app.complete_milestone, project_id, milestone_id, data)
         return committed(result)
 
 
@@ -189,13 +185,5 @@ class SupervisorNotes(MethodView):
     @blp.doc(**WRITE_DOC)
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """A resident supervisor's inspection note (建设共管), entered by staff."""
-        key = write_key(project_id)
-        result = runtime().app.record_supervisor_note(
-            project_id,
-            milestone_id,
-            data,
-            actor=_actor(),
-            command_id=key,
-            expected_version=expected_version(),
-        )
+        result = on_milestone(runtime().app.record_supervisor_note, project_id, milestone_id, data)
         return committed(result, 200 if result.replayed else 201)

@@ -14,13 +14,14 @@ import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from renovation.runtime import Runtime
-from tests.conftest import STAFF, registration
+from tests.conftest import STAFF, project_payload, registration, walk
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
@@ -32,6 +33,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def under_construction_with_a_late_milestone(app):
+    """A second project under construction: a milestone a quarter built, due five days ago."""
+    project_id = app.register_project(
+        registration(project_payload(name="富丽花园")), actor=STAFF
+    ).project_id
+    walk(app, project_id, "in_plan")
+    today = app.today()
+    milestone_id = app.plan_milestone(
+        project_id,
+        {
+            "name": "一期雨污分流",
+            "item_id": "item-1",
+            "quantity": Decimal("600"),
+            "planned_start": today - timedelta(days=60),
+            "planned_finish": today - timedelta(days=5),
+        },
+        actor=STAFF,
+    ).value["milestone_id"]
+    walk(app, project_id, "under_construction")
+    app.report_milestone_progress(
+        project_id,
+        milestone_id,
+        {"done_quantity": Decimal("150"), "on_date": today - timedelta(days=10)},
+        actor=STAFF,
+    )
+    return project_id
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +93,7 @@ def site(tmp_path_factory):
         actor=STAFF,
     )
     codes = app.issue_household_codes(project_id, building="1", actor=STAFF).value
+    building = under_construction_with_a_late_milestone(app)
     runtime.catch_up()
     runtime.close()
     port = free_port()
@@ -97,7 +127,14 @@ def site(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.2)
-    yield {"base": base, "project_id": str(project_id), "codes": codes, "url": url, "shots": tmp}
+    yield {
+        "base": base,
+        "project_id": str(project_id),
+        "building_id": str(building),
+        "codes": codes,
+        "url": url,
+        "shots": tmp,
+    }
     server.terminate()
     server.wait(timeout=30)
     log.close()
@@ -177,10 +214,24 @@ def test_a_household_votes_with_its_code_from_the_qr_link(site, phone):
     assert ballots["1-1-101"]["answers"] == {"q1": "加装电梯"}
 
 
+def test_a_resident_sees_how_far_the_works_have_come_and_what_is_late(site, phone):
+    phone.goto(f"{site['base']}/projects/{site['building_id']}")
+    section = phone.locator("#milestones")
+    expect(section).to_be_visible()
+    expect(section.locator(".milestone-name")).to_have_text("一期雨污分流")
+    expect(section.locator(".progress-percent")).to_have_text("25%")
+    expect(section.locator(".progress-quantity")).to_contain_text("150 / 600 m")
+    # Late is said in words, not by colour alone.
+    expect(section.locator(".milestone-alert")).to_contain_text("一期雨污分流")
+    expect(section.locator(".overdue-flag")).to_be_visible()
+    phone.screenshot(path=str(Path(site["shots"]) / "milestones.png"), full_page=True)
+
+
 def test_the_pages_fit_a_phone_without_sideways_scrolling(site, phone):
     for path in (
         "/",
         f"/projects/{site['project_id']}",
+        f"/projects/{site['building_id']}",
         f"/projects/{site['project_id']}/opinions/new",
         "/opinions/track",
     ):

@@ -283,6 +283,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
                     done = (
                         item["planned_quantity"] * Decimal(rng.randint(30, 100)) / 100
                     ).quantize(Decimal(1))
+                    if any(m["item_id"] == item["id"] for m in project.milestones.values()):
+                        continue  # its progress is what its milestones report
                     app.record_progress(
                         project_id,
                         item["id"],

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from events.construction import MilestonePlanned, MilestoneProgressReported
 from events.participation import ConsultationOpened, OpinionSubmitted
 from events.project import (
     ContentItemProgressRecorded,
@@ -67,6 +68,21 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
             else item
             for item in row["content_items"]
         ]
+    elif isinstance(event, MilestonePlanned):
+        row["content_items"] = [
+            dict(item, milestones={**item.get("milestones", {}), event.milestone_id: "0"})
+            if item["id"] == event.item_id
+            else item
+            for item in row["content_items"]
+        ]
+    elif isinstance(event, MilestoneProgressReported):
+        # An item with milestones has, as its actual quantity, what its milestones built.
+        row["content_items"] = [
+            _with_milestone_done(item, event.milestone_id, Decimal(event.done_quantity))
+            if event.milestone_id in item.get("milestones", {})
+            else item
+            for item in row["content_items"]
+        ]
     elif isinstance(event, OpinionSubmitted):
         row["opinions"] += 1
     elif isinstance(event, ConsultationOpened):
@@ -77,6 +93,12 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
     row["chain_digest"] = digest
     row["event_count"] = row.get("event_count", 0) + 1
     return row
+
+
+def _with_milestone_done(item: dict[str, Any], milestone_id: str, done: Decimal) -> dict:
+    milestones = {**item["milestones"], milestone_id: _dec(done)}
+    total = sum((Decimal(q) for q in milestones.values()), Decimal(0))
+    return dict(item, milestones=milestones, actual_quantity=_dec(total))
 
 
 def _registered(event: ProjectRegistered) -> dict[str, Any]:

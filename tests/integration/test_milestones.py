@@ -9,7 +9,7 @@ import pytest
 
 from renovation.domain.errors import StageGateError
 from renovation.projections.milestones import is_overdue
-from renovation.projections.store import dump_read_model, list_milestones
+from renovation.projections.store import dump_read_model, get_summary, list_milestones
 from tests.conftest import STAFF, registration, walk
 
 
@@ -85,6 +85,11 @@ def test_the_read_model_shows_progress_delays_notes_and_completion(runtime):
     assert not is_overdue(going, date(2026, 7, 31))
     assert is_overdue(going, date(2026, 8, 1))
     assert not is_overdue(done, date(2027, 1, 1))
+    # Each item with milestones has, as its actual quantity, what they built between them.
+    items = {i["id"]: i for i in get_summary(runtime.engine, str(pid))["content_items"]}
+    assert items["item-1"]["actual_quantity"] == "600"
+    assert items["item-2"]["actual_quantity"] == "3"
+    assert items["item-3"]["actual_quantity"] is None
 
 
 def test_rebuild_gives_the_same_milestone_rows(runtime):

@@ -207,3 +207,21 @@ def test_an_answer_may_link_an_opinion_to_a_milestone(building):
             links=[{"kind": "milestone", "id": "milestone-9"}],
             actor=STAFF,
         )
+
+
+def test_an_item_with_milestones_has_what_they_built_and_takes_no_typed_progress(building):
+    project, mid = building
+    second = plan_more(project)
+    report(project, mid, "200")
+    report(project, second, "50")
+    item = project.find_content_item("item-1")
+    assert item["actual_quantity"] == Decimal("250")
+    with pytest.raises(DomainError) as refused:
+        project.record_progress("item-1", Decimal("900"), actor=STAFF)
+    assert refused.value.field == "item_id"
+    project.record_progress("item-2", Decimal("3"), actor=STAFF)  # no milestones: typed
+
+
+def plan_more(project: RenovationProject) -> str:
+    """A second milestone of item-1, planned while construction is under way."""
+    return plan(project, name="二期雨污分流", quantity="600")

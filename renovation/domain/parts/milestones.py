@@ -48,6 +48,13 @@ def progress_percent(done: Decimal, quantity: Decimal) -> int:
     return min(int(done * 100 // quantity), 100)
 
 
+def item_done(milestones: Any, item_id: str) -> Decimal:
+    """What the milestones of one content item have built between them."""
+    return sum(
+        (Decimal(m["done_quantity"]) for m in milestones if m["item_id"] == item_id), Decimal(0)
+    )
+
+
 class MilestonesPart(Folding):
     """The works' milestones, each a share of one content item."""
 
@@ -282,6 +289,9 @@ class MilestonesPart(Folding):
         milestone = self.milestones[event.milestone_id]
         milestone["done_quantity"] = Decimal(event.done_quantity)
         milestone["reports"].append({"on": event.on_date, "done": Decimal(event.done_quantity)})
+        # An item with milestones has, as its actual quantity, what its milestones have built.
+        item = next(i for i in self.content_items if i["id"] == milestone["item_id"])
+        item["actual_quantity"] = item_done(self.milestones.values(), milestone["item_id"])
 
     @folds(MilestoneDelayed)
     def _fold_milestone_delayed(self, event: MilestoneDelayed) -> None:

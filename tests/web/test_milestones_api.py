@@ -416,3 +416,22 @@ def test_the_openapi_document_lists_the_milestone_routes(client):
     assert spec["paths"][base]["post"]["requestBody"]
     quantity = spec["components"]["schemas"]["MilestoneCreate"]["properties"]["quantity"]
     assert quantity["type"] == "string" and quantity["format"] == "decimal"
+
+
+def test_typed_progress_of_an_item_with_milestones_is_refused(client, web_app, building):
+    pid, _mid = building
+    before = version_of(client, pid)
+    typed = client.post(
+        f"/api/projects/{pid}/content-items/item-1/progress",
+        json={"actual_quantity": "900"},
+        headers=bearer(web_app),
+    )
+    assert typed.status_code == 422
+    assert "milestones" in typed.get_json()["errors"]["item_id"][0]
+    assert version_of(client, pid) == before
+    other = client.post(
+        f"/api/projects/{pid}/content-items/item-2/progress",
+        json={"actual_quantity": "3"},
+        headers=bearer(web_app),
+    )
+    assert other.status_code == 200  # an item without milestones still takes typed progress

@@ -56,18 +56,15 @@ class MilestonesMixin:
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """The running total built; ``on_date`` defaults to today and may not be later."""
         today = self.today()
-        return self.execute(
+        fields = {"done_quantity": data["done_quantity"], "note": data.get("note", "")}
+        return self._on_milestone(
+            "report_milestone_progress",
             project_id,
-            lambda p: p.report_milestone_progress(
-                milestone_id,
-                done_quantity=data["done_quantity"],
-                on_date=data.get("on_date") or today,
-                today=today,
-                note=data.get("note", ""),
-                actor=actor,
-                command_id=command_id,
-            ),
+            milestone_id,
+            {**fields, "on_date": data.get("on_date") or today, "today": today},
+            actor=actor,
             command_id=command_id,
             expected_version=expected_version,
         )
@@ -82,15 +79,14 @@ class MilestonesMixin:
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        return self.execute(
+        """A later planned finish, with the reason that is published."""
+        fields = {"planned_finish": data["planned_finish"], "reason": data["reason"]}
+        return self._on_milestone(
+            "delay_milestone",
             project_id,
-            lambda p: p.delay_milestone(
-                milestone_id,
-                planned_finish=data["planned_finish"],
-                reason=data["reason"],
-                actor=actor,
-                command_id=command_id,
-            ),
+            milestone_id,
+            fields,
+            actor=actor,
             command_id=command_id,
             expected_version=expected_version,
         )
@@ -105,16 +101,14 @@ class MilestonesMixin:
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """Completion on ``on_date`` (default today) once the whole quantity is reported."""
         today = self.today()
-        return self.execute(
+        return self._on_milestone(
+            "complete_milestone",
             project_id,
-            lambda p: p.complete_milestone(
-                milestone_id,
-                on_date=data.get("on_date") or today,
-                today=today,
-                actor=actor,
-                command_id=command_id,
-            ),
+            milestone_id,
+            {"on_date": data.get("on_date") or today, "today": today},
+            actor=actor,
             command_id=command_id,
             expected_version=expected_version,
         )
@@ -129,17 +123,35 @@ class MilestonesMixin:
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """A resident supervisor's note, dated ``on_date`` (default today)."""
         today = self.today()
+        fields = {"supervisor": data["supervisor"], "note": data["note"]}
+        return self._on_milestone(
+            "record_supervisor_note",
+            project_id,
+            milestone_id,
+            {**fields, "on_date": data.get("on_date") or today, "today": today},
+            actor=actor,
+            command_id=command_id,
+            expected_version=expected_version,
+        )
+
+    def _on_milestone(
+        self,
+        command: str,
+        project_id: UUID,
+        milestone_id: str,
+        fields: dict[str, Any],
+        *,
+        actor: Actor,
+        command_id: str | None,
+        expected_version: int | None,
+    ) -> CommandResult:
+        """Run the aggregate's milestone ``command`` on one milestone with ``fields``."""
         return self.execute(
             project_id,
-            lambda p: p.record_supervisor_note(
-                milestone_id,
-                supervisor=data["supervisor"],
-                note=data["note"],
-                on_date=data.get("on_date") or today,
-                today=today,
-                actor=actor,
-                command_id=command_id,
+            lambda p: getattr(p, command)(
+                milestone_id, **fields, actor=actor, command_id=command_id
             ),
             command_id=command_id,
             expected_version=expected_version,

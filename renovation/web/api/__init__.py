@@ -9,10 +9,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
-from renovation.domain.errors import DomainError, StageGateError
+from renovation.domain.errors import ConflictError, DomainError, NotFoundError, StageGateError
 from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
+from renovation.web.i18n import json_params, refusal_message, refusal_problems
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -41,6 +42,33 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     return render_template(
         "pages/error.html", status=status, message=message, errors=errors or {}
     ), status
+
+
+_NOT_FOUND = (NotFoundError, UnknownRoundError, UnknownOpinionError, UnknownLiftError,
+              UnknownObjectionError, UnknownMilestoneError)
+_CONFLICT = (ConflictError, RoundClosedError, StageGateError)
+
+
+def refusal_status(error: DomainError) -> int:
+    """404 for a path naming what the project lacks, 409 for a wrong time or stage, else 422."""
+    if isinstance(error, _NOT_FOUND):
+        return 404
+    if isinstance(error, _CONFLICT):
+        return 409
+    return 422
+
+
+def refusal_response(error: DomainError):
+    """``{code, message, errors, params}``: the message from the catalogue, in the API's words."""
+    extra = {"gate": error.gate} if isinstance(error, StageGateError) else {}
+    return error_response(
+        refusal_status(error),
+        error.code,
+        refusal_message(error),
+        refusal_problems(error),
+        params=json_params(error.params),
+        **extra,
+    )
 
 
 class RenovationApi(Api):
@@ -88,33 +116,9 @@ def init_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
 
-    @app.errorhandler(UnknownRoundError)
-    @app.errorhandler(UnknownOpinionError)
-    @app.errorhandler(UnknownLiftError)
-    @app.errorhandler(UnknownObjectionError)
-    @app.errorhandler(UnknownMilestoneError)
-    def _unknown(error: DomainError):
-        return error_response(404, error.code, error.message, error.errors())
-
-    @app.errorhandler(RoundClosedError)
-    def _closed(error: RoundClosedError):
-        return error_response(409, error.code, error.message, error.errors())
-
-    @app.errorhandler(StageGateError)
-    def _gate(error: StageGateError):
-        return error_response(
-            409,
-            error.code,
-            error.message,
-            error.errors(),
-            gate=error.gate,
-            from_stage=error.from_stage,
-            to_stage=error.to_stage,
-        )
-
     @app.errorhandler(DomainError)
-    def _rule(error: DomainError):
-        return error_response(422, error.code, error.message, error.errors())
+    def _refused(error: DomainError):
+        return refusal_response(error)
 
     @app.errorhandler(ProjectNotFoundError)
     def _missing(error: ProjectNotFoundError):

@@ -1,0 +1,102 @@
+"""The catalogue covers every code: each refusal raised and each member of each kind has
+an English message and a Chinese one, and messages name only parameters they can show."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from renovation.domain.lifts import LiftStage
+from renovation.domain.stages import TRANSITIONS, Stage
+from renovation.vocabulary import vocabulary
+from renovation.vocabulary.labels import LABELS
+from renovation.vocabulary.refusals import PARAMS, REFUSALS
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+SIMPLE_KINDS = {"text", "number", "date", "datetime", "list"}
+
+
+def raised_codes() -> dict[str, str]:
+    """Every refusal code written as the first argument of an error or a Problem."""
+    codes: dict[str, str] = {}
+    for path in sorted((ROOT / "renovation").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+                node.func, "id", ""
+            )
+            first = node.args[0]
+            if (name.endswith("Error") or name == "Problem") and isinstance(
+                first, ast.Constant
+            ) and isinstance(first.value, str):
+                codes.setdefault(first.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Error"):
+                for statement in node.body:
+                    if (
+                        isinstance(statement, ast.Assign)
+                        and [getattr(t, "id", None) for t in statement.targets] == ["code"]
+                        and isinstance(statement.value, ast.Constant)
+                    ):
+                        codes.setdefault(statement.value.value, f"{path.name}:{node.name}")
+    return codes
+
+
+def test_every_raised_code_has_a_message():
+    missing = {code: where for code, where in raised_codes().items() if code not in REFUSALS}
+    assert not missing, f"refusal codes without a catalogue message: {missing}"
+
+
+def test_codes_are_codes_not_sentences():
+    for code in REFUSALS:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", code), code
+
+
+@pytest.mark.parametrize("code", sorted(REFUSALS))
+def test_refusal_has_chinese_and_known_parameters(code):
+    msgid = REFUSALS[code]
+    assert vocabulary("zh").has_translation(msgid), f"{code}: no Chinese for {msgid!r}"
+    chinese = vocabulary("zh").gettext(msgid)
+    assert set(PLACEHOLDER.findall(chinese)) == set(PLACEHOLDER.findall(msgid)), code
+    for name in PLACEHOLDER.findall(msgid):
+        kind = PARAMS.get(name, "text")
+        base = kind.partition(":")[2] if kind.startswith("list:") else kind
+        assert base in SIMPLE_KINDS or base in LABELS, f"{code}: parameter {name} of kind {kind}"
+
+
+@pytest.mark.parametrize("kind", sorted(LABELS))
+def test_every_label_has_chinese(kind):
+    untranslated = [v for v, m in LABELS[kind].items() if not vocabulary("zh").has_translation(m)]
+    assert not untranslated, f"{kind}: no Chinese for {untranslated}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "members"),
+    [
+        ("project_stage", [s.value for s in Stage]),
+        ("lift_stage", [s.value for s in LiftStage]),
+        ("gate", sorted({g for moves in TRANSITIONS.values() for g in moves.values()})),
+    ],
+)
+def test_every_member_of_a_domain_enumeration_has_a_label(kind, members):
+    assert kind in LABELS, kind
+    assert [m for m in members if m not in LABELS[kind]] == []
+
+
+def test_a_refusal_renders_its_parameters_as_labels_in_each_language():
+    params = {"gate": "construction_finished", "from_stage": "under_construction"}
+    chinese = vocabulary("zh").refusal("gate_closed", params)
+    english = vocabulary("en").refusal("gate_closed", params)
+    assert "construction_finished" not in chinese and "施工" in chinese
+    assert "Under construction" in english and "construction is finished" in english
+
+
+def test_an_instant_is_shown_in_beijing_time():
+    assert vocabulary("zh").datetime("2026-05-01T01:30:00+00:00") == "2026年5月1日 09:30"
+    assert vocabulary("en").datetime("2026-05-01T01:30:00+00:00") == "2026-05-01 09:30"

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import CostShareFlat, compute_cost_shares
 from renovation.domain.deadlines import lift_deadlines
 from renovation.domain.lifts import LiftStage
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from renovation.application.app import CommandResult
     from renovation.domain.rulesets import Ruleset
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class LiftsMixin:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from renovation.domain import participation as rules
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.deadlines import add_working_days
 from renovation.domain.project import Actor, RenovationProject
 from renovation.domain.rulesets import Ruleset, all_rulesets, ruleset_in_force
@@ -23,7 +23,6 @@ from renovation.domain.rulesets import Ruleset, all_rulesets, ruleset_in_force
 if TYPE_CHECKING:
     from renovation.application.app import CommandResult
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # No 0/O, 1/I/L: a code read aloud or typed by an older resident must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10  # 31**10 ≈ 2**49.5

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
+# The bureau's local time: deadlines, local dates and everything shown to people.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_NAME = 200
 MAX_NOTE = 2000
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from events.participation import (
     OpinionAnswered,
@@ -16,9 +15,9 @@ from events.participation import (
     OpinionSubmitted,
     PersonalDataErased,
 )
+from renovation.domain.base import LOCAL_TZ
 from renovation.projections.rows import decode_row, encode_row
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated)
 JSON_COLUMNS = ("links",)
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
 from renovation.reports.labels import CATEGORY_LABELS, STAGE_LABELS
@@ -20,7 +20,6 @@ from renovation.reports.participation import (
 )
 from renovation.runtime import Runtime
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TITLES = {"zh": "老旧小区改造项目报告", "en": "Old-neighbourhood renovation project report"}
 
 

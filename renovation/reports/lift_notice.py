@@ -19,15 +19,14 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.reports.household_codes import qr_svg
 from renovation.reports.participation import consent_values
 from renovation.reports.participation import labels as participation_labels
 from renovation.reports.rendering import html_to_pdf, layout_labels, render_html
 
 TEMPLATE = "reports/lift_notice/notice.html"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 NOT_APPLICABLE = "—"
 
 LIFT_STAGE_LABELS: dict[str, dict[str, str]] = {

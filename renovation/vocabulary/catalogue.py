@@ -7,16 +7,15 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations, Translations
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.vocabulary.labels import LABELS, REQUIRES_STAGE
 from renovation.vocabulary.refusals import PARAMS, REFUSALS
 
 LANGUAGES = ("zh", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _SEPARATOR = {"zh": "、", "en": ", "}
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import BudgetMissingError
 from renovation.domain.lifts import LIFT_CHOICES, OBJECTION_OUTCOMES, LiftStage
 from renovation.web import runtime
@@ -20,8 +20,6 @@ from renovation.web.api.projects import WRITE_ROLES, command_id, committed, writ
 from renovation.web.api.schemas import CommandResultSchema, DecimalText, LocalAwareDateTime
 from renovation.web.auth import actor_for, api_user, limiter, require_role
 from renovation.web.links import lift_public_url, public_write_limit
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 blp = Blueprint(
     "lifts", __name__, url_prefix="/api/projects", description="Lift retrofits (加装电梯)"

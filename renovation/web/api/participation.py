@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import Response, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import Actor
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import (
@@ -54,7 +54,6 @@ from renovation.web.api.schemas import CommandResultSchema
 from renovation.web.auth import actor_for, any_user, api_user, limiter, require_role
 from renovation.web.links import public_write_limit, vote_url
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
 MIN_PUBLIC_KEY = 16
 

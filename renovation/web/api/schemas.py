@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
 from renovation.domain.stages import Stage
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 STAGES = [s.value for s in Stage]
 Name = fields.String
 

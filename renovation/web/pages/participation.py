@@ -14,7 +14,6 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -26,6 +25,7 @@ from renovation.accounts import User
 from renovation.application.errors import ConcurrencyError
 from renovation.application.participation import code_digest, normalise_code
 from renovation.domain import participation as rules
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import Actor, RenovationProject
 from renovation.projections.opinions import opinion_figures
@@ -40,7 +40,6 @@ from renovation.web.pages.labels import explain_problem
 from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import pagination
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
 PER_PAGE = 20
 MAX_FLAT = 20

@@ -24,6 +24,11 @@ class Problem:
         return _plain(self.code, self.params)
 
 
+def add_problem(problems: dict[str, list[Problem]], field: str, code: str, **params: Any) -> None:
+    """Note one problem of a field while checking a whole input (see InvalidProjectDataError)."""
+    problems.setdefault(field, []).append(Problem(code, params))
+
+
 def _plain(code: str, params: Mapping[str, Any]) -> str:
     """For logs and tracebacks only; people read the catalogue's words."""
     if not params:

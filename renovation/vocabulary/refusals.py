@@ -19,8 +19,29 @@ REFUSALS: dict[str, str] = {
     "invalid_data": N_("Some fields are not acceptable."),
     "not_found": N_("Not found."),
     "conflict": N_("Not possible now."),
+    # ---- a field's value (shared by every area) --------------------------------------
+    "required": N_("must not be empty"),
+    "must_be_text": N_("must be text"),
+    "too_long": N_("at most %(max)s characters"),
+    "length_between": N_("%(min)s to %(max)s characters"),
+    "must_be_number": N_("must be a number"),
+    "must_be_whole_number": N_("must be a whole number"),
+    "must_be_positive": N_("must be greater than 0"),
+    "must_not_be_negative": N_("must not be negative"),
+    "must_be_date": N_("must be a date (YYYY-MM-DD)"),
+    "must_be_year": N_("must be a year"),
+    "must_be_floor": N_("must be a floor number"),
+    "whole_fen": N_("at most two decimals (fen)"),
+    "listed_twice": N_("%(name)s is listed twice"),
+    "not_allowed_value": N_("must be one of %(choices)s"),
+    "reason_required": N_("say why"),
     # ---- stages -------------------------------------------------------------------------
     "gate_closed": N_("Not possible at the stage “%(from_stage)s”: first %(gate)s."),
+    # ---- projects: registration, plan, stages, rulesets --------------------------------
+    # ---- accounts and answer templates -------------------------------------------------
+    # ---- consultations, household codes, votes, opinions -------------------------------
+    # ---- lifts: retrofits, consent, cost shares, objections -----------------------------
+    # ---- milestones ---------------------------------------------------------------------
 }
 
 PARAMS: dict[str, str] = {
@@ -29,4 +50,12 @@ PARAMS: dict[str, str] = {
     "to_stage": "project_stage",
     "stage": "project_stage",
     "fields": "list",
+    "choices": "list",
+    "min": "number",
+    "max": "number",
+    "on_date": "date",
+    "today": "date",
+    "until": "datetime",
+    "opens_at": "datetime",
+    "closes_at": "datetime",
 }

@@ -17,6 +17,7 @@ from renovation.vocabulary.refusals import PARAMS, REFUSALS
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+BUILTIN_ERRORS = {"ValueError", "TypeError", "KeyError", "RuntimeError", "NotImplementedError"}
 SIMPLE_KINDS = {"text", "number", "date", "datetime", "list"}
 
 
@@ -28,13 +29,19 @@ def raised_codes() -> dict[str, str]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-                node.func, "id", ""
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
             )
-            first = node.args[0]
-            if (name.endswith("Error") or name == "Problem") and isinstance(
-                first, ast.Constant
-            ) and isinstance(first.value, str):
+            if name in BUILTIN_ERRORS:
+                continue
+            first = node.args[2] if name == "add_problem" and len(node.args) > 2 else node.args[0]
+            if (
+                (name.endswith("Error") or name in ("Problem", "add_problem"))
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 codes.setdefault(first.value, f"{path.relative_to(ROOT)}:{node.lineno}")
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name.endswith("Error"):

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from renovation.domain.errors import DomainError
+
 ROLES = ("staff", "auditor", "admin")
 TOKEN_PREFIX = "rnv_"
 
@@ -60,12 +62,10 @@ api_tokens = Table(
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A user cannot be created or found as asked."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    code = "account_refused"
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ def add_user(
 ) -> User:
     username = username.strip()
     if not username:
-        raise AccountError("must not be empty", field="username")
+        raise AccountError("required", field="username")
     if role not in ROLES:
-        raise AccountError(f"must be one of {', '.join(ROLES)}", field="role")
+        raise AccountError("not_allowed_value", field="role", choices=list(ROLES))
     if len(password) < 8:
-        raise AccountError("at least 8 characters", field="password")
+        raise AccountError("password_too_short", field="password", min=8)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -130,7 +130,7 @@ def add_user(
                 )
             )
     except IntegrityError:
-        raise AccountError(f"user {username} exists already", field="username") from None
+        raise AccountError("user_exists", field="username", username=username) from None
     return get_user_by_name(engine, username)
 
 
@@ -146,7 +146,7 @@ def get_user_by_name(engine: Engine, username: str) -> User:
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
-        raise AccountError(f"no user {username}", field="username")
+        raise AccountError("unknown_user", field="username", username=username)
     return _user(row)
 
 

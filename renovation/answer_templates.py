@@ -25,6 +25,8 @@ from sqlalchemy import (
     update,
 )
 
+from renovation.domain.errors import DomainError, NotFoundError
+
 MAX_TEXT = 500
 
 template_metadata = MetaData()
@@ -51,14 +53,16 @@ DEFAULTS = (
 )
 
 
-class TemplateError(Exception):
-    """A template text that cannot be kept, or one that does not exist."""
+class TemplateError(DomainError):
+    """A template text that cannot be kept."""
 
-    def __init__(self, message: str, *, field: str = "text", status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
+    code = "invalid_answer_template"
+
+
+class UnknownTemplateError(TemplateError, NotFoundError):
+    """No common answer has this id (answered 404)."""
+
+    code = "unknown_answer_template"
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def get_template(engine: Engine, template_id: int) -> AnswerTemplate:
             select(answer_templates).where(answer_templates.c.id == template_id)
         ).first()
     if row is None:
-        raise TemplateError(f"no answer template {template_id}", field="id", status=404)
+        raise UnknownTemplateError(field="id", template_id=template_id)
     return AnswerTemplate(**row._mapping)
 
 
@@ -131,15 +135,15 @@ def remove_template(engine: Engine, template_id: int) -> None:
 def _check(engine: Engine, text: str, *, other_than: int | None = None) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise TemplateError("must not be empty")
+        raise TemplateError("required", field="text")
     if len(text) > MAX_TEXT:
-        raise TemplateError(f"at most {MAX_TEXT} characters")
+        raise TemplateError("too_long", field="text", max=MAX_TEXT)
     with engine.connect() as conn:
         query = select(func.count()).where(answer_templates.c.text == text)
         if other_than is not None:
             query = query.where(answer_templates.c.id != other_than)
         if conn.execute(query).scalar_one():
-            raise TemplateError("there is a template with this text already")
+            raise TemplateError("answer_template_exists", field="text")
     return text
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from renovation import accounts
+from renovation.vocabulary import vocabulary
 
 
 def _create_app():
@@ -26,6 +27,10 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Old-neighbourhood renovation (城镇老旧小区改造): an event-sourced ledger."""
+
+
+def _english(error: accounts.AccountError) -> str:
+    return vocabulary("en").refusal(error.code, error.params)
 
 
 def _runtime():
@@ -119,7 +124,7 @@ def users_add(username, role, password, display_name, districts) -> None:
             districts=list(districts),
         )
     except accounts.AccountError as error:
-        raise click.BadParameter(str(error), param_hint=error.field) from None
+        raise click.BadParameter(_english(error), param_hint=error.field) from None
     click.echo(f"added {user.username} ({user.role})")
 
 
@@ -132,7 +137,7 @@ def users_token(username, label) -> None:
     try:
         click.echo(accounts.issue_token(_runtime().engine, username, label))
     except accounts.AccountError as error:
-        raise click.BadParameter(str(error), param_hint="username") from None
+        raise click.BadParameter(_english(error), param_hint="username") from None
 
 
 # ---- projections ---------------------------------------------------------------------------

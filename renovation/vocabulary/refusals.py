@@ -39,6 +39,13 @@ REFUSALS: dict[str, str] = {
     "gate_closed": N_("Not possible at the stage “%(from_stage)s”: first %(gate)s."),
     # ---- projects: registration, plan, stages, rulesets --------------------------------
     # ---- accounts and answer templates -------------------------------------------------
+    "account_refused": N_("The account cannot be changed as asked."),
+    "password_too_short": N_("at least %(min)s characters"),
+    "user_exists": N_("user %(username)s exists already"),
+    "unknown_user": N_("no user %(username)s"),
+    "invalid_answer_template": N_("The common answer cannot be kept."),
+    "unknown_answer_template": N_("There is no such common answer."),
+    "answer_template_exists": N_("There is a common answer with this text already."),
     # ---- consultations, household codes, votes, opinions -------------------------------
     # ---- lifts: retrofits, consent, cost shares, objections -----------------------------
     # ---- milestones ---------------------------------------------------------------------

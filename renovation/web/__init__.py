@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.runtime import Runtime
+from renovation.web.i18n import api_language
 
 LANGUAGES = ("zh", "en")
 csrf = CSRFProtect()
@@ -115,6 +116,9 @@ def _log_to_stderr(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    """Pages: the visitor's choice, Chinese by default; the API: ``Accept-Language``."""
+    if request.path.startswith("/api"):
+        return api_language()
     return session.get("lang") or "zh"
 
 

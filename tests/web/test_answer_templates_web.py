@@ -55,7 +55,7 @@ def test_the_page_lists_adds_changes_and_removes_common_answers(app):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("  ", "Write the answer text."), (DEFAULTS[1], "There is a common answer with this text")],
+    [("  ", "must not be empty"), (DEFAULTS[1], "There is a common answer with this text")],
 )
 def test_the_page_refuses_bad_texts_naming_the_field_and_keeps_nothing(app, text, message):
     staff = signed_in(app)
@@ -106,3 +106,9 @@ def test_the_api_refuses_bad_requests_with_the_field(web_app, client):
         client.post("/api/answer-templates", json={"text": "x"}, headers=auditor).status_code == 403
     )
     assert len(client.get("/api/answer-templates", headers=staff).json) == len(DEFAULTS)
+
+
+def test_the_chinese_page_names_the_problem_in_chinese(app):
+    response = signed_in(app).post("/staff/answer-templates", data={"text": " "})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "必须填写" in page and "must not be empty" not in page

@@ -13,7 +13,10 @@ from renovation.domain.errors import ConflictError, DomainError, NotFoundError, 
 from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
+from renovation.web import validation
 from renovation.web.i18n import json_params, refusal_message, refusal_problems
+
+validation.install()  # before any schema of the API is built
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -25,8 +28,8 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             path = f"{prefix}.{name}" if prefix and name else (prefix or name)
             flat.update(flatten_errors(value, path))
         return flat
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_request": list(messages)}
+    if isinstance(messages, list) and not any(isinstance(m, dict | list) for m in messages):
+        return {prefix or "_request": [str(m) for m in messages]}  # lazy catalogue strings
     return {prefix or "_request": [str(messages)]}
 
 

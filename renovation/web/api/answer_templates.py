@@ -8,7 +8,6 @@ from marshmallow import Schema, fields
 
 from renovation import answer_templates as store
 from renovation.web import runtime
-from renovation.web.api import error_response
 from renovation.web.auth import api_user, require_role
 
 blp = Blueprint(
@@ -24,12 +23,6 @@ class TemplateSchema(Schema):
     text = fields.String(required=True, metadata={"maxLength": store.MAX_TEXT})
     updated_by = fields.String(dump_only=True)
     updated_at = fields.String(dump_only=True)
-
-
-@blp.errorhandler(store.TemplateError)
-def _refused(error: store.TemplateError):
-    code = "unknown_answer_template" if error.status == 404 else "invalid_answer_template"
-    return error_response(error.status, code, error.message, {error.field: [error.message]})
 
 
 @blp.route("")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from renovation.domain.base import MAX_NAME, MAX_NOTE
 from renovation.web.api.schemas import CommandResultSchema, DecimalText
+from renovation.web.validation import Length, OneOf, Range
 
 MILESTONE_STATUSES = ("planned", "in_progress", "completed")
 DAY = {"description": "a day (ISO 8601); today if left out"}
@@ -14,15 +15,15 @@ DAY = {"description": "a day (ISO 8601); today if left out"}
 
 
 class MilestoneCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NAME))
+    name = fields.String(required=True, validate=Length(min=1, max=MAX_NAME))
     item_id = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=50),
+        validate=Length(min=1, max=50),
         metadata={"description": "the content item it builds a share of, e.g. item-1"},
     )
     quantity = DecimalText(
         required=True,
-        validate=validate.Range(min=0, min_inclusive=False),
+        validate=Range(min=0, min_inclusive=False),
         metadata={"description": "the share of the item's planned quantity, in its unit"},
     )
     planned_start = fields.Date(required=True)
@@ -32,11 +33,11 @@ class MilestoneCreateSchema(Schema):
 class MilestoneProgressCreateSchema(Schema):
     done_quantity = DecimalText(
         required=True,
-        validate=validate.Range(min=0),
+        validate=Range(min=0),
         metadata={"description": "cumulative quantity built so far; a lower one needs a note"},
     )
     on_date = fields.Date(metadata=DAY)
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    note = fields.String(load_default="", validate=Length(max=MAX_NOTE))
 
 
 class MilestoneDelayCreateSchema(Schema):
@@ -45,7 +46,7 @@ class MilestoneDelayCreateSchema(Schema):
     )
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_NOTE),
+        validate=Length(min=1, max=MAX_NOTE),
         metadata={"description": "published with the delay"},
     )
 
@@ -57,10 +58,10 @@ class MilestoneCompletionCreateSchema(Schema):
 class SupervisorNoteCreateSchema(Schema):
     supervisor = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_NAME),
+        validate=Length(min=1, max=MAX_NAME),
         metadata={"description": "the resident supervisor (建设共管), as they wish to be named"},
     )
-    note = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NOTE))
+    note = fields.String(required=True, validate=Length(min=1, max=MAX_NOTE))
     on_date = fields.Date(metadata=DAY)
 
 
@@ -110,7 +111,7 @@ class MilestoneSchema(Schema):
     first_planned_finish = _day()
     actual_start = _day(allow_none=True)
     actual_finish = _day(allow_none=True)
-    status = fields.String(validate=validate.OneOf(MILESTONE_STATUSES))
+    status = fields.String(validate=OneOf(MILESTONE_STATUSES))
     overdue = fields.Boolean(
         metadata={"description": "not completed, and its planned finish has passed"}
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
 from renovation.domain.stages import Stage
+from renovation.web.validation import Length, OneOf, Range
 
 STAGES = [s.value for s in Stage]
 Name = fields.String
@@ -17,7 +18,7 @@ Name = fields.String
 def _name(required: bool = True, **kwargs) -> fields.String:
     return fields.String(
         required=required,
-        validate=validate.Length(min=1 if required else 0, max=MAX_NAME),
+        validate=Length(min=1 if required else 0, max=MAX_NAME),
         **kwargs,
     )
 
@@ -47,15 +48,15 @@ class LocalAwareDateTime(fields.AwareDateTime):
 
 
 class FlatCreateSchema(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    floor = fields.Integer(required=True, strict=True, validate=validate.Range(min=-5, max=100))
+    number = fields.String(required=True, validate=Length(min=1, max=20))
+    floor = fields.Integer(required=True, strict=True, validate=Range(min=-5, max=100))
     area = DecimalText(
         required=True,
-        validate=validate.Range(min=0, min_inclusive=False, max=10000),
+        validate=Range(min=0, min_inclusive=False, max=10000),
         metadata={"description": "registered exclusive area (m²)"},
     )
     owner_ref = fields.String(
-        validate=validate.Length(max=100),
+        validate=Length(max=100),
         metadata={
             "description": "an owner reference (not a name); one owner may hold several flats"
         },
@@ -66,30 +67,30 @@ class FlatCreateSchema(Schema):
 
 
 class UnitCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    code = fields.String(required=True, validate=Length(min=1, max=20))
     flats = fields.List(
-        fields.Nested(FlatCreateSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(FlatCreateSchema), required=True, validate=Length(min=1)
     )
 
 
 class BuildingCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(validate=validate.Length(max=MAX_NAME))
+    code = fields.String(required=True, validate=Length(min=1, max=20))
+    name = fields.String(validate=Length(max=MAX_NAME))
     units = fields.List(
-        fields.Nested(UnitCreateSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(UnitCreateSchema), required=True, validate=Length(min=1)
     )
 
 
 class ContentItemCreateSchema(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = fields.String(required=True, validate=OneOf(CATEGORIES))
     item = _name()
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    planned_quantity = DecimalText(required=True, validate=validate.Range(min=0))
+    unit = fields.String(required=True, validate=Length(min=1, max=20))
+    planned_quantity = DecimalText(required=True, validate=Range(min=0))
 
 
 class BudgetLineCreateSchema(Schema):
     source = _name(metadata={"description": "funding source, e.g. 中央补助资金"})
-    amount = DecimalText(required=True, places=None, validate=validate.Range(min=0))
+    amount = DecimalText(required=True, places=None, validate=Range(min=0))
 
 
 class CommunitySchema(Schema):
@@ -98,13 +99,13 @@ class CommunitySchema(Schema):
     city = _name(required=False)
     street = _name(required=False)
     address = _name(required=False)
-    year_built = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2100))
+    year_built = fields.Integer(strict=True, validate=Range(min=1900, max=2100))
 
 
 class ProjectCreateSchema(Schema):
     community = fields.Nested(CommunitySchema, required=True)
     buildings = fields.List(
-        fields.Nested(BuildingCreateSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(BuildingCreateSchema), required=True, validate=Length(min=1)
     )
     content_items = fields.List(fields.Nested(ContentItemCreateSchema), load_default=list)
     budget = fields.List(fields.Nested(BudgetLineCreateSchema), load_default=list)
@@ -116,28 +117,28 @@ class ProjectCreateSchema(Schema):
 
 
 class TransitionCreateSchema(Schema):
-    to_stage = fields.String(required=True, validate=validate.OneOf(STAGES))
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    to_stage = fields.String(required=True, validate=OneOf(STAGES))
+    note = fields.String(load_default="", validate=Length(max=MAX_NOTE))
     effective_on = fields.Date(allow_none=True)
 
 
 class ProgressCreateSchema(Schema):
-    actual_quantity = DecimalText(required=True, validate=validate.Range(min=0))
-    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+    actual_quantity = DecimalText(required=True, validate=Range(min=0))
+    note = fields.String(load_default="", validate=Length(max=MAX_NOTE))
     effective_on = fields.Date(allow_none=True)
 
 
 class ProjectQueryArgsSchema(Schema):
-    district = fields.String(validate=validate.Length(max=MAX_NAME))
-    status = fields.String(validate=validate.OneOf(STAGES))
-    q = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    district = fields.String(validate=Length(max=MAX_NAME))
+    status = fields.String(validate=OneOf(STAGES))
+    q = fields.String(validate=Length(max=100))
+    page = fields.Integer(load_default=1, validate=Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=Range(min=1, max=100))
 
 
 class ProjectStateQueryArgsSchema(Schema):
     as_of = LocalAwareDateTime(metadata={"description": "ISO 8601; state as recorded then"})
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=Range(min=1))
 
     @validates_schema
     def _one_of(self, data, **_kwargs) -> None:
@@ -147,12 +148,12 @@ class ProjectStateQueryArgsSchema(Schema):
 
 class ReportQueryArgsSchema(Schema):
     as_of = LocalAwareDateTime(metadata={"description": "render the report as of this time"})
-    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
+    lang = fields.String(load_default="zh", validate=OneOf(["zh", "en"]))
 
 
 class EventQueryArgsSchema(Schema):
-    after_version = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    after_version = fields.Integer(load_default=0, validate=Range(min=0))
+    limit = fields.Integer(load_default=500, validate=Range(min=1, max=5000))
 
 
 # ---- out ---------------------------------------------------------------------------------

@@ -8,18 +8,9 @@ from flask_babel import gettext as _
 from renovation import answer_templates as store
 from renovation.web import runtime
 from renovation.web.auth import page_user
+from renovation.web.i18n import refusal_message
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.staff import staff_page
-
-
-def _explain(error: store.TemplateError) -> str:
-    if error.message == "must not be empty":
-        return _("Write the answer text.")
-    if error.message.startswith("at most"):
-        return _("At most %(max)s characters.", max=store.MAX_TEXT)
-    if error.message.endswith("already"):
-        return _("There is a common answer with this text already.")
-    return error.message
 
 
 def _page(errors: dict[str, list[str]] | None = None, draft: str = "", status: int = 200):
@@ -49,7 +40,7 @@ def staff_answer_template_add():
     try:
         store.add_template(runtime().engine, text, by=page_user().actor_id)
     except store.TemplateError as error:
-        return _page({"text": [_explain(error)]}, draft=text, status=422)
+        return _page({"text": [refusal_message(error)]}, draft=text, status=422)
     flash(_("The common answer was added."), "success")
     return redirect(url_for("pages.staff_answer_templates"), 303)
 
@@ -61,9 +52,9 @@ def staff_answer_template_change(template_id: int):
     try:
         store.change_template(runtime().engine, template_id, text, by=page_user().actor_id)
     except store.TemplateError as error:
-        if error.status == 404:
+        if isinstance(error, store.UnknownTemplateError):
             abort(404)
-        return _page({f"text-{template_id}": [_explain(error)]}, status=422)
+        return _page({f"text-{template_id}": [refusal_message(error)]}, status=422)
     flash(_("The common answer was changed."), "success")
     return redirect(url_for("pages.staff_answer_templates"), 303)
 

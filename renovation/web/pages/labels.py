@@ -6,8 +6,6 @@ beside everything else on the pages.
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext, lazy_gettext
 
 from renovation.domain.stages import ORDER, Stage
@@ -180,61 +178,6 @@ def timeline(stage: str) -> list[dict[str, str]]:
     return marked
 
 
-# Messages of marshmallow's validators and of the domain's registration checks, in words
-# for the clerk; anything not listed is shown as it came.
-_PROBLEMS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.IGNORECASE), m)
-    for p, m in [
-        (r"^Missing data for required field\.$", N_("must be filled in")),
-        (r"^must not be empty$", N_("must be filled in")),
-        (r"^Field may not be null\.$", N_("must be filled in")),
-        (r"^Not a valid integer\.$", N_("must be a whole number")),
-        (r"^Not a valid (number|decimal)\.$", N_("must be a number")),
-        (r"^must be a (finite )?number$", N_("must be a number")),
-        (r"^Special numeric values .*$", N_("must be a number")),
-        (r"^Not a valid date\.$", N_("must be a date (YYYY-MM-DD)")),
-        (r"^Not a valid boolean\.$", N_("must be yes or no")),
-        (
-            r"^Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$",
-            N_("must be more than %(min)s and at most %(max)s"),
-        ),
-        (
-            r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to "
-            r"(?P<max>\S+)\.$",
-            N_("must be between %(min)s and %(max)s"),
-        ),
-        (r"^Must be greater than or equal to (?P<min>\S+)\.$", N_("must be at least %(min)s")),
-        (r"^must be greater than 0$", N_("must be more than 0")),
-        (r"^must not be negative$", N_("must not be negative")),
-        (
-            r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$",
-            N_("must have %(min)s to %(max)s characters"),
-        ),
-        (
-            r"^Longer than maximum length (?P<max>\d+)\.$",
-            N_("must have at most %(max)s characters"),
-        ),
-        (r"^at most (?P<max>\d+) characters$", N_("must have at most %(max)s characters")),
-        (r"^Shorter than minimum length (?P<min>\d+)\.$", N_("must be filled in")),
-        (r"^Must be one of: .*$", N_("is not one of the allowed values")),
-        (r"^must be one of .*$", N_("is not one of the allowed values")),
-        (r"^must be a floor number$", N_("must be a floor number")),
-        (r"^must be a year$", N_("must be a year between 1900 and 2100")),
-        (r"^flat (?P<name>.+) is listed twice$", N_("flat %(name)s is listed twice")),
-        (r"^unit (?P<name>.+) is listed twice$", N_("unit %(name)s is listed twice")),
-        (r"^building (?P<name>.+) is listed twice$", N_("building %(name)s is listed twice")),
-        (r"^(?P<name>.+) is listed twice$", N_("%(name)s is listed twice")),
-        (r"^at least one (building|unit|flat)$", N_("list at least one flat")),
-        (r"^must not be before planned_start$", N_("must not be before the planned start")),
-        (r"^at most two decimals \(fen\)$", N_("at most two decimals (fen)")),
-    ]
-]
-
-
-def explain_problem(message: str) -> str:
-    """A validation message from the schema or the domain, translated where we know it."""
-    for pattern, translated in _PROBLEMS:
-        match = pattern.match(message)
-        if match:
-            return gettext(translated, **match.groupdict())
-    return message
+def explain_problem(message: object) -> str:
+    """A schema's message as text: it is a lazy catalogue string in the request's language."""
+    return str(message)

@@ -19,13 +19,14 @@ PASSWORD = "correct horse battery"
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    """The web app on SQLite files under ``tmp_path``; rate limits off unless asked for."""
+    """The web app on SQLite files under ``tmp_path``; rate limits and CSRF off unless asked."""
     return create_app(
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path}/ev.sqlite",
             "SECRET_KEY": "test",
             "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
             **config,
         }
     )

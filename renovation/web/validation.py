@@ -57,8 +57,53 @@ _FIELD_MESSAGES: dict[type, dict[str, Any]] = {
 }
 
 
+MAX_INTEGER = 2**31 - 1
+"""No whole number the service keeps (versions, pages, counts, ids) is larger; the databases'
+``integer`` columns hold no more, so a larger one is refused as input, naming the field."""
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates and times outside these years are refused: no project runs then, and date arithmetic
+(deadlines, time zones) must never overflow on what a client sends."""
+
+_installed = False
+
+
+def _bounded_integer(validated):
+    def _validated(self, value: Any):
+        number = validated(self, value)
+        if number is not None and not -MAX_INTEGER <= number <= MAX_INTEGER:
+            raise self.make_error("too_large", input=value)
+        return number
+
+    return _validated
+
+
+def _bounded_time(deserialize):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any):
+        try:
+            moment = deserialize(self, value, attr, data, **kwargs)
+        except OverflowError as error:
+            raise self.make_error("out_of_range") from error
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
+
+    return _deserialize
+
+
 def install() -> None:
-    """Give every marshmallow field type, and schemas, the catalogue's messages."""
+    """Give every marshmallow field type, and schemas, the catalogue's messages and bounds."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    fields.Integer._validated = _bounded_integer(fields.Integer._validated)
+    for temporal in (fields.Date, fields.DateTime):
+        temporal._deserialize = _bounded_time(temporal._deserialize)
+        temporal.default_error_messages = {
+            **temporal.default_error_messages,
+            "out_of_range": _l("must be between the years 1900 and 2199"),
+        }
     for field_type, messages in _FIELD_MESSAGES.items():
         field_type.default_error_messages = {**field_type.default_error_messages, **messages}
     Schema._default_error_messages = {

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from renovation import answer_templates as store
 from renovation.web import runtime
 from renovation.web.auth import api_user, require_role
+from renovation.web.validation import MAX_INTEGER
 
 blp = Blueprint(
     "answer_templates",
@@ -43,7 +44,7 @@ class Templates(MethodView):
         return store.add_template(runtime().engine, data["text"], by=api_user().actor_id)
 
 
-@blp.route("/<int:template_id>")
+@blp.route(f"/<int(max={MAX_INTEGER}):template_id>")
 class Template(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @require_role("staff", "admin")

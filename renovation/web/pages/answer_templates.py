@@ -11,6 +11,7 @@ from renovation.web.auth import page_user
 from renovation.web.i18n import refusal_message
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.staff import staff_page
+from renovation.web.validation import MAX_INTEGER
 
 
 def _page(errors: dict[str, list[str]] | None = None, draft: str = "", status: int = 200):
@@ -45,7 +46,7 @@ def staff_answer_template_add():
     return redirect(url_for("pages.staff_answer_templates"), 303)
 
 
-@bp.post("/staff/answer-templates/<int:template_id>")
+@bp.post(f"/staff/answer-templates/<int(max={MAX_INTEGER}):template_id>")
 @staff_page
 def staff_answer_template_change(template_id: int):
     text = request.form.get("text", "")
@@ -59,7 +60,7 @@ def staff_answer_template_change(template_id: int):
     return redirect(url_for("pages.staff_answer_templates"), 303)
 
 
-@bp.post("/staff/answer-templates/<int:template_id>/delete")
+@bp.post(f"/staff/answer-templates/<int(max={MAX_INTEGER}):template_id>/delete")
 @staff_page
 def staff_answer_template_remove(template_id: int):
     try:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from renovation.domain.errors import DomainError, NotFoundError
+from renovation.domain.errors import ConflictError, DomainError, NotFoundError
 
 MAX_TEXT = 500
 
@@ -57,6 +57,12 @@ class TemplateError(DomainError):
     """A template text that cannot be kept."""
 
     code = "invalid_answer_template"
+
+
+class DuplicateTemplateError(TemplateError, ConflictError):
+    """There is a common answer with this text already (answered 409)."""
+
+    code = "answer_template_exists"
 
 
 class UnknownTemplateError(TemplateError, NotFoundError):
@@ -143,7 +149,7 @@ def _check(engine: Engine, text: str, *, other_than: int | None = None) -> str:
         if other_than is not None:
             query = query.where(answer_templates.c.id != other_than)
         if conn.execute(query).scalar_one():
-            raise TemplateError("answer_template_exists", field="text")
+            raise DuplicateTemplateError(field="text")
     return text
 
 

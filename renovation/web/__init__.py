@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -117,6 +117,8 @@ def _log_to_stderr(app: Flask) -> None:
 
 def _select_locale() -> str:
     """Pages: the visitor's choice, Chinese by default; the API: ``Accept-Language``."""
+    if not has_request_context():
+        return "zh"
     if request.path.startswith("/api"):
         return api_language()
     return session.get("lang") or "zh"

@@ -64,6 +64,7 @@ MAX_INTEGER = 2**31 - 1
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 """Dates and times outside these years are refused: no project runs then, and date arithmetic
 (deadlines, time zones) must never overflow on what a client sends."""
+YEAR_PATTERN = r"^(19[0-9][0-9]|2[01][0-9][0-9])-"  # the same years, for OpenAPI
 
 _installed = False
 
@@ -151,3 +152,13 @@ class OneOf(validate.OneOf):
 
     def _format_error(self, value: Any) -> str:
         return _l("must be one of %(choices)s", choices=self.choices_text)
+
+
+class NotBlank(validate.Regexp):
+    """Text with at least one character that is not a space (OpenAPI: a ``pattern``)."""
+
+    def __init__(self) -> None:
+        super().__init__(r"\S")
+
+    def _format_error(self, value: Any) -> str:
+        return _l("must be filled in")

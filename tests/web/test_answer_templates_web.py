@@ -95,9 +95,12 @@ def test_the_api_keeps_common_answers_for_staff_and_shows_them_to_auditors(web_a
 def test_the_api_refuses_bad_requests_with_the_field(web_app, client):
     staff = bearer(web_app)
     empty = client.post("/api/answer-templates", json={"text": " "}, headers=staff)
-    assert empty.status_code == 422 and empty.json["errors"] == {"text": ["must not be empty"]}
+    assert empty.status_code == 422 and empty.json["errors"] == {"text": ["must be filled in"]}
     unknown_field = client.post("/api/answer-templates", json={"text": "x", "y": 1}, headers=staff)
     assert unknown_field.status_code == 422 and "y" in unknown_field.json["errors"]
+    twice = client.post("/api/answer-templates", json={"text": DEFAULTS[0]}, headers=staff)
+    assert twice.status_code == 409 and twice.json["code"] == "answer_template_exists"
+    assert twice.json["errors"] == {"text": ["There is a common answer with this text already."]}
     missing = client.put("/api/answer-templates/999", json={"text": "x"}, headers=staff)
     assert missing.status_code == 404 and missing.json["code"] == "unknown_answer_template"
     assert client.post("/api/answer-templates", json={"text": "x"}).status_code == 401

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from marshmallow import fields, validate
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
 from renovation.domain.errors import ConflictError, DomainError, NotFoundError, StageGateError
@@ -17,6 +18,8 @@ from renovation.web import validation
 from renovation.web.i18n import json_params, refusal_message, refusal_problems
 
 validation.install()  # before any schema of the API is built
+
+from renovation.web.api.schemas import RefusalSchema  # noqa: E402
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -74,7 +77,47 @@ def refusal_response(error: DomainError):
     )
 
 
+def decimal_pattern(field: fields.Field) -> str:
+    """A pattern for a decimal string that says, as well as a pattern can, what the field's
+    ``Range`` accepts: the sign, whether zero is allowed, how many digits (the documented set
+    may be a little smaller than the accepted one, never larger)."""
+    low = high = None
+    low_inclusive = True
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            low, high, low_inclusive = validator.min, validator.max, validator.min_inclusive
+    digits = len(str(int(high))) - 1 if high is not None and high >= 10 else 12
+    fraction = r"(\.[0-9]{1,2})?"
+    if low is not None and low >= 0 and not low_inclusive:
+        positive = rf"[1-9][0-9]{{0,{digits - 1}}}{fraction}|0\.([1-9][0-9]?|0[1-9])"
+        return rf"^({positive})$"
+    sign = "" if low is not None and low >= 0 else "-?"
+    return rf"^{sign}[0-9]{{1,{digits}}}{fraction}$"
+
+
+def openapi_bounds(converter, field, ret, **_kwargs) -> dict:
+    """What the API refuses, said in OpenAPI: integer bounds, decimal and year patterns."""
+    from renovation.web.api.schemas import DecimalText
+
+    extra: dict[str, Any] = {}
+    if isinstance(field, fields.Integer):
+        if "maximum" not in ret:
+            extra["maximum"] = validation.MAX_INTEGER
+        if "minimum" not in ret:
+            extra["minimum"] = -validation.MAX_INTEGER
+    elif isinstance(field, DecimalText):
+        extra["pattern"] = decimal_pattern(field)
+        ret.pop("minimum", None)  # a string has no minimum: the pattern says it
+        ret.pop("maximum", None)
+        ret.pop("exclusiveMinimum", None)
+    elif isinstance(field, fields.Date | fields.DateTime):
+        extra["pattern"] = validation.YEAR_PATTERN
+    return extra
+
+
 class RenovationApi(Api):
+    ERROR_SCHEMA = RefusalSchema
+
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         errors: dict[str, list[str]] = {}
@@ -88,9 +131,10 @@ class RenovationApi(Api):
             message = "the request has invalid fields" if error.code == 422 else message
         response = error_response(error.code or 500, code, message, errors)
         if wants_json():
-            for name, value in (
-                data.get("headers") or getattr(error, "headers", None) or {}
-            ).items():
+            headers = dict(data.get("headers") or getattr(error, "headers", None) or {})
+            if isinstance(error, MethodNotAllowed) and error.valid_methods:
+                headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110
+            for name, value in headers.items():
                 response[0].headers[name] = value
         return response
 
@@ -107,6 +151,7 @@ def init_api(app: Flask) -> None:
 
     api = RenovationApi(app)
     api.register_field(DecimalText, "string", "decimal")
+    api.ma_plugin.converter.add_attribute_function(openapi_bounds)
     # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
     for blueprint in (
         projects_blp,

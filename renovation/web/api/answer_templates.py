@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from renovation import answer_templates as store
 from renovation.web import runtime
 from renovation.web.auth import api_user, require_role
-from renovation.web.validation import MAX_INTEGER
+from renovation.web.validation import MAX_INTEGER, Length, NotBlank
 
 blp = Blueprint(
     "answer_templates",
@@ -21,7 +21,9 @@ blp = Blueprint(
 
 class TemplateSchema(Schema):
     id = fields.Integer(dump_only=True)
-    text = fields.String(required=True, metadata={"maxLength": store.MAX_TEXT})
+    text = fields.String(
+        required=True, validate=[NotBlank(), Length(max=store.MAX_TEXT)]
+    )
     updated_by = fields.String(dump_only=True)
     updated_at = fields.String(dump_only=True)
 

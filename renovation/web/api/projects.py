@@ -135,10 +135,16 @@ class ProjectResource(MethodView):
     @blp.arguments(ProjectStateQueryArgsSchema, location="query")
     @blp.response(200, ProjectSchema)
     def get(self, args: dict[str, Any], project_id: UUID):
-        """A project's state now, as it stood at a version, or as recorded at a time."""
+        """A project's state now, as it stood at a version, or as recorded at a time.
+
+        Given both, the earlier of the two: the state at ``version`` if it was recorded by
+        ``as_of``, else the state as recorded at ``as_of``.
+        """
         app = runtime().app
         if "as_of" in args:
             project = app.get_project_as_of(project_id, args["as_of"])
+            if args.get("version") and args["version"] < project.version:
+                project = app.get_project(project_id, version=args["version"])
         else:
             project = app.get_project(project_id, version=args.get("version"))
         return project_view(project, args.get("as_of")), 200, {"ETag": f'"{project.version}"'}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, fields
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
@@ -138,12 +138,9 @@ class ProjectQueryArgsSchema(Schema):
 
 class ProjectStateQueryArgsSchema(Schema):
     as_of = LocalAwareDateTime(metadata={"description": "ISO 8601; state as recorded then"})
-    version = fields.Integer(validate=Range(min=1))
-
-    @validates_schema
-    def _one_of(self, data, **_kwargs) -> None:
-        if "as_of" in data and "version" in data:
-            raise ValidationError("give as_of or version, not both", field_name="version")
+    version = fields.Integer(
+        validate=Range(min=1), metadata={"description": "with as_of: the earlier of the two"}
+    )
 
 
 class ReportQueryArgsSchema(Schema):
@@ -157,6 +154,29 @@ class EventQueryArgsSchema(Schema):
 
 
 # ---- out ---------------------------------------------------------------------------------
+
+
+class RefusalSchema(Schema):
+    """Every 4xx and 5xx answer of the API: a stable code, words, the fields to blame."""
+
+    code = fields.String(
+        required=True,
+        metadata={"description": "stable code of the refusal (see the README), e.g. gate_closed"},
+    )
+    message = fields.String(
+        required=True, metadata={"description": "the refusal in words (Accept-Language: en, zh)"}
+    )
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "field path → reasons; `_request` when no one field is to blame"},
+    )
+    params = fields.Dict(
+        metadata={"description": "the values the message names (ids, dates, stages), by name"}
+    )
+    gate = fields.String(metadata={"description": "409 on a stage move: the gate that holds"})
+    version = fields.Integer(metadata={"description": "409 on If-Match: the current version"})
 
 
 class ContentItemSchema(Schema):

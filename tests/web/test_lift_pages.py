@@ -307,6 +307,18 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
     assert created.status_code == 302, text(created)
     assert created.headers["Location"].endswith(f"/staff/projects/{project_id}/lifts/{LIFT}")
     assert lift_state(app, project_id)["veto_flats"] == ["3-1-101"]
+    again = staff.post(
+        f"/staff/projects/{project_id}/lifts/new",
+        data={
+            "building": "3",
+            "unit": "1",
+            "opens_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (start + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    refusal = "3-1 单元已有加装电梯项目。"
+    banner = text(again).split('<div class="flashes">', 1)[1].split("</div>", 1)[0]
+    assert again.status_code == 422 and refusal in banner and text(again).count(refusal) == 2
 
     page = f"/staff/projects/{project_id}/lifts/{LIFT}"
     for flat_id, choice in VOTES.items():

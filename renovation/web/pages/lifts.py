@@ -432,19 +432,16 @@ def staff_lift_new(project_id: UUID):
                     actor=actor_for(user, "web"),
                     command_id=f"web-lift-{cid}" if cid else None,
                 )
-            except rules.UnknownFlatError:
-                errors["unit"] = [
-                    _(
-                        "There is no unit %(unit)s in building %(building)s.",
-                        unit=values["unit"],
-                        building=values["building"],
-                    )
-                ]
             except DomainError as error:
+                # Beside its field, and as a banner at the top unless the form's own shows it.
                 field = {"poll_closes_at": "closes_at", "poll_opens_at": "opens_at"}.get(
                     error.field or "", error.field or "form"
                 )
+                if field not in ("building", "unit", "veto_flats", "opens_at", "closes_at"):
+                    field = "form"
                 errors.setdefault(field, []).append(refusal_message(error))
+                if field != "form":
+                    flash(refusal_message(error), "error")
             except ConcurrencyError:
                 errors["form"] = [_("The project is busy; please try again in a moment.")]
             else:

@@ -50,7 +50,7 @@ class EmptyScopeError(ConsentError):
 
 
 class UnknownFlatError(ConsentError):
-    code = "unknown_flat"
+    code = "vote_flat_not_in_scope"
 
 
 class InvalidFlatError(ConsentError):
@@ -270,7 +270,7 @@ def evaluate_consent(
     try:
         matter = Matter(matter)
     except ValueError:
-        raise ConsentError(f"unknown matter class {matter!r}", field="matter") from None
+        raise ConsentError("unknown_matter", field="matter", matter=matter) from None
     scope = _check_flats(flats)
     choices = _check_votes(votes, scope)
 
@@ -339,22 +339,17 @@ def _check_flats(flats: Iterable[FlatVoteInput]) -> dict[str, FlatVoteInput]:
     scope: dict[str, FlatVoteInput] = {}
     for flat in flats:
         if flat.flat_id in scope:
-            raise InvalidFlatError(f"flat {flat.flat_id} is listed twice", field="flats")
+            raise InvalidFlatError("listed_twice", field="flats", name=flat.flat_id)
         area = flat.area
         if not isinstance(area, Decimal | int) or isinstance(area, bool):
-            raise InvalidFlatError(
-                f"flat {flat.flat_id}: area must be a Decimal, got {type(area).__name__}",
-                field="flats",
-            )
+            raise InvalidFlatError("flat_area_positive", field="flats", flat=flat.flat_id)
         if not Decimal(area).is_finite() or area <= 0:
-            raise InvalidFlatError(
-                f"flat {flat.flat_id}: area must be positive, got {area}", field="flats"
-            )
+            raise InvalidFlatError("flat_area_positive", field="flats", flat=flat.flat_id)
         if not flat.is_unsold_developer_flat and not flat.owner_id:
-            raise InvalidFlatError(f"flat {flat.flat_id} has no owner", field="flats")
+            raise InvalidFlatError("flat_without_owner", field="flats", flat=flat.flat_id)
         scope[flat.flat_id] = flat
     if not scope:
-        raise EmptyScopeError("the vote's scope has no flats", field="flats")
+        raise EmptyScopeError("empty_scope", field="flats")
     return scope
 
 
@@ -364,13 +359,12 @@ def _check_votes(
     choices: dict[str, VoteChoice] = {}
     for flat_id, choice in votes.items():
         if flat_id not in scope:
-            raise UnknownFlatError(f"a vote names flat {flat_id!r}, not in scope", field="votes")
+            raise UnknownFlatError("vote_flat_not_in_scope", field="votes", flat=flat_id)
         try:
             choices[flat_id] = VoteChoice(choice)
         except ValueError:
             raise InvalidVoteError(
-                f"flat {flat_id}: {choice!r} is not one of agree, disagree, abstain",
-                field="votes",
+                "invalid_vote", field="votes", flat=flat_id, choice=str(choice)
             ) from None
     return choices
 

@@ -146,13 +146,13 @@ def compute_cost_shares(
     from its exact value, and a heavier weight never pays less.
     """
     if total_cost is None or total_cost == 0:
-        raise BudgetMissingError("the lift's budget is not set", field="total_cost")
+        raise BudgetMissingError("budget_missing", field="total_cost")
     subsidy = ruleset.subsidy_per_lift if subsidy is None else subsidy
     _check_money(total_cost, "total_cost")
     _check_money(subsidy, "subsidy")
     if subsidy > total_cost:
         raise SubsidyExceedsCostError(
-            f"subsidy {subsidy} exceeds the cost {total_cost}", field="subsidy"
+            "subsidy_exceeds_cost", field="subsidy", subsidy=subsidy, total_cost=total_cost
         )
     amount = (total_cost - subsidy).quantize(FEN)
 
@@ -162,9 +162,7 @@ def compute_cost_shares(
         ctx.traps[Inexact] = True  # weights are exact products; never round them silently
         total_weight = sum((weight for _, _, weight in lines), Decimal(0))
     if total_weight == 0:
-        raise NoPayingFlatsError(
-            "no flat pays: every floor is exempt or no flat was given", field="flats"
-        )
+        raise NoPayingFlatsError("no_paying_flats", field="flats")
 
     amount_fen = int(amount.scaleb(2))
     exact = {
@@ -204,11 +202,11 @@ def compute_cost_shares(
 
 def _check_money(value: Any, field: str) -> None:
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise CostShareError(f"{field} must be a Decimal amount, got {value!r}", field=field)
+        raise CostShareError("must_be_number", field=field)
     if value < 0:
-        raise CostShareError(f"{field} must not be negative, got {value}", field=field)
+        raise CostShareError("must_not_be_negative", field=field)
     if value != value.quantize(FEN):
-        raise CostShareError(f"{field} must be whole fen, got {value}", field=field)
+        raise CostShareError("whole_fen", field=field)
 
 
 def _weigh(
@@ -218,17 +216,16 @@ def _weigh(
     seen: set[str] = set()
     for flat in flats:
         if flat.flat_id in seen:
-            raise CostShareError(f"flat {flat.flat_id} is listed twice", field="flats")
+            raise CostShareError("listed_twice", field="flats", name=flat.flat_id)
         seen.add(flat.flat_id)
         if not isinstance(flat.area, Decimal) or not flat.area.is_finite() or flat.area <= 0:
-            raise CostShareError(
-                f"flat {flat.flat_id}: area must be a positive Decimal, got {flat.area!r}",
-                field="flats",
-            )
+            raise CostShareError("flat_area_positive", field="flats", flat=flat.flat_id)
         try:
             coefficient = ruleset.floor_coefficient(flat.floor)
-        except ValueError as exc:
-            raise CostShareError(f"flat {flat.flat_id}: {exc}", field="flats") from None
+        except ValueError:
+            raise CostShareError(
+                "flat_floor_invalid", field="flats", flat=flat.flat_id, floor=flat.floor
+            ) from None
         with localcontext() as ctx:
             ctx.prec = 60
             ctx.traps[Inexact] = True

@@ -10,7 +10,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from renovation.domain.errors import DomainError, StageGateError
+from renovation.domain.errors import (
+    DomainError,
+    InvalidProjectDataError,
+    Problem,
+    StageGateError,
+    add_problem,
+)
 
 OBJECTION_OUTCOMES = ("mediated", "upheld", "dismissed")
 LIFT_CHOICES = ("agree", "disagree", "abstain")
@@ -72,6 +78,14 @@ SKIP_GATES: dict[LiftStage, str] = {
     LiftStage.IN_SERVICE: "use_registered",  # art. 33
     LiftStage.PERMIT_OR_EXEMPTION: "notice_and_objections_closed",
 }
+# The refusal code of each of those gates.
+SKIP_CODES: dict[str, str] = {
+    "installation_notified": "lift_installation_not_notified",
+    "supervisory_inspection_passed": "lift_inspection_not_passed",
+    "completion_accepted": "lift_completion_not_accepted",
+    "use_registered": "lift_use_not_registered",
+    "notice_and_objections_closed": "lift_notice_and_objections_open",
+}
 
 
 class LiftError(DomainError):
@@ -96,47 +110,51 @@ def check_move(lift: dict[str, Any], to_stage: str, on: date, details: dict[str,
     try:
         target = LiftStage(to_stage)
     except ValueError:
-        raise LiftError(f"unknown lift stage {to_stage!r}", field="to_stage") from None
+        raise LiftError("unknown_lift_stage", field="to_stage", lift_to=to_stage) from None
     current = LiftStage(lift["stage"])
     if current is LiftStage.ABANDONED:
-        raise _gate(current, target, "not_abandoned", "the retrofit was abandoned")
+        raise StageGateError("lift_abandoned", **_move(current, target, "not_abandoned"))
     if target is LiftStage.ABANDONED:
         if not str(details.get("reason", "")).strip():
-            raise LiftError("say why the retrofit is abandoned", field="details.reason")
+            raise LiftError("lift_abandon_reason_required", field="details.reason")
         return
     if target not in MOVES.get(current, ()):
-        gate = SKIP_GATES.get(target) or f"requires_{_stage_before(target)}"
-        raise _gate(current, target, gate, f"{target} cannot follow {current}")
+        gate = SKIP_GATES.get(target)
+        if gate is None:
+            raise StageGateError(
+                "lift_stage_skipped",
+                lift_required=_stage_before(target),
+                **_move(current, target, f"requires_{_stage_before(target)}"),
+            )
+        raise StageGateError(SKIP_CODES[gate], **_move(current, target, gate))
     if target is LiftStage.OBJECTION_WINDOW and on <= lift["notice_ends_on"]:
-        raise _gate(
-            current,
-            target,
-            "notice_period_over",
-            f"the public notice runs until {lift['notice_ends_on'].isoformat()}",
+        raise StageGateError(
+            "lift_notice_running",
+            ends_on=lift["notice_ends_on"],
+            **_move(current, target, "notice_period_over"),
         )
     if target in (LiftStage.PERMIT_OR_EXEMPTION, LiftStage.OBJECTION_MEDIATION):
         if current is LiftStage.OBJECTION_WINDOW and on <= lift["objections_end_on"]:
-            raise _gate(
-                current,
-                target,
-                "objection_window_over",
-                f"objections may be lodged until {lift['objections_end_on'].isoformat()}",
+            raise StageGateError(
+                "lift_objection_window_open",
+                ends_on=lift["objections_end_on"],
+                **_move(current, target, "objection_window_over"),
             )
         open_objections = [o for o in lift["objections"].values() if o["outcome"] is None]
         if target is LiftStage.PERMIT_OR_EXEMPTION and open_objections:
-            raise _gate(
-                current,
-                target,
-                "no_open_objection",
-                f"{len(open_objections)} objection(s) not yet answered",
+            raise StageGateError(
+                "lift_objections_unanswered",
+                count=len(open_objections),
+                **_move(current, target, "no_open_objection"),
             )
         if target is LiftStage.OBJECTION_MEDIATION and not open_objections:
-            raise _gate(current, target, "open_objection", "there is no objection to mediate")
-    problems = {
-        f"details.{name}": ["required at this stage"]
-        for name in REQUIRED_DETAILS.get(target, ())
-        if details.get(name) in (None, "")
-    }
+            raise StageGateError(
+                "lift_no_objection_to_mediate", **_move(current, target, "open_objection")
+            )
+    problems: dict[str, list[Problem]] = {}
+    for name in REQUIRED_DETAILS.get(target, ()):
+        if details.get(name) in (None, ""):
+            add_problem(problems, f"details.{name}", "required_at_stage", lift_to=target.value)
     if target is LiftStage.AGREEMENT_SIGNED and "details.budget" not in problems:
         budget = details["budget"]
         if (
@@ -144,10 +162,8 @@ def check_move(lift: dict[str, Any], to_stage: str, on: date, details: dict[str,
             or budget <= 0
             or budget != budget.quantize(Decimal("0.01"))
         ):
-            problems["details.budget"] = ["a positive amount in yuan, at most two decimals"]
+            add_problem(problems, "details.budget", "lift_budget_amount")
     if problems:
-        from renovation.domain.errors import InvalidProjectDataError
-
         raise InvalidProjectDataError(problems)
 
 
@@ -158,10 +174,12 @@ def _stage_before(target: LiftStage) -> str:
     return LiftStage.WILLINGNESS_POLL.value
 
 
-def _gate(current: LiftStage, target: LiftStage, gate: str, why: str) -> StageGateError:
-    return StageGateError(
-        f"cannot move the lift from {current} to {target}: gate {gate!r} ({why})",
-        gate=gate,
-        from_stage=current.value,
-        to_stage=target.value,
-    )
+def _move(current: LiftStage, target: LiftStage, gate: str) -> dict[str, Any]:
+    """The gate and stages of a refused move; ``lift_from``/``lift_to`` for the message."""
+    return {
+        "gate": gate,
+        "from_stage": current.value,
+        "to_stage": target.value,
+        "lift_from": current.value,
+        "lift_to": target.value,
+    }

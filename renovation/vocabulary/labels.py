@@ -48,6 +48,24 @@ LABELS: dict[str, dict[str, str]] = {
         "evaluation_done": N_("the evaluation is done"),
         "no_way_back_to_registered": N_("a project cannot go back to registered"),
     },
+    "lift_stage": {
+        "willingness_poll": N_("Willingness poll"),
+        "consent_passed": N_("Consent passed"),
+        "agreement_signed": N_("Agreement signed"),
+        "design": N_("Lift design"),
+        "public_notice": N_("Public notice"),
+        "objection_window": N_("Objection window"),
+        "objection_mediation": N_("Objection mediation"),
+        "permit_or_exemption": N_("Planning permit or exemption"),
+        "installation_notified": N_("Installation notified"),
+        "under_construction": N_("Lift under construction"),
+        "supervisory_inspection_passed": N_("Supervisory inspection passed"),
+        "completion_accepted": N_("Completion accepted"),
+        "documents_handed_over": N_("Documents handed over"),
+        "use_registered": N_("Use registered"),
+        "in_service": N_("In service"),
+        "abandoned": N_("Abandoned"),
+    },
 }
 
 # A gate ``requires_<stage>`` (a step skipped) is worded from the stage it demands.

@@ -48,6 +48,75 @@ REFUSALS: dict[str, str] = {
     "answer_template_exists": N_("There is a common answer with this text already."),
     # ---- consultations, household codes, votes, opinions -------------------------------
     # ---- lifts: retrofits, consent, cost shares, objections -----------------------------
+    "lift_rule": N_("The lift retrofit does not allow this."),
+    "unknown_lift": N_("There is no lift retrofit %(lift)s."),
+    "unknown_objection": N_("There is no objection %(objection)s."),
+    "unknown_unit": N_("There is no unit %(unit)s in building %(building)s."),
+    "unit_has_lift": N_("Unit %(unit)s has a lift retrofit already."),
+    "flat_not_in_unit": N_("Flat %(flat)s is not in unit %(unit)s."),
+    "poll_closes_before_opens": N_("The poll must close after it opens."),
+    "poll_not_failed": N_("Only a closed poll that failed is held again."),
+    "poll_closed": N_("The willingness poll is closed."),
+    "poll_not_open": N_("The poll opens at %(opens_at)s."),
+    "poll_ended": N_("The poll closed at %(closes_at)s."),
+    "poll_open_until": N_("The poll is open until %(until)s."),
+    "objections_not_taken": N_(
+        "Objections are taken during the public notice and the objection window."
+    ),
+    "objection_answered": N_("The objection is answered already."),
+    "objection_reason_required": N_("Say how the objection was resolved, and why."),
+    "lift_not_in_service": N_("The lift is not in service."),
+    "inspection_valid_until": N_("give the date the inspection pass expires, after its day"),
+    "unknown_lift_stage": N_("There is no lift stage “%(lift_to)s”."),
+    "lift_abandon_reason_required": N_("Say why the retrofit is abandoned."),
+    "required_at_stage": N_("required at this stage"),
+    "lift_budget_amount": N_("a positive amount in yuan, at most two decimals"),
+    "lift_abandoned": N_("The lift cannot move to “%(lift_to)s”: the retrofit was abandoned."),
+    "lift_stage_skipped": N_(
+        "The lift cannot move to “%(lift_to)s”: the lift must first reach “%(lift_required)s”."
+    ),
+    "lift_installation_not_notified": N_(
+        "The lift cannot move to “%(lift_to)s”: the installation must first be notified to "
+        "the special-equipment authority."
+    ),
+    "lift_inspection_not_passed": N_(
+        "The lift cannot move to “%(lift_to)s”: the supervisory inspection must first be passed."
+    ),
+    "lift_completion_not_accepted": N_(
+        "The lift cannot move to “%(lift_to)s”: the completion must first be accepted."
+    ),
+    "lift_use_not_registered": N_(
+        "The lift cannot move to “%(lift_to)s”: the use must first be registered."
+    ),
+    "lift_notice_and_objections_open": N_(
+        "The lift cannot move to “%(lift_to)s”: the public notice and the objection window "
+        "must end first."
+    ),
+    "lift_notice_running": N_(
+        "The lift cannot move to “%(lift_to)s”: the public notice runs until %(ends_on)s."
+    ),
+    "lift_objection_window_open": N_(
+        "The lift cannot move to “%(lift_to)s”: objections may be lodged until %(ends_on)s."
+    ),
+    "lift_objections_unanswered": N_(
+        "The lift cannot move to “%(lift_to)s”: %(count)s objection(s) not yet answered."
+    ),
+    "lift_no_objection_to_mediate": N_(
+        "The lift cannot move to “%(lift_to)s”: there is no objection to mediate."
+    ),
+    "invalid_consent_input": N_("The flats or votes cannot be counted."),
+    "unknown_matter": N_("There is no matter class “%(matter)s”."),
+    "empty_scope": N_("The vote's scope has no flats."),
+    "invalid_flat": N_("A flat of the vote's scope is not acceptable."),
+    "flat_area_positive": N_("flat %(flat)s: the area must be a positive number"),
+    "flat_without_owner": N_("flat %(flat)s has no owner"),
+    "vote_flat_not_in_scope": N_("A vote names flat %(flat)s, which is not in the vote."),
+    "invalid_vote": N_("flat %(flat)s: “%(choice)s” is not agree, disagree or abstain"),
+    "invalid_cost_share_input": N_("The cost shares cannot be computed."),
+    "budget_missing": N_("The lift's budget is not set."),
+    "subsidy_exceeds_cost": N_("The subsidy %(subsidy)s exceeds the cost %(total_cost)s."),
+    "no_paying_flats": N_("No flat pays: every floor is exempt or no flat was given."),
+    "flat_floor_invalid": N_("flat %(flat)s: the floor must be a whole number from 1"),
     # ---- milestones ---------------------------------------------------------------------
 }
 
@@ -65,4 +134,12 @@ PARAMS: dict[str, str] = {
     "until": "datetime",
     "opens_at": "datetime",
     "closes_at": "datetime",
+    "lift_from": "lift_stage",
+    "lift_to": "lift_stage",
+    "lift_required": "lift_stage",
+    "ends_on": "date",
+    "count": "number",
+    "subsidy": "number",
+    "total_cost": "number",
+    "floor": "number",
 }

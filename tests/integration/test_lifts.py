@@ -138,19 +138,21 @@ def test_a_city_ruleset_can_ask_two_thirds_of_all_owners(runtime):
 def test_votes_outside_the_unit_or_the_window_are_refused(lift):
     app, pid, lid = lift
     codes = app.issue_household_codes(pid, actor=STAFF).value
-    with pytest.raises(OutOfScopeError):
+    with pytest.raises(OutOfScopeError) as outsider:
         app.cast_lift_vote(pid, lid, code=codes["1-1-101"], choice="agree", actor=RESIDENT)
+    assert outsider.value.code == "flat_not_in_unit"
     app.cast_lift_vote(pid, lid, code=codes["3-1-501"], choice="agree", actor=RESIDENT)
     app.cast_lift_vote(pid, lid, code=codes["3-1-501"], choice="disagree", actor=RESIDENT)
     assert app.get_project(pid).lifts[lid]["votes"]["3-1-501"]["choice"] == "disagree"
     real = app.clock
     app.clock = lambda: real() + timedelta(days=11)
-    with pytest.raises(RoundClosedError):
+    with pytest.raises(RoundClosedError) as late:
         app.cast_lift_vote(pid, lid, flat_id="3-1-502", choice="agree", actor=PAPER)
+    assert late.value.code == "poll_ended" and "closes_at" in late.value.params
     app.clock = real
     with pytest.raises(DomainError) as bad_choice:
         app.cast_lift_vote(pid, lid, flat_id="3-1-502", choice="maybe", actor=PAPER)
-    assert bad_choice.value.field == "choice"
+    assert bad_choice.value.field == "choice" and bad_choice.value.code == "not_allowed_value"
 
 
 def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
@@ -161,7 +163,7 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
         app.lift_cost_shares(pid, lid)
     with pytest.raises(InvalidProjectDataError) as missing:
         app.move_lift(pid, lid, "agreement_signed", on=date(2026, 9, 1), details={}, actor=STAFF)
-    assert "details.budget" in missing.value.problems
+    assert missing.value.problems()["details.budget"][0].code == "required_at_stage"
     app.move_lift(
         pid,
         lid,
@@ -181,6 +183,7 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
     with pytest.raises(StageGateError) as skipped:
         app.move_lift(pid, lid, "under_construction", on=date(2026, 9, 11), actor=STAFF)
     assert skipped.value.gate == "installation_notified"
+    assert skipped.value.code == "lift_installation_not_notified"
     app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
     # Ten days counted from the day after 9-25 end on 10-05, inside the National Day
     # holiday (10-01 to 10-07): the period runs to the next working day (Civil Code 201, 203).
@@ -189,6 +192,8 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
     with pytest.raises(StageGateError) as early:
         app.move_lift(pid, lid, "objection_window", on=notice_end, actor=STAFF)
     assert early.value.gate == "notice_period_over"
+    assert early.value.code == "lift_notice_running"
+    assert early.value.params["ends_on"] == notice_end
     objection = app.lodge_objection(pid, lid, text="电梯挡住我家采光", actor=RESIDENT).value
     app.move_lift(pid, lid, "objection_window", on=notice_end + timedelta(days=1), actor=STAFF)
     window_end = app.get_project(pid).lifts[lid]["objections_end_on"]
@@ -202,6 +207,7 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
             actor=STAFF,
         )
     assert open_objection.value.gate == "no_open_objection"
+    assert open_objection.value.params["count"] == 1
     app.move_lift(pid, lid, "objection_mediation", on=window_end + timedelta(days=1), actor=STAFF)
     app.answer_objection(
         pid,
@@ -278,6 +284,7 @@ def test_an_upheld_objection_sends_the_design_back(lift):
             pid, lid, objection["objection_id"], outcome="dismissed", reason=" ", actor=STAFF
         )
     assert no_reason.value.field == "reason"
+    assert no_reason.value.code == "objection_reason_required"
     app.answer_objection(
         pid,
         lid,
@@ -294,10 +301,11 @@ def test_abandoning_needs_a_reason_and_ends_the_retrofit(lift):
     with pytest.raises(DomainError) as no_reason:
         app.move_lift(pid, lid, "abandoned", actor=STAFF)
     assert no_reason.value.field == "details.reason"
+    assert no_reason.value.code == "lift_abandon_reason_required"
     app.move_lift(pid, lid, "abandoned", details={"reason": "一层住户诉讼"}, actor=STAFF)
     with pytest.raises(StageGateError) as ended:
         app.move_lift(pid, lid, "design", actor=STAFF)
-    assert ended.value.gate == "not_abandoned"
+    assert ended.value.gate == "not_abandoned" and ended.value.code == "lift_abandoned"
 
 
 def test_overdue_lift_deadlines_are_flagged_for_the_console(lift):

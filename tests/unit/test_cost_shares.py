@@ -110,8 +110,10 @@ def test_missing_budget_is_refused(total):
 
 
 def test_subsidy_larger_than_the_cost_is_refused():
-    with pytest.raises(SubsidyExceedsCostError):
+    with pytest.raises(SubsidyExceedsCostError) as refused:
         compute_cost_shares(one_flat_per_floor(), Decimal("100.00"), Decimal("100.01"), NATIONAL)
+    assert refused.value.code == "subsidy_exceeds_cost" and refused.value.field == "subsidy"
+    assert refused.value.params == {"subsidy": Decimal("100.01"), "total_cost": Decimal("100.00")}
 
 
 @pytest.mark.parametrize(
@@ -124,21 +126,25 @@ def test_subsidy_larger_than_the_cost_is_refused():
     ],
 )
 def test_money_that_is_negative_not_decimal_or_finer_than_a_fen_is_refused(total, subsidy):
-    with pytest.raises(CostShareError):
+    with pytest.raises(CostShareError) as refused:
         compute_cost_shares(one_flat_per_floor(), total, subsidy, NATIONAL)
+    assert refused.value.code in ("must_be_number", "must_not_be_negative", "whole_fen")
 
 
 @pytest.mark.parametrize("area", [Decimal("0"), Decimal("-10"), Decimal("Infinity")])
 def test_flat_without_a_positive_area_is_refused(area):
-    with pytest.raises(CostShareError, match="area"):
+    with pytest.raises(CostShareError) as refused:
         compute_cost_shares([CostShareFlat("301", 3, area)], Decimal("10.00"), ZERO, NATIONAL)
+    assert (refused.value.code, refused.value.params) == ("flat_area_positive", {"flat": "301"})
 
 
 def test_flat_on_floor_zero_is_refused():
-    with pytest.raises(CostShareError, match="floor"):
+    with pytest.raises(CostShareError) as refused:
         compute_cost_shares(
             [CostShareFlat("b1", 0, Decimal("50"))], Decimal("10.00"), ZERO, NATIONAL
         )
+    assert refused.value.code == "flat_floor_invalid"
+    assert refused.value.params == {"flat": "b1", "floor": 0}
 
 
 def test_only_exempt_flats_means_nobody_can_pay():

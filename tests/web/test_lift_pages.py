@@ -246,6 +246,26 @@ def test_an_objection_is_lodged_during_the_public_notice(app, client):
     assert bad_code.status_code == 422 and len(lift_state(app, project_id)["objections"]) == 1
 
 
+def test_a_refused_objection_shows_at_the_top_and_beside_the_form(app, client):
+    project_id = register(app)
+    propose(app, project_id, VOTES)
+    url = f"/projects/{project_id}/lifts/{LIFT}/objections"
+
+    early = text(client.post(url, data={"text": "电梯挡住我家采光"}))
+
+    refusal = "仅在方案公示期和异议期内受理异议。"
+    banner = early.split('<div class="flashes">', 1)[1].split("</div>", 1)[0]
+    assert refusal in banner  # at the top, where the reloaded page opens
+    assert early.count(refusal) >= 2  # and beside the objection form
+    close_poll(app, project_id)
+    to_public_notice(app, project_id)
+    empty = client.post(url, data={"text": " "})
+    assert empty.status_code == 422
+    banner = text(empty).split('<div class="flashes">', 1)[1].split("</div>", 1)[0]
+    assert "请填写异议内容。" in banner
+    assert text(empty).count("请填写异议内容。") == 2 and "has-error" in text(empty)
+
+
 def test_owner_references_never_appear_on_public_pages(app, client):
     project_id = register(app)
     propose(app, project_id, VOTES)
@@ -287,6 +307,18 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
     assert created.status_code == 302, text(created)
     assert created.headers["Location"].endswith(f"/staff/projects/{project_id}/lifts/{LIFT}")
     assert lift_state(app, project_id)["veto_flats"] == ["3-1-101"]
+    again = staff.post(
+        f"/staff/projects/{project_id}/lifts/new",
+        data={
+            "building": "3",
+            "unit": "1",
+            "opens_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (start + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    refusal = "3-1 单元已有加装电梯项目。"
+    banner = text(again).split('<div class="flashes">', 1)[1].split("</div>", 1)[0]
+    assert again.status_code == 422 and refusal in banner and text(again).count(refusal) == 2
 
     page = f"/staff/projects/{project_id}/lifts/{LIFT}"
     for flat_id, choice in VOTES.items():
@@ -333,6 +365,7 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
     )
     html = text(skipped)
     assert "installation_notified" in html and "特种设备" in html
+    assert "电梯不能进入“电梯施工中”阶段" in html
     assert lift_state(app, project_id)["stage"] == "design"
 
 

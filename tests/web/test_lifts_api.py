@@ -167,3 +167,39 @@ def test_unknown_lifts_are_404(client, web_app, lift):
         },
     )
     assert duplicate.status_code == 422 and "unit" in duplicate.get_json()["errors"]
+
+
+def test_refusals_carry_a_code_params_and_words_in_each_language(client, web_app, lift):
+    pid, lid = lift
+    duplicate = {
+        "building": "3",
+        "unit": "1",
+        "poll_opens_at": "2026-12-01T09:00",
+        "poll_closes_at": "2026-12-11T18:00",
+    }
+    english = client.post(f"/api/projects/{pid}/lifts", headers=bearer(web_app), json=duplicate)
+    body = english.get_json()
+    assert (body["code"], body["params"]) == ("unit_has_lift", {"unit": "3-1"})
+    assert body["message"] == "Unit 3-1 has a lift retrofit already."
+    chinese = client.post(
+        f"/api/projects/{pid}/lifts",
+        headers={**bearer(web_app), "Accept-Language": "zh"},
+        json=duplicate,
+    ).get_json()
+    assert chinese["code"] == "unit_has_lift" and chinese["message"] == "3-1 单元已有加装电梯项目。"
+
+    early = client.post(f"/api/projects/{pid}/lifts/{lid}/close-poll", headers=bearer(web_app))
+    body = early.get_json()
+    assert early.status_code == 409 and body["code"] == "poll_open_until"
+    assert body["message"].startswith("The poll is open until 20")
+    assert set(body["params"]) == {"until"}
+
+    skipped = client.post(
+        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        headers={**bearer(web_app), "Accept-Language": "zh"},
+        json={"to_stage": "design", "on": "2026-11-20"},
+    )
+    body = skipped.get_json()
+    assert skipped.status_code == 409 and body["code"] == "lift_stage_skipped"
+    assert body["gate"] == "requires_agreement_signed"
+    assert body["message"] == "电梯不能进入“加装方案设计”阶段：须先到达“签订加装协议”阶段。"

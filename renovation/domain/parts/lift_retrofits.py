@@ -23,6 +23,8 @@ from renovation.domain.deadlines import period_end
 from renovation.domain.errors import DomainError
 from renovation.domain.rulesets import Ruleset
 
+SERVICE_KINDS = ("maintenance", "inspection_passed", "inspection_requested")
+
 
 class LiftRetrofitsPart(Folding):
     """One lift retrofit per unit, from willingness poll to in service."""
@@ -44,11 +46,11 @@ class LiftRetrofitsPart(Folding):
         flats = self.unit_flats(building, unit)
         lid = lift_rules.lift_id(building, unit)
         if lid in self.lifts and self.lifts[lid]["stage"] != lift_rules.LiftStage.ABANDONED:
-            raise lift_rules.LiftError(f"unit {lid} has a lift retrofit already", field="unit")
+            raise lift_rules.LiftError("unit_has_lift", field="unit", unit=lid)
         unknown = sorted(set(veto_flats) - {f["flat_id"] for f in flats})
         if unknown:
             raise lift_rules.LiftError(
-                f"flat {unknown[0]} is not in unit {lid}", field="veto_flats"
+                "flat_not_in_unit", field="veto_flats", flat=unknown[0], unit=lid
             )
         self._check_window(poll_opens_at, poll_closes_at)
         self.trigger_event(
@@ -74,9 +76,7 @@ class LiftRetrofitsPart(Folding):
     ) -> None:
         lift = self.find_lift(lid)
         if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or not lift["poll_closed"]:
-            raise lift_rules.LiftError(
-                "only a closed poll that failed is held again", field="lift_id"
-            )
+            raise lift_rules.LiftError("poll_not_failed", field="lift_id")
         self._check_window(poll_opens_at, poll_closes_at)
         self.trigger_event(
             LiftPollReopened,
@@ -89,7 +89,7 @@ class LiftRetrofitsPart(Folding):
     @staticmethod
     def _check_window(opens_at: datetime, closes_at: datetime) -> None:
         if closes_at <= opens_at:
-            raise DomainError("must be after poll_opens_at", field="poll_closes_at")
+            raise DomainError("poll_closes_before_opens", field="poll_closes_at")
 
     def cast_lift_vote(
         self,
@@ -105,20 +105,20 @@ class LiftRetrofitsPart(Folding):
         """A flat's consent to its unit's lift; voting again before the close replaces it."""
         lift = self.find_lift(lid)
         if flat_id not in {f["flat_id"] for f in self.unit_flats(lift["building"], lift["unit"])}:
-            raise rules.OutOfScopeError(f"flat {flat_id} is not in unit {lid}", field="code")
+            raise rules.OutOfScopeError("flat_not_in_unit", field="code", flat=flat_id, unit=lid)
         if choice not in lift_rules.LIFT_CHOICES:
             raise DomainError(
-                f"must be one of {', '.join(lift_rules.LIFT_CHOICES)}", field="choice"
+                "not_allowed_value", field="choice", choices=list(lift_rules.LIFT_CHOICES)
             )
         if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or lift["poll_closed"]:
-            raise rules.RoundClosedError("the willingness poll is closed", field="lift_id")
+            raise rules.RoundClosedError("poll_closed", field="lift_id")
         if now < lift["poll_opens_at"]:
             raise rules.RoundClosedError(
-                f"the poll opens at {lift['poll_opens_at'].isoformat()}", field="lift_id"
+                "poll_not_open", field="lift_id", opens_at=lift["poll_opens_at"]
             )
         if now >= lift["poll_closes_at"]:
             raise rules.RoundClosedError(
-                f"the poll closed at {lift['poll_closes_at'].isoformat()}", field="lift_id"
+                "poll_ended", field="lift_id", closes_at=lift["poll_closes_at"]
             )
         previous = lift["votes"].get(flat_id)
         self.trigger_event(
@@ -142,10 +142,10 @@ class LiftRetrofitsPart(Folding):
         """Count the poll by Civil Code art. 278 (改建: ≥2/3 take part, ≥3/4 of them agree)."""
         lift = self.find_lift(lid)
         if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or lift["poll_closed"]:
-            raise rules.RoundClosedError("the poll is closed already", field="lift_id")
+            raise rules.RoundClosedError("poll_closed", field="lift_id")
         if now < lift["poll_closes_at"]:
             raise rules.RoundClosedError(
-                f"the poll is open until {lift['poll_closes_at'].isoformat()}", field="lift_id"
+                "poll_open_until", field="lift_id", until=lift["poll_closes_at"]
             )
         result = self.lift_consent(lid, ruleset)
         self.trigger_event(
@@ -222,16 +222,13 @@ class LiftRetrofitsPart(Folding):
         lift = self.find_lift(lid)
         text = (text or "").strip()
         if not text or len(text) > lift_rules.MAX_OBJECTION:
-            raise DomainError(f"1 to {lift_rules.MAX_OBJECTION} characters", field="text")
+            raise DomainError("length_between", field="text", min=1, max=lift_rules.MAX_OBJECTION)
         stage = lift["stage"]
         open_for_objections = stage == lift_rules.LiftStage.PUBLIC_NOTICE or (
             stage == lift_rules.LiftStage.OBJECTION_WINDOW and on <= lift["objections_end_on"]
         )
         if not open_for_objections:
-            raise rules.RoundClosedError(
-                "objections are taken during the public notice and the objection window",
-                field="lift_id",
-            )
+            raise rules.RoundClosedError("objections_not_taken", field="lift_id")
         self.trigger_event(
             ObjectionLodged,
             lift_id=lid,
@@ -256,16 +253,16 @@ class LiftRetrofitsPart(Folding):
         objection = lift["objections"].get(objection_id)
         if objection is None:
             raise lift_rules.UnknownObjectionError(
-                f"no objection {objection_id!r}", field="objection_id"
+                "unknown_objection", field="objection_id", objection=objection_id
             )
         if objection["outcome"] is not None:
-            raise DomainError("the objection is answered already", field="objection_id")
+            raise DomainError("objection_answered", field="objection_id")
         if outcome not in lift_rules.OBJECTION_OUTCOMES:
             raise DomainError(
-                f"must be one of {', '.join(lift_rules.OBJECTION_OUTCOMES)}", field="outcome"
+                "not_allowed_value", field="outcome", choices=list(lift_rules.OBJECTION_OUTCOMES)
             )
         if not reason.strip():
-            raise DomainError("say how the objection was resolved, and why", field="reason")
+            raise DomainError("objection_reason_required", field="reason")
         self.trigger_event(
             ObjectionAnswered,
             lift_id=lid,
@@ -286,14 +283,14 @@ class LiftRetrofitsPart(Folding):
         command_id: str | None = None,
     ) -> None:
         lift = self.find_lift(lid)
-        if kind not in ("maintenance", "inspection_passed", "inspection_requested"):
+        if kind not in SERVICE_KINDS:
             raise DomainError(
-                "maintenance, inspection_passed or inspection_requested", field="kind"
+                "not_allowed_value", field="kind", choices=list(SERVICE_KINDS)
             )
         if lift["stage"] != lift_rules.LiftStage.IN_SERVICE:
-            raise lift_rules.LiftError("the lift is not in service", field="lift_id")
+            raise lift_rules.LiftError("lift_not_in_service", field="lift_id")
         if kind == "inspection_passed" and (valid_until is None or valid_until <= on):
-            raise DomainError("the date the inspection pass expires", field="valid_until")
+            raise DomainError("inspection_valid_until", field="valid_until")
         self.trigger_event(
             LiftServiceRecorded,
             lift_id=lid,
@@ -310,16 +307,16 @@ class LiftRetrofitsPart(Folding):
             if f["building"] == building and f["unit"] == unit
         ]
         if not flats:
-            raise rules.UnknownFlatError(f"no unit {building}-{unit}", field="unit")
+            raise rules.UnknownFlatError(
+                "unknown_unit", field="unit", building=building, unit=unit
+            )
         return flats
 
     def find_lift(self, lid: str) -> dict[str, Any]:
         try:
             return self.lifts[lid]
         except KeyError:
-            raise lift_rules.UnknownLiftError(
-                f"no lift retrofit {lid!r}", field="lift_id"
-            ) from None
+            raise lift_rules.UnknownLiftError("unknown_lift", field="lift_id", lift=lid) from None
 
     # ---- state changes ----------------------------------------------------------------
 

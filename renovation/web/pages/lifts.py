@@ -8,8 +8,7 @@ art. 278 table), never owners' references, objection texts or who lodged them.
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +26,7 @@ from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import actor_for, limiter
+from renovation.web.i18n import label, refusal_message, refusal_problems
 from renovation.web.links import public_write_limit
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.participation import (
@@ -36,7 +36,6 @@ from renovation.web.pages.participation import (
     MAX_CODE_INPUT,
     RESIDENT_WEB,
     code_problem,
-    explain,
     local_moment,
     now,
     project_info,
@@ -45,38 +44,6 @@ from renovation.web.pages.participation import (
 )
 from renovation.web.pages.staff import command_id, staff_page
 
-LIFT_STAGE_LABELS = {
-    LiftStage.WILLINGNESS_POLL: _l("Willingness poll"),
-    LiftStage.CONSENT_PASSED: _l("Consent passed"),
-    LiftStage.AGREEMENT_SIGNED: _l("Agreement signed"),
-    LiftStage.DESIGN: _l("Lift design"),
-    LiftStage.PUBLIC_NOTICE: _l("Public notice"),
-    LiftStage.OBJECTION_WINDOW: _l("Objection window"),
-    LiftStage.OBJECTION_MEDIATION: _l("Objection mediation"),
-    LiftStage.PERMIT_OR_EXEMPTION: _l("Planning permit or exemption"),
-    LiftStage.INSTALLATION_NOTIFIED: _l("Installation notified"),
-    LiftStage.UNDER_CONSTRUCTION: _l("Lift under construction"),
-    LiftStage.SUPERVISORY_INSPECTION_PASSED: _l("Supervisory inspection passed"),
-    LiftStage.COMPLETION_ACCEPTED: _l("Completion accepted"),
-    LiftStage.DOCUMENTS_HANDED_OVER: _l("Documents handed over"),
-    LiftStage.USE_REGISTERED: _l("Use registered"),
-    LiftStage.IN_SERVICE: _l("In service"),
-    LiftStage.ABANDONED: _l("Abandoned"),
-}
-LIFT_GATE_LABELS = {
-    "installation_notified": _l(
-        "the installation must first be notified to the special-equipment authority"
-    ),
-    "supervisory_inspection_passed": _l("the supervisory inspection must first be passed"),
-    "completion_accepted": _l("the completion must first be accepted"),
-    "use_registered": _l("the use must first be registered"),
-    "notice_and_objections_closed": _l("the public notice and the objection window must end first"),
-    "notice_period_over": _l("the public notice period must be over"),
-    "objection_window_over": _l("the objection window must be over"),
-    "no_open_objection": _l("every objection must be answered first"),
-    "open_objection": _l("there must be an objection to mediate"),
-    "not_abandoned": _l("the retrofit was abandoned"),
-}
 DETAIL_LABELS = {
     "manager": _l("Who manages the lift"),
     "budget": _l("Budget (yuan)"),
@@ -109,9 +76,9 @@ MAX_OBJECTION_INPUT = lift_rules.MAX_OBJECTION
 
 def lift_label(kind: str, code: str | None) -> str:
     """A lift code in words: ``lift_label("stage", "design")`` → 方案设计."""
+    if kind == "stage":
+        return label("lift_stage", code)
     table = {
-        "stage": LIFT_STAGE_LABELS,
-        "gate": LIFT_GATE_LABELS,
         "detail": DETAIL_LABELS,
         "vote": CONSENT_LABELS,
         "outcome": OBJECTION_OUTCOME_LABELS,
@@ -123,85 +90,9 @@ def lift_label(kind: str, code: str | None) -> str:
     return str(found) if found is not None else (code or "")
 
 
-def lift_gate_label(gate: str) -> str:
-    if gate in LIFT_GATE_LABELS:
-        return str(LIFT_GATE_LABELS[gate])
-    if gate.startswith("requires_"):
-        return _(
-            "the lift must first reach “%(stage)s”",
-            stage=lift_label("stage", gate.removeprefix("requires_")),
-        )
-    return gate
-
-
 @bp.app_context_processor
 def _lift_globals() -> dict[str, Any]:
     return {"lift_label": lift_label}
-
-
-def explain_lift(message: str) -> str:
-    for pattern, words in _LIFT_MESSAGES:
-        match = pattern.match(message)
-        if match:
-            return words(**match.groupdict())
-    return explain(message)
-
-
-def _beijing(iso: str) -> str:
-    try:
-        moment = datetime.fromisoformat(iso).astimezone(LOCAL_TZ)
-    except ValueError:
-        return iso
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-_LIFT_MESSAGES = [
-    (re.compile(p), m)
-    for p, m in [
-        (
-            r"^unit (?P<lid>\S+) has a lift retrofit already$",
-            lambda lid: _("Unit %(lid)s has a lift retrofit already.", lid=lid),
-        ),
-        (
-            r"^flat (?P<flat>\S+) is not in unit (?P<lid>\S+)$",
-            lambda flat, lid: _("Flat %(flat)s is not in unit %(lid)s.", flat=flat, lid=lid),
-        ),
-        (r"^must be after poll_opens_at$", lambda: _("The poll must close after it opens.")),
-        (r"^the willingness poll is closed$", lambda: _("The willingness poll is closed.")),
-        (r"^the poll is closed already$", lambda: _("The willingness poll is closed.")),
-        (
-            r"^the poll opens at (?P<at>\S+)$",
-            lambda at: _("The poll opens at %(at)s.", at=_beijing(at)),
-        ),
-        (
-            r"^the poll closed at (?P<at>\S+)$",
-            lambda at: _("The poll closed at %(at)s.", at=_beijing(at)),
-        ),
-        (
-            r"^the poll is open until (?P<at>\S+)$",
-            lambda at: _("The poll is open until %(at)s.", at=_beijing(at)),
-        ),
-        (
-            r"^objections are taken during the public notice and the objection window$",
-            lambda: _("Objections are taken during the public notice and the objection window."),
-        ),
-        (r"^the objection is answered already$", lambda: _("The objection is answered already.")),
-        (
-            r"^say how the objection was resolved, and why$",
-            lambda: _("Say how the objection was resolved, and why."),
-        ),
-        (r"^say why the retrofit is abandoned$", lambda: _("Say why the retrofit is abandoned.")),
-        (r"^required at this stage$", lambda: _("required at this stage")),
-        (
-            r"^a positive amount in yuan, at most two decimals$",
-            lambda: _("a positive amount in yuan, at most two decimals"),
-        ),
-        (
-            r"^only a closed poll that failed is held again$",
-            lambda: _("Only a closed poll that failed is held again."),
-        ),
-    ]
-]
 
 
 # ---- reading a lift --------------------------------------------------------------------------
@@ -383,10 +274,11 @@ def lift_vote(project_id: UUID, lift_id: str):
                 )
             ]
         except rules.RoundClosedError as error:
-            errors["form"] = [explain_lift(error.message)]
+            errors["form"] = [refusal_message(error)]
             status = 409
         except DomainError as error:
-            errors.setdefault(error.field or "form", []).append(explain_lift(error.message))
+            field = error.field if error.field in ("code", "choice") else "form"
+            errors.setdefault(field, []).append(refusal_message(error))
         except ConcurrencyError:
             errors["form"] = [_("The service is busy; please send the form again.")]
             status = 503
@@ -433,11 +325,11 @@ def lift_objection(project_id: UUID, lift_id: str):
         except rules.UnknownHouseholdCodeError:
             errors["objection_code"] = [code_problem()]
         except rules.RoundClosedError as error:
-            errors["objection_form"] = [explain_lift(error.message)]
+            errors["objection_form"] = [refusal_message(error)]
             status = 409
         except DomainError as error:
             field = "text" if error.field == "text" else "objection_form"
-            errors.setdefault(field, []).append(explain_lift(error.message))
+            errors.setdefault(field, []).append(refusal_message(error))
         except ConcurrencyError:
             errors["objection_form"] = [_("The service is busy; please send the form again.")]
             status = 503
@@ -450,6 +342,10 @@ def lift_objection(project_id: UUID, lift_id: str):
             return redirect(
                 url_for("pages.lift", project_id=project_id, lift_id=lift_id) + "#objections"
             )
+    # The page reloads at its top: the refusal shows there as a banner and beside its field.
+    for messages in errors.values():
+        for message in messages:
+            flash(message, "error")
     return render_public(
         project, project_id, view, objection_errors=errors, values=values, status=status
     )
@@ -536,19 +432,16 @@ def staff_lift_new(project_id: UUID):
                     actor=actor_for(user, "web"),
                     command_id=f"web-lift-{cid}" if cid else None,
                 )
-            except rules.UnknownFlatError:
-                errors["unit"] = [
-                    _(
-                        "There is no unit %(unit)s in building %(building)s.",
-                        unit=values["unit"],
-                        building=values["building"],
-                    )
-                ]
             except DomainError as error:
+                # Beside its field, and as a banner at the top unless the form's own shows it.
                 field = {"poll_closes_at": "closes_at", "poll_opens_at": "opens_at"}.get(
                     error.field or "", error.field or "form"
                 )
-                errors.setdefault(field, []).append(explain_lift(error.message))
+                if field not in ("building", "unit", "veto_flats", "opens_at", "closes_at"):
+                    field = "form"
+                errors.setdefault(field, []).append(refusal_message(error))
+                if field != "form":
+                    flash(refusal_message(error), "error")
             except ConcurrencyError:
                 errors["form"] = [_("The project is busy; please try again in a moment.")]
             else:
@@ -658,7 +551,7 @@ def staff_lift_paper(project_id: UUID, lift_id: str):
             command_id=f"web-lift-paper-{cid}" if cid else None,
         )
     except DomainError as error:
-        flash(explain_lift(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -689,7 +582,7 @@ def staff_lift_close(project_id: UUID, lift_id: str):
             command_id=f"web-lift-close-{cid}" if cid else None,
         )
     except DomainError as error:
-        flash(explain_lift(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -759,29 +652,18 @@ def staff_lift_move(project_id: UUID, lift_id: str):
             command_id=f"web-lift-move-{cid}" if cid else None,
         )
     except StageGateError as error:
-        flash(
-            _(
-                "The lift cannot move to “%(stage)s”: %(gate)s (gate %(code)s).",
-                stage=lift_label("stage", target),
-                gate=lift_gate_label(error.gate),
-                code=error.gate,
-            ),
-            "error",
-        )
+        flash(_("%(message)s (gate %(code)s)", message=refusal_message(error), code=error.gate),
+              "error")
     except InvalidProjectDataError as error:
-        for path, messages in error.problems.items():
+        for path, messages in refusal_problems(error).items():
             name = path.removeprefix("details.")
             for message in messages:
                 flash(
-                    _(
-                        "%(field)s: %(message)s",
-                        field=lift_label("detail", name),
-                        message=explain_lift(message),
-                    ),
+                    _("%(field)s: %(message)s", field=lift_label("detail", name), message=message),
                     "error",
                 )
     except DomainError as error:
-        flash(explain_lift(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -812,7 +694,7 @@ def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
     except lift_rules.UnknownObjectionError:
         abort(404)
     except DomainError as error:
-        flash(explain_lift(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:

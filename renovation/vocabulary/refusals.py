@@ -40,6 +40,55 @@ REFUSALS: dict[str, str] = {
     # ---- projects: registration, plan, stages, rulesets --------------------------------
     # ---- accounts and answer templates -------------------------------------------------
     # ---- consultations, household codes, votes, opinions -------------------------------
+    "round_closed": N_("The round is not open."),
+    "consultation_not_open": N_("Voting opens at %(opens_at)s."),
+    "consultation_closed": N_("Voting closed at %(closes_at)s."),
+    "consultation_closed_already": N_("The round is closed already."),
+    "consultation_still_open": N_("The round is open until %(closes_at)s."),
+    "unknown_round": N_("There is no round %(round_id)s."),
+    "closes_before_opening": N_("must be after the opening time"),
+    "intent_vote_is_needs_round": N_("an intent vote is held in a needs survey round"),
+    "questions_required": N_("add at least one question"),
+    "too_many_questions": N_("at most %(max)s questions"),
+    "options_between": N_("give 2 to %(max)s options"),
+    "options_distinct": N_("options must differ and not be empty"),
+    "question_takes_no_options": N_("this type of question has no options"),
+    "community_round_names_no_building": N_("a whole-community round names no building"),
+    "building_round_names_no_unit": N_("a building round names no unit"),
+    "unknown_building": N_("there is no building %(building)s"),
+    "unknown_unit": N_("there is no unit %(unit)s in building %(building)s"),
+    "unknown_flat": N_("There is no flat %(flat_id)s."),
+    "no_flats": N_("There are no flats to issue codes for."),
+    "household_codes_not_kept": N_(
+        "These codes were issued already and are not kept; issue new ones with another "
+        "Idempotency-Key."
+    ),
+    "unknown_household_code": N_(
+        "This household code is not right for this community. Please check it against your "
+        "letter; codes have no letters O or I and no digits 0 or 1."
+    ),
+    "out_of_scope": N_(
+        "Flat %(number)s of unit %(unit)s, building %(building)s is not in this round's scope."
+    ),
+    "consent_choice": N_("Please choose agree, disagree or abstain."),
+    "consent_not_asked": N_("Only an intent vote asks for consent."),
+    "unknown_question": N_("There is no such question."),
+    "answer_required": N_("Please answer this question."),
+    "choose_an_option": N_("Please choose one of the options."),
+    "choose_from_options": N_("Please choose from the options."),
+    "rating_1_to_5": N_("Please choose a number from 1 to 5."),
+    "unit_without_building": N_("Please choose the building of this unit."),
+    "opinion_exists": N_("Opinion %(opinion_id)s exists already."),
+    "unknown_opinion": N_("There is no opinion %(opinion_id)s in this project."),
+    "unknown_tracking_code": N_("There is no opinion with tracking code %(tracking_code)s."),
+    "not_adopted_reason_required": N_("A reason is required when an opinion is not adopted."),
+    "referred_to_required": N_("Say to whom it is referred."),
+    "unknown_link": N_("There is no renovation item or milestone %(target)s."),
+    "hide_reason_required": N_("Say why the text is hidden."),
+    "opinion_hidden_already": N_("The opinion is hidden already."),
+    "opinion_shown_already": N_("The opinion is shown already."),
+    "unknown_personal_data": N_("There is no such personal data in this project."),
+    "personal_data_erased": N_("This opinion holds no personal data (or it was erased already)."),
     # ---- lifts: retrofits, consent, cost shares, objections -----------------------------
     # ---- milestones ---------------------------------------------------------------------
 }

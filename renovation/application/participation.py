@@ -17,6 +17,7 @@ from uuid import UUID
 from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.deadlines import add_working_days
+from renovation.domain.errors import DomainError
 from renovation.domain.project import Actor, RenovationProject
 from renovation.domain.rulesets import Ruleset, all_rulesets, ruleset_in_force
 
@@ -119,8 +120,12 @@ class ParticipationMixin:
 
         def command(project: RenovationProject) -> dict[str, str]:
             flats = [f for f in project.flats() if building is None or f["building"] == building]
+            if not flats and building is None:
+                raise DomainError("no_flats", field="building")
             if not flats:
-                raise rules.UnknownFlatError(f"no building {building!r}", field="building")
+                raise rules.UnknownFlatError(
+                    "unknown_building", field="building", building=building
+                )
             codes = {
                 rules.flat_id(f["building"], f["unit"], f["number"]): new_code() for f in flats
             }
@@ -340,7 +345,7 @@ class ParticipationMixin:
         project = self.get_project(project_id)
         known = {o["personal_key_id"] for o in project.opinions.values() if o["personal_key_id"]}
         if not key_ids or not set(key_ids) <= known:
-            raise rules.DomainError("no such personal data in this project", field="key_ids")
+            raise DomainError("unknown_personal_data", field="key_ids")
         if self.vault is not None:
             self.vault.destroy(list(key_ids))
         return self.execute(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.domain.consent import FlatVoteInput, evaluate_consent
-from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.errors import DomainError, InvalidProjectDataError, Problem, add_problem
 from renovation.domain.rulesets import Matter, Ruleset
 
 ROUND_KINDS = ("needs", "plan", "evaluation")
@@ -84,23 +84,21 @@ def check_round(
     buildings: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Normalised questions and scope of a new round; every problem named by its field."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Problem]] = {}
     if kind not in ROUND_KINDS:
-        problems.setdefault("kind", []).append(f"must be one of {', '.join(ROUND_KINDS)}")
+        add_problem(problems, "kind", "not_allowed_value", choices=list(ROUND_KINDS))
     if not title.strip() or len(title) > MAX_TITLE:
-        problems.setdefault("title", []).append(f"1 to {MAX_TITLE} characters")
+        add_problem(problems, "title", "length_between", min=1, max=MAX_TITLE)
     if closes_at <= opens_at:
-        problems.setdefault("closes_at", []).append("must be after opens_at")
+        add_problem(problems, "closes_at", "closes_before_opening")
     if intent_vote and kind != "needs":
-        problems.setdefault("intent_vote", []).append("an intent vote (意愿征询) is a needs round")
+        add_problem(problems, "intent_vote", "intent_vote_is_needs_round")
     if intent_vote and matter not in {m.value for m in Matter}:
-        problems.setdefault("matter", []).append(
-            f"must be one of {', '.join(m.value for m in Matter)}"
-        )
+        add_problem(problems, "matter", "not_allowed_value", choices=[m.value for m in Matter])
     if not questions and not intent_vote:
-        problems.setdefault("questions", []).append("at least one question")
+        add_problem(problems, "questions", "questions_required")
     if len(questions) > MAX_QUESTIONS:
-        problems.setdefault("questions", []).append(f"at most {MAX_QUESTIONS} questions")
+        add_problem(problems, "questions", "too_many_questions", max=MAX_QUESTIONS)
     checked = [_check_question(index, q, problems) for index, q in enumerate(questions)]
     checked_scope = _check_scope(scope, buildings, problems)
     if problems:
@@ -114,18 +112,16 @@ def _check_question(index: int, question: dict[str, Any], problems: dict) -> dic
     text = (question.get("text") or "").strip()
     options = [str(o).strip() for o in question.get("options") or []]
     if qtype not in QUESTION_TYPES:
-        problems.setdefault(f"{path}.type", []).append(
-            f"must be one of {', '.join(QUESTION_TYPES)}"
-        )
+        add_problem(problems, f"{path}.type", "not_allowed_value", choices=list(QUESTION_TYPES))
     if not text or len(text) > MAX_TITLE:
-        problems.setdefault(f"{path}.text", []).append(f"1 to {MAX_TITLE} characters")
+        add_problem(problems, f"{path}.text", "length_between", min=1, max=MAX_TITLE)
     if qtype in ("single", "multiple"):
         if not 2 <= len(options) <= MAX_OPTIONS:
-            problems.setdefault(f"{path}.options", []).append(f"2 to {MAX_OPTIONS} options")
+            add_problem(problems, f"{path}.options", "options_between", max=MAX_OPTIONS)
         if len(set(options)) != len(options) or not all(options):
-            problems.setdefault(f"{path}.options", []).append("options must be distinct, not empty")
+            add_problem(problems, f"{path}.options", "options_distinct")
     elif options:
-        problems.setdefault(f"{path}.options", []).append(f"a {qtype} question has no options")
+        add_problem(problems, f"{path}.options", "question_takes_no_options")
     return {
         "id": f"q{index + 1}",
         "type": qtype,
@@ -140,17 +136,21 @@ def _check_scope(scope: dict[str, Any], buildings: list[dict], problems: dict) -
     building = scope.get("building") or None
     unit = scope.get("unit") or None
     if level not in SCOPE_LEVELS:
-        problems.setdefault("scope.level", []).append(f"must be one of {', '.join(SCOPE_LEVELS)}")
+        add_problem(problems, "scope.level", "not_allowed_value", choices=list(SCOPE_LEVELS))
     elif level == "community" and (building or unit):
-        problems.setdefault("scope.level", []).append("a community round names no building")
+        add_problem(problems, "scope.level", "community_round_names_no_building")
     elif level in ("building", "unit"):
         found = next((b for b in buildings if b["code"] == building), None)
-        if found is None:
-            problems.setdefault("scope.building", []).append(f"no building {building!r}")
+        if building is None:
+            add_problem(problems, "scope.building", "required")
+        elif found is None:
+            add_problem(problems, "scope.building", "unknown_building", building=building)
+        elif level == "unit" and unit is None:
+            add_problem(problems, "scope.unit", "required")
         elif level == "unit" and not any(u["code"] == unit for u in found["units"]):
-            problems.setdefault("scope.unit", []).append(f"no unit {unit!r} in building {building}")
+            add_problem(problems, "scope.unit", "unknown_unit", building=building, unit=unit)
         elif level == "building" and unit:
-            problems.setdefault("scope.unit", []).append("a building round names no unit")
+            add_problem(problems, "scope.unit", "building_round_names_no_unit")
     return {"level": level, "building": building, "unit": unit}
 
 
@@ -169,27 +169,27 @@ def check_ballot(
     """Normalised answers of a ballot; refuses one outside the round's window."""
     if now < round_["opens_at"]:
         raise RoundClosedError(
-            f"the round opens at {round_['opens_at'].isoformat()}", field="round_id"
+            "consultation_not_open", field="round_id", opens_at=round_["opens_at"].isoformat()
         )
     if now >= round_["closes_at"] or round_["closed"]:
         raise RoundClosedError(
-            f"the round closed at {round_['closes_at'].isoformat()}", field="round_id"
+            "consultation_closed", field="round_id", closes_at=round_["closes_at"].isoformat()
         )
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Problem]] = {}
     if round_["intent_vote"] and consent not in CONSENT_CHOICES:
-        problems["consent"] = [f"must be one of {', '.join(CONSENT_CHOICES)}"]
+        add_problem(problems, "consent", "consent_choice")
     if not round_["intent_vote"] and consent is not None:
-        problems["consent"] = ["only an intent vote asks for consent"]
+        add_problem(problems, "consent", "consent_not_asked")
     known = {q["id"]: q for q in round_["questions"]}
     for qid in answers:
         if qid not in known:
-            problems.setdefault(f"answers.{qid}", []).append("no such question")
+            add_problem(problems, f"answers.{qid}", "unknown_question")
     checked: dict[str, Any] = {}
     for qid, question in known.items():
         value = answers.get(qid)
         if value in (None, "", []):
             if question["required"]:
-                problems.setdefault(f"answers.{qid}", []).append("an answer is required")
+                add_problem(problems, f"answers.{qid}", "answer_required")
             continue
         checked[qid] = _check_answer(question, value, f"answers.{qid}", problems)
     if problems:
@@ -201,22 +201,22 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
     qtype = question["type"]
     if qtype == "single":
         if value not in question["options"]:
-            problems.setdefault(path, []).append("must be one of the options")
+            add_problem(problems, path, "choose_an_option")
         return value
     if qtype == "multiple":
         values = value if isinstance(value, list) else [value]
         if not values or any(v not in question["options"] for v in values):
-            problems.setdefault(path, []).append("must be options of the question")
+            add_problem(problems, path, "choose_from_options")
         return (
             sorted(set(values), key=question["options"].index) if not problems.get(path) else values
         )
     if qtype == "rating":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-            problems.setdefault(path, []).append("must be a whole number from 1 to 5")
+            add_problem(problems, path, "rating_1_to_5")
         return value
     text = str(value).strip()
     if len(text) > MAX_TEXT_ANSWER:
-        problems.setdefault(path, []).append(f"at most {MAX_TEXT_ANSWER} characters")
+        add_problem(problems, path, "too_long", max=MAX_TEXT_ANSWER)
     return text
 
 
@@ -304,14 +304,14 @@ def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict
 
 
 def check_opinion(category: str, text: str) -> str:
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Problem]] = {}
     if category not in OPINION_CATEGORIES:
-        problems["category"] = [f"must be one of {', '.join(OPINION_CATEGORIES)}"]
+        add_problem(problems, "category", "not_allowed_value", choices=list(OPINION_CATEGORIES))
     text = (text or "").strip()
     if not text:
-        problems["text"] = ["must not be empty"]
+        add_problem(problems, "text", "required")
     elif len(text) > MAX_OPINION:
-        problems["text"] = [f"at most {MAX_OPINION} characters"]
+        add_problem(problems, "text", "too_long", max=MAX_OPINION)
     if problems:
         raise InvalidProjectDataError(problems)
     return text
@@ -326,22 +326,22 @@ def check_answer(
     known_links: dict[str, set[str]],
 ) -> None:
     """An answer's rules: a reason for 不采纳, an addressee for 转办, links that exist."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Problem]] = {}
     if outcome not in OUTCOMES:
-        problems["outcome"] = [f"must be one of {', '.join(OUTCOMES)}"]
+        add_problem(problems, "outcome", "not_allowed_value", choices=list(OUTCOMES))
     if not answer.strip() or len(answer) > MAX_ANSWER:
-        problems["answer"] = [f"1 to {MAX_ANSWER} characters"]
+        add_problem(problems, "answer", "length_between", min=1, max=MAX_ANSWER)
     if outcome == "not_adopted" and not reason.strip():
-        problems["reason"] = ["a reason is required when an opinion is not adopted"]
+        add_problem(problems, "reason", "not_adopted_reason_required")
     if outcome == "referred" and not referred_to.strip():
-        problems["referred_to"] = ["say to whom the opinion is referred"]
+        add_problem(problems, "referred_to", "referred_to_required")
     for index, link in enumerate(links):
         kind, target = link.get("kind"), link.get("id")
         if kind not in LINK_KINDS:
-            problems.setdefault(f"links.{index}.kind", []).append(
-                f"must be one of {', '.join(LINK_KINDS)}"
+            add_problem(
+                problems, f"links.{index}.kind", "not_allowed_value", choices=list(LINK_KINDS)
             )
         elif target not in known_links.get(kind, set()):
-            problems.setdefault(f"links.{index}.id", []).append(f"no {kind} {target!r}")
+            add_problem(problems, f"links.{index}.id", "unknown_link", target=target)
     if problems:
         raise InvalidProjectDataError(problems)

@@ -118,11 +118,30 @@ def test_another_projects_code_and_an_out_of_scope_flat_are_refused(client, web_
     url = f"/api/projects/{pid}/consultations/{rid}/ballots"
     ballot = {"answers": {"q1": ["管网"]}}
     foreign = client.post(url, json={**ballot, "code": theirs["1-2-101"]})
-    assert foreign.status_code == 422 and "code" in foreign.get_json()["errors"]
-    outside = client.post(url, json={**ballot, "code": mine["1-1-101"]})
+    assert foreign.status_code == 422 and foreign.get_json()["code"] == "unknown_household_code"
+    assert "code" in foreign.get_json()["errors"]
+    outside = client.post(
+        url, json={**ballot, "code": mine["1-1-101"]}, headers={"Accept-Language": "zh"}
+    )
     assert outside.status_code == 422 and outside.get_json()["code"] == "out_of_scope"
+    assert outside.get_json()["message"] == "1幢1单元101室不在本轮征询的范围内。"
+    assert outside.get_json()["params"]["flat_id"] == "1-1-101"
     inside = client.post(url, json={**ballot, "code": mine["1-2-101"]})
     assert inside.status_code == 201
+
+
+def test_codes_issued_again_under_the_same_key_are_refused_for_they_are_not_kept(
+    client, web_app
+):
+    pid = new_project(client, web_app)
+    headers = {**bearer(web_app), "Idempotency-Key": str(uuid.uuid4())}
+    url = f"/api/projects/{pid}/household-codes"
+    assert client.post(url, json={"building": "1"}, headers=headers).status_code == 201
+    again = client.post(url, json={"building": "1"}, headers=headers)
+    assert again.status_code == 409 and again.get_json()["code"] == "household_codes_not_kept"
+    unknown = client.post(url, json={"building": "9"}, headers=bearer(web_app))
+    assert unknown.status_code == 422 and unknown.get_json()["code"] == "unknown_building"
+    assert unknown.get_json()["errors"] == {"building": ["there is no building 9"]}
 
 
 def test_reissued_codes_replace_the_old_ones(client, web_app):
@@ -147,14 +166,19 @@ def test_a_round_takes_no_ballots_before_it_opens_or_after_it_closes(client, web
         f"/api/projects/{pid}/consultations/{later}/ballots",
         json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
     )
-    assert early.status_code == 409 and early.get_json()["code"] == "round_closed"
+    assert early.status_code == 409 and early.get_json()["code"] == "consultation_not_open"
+    assert early.get_json()["message"].startswith("Voting opens at ")
+    assert "opens_at" in early.get_json()["params"]
     rid = open_round(client, web_app, pid)
     past_the_close(web_app)
     late = client.post(
         f"/api/projects/{pid}/consultations/{rid}/ballots",
         json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
+        headers={"Accept-Language": "zh-CN"},
     )
-    assert late.status_code == 409
+    assert late.status_code == 409 and late.get_json()["code"] == "consultation_closed"
+    message = late.get_json()["message"]
+    assert message.startswith("投票已于") and "T" not in message
 
 
 def test_bad_rounds_name_the_field(client, web_app):
@@ -204,7 +228,7 @@ def test_an_intent_vote_closes_with_its_civil_code_result_and_moves_the_project(
     )
     assert paper.status_code == 201
     early = client.post(f"/api/projects/{pid}/consultations/{rid}/close", headers=bearer(web_app))
-    assert early.status_code == 409
+    assert early.status_code == 409 and early.get_json()["code"] == "consultation_still_open"
     past_the_close(web_app)
     closed = client.post(f"/api/projects/{pid}/consultations/{rid}/close", headers=bearer(web_app))
     assert closed.status_code == 200
@@ -216,7 +240,7 @@ def test_an_intent_vote_closes_with_its_civil_code_result_and_moves_the_project(
     paper_event = [e for e in events.get_json()["events"] if e["type"] == "BallotCast"][-1]
     assert paper_event["channel"] == "paper" and paper_event["actor_id"] == "user:zhang"
     again = client.post(f"/api/projects/{pid}/consultations/{rid}/close", headers=bearer(web_app))
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.get_json()["code"] == "consultation_closed_already"
 
 
 def test_unknown_rounds_and_opinions_are_404(client, web_app):
@@ -228,15 +252,17 @@ def test_unknown_rounds_and_opinions_are_404(client, web_app):
         ).status_code
         == 404
     )
-    assert client.get("/api/opinions/NOPE1234").status_code == 404
-    assert (
-        client.post(
-            f"/api/projects/{pid}/opinions/nope/answer",
-            json={"outcome": "adopted", "answer": "好"},
-            headers=bearer(web_app),
-        ).status_code
-        == 404
+    by_code = client.get("/api/opinions/NOPE1234")
+    assert by_code.status_code == 404 and by_code.get_json()["code"] == "unknown_tracking_code"
+    answer = client.post(
+        f"/api/projects/{pid}/opinions/nope/answer",
+        json={"outcome": "adopted", "answer": "好"},
+        headers=bearer(web_app),
     )
+    assert answer.status_code == 404 and answer.get_json()["code"] == "unknown_opinion"
+    assert answer.get_json()["params"] == {"opinion_id": "nope"}
+    staff_view = client.get(f"/api/projects/{pid}/opinions/nope", headers=bearer(web_app))
+    assert staff_view.status_code == 404 and staff_view.get_json()["code"] == "unknown_opinion"
 
 
 def test_opinions_are_submitted_tracked_answered_and_moderated(client, web_app):
@@ -353,7 +379,14 @@ def test_several_opinions_are_answered_at_once_or_not_at_all(client, web_app):
         json={"opinion_ids": [*ids, "nope"], "outcome": "adopted", "answer": "采纳"},
         headers=bearer(web_app),
     )
-    assert bad.status_code == 404
+    assert bad.status_code == 404 and bad.get_json()["code"] == "unknown_opinion"
+    twice = client.post(
+        f"/api/projects/{pid}/opinions/answers",
+        json={"opinion_ids": [ids[0], ids[0]], "outcome": "adopted", "answer": "采纳"},
+        headers=bearer(web_app),
+    )
+    assert twice.status_code == 422
+    assert twice.get_json()["errors"]["opinion_ids"] == [f"{ids[0]} is listed twice"]
     assert (
         client.get(
             f"/api/projects/{pid}/opinions?status=answered", headers=bearer(web_app)
@@ -491,4 +524,4 @@ def test_an_admin_erases_a_residents_personal_data_and_the_chain_still_verifies(
     verified = client.get(f"/api/projects/{pid}/verify", headers=bearer(web_app, "auditor"))
     assert verified.get_json()["ok"] is True
     again = client.post(url, json={"reason": "再次"}, headers=bearer(web_app, "admin"))
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.get_json()["code"] == "personal_data_erased"

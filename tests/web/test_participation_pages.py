@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from renovation import accounts
 from renovation.answer_templates import list_templates
+from renovation.domain.base import LOCAL_TZ
 from renovation.web import create_app, runtime
 from tests.conftest import STAFF, hold_intent_vote, project_payload, registration, walk
 
@@ -399,6 +400,8 @@ def test_moderation_hides_the_text_on_the_tracking_page_and_shows_it_again(app, 
     staff.post(url, data={"hidden": "0", "reason": ""})
     shown = text(client.get(f"/opinions/{code}"))
 
+    again = staff.post(url, data={"hidden": "0", "reason": ""}, follow_redirects=True)
+    assert "这条意见已经公开显示" in text(again)
     assert "请说明隐藏的理由" in text(no_reason)
     assert "该内容已被隐藏" in hidden and "骂人的话" not in hidden
     assert "骂人的话" in staff_view and "含侮辱性语言" in staff_view
@@ -534,6 +537,25 @@ def test_a_closed_round_refuses_ballots(app, client):
 
     assert response.status_code == 409 and "投票已于" in text(response)
     assert "现在没有正在进行的投票" in page
+    assert events(app) == before
+
+
+def test_a_round_not_yet_open_refuses_ballots_naming_its_opening_in_beijing_time(app, client):
+    project_id = register(app)
+    with app.app_context():
+        start = runtime().app.clock().astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    opens = start + timedelta(days=2)
+    round_id = open_round(app, project_id, opens_at=opens, closes_at=opens + timedelta(days=7))
+    code = issue_codes(app, project_id)["1-1-101"]
+    before = events(app)
+
+    response = client.post(
+        f"/projects/{project_id}/vote", data={"round": round_id, "code": code, **GOOD_BALLOT}
+    )
+
+    when = f"{opens.year}年{opens.month}月{opens.day}日 {opens:%H:%M}"
+    assert response.status_code == 409
+    assert f"投票将于 {when} 开始" in text(response)
     assert events(app) == before
 
 
@@ -745,6 +767,22 @@ def test_paper_ballot_entered_by_staff_records_channel_paper(app):
     assert ballots(app, project_id, round_id) == 1
 
 
+def test_a_paper_ballot_of_a_household_outside_the_scope_is_refused_by_name(app):
+    project_id = register(app)
+    round_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
+    staff = signed_in(app)
+    before = events(app)
+
+    refused = staff.post(
+        f"/staff/projects/{project_id}/rounds/{round_id}/paper",
+        data={"flat_id": "2-1-101", **GOOD_BALLOT},
+        follow_redirects=True,
+    )
+
+    assert "2幢1单元101室不在本轮征询的范围内" in text(refused)
+    assert events(app) == before
+
+
 def test_closing_a_round_publishes_its_result(app, client):
     project_id = register(app)
     with app.app_context():
@@ -772,7 +810,7 @@ def test_closing_a_round_publishes_its_result(app, client):
     public = text(client.get(f"/projects/{project_id}/rounds/{round_id}"))
     listed = text(client.get(f"/projects/{project_id}/rounds"))
 
-    assert "本轮开放至" in text(early)
+    assert "本轮开放至" in text(early) and "之后才能结束" in text(early)
     assert "结束本轮并公布结果" in live
     assert "本轮已结束，结果已公布" in text(closed)
     assert "通过：居民同意" in public

@@ -78,9 +78,9 @@ class ConsultationsPart(Folding):
         known = self.flat_ids()
         unknown = sorted(set(code_digests) - known)
         if unknown:
-            raise rules.UnknownFlatError(f"no flat {unknown[0]}", field="flats")
+            raise rules.UnknownFlatError("unknown_flat", field="flats", flat_id=unknown[0])
         if not code_digests:
-            raise DomainError("no flats to issue codes for", field="flats")
+            raise DomainError("no_flats", field="flats")
         self.trigger_event(
             HouseholdCodesIssued,
             batch_id=batch_id,
@@ -92,9 +92,7 @@ class ConsultationsPart(Folding):
         try:
             return self.household_codes[code_digest]
         except KeyError:
-            raise rules.UnknownHouseholdCodeError(
-                "this household code is not valid for this project", field="code"
-            ) from None
+            raise rules.UnknownHouseholdCodeError(field="code") from None
 
     def cast_ballot(
         self,
@@ -113,7 +111,11 @@ class ConsultationsPart(Folding):
         flat = self.find_flat(flat_id)
         if not rules.in_scope(round_["scope"], flat):
             raise rules.OutOfScopeError(
-                f"flat {flat_id} is not in this round's scope", field="code"
+                field="code",
+                flat_id=flat_id,
+                building=flat["building"],
+                unit=flat["unit"],
+                number=flat["number"],
             )
         checked = rules.check_ballot(round_, answers, consent, now)
         previous = round_["ballots"].get(flat_id)
@@ -139,10 +141,12 @@ class ConsultationsPart(Folding):
         """Close a round after its window; an intent vote's result moves the project on."""
         round_ = self.find_round(round_id)
         if round_["closed"]:
-            raise rules.RoundClosedError("the round is closed already", field="round_id")
+            raise rules.RoundClosedError("consultation_closed_already", field="round_id")
         if now < round_["closes_at"]:
             raise rules.RoundClosedError(
-                f"the round is open until {round_['closes_at'].isoformat()}", field="round_id"
+                "consultation_still_open",
+                field="round_id",
+                closes_at=round_["closes_at"].isoformat(),
             )
         result = rules.round_result(round_, self.flats(), ruleset)
         self.trigger_event(
@@ -164,7 +168,7 @@ class ConsultationsPart(Folding):
         try:
             return self.rounds[round_id]
         except KeyError:
-            raise rules.UnknownRoundError(f"no round {round_id!r}", field="round_id") from None
+            raise rules.UnknownRoundError(field="round_id", round_id=round_id) from None
 
     # ---- state changes ----------------------------------------------------------------
 

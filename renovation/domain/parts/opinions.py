@@ -40,15 +40,17 @@ class OpinionsPart(Folding):
     ) -> None:
         text = rules.check_opinion(category, text)
         if building and not any(b["code"] == building for b in self.buildings):
-            raise rules.UnknownFlatError(f"no building {building!r}", field="building")
+            raise rules.UnknownFlatError("unknown_building", field="building", building=building)
         if unit and not building:
-            raise DomainError("name the building of the unit", field="building")
+            raise DomainError("unit_without_building", field="building")
         if unit and not any(
             u["code"] == unit for b in self.buildings if b["code"] == building for u in b["units"]
         ):
-            raise rules.UnknownFlatError(f"no unit {unit!r} in building {building}", field="unit")
+            raise rules.UnknownFlatError(
+                "unknown_unit", field="unit", building=building, unit=unit
+            )
         if opinion_id in self.opinions:
-            raise DomainError(f"opinion {opinion_id} exists already", field="opinion_id")
+            raise DomainError("opinion_exists", field="opinion_id", opinion_id=opinion_id)
         self.trigger_event(
             OpinionSubmitted,
             opinion_id=opinion_id,
@@ -111,11 +113,10 @@ class OpinionsPart(Folding):
     ) -> None:
         opinion = self.find_opinion(opinion_id)
         if hidden and not reason.strip():
-            raise DomainError("say why the text is hidden", field="reason")
+            raise DomainError("hide_reason_required", field="reason")
         if opinion["hidden"] == hidden:
             raise DomainError(
-                "the opinion is hidden already" if hidden else "the opinion is shown already",
-                field="hidden",
+                "opinion_hidden_already" if hidden else "opinion_shown_already", field="hidden"
             )
         self.trigger_event(
             OpinionModerated,
@@ -131,7 +132,7 @@ class OpinionsPart(Folding):
         """Record that these personal-data keys were destroyed (the event names no person)."""
         known = {o["personal_key_id"] for o in self.opinions.values() if o["personal_key_id"]}
         if not key_ids or not set(key_ids) <= known:
-            raise DomainError("no such personal data in this project", field="key_ids")
+            raise DomainError("unknown_personal_data", field="key_ids")
         self.trigger_event(
             PersonalDataErased,
             key_ids=list(key_ids),
@@ -143,9 +144,7 @@ class OpinionsPart(Folding):
         try:
             return self.opinions[opinion_id]
         except KeyError:
-            raise rules.UnknownOpinionError(
-                f"no opinion {opinion_id!r}", field="opinion_id"
-            ) from None
+            raise rules.UnknownOpinionError(field="opinion_id", opinion_id=opinion_id) from None
 
     # ---- state changes ----------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from renovation.domain.base import LOCAL_TZ
+from renovation.domain.errors import ConflictError
+from renovation.domain.participation import UnknownOpinionError
 from renovation.domain.project import Actor
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import (
@@ -237,11 +239,7 @@ class HouseholdCodes(MethodView):
             command_id=command_id(),
         )
         if result.replayed:
-            abort(
-                409,
-                message="these codes were issued already and are not kept; "
-                "issue new ones with another Idempotency-Key",
-            )
+            raise ConflictError("household_codes_not_kept")
         runtime().catch_up(until=result.position)
         if args["format"] == "pdf":
             from renovation.reports.contexts import household_code_sheet_context
@@ -323,7 +321,7 @@ class StaffOpinion(MethodView):
         """One opinion; staff of its district also see the sender's flat and contact (logged)."""
         row = find_opinion(runtime().engine, opinion_id=opinion_id)
         if row is None or row["project_id"] != str(project_id):
-            abort(404, message=f"no opinion {opinion_id} in project {project_id}")
+            raise UnknownOpinionError(field="opinion_id", opinion_id=opinion_id)
         user = api_user()
         row = dict(row, personal=None)
         if user.role != "auditor" and user.may_write_in(row["district"]):
@@ -412,9 +410,9 @@ class Erasure(MethodView):
         verifiable, and the event recording the erasure names no one (admin)."""
         row = find_opinion(runtime().engine, opinion_id=opinion_id)
         if row is None or row["project_id"] != str(project_id):
-            abort(404, message=f"no opinion {opinion_id} in project {project_id}")
+            raise UnknownOpinionError(field="opinion_id", opinion_id=opinion_id)
         if not row["personal_key_id"]:
-            abort(409, message="this opinion holds no personal data (or it was erased already)")
+            raise ConflictError("personal_data_erased", field="opinion_id", opinion_id=opinion_id)
         result = runtime().app.erase_personal_data(
             project_id,
             [row["personal_key_id"]],
@@ -433,7 +431,9 @@ class OpinionByCode(MethodView):
         code = "".join(ch for ch in tracking_code.upper() if ch.isalnum())
         row = find_opinion(runtime().engine, tracking_code=code)
         if row is None:
-            abort(404, message=f"no opinion with tracking code {tracking_code}")
+            raise UnknownOpinionError(
+                "unknown_tracking_code", field="tracking_code", tracking_code=tracking_code
+            )
         return dict(row, text=None if row["hidden"] else row["text"])
 
 

@@ -18,6 +18,7 @@ from renovation.domain.participation import (
 )
 from renovation.domain.rulesets import Matter
 from renovation.web.api.schemas import LocalAwareDateTime
+from renovation.web.i18n import words
 
 # ---- in ----------------------------------------------------------------------------------
 
@@ -126,8 +127,11 @@ class BatchAnswerCreateSchema(AnswerCreateSchema):
 
     @validates_schema
     def _distinct(self, data, **_kwargs) -> None:
-        if len(set(data.get("opinion_ids", []))) != len(data.get("opinion_ids", [])):
-            raise ValidationError("each opinion once", field_name="opinion_ids")
+        ids = data.get("opinion_ids", [])
+        twice = next((i for i in ids if ids.count(i) > 1), None)
+        if twice is not None:
+            message = words().refusal("listed_twice", {"name": twice})
+            raise ValidationError(message, field_name="opinion_ids")
 
 
 class ModerationCreateSchema(Schema):

@@ -34,9 +34,9 @@ from renovation.reports.contexts import household_code_sheet_context
 from renovation.reports.household_codes import render_household_code_sheet
 from renovation.web import runtime
 from renovation.web.auth import actor_for, check_district, limiter, page_user
+from renovation.web.i18n import refusal_message, refusal_problems, words
 from renovation.web.links import public_write_limit, vote_url
 from renovation.web.pages.blueprint import bp, query_url
-from renovation.web.pages.labels import explain_problem
 from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import pagination
 
@@ -182,97 +182,11 @@ def open_rounds(project_id: str | UUID) -> list[dict[str, Any]]:
     return [r for r in rounds_of(project) if r["status"] == "open"]
 
 
-def explain(message: str) -> str:
-    """A domain message about residents' participation in words, else the general ones."""
-    for pattern, words in _DOMAIN_MESSAGES:
-        match = pattern.match(message)
-        if match:
-            return words(**match.groupdict())
-    return explain_problem(message)
-
-
-_DOMAIN_MESSAGES = [
-    (re.compile(p), m)
-    for p, m in [
-        (r"^an answer is required$", lambda: _("Please answer this question.")),
-        (r"^must be one of the options$", lambda: _("Please choose one of the options.")),
-        (r"^must be options of the question$", lambda: _("Please choose from the options.")),
-        (r"^must be a whole number from 1 to 5$", lambda: _("Please choose a number from 1 to 5.")),
-        (
-            r"^must be one of agree, disagree, abstain$",
-            lambda: _("Please choose agree, disagree or abstain."),
-        ),
-        (
-            r"^a reason is required when an opinion is not adopted$",
-            lambda: _("A reason is required when an opinion is not adopted."),
-        ),
-        (r"^say to whom the opinion is referred$", lambda: _("Say to whom it is referred.")),
-        (r"^1 to (?P<max>\d+) characters$", lambda max: _("1 to %(max)s characters", max=max)),
-        (r"^must be after opens_at$", lambda: _("must be after the opening time")),
-        (
-            r"^an intent vote \(意愿征询\) is a needs round$",
-            lambda: _("an intent vote is held in a needs survey round"),
-        ),
-        (r"^at least one question$", lambda: _("add at least one question")),
-        (r"^at most (?P<max>\d+) questions$", lambda max: _("at most %(max)s questions", max=max)),
-        (r"^2 to (?P<max>\d+) options$", lambda max: _("give 2 to %(max)s options", max=max)),
-        (
-            r"^options must be distinct, not empty$",
-            lambda: _("options must differ and not be empty"),
-        ),
-        (
-            r"^a (rating|text) question has no options$",
-            lambda: _("this type of question has no options"),
-        ),
-        (
-            r"^no building '(?P<name>.*)'$",
-            lambda name: _("there is no building %(name)s", name=name),
-        ),
-        (r"^no building None$", lambda: _("choose a building")),
-        (
-            r"^no unit '(?P<unit>.*)' in building (?P<building>.*)$",
-            lambda unit, building: _(
-                "there is no unit %(unit)s in building %(building)s", unit=unit, building=building
-            ),
-        ),
-        (r"^no unit None in building (?P<building>.*)$", lambda building: _("write the unit")),
-        (
-            r"^a community round names no building$",
-            lambda: _("a whole-community round names no building"),
-        ),
-        (r"^a building round names no unit$", lambda: _("a building round names no unit")),
-        (r"^name the building of the unit$", lambda: _("Please choose the building of this unit.")),
-        (r"^say why the text is hidden$", lambda: _("Say why the text is hidden.")),
-        (r"^the opinion is hidden already$", lambda: _("The opinion is hidden already.")),
-        (r"^the opinion is shown already$", lambda: _("The opinion is shown already.")),
-        (r"^the round is closed already$", lambda: _("The round is closed already.")),
-        (
-            r"^the round is open until (?P<at>\S+)$",
-            lambda at: _("The round is open until %(at)s.", at=_local(at)),
-        ),
-        (
-            r"^the round opens at (?P<at>\S+)$",
-            lambda at: _("Voting opens at %(at)s.", at=_local(at)),
-        ),
-        (
-            r"^the round closed at (?P<at>\S+)$",
-            lambda at: _("Voting closed at %(at)s.", at=_local(at)),
-        ),
-    ]
-]
-
-
-def _local(iso: str) -> str:
-    try:
-        return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
-
-
-def add_problems(errors: dict[str, list[str]], problems: dict[str, list[str]], rename=None) -> None:
-    for field, messages in problems.items():
+def add_problems(errors: dict[str, list[str]], error: DomainError, rename=None) -> None:
+    """A refusal's reasons by form field, in the visitor's words."""
+    for field, messages in refusal_problems(error).items():
         name = rename(field) if rename else field
-        errors.setdefault(name, []).extend(explain(m) for m in messages)
+        errors.setdefault(name, []).extend(messages)
 
 
 # ---- opinions: the resident's side ----------------------------------------------------------
@@ -344,9 +258,9 @@ def opinion_new(project_id: UUID):
                     command_id=f"web-opinion-{cid}" if cid else None,
                 )
             except InvalidProjectDataError as error:
-                add_problems(errors, error.problems)
+                add_problems(errors, error)
             except DomainError as error:
-                errors.setdefault(error.field or "form", []).append(explain(error.message))
+                errors.setdefault(error.field or "form", []).append(refusal_message(error))
             except ConcurrencyError:
                 errors["form"] = [_("The service is busy; please send the form again.")]
             else:
@@ -552,14 +466,14 @@ def vote(project_id: UUID):
                 errors["code"] = [scope_problem(chosen)]
                 status = 422
             except rules.RoundClosedError as error:
-                errors["form"] = [explain(error.message)]
+                errors["form"] = [refusal_message(error)]
                 status = 409
             except InvalidProjectDataError as error:
-                add_problems(errors, error.problems, rename=ballot_field)
+                add_problems(errors, error, rename=ballot_field)
                 status = 422
             except DomainError as error:
                 errors.setdefault(ballot_field(error.field or "form"), []).append(
-                    explain(error.message)
+                    refusal_message(error)
                 )
                 status = 422
             except ConcurrencyError:
@@ -589,10 +503,7 @@ def vote(project_id: UUID):
 
 
 def code_problem() -> str:
-    return _(
-        "This household code is not right for this community. Please check it against your "
-        "letter; codes have no letters O or I and no digits 0 or 1."
-    )
+    return words().refusal(rules.UnknownHouseholdCodeError.code)
 
 
 def scope_problem(round_: dict[str, Any]) -> str:
@@ -679,11 +590,11 @@ def answer_opinions(
             command_id=f"web-answer-{cid}" if cid else None,
         )
     except InvalidProjectDataError as error:
-        add_problems(errors, error.problems)
+        add_problems(errors, error)
     except rules.UnknownOpinionError:
         errors["opinion_ids"] = [_("One of the opinions is not in this project.")]
     except DomainError as error:
-        errors.setdefault(error.field or "form", []).append(explain(error.message))
+        errors.setdefault(error.field or "form", []).append(refusal_message(error))
     except ConcurrencyError:
         errors["form"] = [_("The project is busy; please try again in a moment.")]
     else:
@@ -851,7 +762,7 @@ def staff_moderate_opinion(project_id: UUID, opinion_id: str):
     except rules.UnknownOpinionError:
         abort(404)
     except DomainError as error:
-        flash(explain(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -1019,17 +930,16 @@ def staff_round_new(project_id: UUID):
                     command_id=f"web-round-{cid}" if cid else None,
                 )
             except InvalidProjectDataError as error:
-                for path, messages in error.problems.items():
+                for path, messages in refusal_problems(error).items():
                     field, line = round_field(path, lines)
                     for message in messages:
-                        words = explain(message)
                         errors.setdefault(field, []).append(
-                            _("Line %(line)s: %(message)s", line=line, message=words)
+                            _("Line %(line)s: %(message)s", line=line, message=message)
                             if line
-                            else words
+                            else message
                         )
             except DomainError as error:
-                errors.setdefault(error.field or "form", []).append(explain(error.message))
+                errors.setdefault(error.field or "form", []).append(refusal_message(error))
             except ConcurrencyError:
                 errors["form"] = [_("The project is busy; please try again in a moment.")]
             else:
@@ -1120,14 +1030,12 @@ def staff_paper_ballot(project_id: UUID, round_id: str):
         )
     except InvalidProjectDataError as error:
         questions = {f"answers.{q['id']}": q["text"] for q in round_["questions"]}
-        for path, messages in error.problems.items():
+        for path, messages in refusal_problems(error).items():
             where = questions.get(path) or (_("Consent") if path == "consent" else path)
             for message in messages:
-                flash(_("%(column)s: %(message)s", column=where, message=explain(message)), "error")
-    except rules.OutOfScopeError:
-        flash(_("This household is not in the round's scope."), "error")
+                flash(_("%(column)s: %(message)s", column=where, message=message), "error")
     except DomainError as error:
-        flash(explain(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -1158,7 +1066,7 @@ def staff_close_round(project_id: UUID, round_id: str):
             command_id=f"web-close-{cid}" if cid else None,
         )
     except DomainError as error:
-        flash(explain(error.message), "error")
+        flash(refusal_message(error), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
@@ -1194,7 +1102,7 @@ def staff_codes(project_id: UUID):
                 project_id, building=building, actor=actor_for(user, "web")
             )
         except DomainError as error:
-            flash(explain(error.message), "error")
+            flash(refusal_message(error), "error")
             return redirect(url_for("pages.staff_codes", project_id=project_id))
         runtime().catch_up()
         pdf = render_household_code_sheet(

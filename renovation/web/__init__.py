@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.runtime import Runtime
+from renovation.web.converters import HexIdConverter
 from renovation.web.i18n import api_language
 
 LANGUAGES = ("zh", "en")
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from renovation.web.pages import init_pages
 
     auth.init_auth(app)
+    app.url_map.converters["hex"] = HexIdConverter
     init_api(app)
     init_pages(app)
 

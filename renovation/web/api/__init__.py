@@ -15,6 +15,7 @@ from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.web import validation
+from renovation.web.converters import HexIdConverter, hex_id_schema
 from renovation.web.i18n import json_params, refusal_message, refusal_problems
 
 validation.install()  # before any schema of the API is built
@@ -152,6 +153,7 @@ def init_api(app: Flask) -> None:
     api = RenovationApi(app)
     api.register_field(DecimalText, "string", "decimal")
     api.ma_plugin.converter.add_attribute_function(openapi_bounds)
+    api.register_converter(HexIdConverter, hex_id_schema)
     # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
     for blueprint in (
         projects_blp,

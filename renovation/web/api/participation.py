@@ -312,7 +312,7 @@ class Opinions(MethodView):
         return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
-@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>")
+@blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>")
 class StaffOpinion(MethodView):
     @require_role("staff", "admin", "auditor")
     @blp.response(200, StaffOpinionSchema)
@@ -338,7 +338,7 @@ class StaffOpinion(MethodView):
         return row
 
 
-@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/answer")
+@blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/answer")
 class Answer(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(AnswerCreateSchema)
@@ -379,7 +379,7 @@ class BatchAnswer(MethodView):
         return committed(result)
 
 
-@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/moderation")
+@blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/moderation")
 class Moderation(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ModerationCreateSchema)
@@ -399,7 +399,7 @@ class Moderation(MethodView):
         return committed(result)
 
 
-@blp.route("/projects/<uuid:project_id>/opinions/<string:opinion_id>/erasure")
+@blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/erasure")
 class Erasure(MethodView):
     @require_role("admin")
     @blp.arguments(ErasureCreateSchema)

@@ -215,7 +215,7 @@ class RenovationApplication(ParticipationMixin, LiftsMixin, MilestonesMixin, App
                     position=recordings[-1].notification.id if recordings else None,
                     value=value,
                 )
-        raise ConcurrencyError(f"project {project_id} is busy; try again")
+        raise ConcurrencyError(project_id)
 
     def _load_for_command(self, project_id: UUID) -> RenovationProject:
         """The project as last decided by this process, brought up to date with the store.
@@ -262,7 +262,7 @@ class RenovationApplication(ParticipationMixin, LiftsMixin, MilestonesMixin, App
         """The project now, or as it stood at ``version``."""
         project = self._get(project_id, version=version)
         if version is not None and project.version < version:
-            raise ProjectNotFoundError(f"{project_id} at version {version}")
+            raise ProjectNotFoundError(project_id)
         return project
 
     def get_project_as_of(self, project_id: UUID, as_of: datetime) -> RenovationProject:
@@ -277,7 +277,7 @@ class RenovationApplication(ParticipationMixin, LiftsMixin, MilestonesMixin, App
             versions, as_of, key=lambda v: self._timestamp(project_id, v)
         )
         if position == 0:
-            raise ProjectNotFoundError(f"{project_id} as of {as_of.isoformat()}")
+            raise ProjectNotFoundError(project_id)
         return self._get(project_id, version=versions[position - 1])
 
     def project_history(

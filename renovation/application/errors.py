@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ProjectNotFoundError(Exception):
-    code = "not_found"
+    code = "project_not_found"
 
     def __init__(self, project_id: object) -> None:
         super().__init__(f"no project {project_id}")

@@ -21,8 +21,10 @@ from renovation.domain.base import MAX_NAME, MAX_NOTE, Actor, Folding, folds, pr
 from renovation.domain.errors import (
     DomainError,
     InvalidProjectDataError,
+    Problem,
     StageGateError,
     UnknownContentItemError,
+    add_problem,
 )
 from renovation.domain.parts.consultations import ConsultationsPart
 from renovation.domain.parts.lift_retrofits import LiftRetrofitsPart
@@ -88,20 +90,20 @@ class RenovationProject(
         effective_on: date | None = None,
     ) -> RenovationProject:
         """Register a community; refuses incomplete or inconsistent data, naming each field."""
-        problems: dict[str, list[str]] = {}
+        problems: dict[str, list[Problem]] = {}
         community = check_community(community, problems)
         buildings = check_buildings(buildings, problems)
         content_items = check_content_items(content_items, problems)
         budget = check_budget(budget, problems)
         for name, value in (("planned_start", planned_start), ("planned_finish", planned_finish)):
             if value is not None and not isinstance(value, date):
-                problems.setdefault(name, []).append("must be a date")
+                add_problem(problems, name, "must_be_date")
         if (
             isinstance(planned_start, date)
             and isinstance(planned_finish, date)
             and planned_finish < planned_start
         ):
-            problems.setdefault("planned_finish", []).append("must not be before planned_start")
+            add_problem(problems, "planned_finish", "finish_before_start")
         if problems:
             raise InvalidProjectDataError(problems)
         return cls._create(
@@ -129,20 +131,22 @@ class RenovationProject(
         try:
             target = Stage(to_stage)
         except ValueError:
-            raise DomainError(f"unknown stage {to_stage!r}", field="to_stage") from None
+            raise DomainError("unknown_stage", field="to_stage", value=str(to_stage)) from None
         if len(note) > MAX_NOTE:
-            raise DomainError(f"at most {MAX_NOTE} characters", field="note")
+            raise DomainError("too_long", field="note", max=MAX_NOTE)
         current = Stage(self.stage)
         gate = gate_for(current, target)
         if target not in TRANSITIONS[current] or not self._gate_open(gate):
             unfinished = self.milestones_unfinished() if gate == "construction_finished" else []
-            because = f" (milestones not completed: {', '.join(unfinished)})" if unfinished else ""
-            raise StageGateError(
-                f"cannot move from {current} to {target}: gate {gate!r} is not passed{because}",
-                gate=gate,
-                from_stage=current,
-                to_stage=target,
-            )
+            if unfinished:
+                raise StageGateError(
+                    "milestones_unfinished",
+                    gate=gate,
+                    from_stage=current.value,
+                    to_stage=target.value,
+                    milestones=unfinished,
+                )
+            raise StageGateError(gate=gate, from_stage=current.value, to_stage=target.value)
         self.trigger_event(
             StageChanged,
             from_stage=current.value,
@@ -219,7 +223,7 @@ class RenovationProject(
             None,
         )
         if flat is None:
-            raise rules.UnknownFlatError(f"no flat {flat_id!r}", field="flat_id")
+            raise rules.UnknownFlatError("unknown_flat", field="flat_id", flat_id=flat_id)
         return flat
 
     def flats(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.domain.base import MAX_NAME
+from renovation.domain.errors import add_problem
 
 CATEGORIES = ("basic", "improvement", "upgrade")
 
@@ -17,11 +18,11 @@ CATEGORIES = ("basic", "improvement", "upgrade")
 def _text(value: Any, field: str, problems: dict, *, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        problems.setdefault(field, []).append("must be text")
+        add_problem(problems, field, "must_be_text")
     elif required and not text:
-        problems.setdefault(field, []).append("must not be empty")
+        add_problem(problems, field, "required")
     elif len(text) > MAX_NAME:
-        problems.setdefault(field, []).append(f"at most {MAX_NAME} characters")
+        add_problem(problems, field, "too_long", max=MAX_NAME)
     return text
 
 
@@ -29,14 +30,14 @@ def _decimal(value: Any, field: str, problems: dict, *, positive: bool) -> Decim
     try:
         number = Decimal(str(value))
     except ArithmeticError:
-        problems.setdefault(field, []).append("must be a number")
+        add_problem(problems, field, "must_be_number")
         return Decimal(0)
     if not number.is_finite():
-        problems.setdefault(field, []).append("must be a finite number")
+        add_problem(problems, field, "must_be_number")
     elif positive and number <= 0:
-        problems.setdefault(field, []).append("must be greater than 0")
+        add_problem(problems, field, "must_be_positive")
     elif number < 0:
-        problems.setdefault(field, []).append("must not be negative")
+        add_problem(problems, field, "must_not_be_negative")
     return number
 
 
@@ -51,33 +52,33 @@ def check_community(community: dict[str, Any], problems: dict) -> dict[str, Any]
     }
     year = checked["year_built"]
     if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
-        problems.setdefault("community.year_built", []).append("must be a year")
+        add_problem(problems, "community.year_built", "must_be_year")
     return checked
 
 
 def check_buildings(buildings: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
     if not buildings:
-        problems.setdefault("buildings", []).append("at least one building")
+        add_problem(problems, "buildings", "at_least_one_building")
     checked, building_codes = [], set()
     for b_index, building in enumerate(buildings):
         path = f"buildings.{b_index}"
         code = _text(building.get("code"), f"{path}.code", problems)
         if code in building_codes:
-            problems.setdefault(f"{path}.code", []).append(f"building {code} is listed twice")
+            add_problem(problems, f"{path}.code", "building_listed_twice", building=code)
         building_codes.add(code)
         units, unit_codes = [], set()
         if not building.get("units"):
-            problems.setdefault(f"{path}.units", []).append("at least one unit")
+            add_problem(problems, f"{path}.units", "at_least_one_unit")
         for u_index, unit in enumerate(building.get("units") or []):
             upath = f"{path}.units.{u_index}"
             ucode = _text(unit.get("code"), f"{upath}.code", problems)
             if ucode in unit_codes:
-                problems.setdefault(f"{upath}.code", []).append(
-                    f"unit {code}-{ucode} is listed twice"
+                add_problem(
+                    problems, f"{upath}.code", "unit_listed_twice", building=code, unit=ucode
                 )
             unit_codes.add(ucode)
             if not unit.get("flats"):
-                problems.setdefault(f"{upath}.flats", []).append("at least one flat")
+                add_problem(problems, f"{upath}.flats", "at_least_one_flat")
             units.append(
                 {"code": ucode, "flats": _check_flats(unit.get("flats") or [], upath, problems)}
             )
@@ -91,11 +92,11 @@ def _check_flats(flats: list[dict[str, Any]], upath: str, problems: dict) -> lis
         fpath = f"{upath}.flats.{f_index}"
         number = _text(flat.get("number"), f"{fpath}.number", problems)
         if number in numbers:
-            problems.setdefault(f"{fpath}.number", []).append(f"flat {number} is listed twice")
+            add_problem(problems, f"{fpath}.number", "flat_listed_twice", number=number)
         numbers.add(number)
         floor = flat.get("floor")
         if not isinstance(floor, int) or isinstance(floor, bool) or not -5 <= floor <= 100:
-            problems.setdefault(f"{fpath}.floor", []).append("must be a floor number")
+            add_problem(problems, f"{fpath}.floor", "must_be_floor")
         unsold = bool(flat.get("unsold", False))
         owner = _text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
         checked.append(
@@ -117,12 +118,10 @@ def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dic
         path = f"content_items.{index}"
         category = item.get("category")
         if category not in CATEGORIES:
-            problems.setdefault(f"{path}.category", []).append(
-                f"must be one of {', '.join(CATEGORIES)}"
-            )
+            add_problem(problems, f"{path}.category", "unknown_category", categories=CATEGORIES)
         name = _text(item.get("item"), f"{path}.item", problems)
         if (category, name) in seen:
-            problems.setdefault(f"{path}.item", []).append(f"{name} is listed twice")
+            add_problem(problems, f"{path}.item", "listed_twice", name=name)
         seen.add((category, name))
         checked.append(
             {
@@ -147,10 +146,10 @@ def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str,
         path = f"budget.{index}"
         source = _text(line.get("source"), f"{path}.source", problems)
         if source in sources:
-            problems.setdefault(f"{path}.source", []).append(f"{source} is listed twice")
+            add_problem(problems, f"{path}.source", "listed_twice", name=source)
         sources.add(source)
         amount = _decimal(line.get("amount"), f"{path}.amount", problems, positive=False)
         if amount != amount.quantize(Decimal("0.01")):
-            problems.setdefault(f"{path}.amount", []).append("at most two decimals (fen)")
+            add_problem(problems, f"{path}.amount", "whole_fen")
         checked.append({"source": source, "amount": amount})
     return checked

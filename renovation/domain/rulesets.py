@@ -340,7 +340,7 @@ def get_ruleset(ruleset_id: str, rulesets: Iterable[Ruleset] | None = None) -> R
     for ruleset in all_rulesets() if rulesets is None else rulesets:
         if ruleset.id == ruleset_id:
             return ruleset
-    raise RulesetNotFoundError(f"no ruleset with id {ruleset_id!r}", field="ruleset_id")
+    raise RulesetNotFoundError("unknown_ruleset", field="ruleset_id", ruleset_id=ruleset_id)
 
 
 def ruleset_in_force(
@@ -352,6 +352,4 @@ def ruleset_in_force(
         for ruleset in candidates:
             if ruleset.city_code == wanted and ruleset.in_force_on(on):
                 return ruleset
-    raise RulesetNotFoundError(
-        f"no ruleset in force on {on.isoformat()} for {city or 'national'}", field="ruleset_id"
-    )
+    raise RulesetNotFoundError("no_ruleset_in_force", field="ruleset_id", on_date=on)

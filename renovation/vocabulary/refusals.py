@@ -38,6 +38,28 @@ REFUSALS: dict[str, str] = {
     # ---- stages -------------------------------------------------------------------------
     "gate_closed": N_("Not possible at the stage “%(from_stage)s”: first %(gate)s."),
     # ---- projects: registration, plan, stages, rulesets --------------------------------
+    "project_not_found": N_("There is no such project."),
+    "stale_version": N_(
+        "The project was changed meanwhile: it is at version %(actual)s, not %(expected)s. "
+        "Nothing was changed; reload it and try again."
+    ),
+    "busy": N_("The project is busy; please try again in a moment."),
+    "at_least_one_building": N_("add at least one building"),
+    "at_least_one_unit": N_("add at least one unit"),
+    "at_least_one_flat": N_("add at least one flat"),
+    "building_listed_twice": N_("building %(building)s is listed twice"),
+    "unit_listed_twice": N_("unit %(unit)s of building %(building)s is listed twice"),
+    "flat_listed_twice": N_("flat %(number)s is listed twice"),
+    "unknown_category": N_("must be one of %(categories)s"),
+    "finish_before_start": N_("must not be before the planned start"),
+    "unknown_stage": N_("There is no stage “%(value)s”."),
+    "milestones_unfinished": N_(
+        "Not possible at the stage “%(from_stage)s”: first %(gate)s; milestones not "
+        "completed: %(milestones)s."
+    ),
+    "ruleset_not_found": N_("There is no such ruleset."),
+    "unknown_ruleset": N_("There is no ruleset %(ruleset_id)s."),
+    "no_ruleset_in_force": N_("No ruleset is in force on %(on_date)s."),
     # ---- accounts and answer templates -------------------------------------------------
     "account_refused": N_("The account cannot be changed as asked."),
     "password_too_short": N_("at least %(min)s characters"),
@@ -190,4 +212,8 @@ PARAMS: dict[str, str] = {
     "subsidy": "number",
     "total_cost": "number",
     "floor": "number",
+    "expected": "number",
+    "actual": "number",
+    "categories": "list:content_category",
+    "milestones": "list",
 }

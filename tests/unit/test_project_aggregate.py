@@ -158,7 +158,7 @@ def test_registration_refuses_bad_data_naming_the_field(change, field):
     change(data)
     with pytest.raises(InvalidProjectDataError) as refused:
         register(**data)
-    assert field in refused.value.problems
+    assert field in refused.value.problems()
 
 
 def test_the_happy_path_runs_from_registration_to_long_term_management():

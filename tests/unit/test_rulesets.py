@@ -16,6 +16,7 @@ from renovation.domain.rulesets import (
     parse_ruleset,
     ruleset_in_force,
 )
+from renovation.vocabulary import vocabulary
 
 NANJING = "320100"
 
@@ -77,13 +78,20 @@ def test_ruleset_in_force_falls_back_to_national_for_other_cities():
 
 
 def test_no_ruleset_before_the_civil_code_is_a_clear_error():
-    with pytest.raises(RulesetNotFoundError, match="2020-12-31"):
+    with pytest.raises(RulesetNotFoundError) as refused:
         ruleset_in_force(NANJING, date(2020, 12, 31))
+    assert refused.value.code == "no_ruleset_in_force"
+    assert refused.value.params == {"on_date": date(2020, 12, 31)}
+    assert vocabulary("zh").refusal(refused.value.code, refused.value.params) == (
+        "2020年12月31日没有生效的规则集。"
+    )
 
 
 def test_unknown_ruleset_id_is_a_clear_error():
-    with pytest.raises(RulesetNotFoundError, match="beijing-1999"):
+    with pytest.raises(RulesetNotFoundError) as refused:
         get_ruleset("beijing-1999")
+    assert (refused.value.code, refused.value.field) == ("unknown_ruleset", "ruleset_id")
+    assert "beijing-1999" in vocabulary("en").refusal(refused.value.code, refused.value.params)
 
 
 def test_effective_until_is_the_last_day_in_force():

@@ -55,6 +55,33 @@ def raised_codes() -> dict[str, str]:
     return codes
 
 
+# Errors of set-up and programming, never shown to a user: they may carry a sentence.
+NOT_REFUSALS = BUILTIN_ERRORS | {"RulesetFormatError", "LookupError", "OverflowError"}
+
+
+def sentence_refusals() -> list[str]:
+    """Error calls whose first argument is built text (an f-string or a concatenation)."""
+    found = []
+    for path in sorted((ROOT / "renovation").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
+            )
+            if name.endswith("Error") and name not in NOT_REFUSALS:
+                if isinstance(node.args[0], ast.JoinedStr | ast.BinOp):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    return found
+
+
+def test_no_refusal_is_a_sentence_built_in_code():
+    assert sentence_refusals() == []
+
+
 def test_every_raised_code_has_a_message():
     missing = {code: where for code, where in raised_codes().items() if code not in REFUSALS}
     assert not missing, f"refusal codes without a catalogue message: {missing}"

@@ -16,7 +16,7 @@ from renovation.domain.participation import RoundClosedError, UnknownOpinionErro
 from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.web import validation
 from renovation.web.converters import HexIdConverter, hex_id_schema
-from renovation.web.i18n import json_params, refusal_message, refusal_problems
+from renovation.web.i18n import json_params, refusal_message, refusal_problems, words
 
 validation.install()  # before any schema of the API is built
 
@@ -172,16 +172,19 @@ def init_api(app: Flask) -> None:
 
     @app.errorhandler(ProjectNotFoundError)
     def _missing(error: ProjectNotFoundError):
-        return error_response(404, error.code, str(error))
+        return error_response(404, error.code, words().refusal(error.code, {}))
 
     @app.errorhandler(StaleVersionError)
     def _stale(error: StaleVersionError):
+        params = {"expected": error.expected, "actual": error.actual}
+        message = words().refusal(error.code, params)
         return error_response(
-            409, error.code, str(error), {"If-Match": [str(error)]}, version=error.actual
+            409, error.code, message, {"If-Match": [message]}, params=params,
+            version=error.actual,
         )
 
     @app.errorhandler(ConcurrencyError)
     def _busy(error: ConcurrencyError):
-        response = error_response(503, error.code, str(error))
+        response = error_response(503, error.code, words().refusal(error.code, {}))
         response[0].headers["Retry-After"] = "1"
         return response

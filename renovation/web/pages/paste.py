@@ -22,7 +22,7 @@ _HEADER_WORDS = {"building", "楼栋", "category", "类别", "source", "来源",
 
 
 @dataclass(frozen=True)
-class Problem:
+class CellProblem:
     """One thing to fix: in which input, on which line, in which column."""
 
     field: str  # form field name: name, district, flats, content_items, budget, ...
@@ -38,7 +38,7 @@ class Pasted:
     buildings: list[dict[str, Any]] = field(default_factory=list)
     content_items: list[dict[str, Any]] = field(default_factory=list)
     budget: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[CellProblem] = field(default_factory=list)
     # payload path ("buildings.0.units.1.flats.2") -> line number in its textarea
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -70,7 +70,7 @@ def parse_flats(text: str, pasted: Pasted) -> None:
     for line, cells in _rows(text):
         if len(cells) not in (6, 7):
             pasted.problems.append(
-                Problem(
+                CellProblem(
                     "flats",
                     _(
                         "expected 6 or 7 values (building, unit, number, floor, area, owner "
@@ -85,7 +85,7 @@ def parse_flats(text: str, pasted: Pasted) -> None:
         unsold_text = cells[6].lower() if len(cells) == 7 else ""
         if unsold_text not in _YES | _NO:
             pasted.problems.append(
-                Problem(
+                CellProblem(
                     "flats",
                     _("write 1, yes or 是 for an unsold flat, or leave it empty"),
                     line,
@@ -119,7 +119,7 @@ def parse_content_items(text: str, pasted: Pasted) -> None:
     for line, cells in _rows(text):
         if len(cells) != 4:
             pasted.problems.append(
-                Problem(
+                CellProblem(
                     "content_items",
                     _(
                         "expected 4 values (category, item, unit, planned quantity), "
@@ -147,7 +147,7 @@ def parse_budget(text: str, pasted: Pasted) -> None:
     for line, cells in _rows(text):
         if len(cells) != 2:
             pasted.problems.append(
-                Problem(
+                CellProblem(
                     "budget",
                     _("expected 2 values (source, amount), found %(count)s", count=len(cells)),
                     line,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,19 +14,21 @@ from marshmallow import ValidationError
 
 from renovation.accounts import User
 from renovation.application.errors import ConcurrencyError, StaleVersionError
-from renovation.domain.errors import DomainError, InvalidProjectDataError, StageGateError
+from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.errors import Problem as DomainProblem
 from renovation.domain.stages import next_stages
 from renovation.projections.store import districts, list_summaries
 from renovation.web import runtime
 from renovation.web.api import flatten_errors
 from renovation.web.api.schemas import ProjectCreateSchema
 from renovation.web.auth import actor_for, page_user, require_role
+from renovation.web.i18n import refusal_message, words
 from renovation.web.pages.blueprint import bp, safe_next
 from renovation.web.pages.forms import MoveForm, ProjectForm
-from renovation.web.pages.labels import FIELD_LABELS, explain_problem, gate_label, stage_label
+from renovation.web.pages.labels import FIELD_LABELS, stage_label
 from renovation.web.pages.paste import (
+    CellProblem,
     Pasted,
-    Problem,
     locate,
     parse_budget,
     parse_content_items,
@@ -147,22 +150,10 @@ def move_project(project_id: UUID):
             ),
             "error",
         )
-    except StageGateError as error:
-        flash(
-            _(
-                "“%(name)s” cannot move from “%(from)s” to “%(to)s”: gate %(gate)s is not "
-                "passed (%(why)s).",
-                name=name,
-                gate=error.gate,
-                why=gate_label(error.gate),
-                **{"from": stage_label(error.from_stage), "to": stage_label(error.to_stage)},
-            ),
-            "error",
-        )
+    except DomainError as error:
+        flash(_("“%(name)s”: %(refusal)s", name=name, refusal=refusal_message(error)), "error")
     except ConcurrencyError:
         flash(_("The project is busy; please try again in a moment."), "error")
-    except DomainError as error:
-        flash(explain_problem(error.message), "error")
     else:
         rt.catch_up()
         if result.replayed:
@@ -182,7 +173,7 @@ def move_project(project_id: UUID):
 # ---- registering a project ---------------------------------------------------------------
 
 
-def problem_text(problem: Problem) -> str:
+def problem_text(problem: CellProblem) -> str:
     """A problem as the clerk reads it, with its line and column where it has them."""
     column = FIELD_LABELS.get(problem.column or "", problem.column)
     if problem.line and column:
@@ -226,12 +217,17 @@ def payload_from(form: ProjectForm) -> tuple[dict[str, Any], Pasted]:
     return payload, pasted
 
 
-def problems_at(errors: dict[str, list[str]], pasted: Pasted) -> list[Problem]:
+def problem_words(problem: object) -> str:
+    """A domain problem in the catalogue's words; a schema's message is in them already."""
+    return words().problem(problem) if isinstance(problem, DomainProblem) else str(problem)
+
+
+def problems_at(errors: Mapping[str, Sequence[object]], pasted: Pasted) -> list[CellProblem]:
     """Problems keyed by payload path (``buildings.0.units.1.flats.2.area``) on the form."""
     problems = []
     for path, messages in errors.items():
         field, line, column = locate(path, pasted.lines)
-        problems.extend(Problem(field, explain_problem(m), line, column) for m in messages)
+        problems.extend(CellProblem(field, problem_words(m), line, column) for m in messages)
     return problems
 
 
@@ -242,7 +238,7 @@ def new_project():
     user = page_user()
     scope = scope_of(user)
     form = ProjectForm()
-    problems: list[Problem] = []
+    problems: list[CellProblem] = []
     if request.method == "GET":
         form.command_id.data = uuid4().hex
         if scope and len(scope) == 1:
@@ -252,7 +248,9 @@ def new_project():
         problems = list(pasted.problems)
         district = payload["community"]["district"]
         if district and not user.may_write_in(district):
-            problems.append(Problem("district", _("Your account does not cover this district.")))
+            problems.append(
+                CellProblem("district", _("Your account does not cover this district."))
+            )
         try:
             data = ProjectCreateSchema().load(payload)
         except ValidationError as error:
@@ -266,7 +264,7 @@ def new_project():
                     command_id=f"web-register-{cid}" if cid else None,
                 )
             except InvalidProjectDataError as error:
-                problems.extend(problems_at(error.problems, pasted))
+                problems.extend(problems_at(error.problems(), pasted))
             else:
                 runtime().catch_up()
                 flash(_("“%(name)s” is registered.", name=data["community"]["name"]), "success")

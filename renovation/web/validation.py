@@ -138,6 +138,10 @@ class Length(validate.Length):
     def _format_error(self, value: Any, message: str) -> str:
         if self.min and not value:
             return _l("must be filled in")
+        if isinstance(value, list | tuple | set):
+            if self.max is None:
+                return _l("must list at least %(min)s entries", min=self.min)
+            return _l("must list %(min)s to %(max)s entries", min=self.min or 0, max=self.max)
         if self.equal is not None:
             return _l("must have exactly %(equal)s characters", equal=self.equal)
         if self.min and self.max is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from renovation.domain.participation import (
     CONSENT_CHOICES,
@@ -19,28 +19,29 @@ from renovation.domain.participation import (
 from renovation.domain.rulesets import Matter
 from renovation.web.api.schemas import LocalAwareDateTime
 from renovation.web.i18n import words
+from renovation.web.validation import Length, OneOf, Range
 
 # ---- in ----------------------------------------------------------------------------------
 
 
 class QuestionCreateSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    type = fields.String(required=True, validate=OneOf(QUESTION_TYPES))
+    text = fields.String(required=True, validate=Length(min=1, max=MAX_TITLE))
     options = fields.List(
-        fields.String(validate=validate.Length(min=1, max=100)), load_default=list
+        fields.String(validate=Length(min=1, max=100)), load_default=list
     )
     required = fields.Boolean(load_default=False)
 
 
 class ScopeSchema(Schema):
-    level = fields.String(load_default="community", validate=validate.OneOf(SCOPE_LEVELS))
-    building = fields.String(allow_none=True, validate=validate.Length(max=20))
-    unit = fields.String(allow_none=True, validate=validate.Length(max=20))
+    level = fields.String(load_default="community", validate=OneOf(SCOPE_LEVELS))
+    building = fields.String(allow_none=True, validate=Length(max=20))
+    unit = fields.String(allow_none=True, validate=Length(max=20))
 
 
 class ConsultationCreateSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(ROUND_KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    kind = fields.String(required=True, validate=OneOf(ROUND_KINDS))
+    title = fields.String(required=True, validate=Length(min=1, max=MAX_TITLE))
     questions = fields.List(fields.Nested(QuestionCreateSchema), load_default=list)
     opens_at = LocalAwareDateTime(required=True)
     closes_at = LocalAwareDateTime(required=True)
@@ -53,7 +54,7 @@ class ConsultationCreateSchema(Schema):
     )
     matter = fields.String(
         allow_none=True,
-        validate=validate.OneOf([m.value for m in Matter]),
+        validate=OneOf([m.value for m in Matter]),
         metadata={"description": "consent matter class of an intent vote"},
     )
 
@@ -61,68 +62,69 @@ class ConsultationCreateSchema(Schema):
 class BallotCreateSchema(Schema):
     code = fields.String(
         required=True,
-        validate=validate.Length(min=4, max=30),
+        validate=Length(min=4, max=30),
         metadata={"description": "the household code printed on the sheet"},
     )
     answers = fields.Dict(keys=fields.String(), load_default=dict)
-    consent = fields.String(allow_none=True, validate=validate.OneOf(CONSENT_CHOICES))
+    consent = fields.String(allow_none=True, validate=OneOf(CONSENT_CHOICES))
 
 
 class PaperBallotCreateSchema(Schema):
-    flat_id = fields.String(required=True, validate=validate.Length(min=1, max=70))
+    flat_id = fields.String(required=True, validate=Length(min=1, max=70))
     answers = fields.Dict(keys=fields.String(), load_default=dict)
-    consent = fields.String(allow_none=True, validate=validate.OneOf(CONSENT_CHOICES))
+    consent = fields.String(allow_none=True, validate=OneOf(CONSENT_CHOICES))
     effective_on = fields.Date(allow_none=True, metadata={"description": "the day it was cast"})
 
 
 class HouseholdCodesCreateSchema(Schema):
     building = fields.String(
         allow_none=True,
-        validate=validate.Length(min=1, max=20),
+        validate=Length(min=1, max=20),
         metadata={"description": "one building; all flats when left out"},
     )
 
 
 class HouseholdCodesQueryArgsSchema(Schema):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
-    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
+    format = fields.String(load_default="json", validate=OneOf(["json", "pdf"]))
+    lang = fields.String(load_default="zh", validate=OneOf(["zh", "en"]))
 
 
 class OpinionCreateSchema(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(OPINION_CATEGORIES))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_OPINION))
-    building = fields.String(validate=validate.Length(max=20), load_default="")
-    unit = fields.String(validate=validate.Length(max=20), load_default="")
+    category = fields.String(required=True, validate=OneOf(OPINION_CATEGORIES))
+    text = fields.String(required=True, validate=Length(min=1, max=MAX_OPINION))
+    building = fields.String(validate=Length(max=20), load_default="")
+    unit = fields.String(validate=Length(max=20), load_default="")
     flat = fields.String(
-        validate=validate.Length(max=20),
+        validate=Length(max=20),
         load_default="",
         metadata={"description": "personal data: sealed, shown to staff only"},
     )
     contact = fields.String(
-        validate=validate.Length(max=100),
+        validate=Length(max=100),
         load_default="",
         metadata={"description": "personal data: sealed, shown to staff only"},
     )
 
 
 class LinkSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LINK_KINDS))
-    id = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    kind = fields.String(required=True, validate=OneOf(LINK_KINDS))
+    id = fields.String(required=True, validate=Length(min=1, max=50))
 
 
 class AnswerCreateSchema(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    answer = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ANSWER))
-    reason = fields.String(load_default="", validate=validate.Length(max=MAX_ANSWER))
-    referred_to = fields.String(load_default="", validate=validate.Length(max=200))
+    outcome = fields.String(required=True, validate=OneOf(OUTCOMES))
+    answer = fields.String(required=True, validate=Length(min=1, max=MAX_ANSWER))
+    reason = fields.String(load_default="", validate=Length(max=MAX_ANSWER))
+    referred_to = fields.String(load_default="", validate=Length(max=200))
     links = fields.List(fields.Nested(LinkSchema), load_default=list)
 
 
 class BatchAnswerCreateSchema(AnswerCreateSchema):
     opinion_ids = fields.List(
-        fields.String(validate=validate.Length(min=1, max=32)),
+        fields.String(validate=Length(min=1, max=32)),
         required=True,
-        validate=validate.Length(min=1, max=200),
+        validate=Length(min=1, max=200),
+        metadata={"uniqueItems": True},
     )
 
     @validates_schema
@@ -136,27 +138,27 @@ class BatchAnswerCreateSchema(AnswerCreateSchema):
 
 class ModerationCreateSchema(Schema):
     hidden = fields.Boolean(required=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = fields.String(load_default="", validate=Length(max=500))
 
 
 class ErasureCreateSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=200),
+        validate=Length(min=1, max=200),
         metadata={"description": "why, e.g. the resident's request of a date; no personal data"},
     )
 
 
 class OpinionQueryArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(["open", "answered"]))
-    category = fields.String(validate=validate.OneOf(OPINION_CATEGORIES))
+    status = fields.String(validate=OneOf(["open", "answered"]))
+    category = fields.String(validate=OneOf(OPINION_CATEGORIES))
     overdue = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=Range(min=1, max=200))
 
 
 class StatsQueryArgsSchema(Schema):
-    district = fields.String(validate=validate.Length(max=200))
+    district = fields.String(validate=Length(max=200))
 
 
 # ---- out ---------------------------------------------------------------------------------

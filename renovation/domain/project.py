@@ -103,7 +103,9 @@ class RenovationProject(
             and isinstance(planned_finish, date)
             and planned_finish < planned_start
         ):
-            add_problem(problems, "planned_finish", "finish_before_start")
+            add_problem(
+                problems, "planned_finish", "finish_before_start", planned_start=planned_start
+            )
         if problems:
             raise InvalidProjectDataError(problems)
         return cls._create(
@@ -179,16 +181,16 @@ class RenovationProject(
     ) -> None:
         """Record how much of a content item has been built so far."""
         if self.find_content_item(item_id) is None:
-            raise UnknownContentItemError(f"no content item {item_id!r}", field="item_id")
-        if any(m["item_id"] == item_id for m in self.milestones.values()):
-            raise DomainError(
-                "this item's progress is reported through its milestones", field="item_id"
+            raise UnknownContentItemError(
+                "unknown_content_item", field="item_id", item_id=item_id
             )
+        if any(m["item_id"] == item_id for m in self.milestones.values()):
+            raise DomainError("progress_through_milestones", field="item_id", item_id=item_id)
         if actual_quantity < 0:
-            raise DomainError("must not be negative", field="actual_quantity")
+            raise DomainError("must_not_be_negative", field="actual_quantity")
         if self.stage not in _BUILDING_STAGES:
             raise StageGateError(
-                "progress is recorded once construction has started",
+                "item_progress_closed",
                 gate="requires_under_construction",
                 from_stage=self.stage,
                 to_stage=self.stage,

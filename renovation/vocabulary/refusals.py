@@ -51,7 +51,6 @@ REFUSALS: dict[str, str] = {
     "unit_listed_twice": N_("unit %(unit)s of building %(building)s is listed twice"),
     "flat_listed_twice": N_("flat %(number)s is listed twice"),
     "unknown_category": N_("must be one of %(categories)s"),
-    "finish_before_start": N_("must not be before the planned start"),
     "unknown_stage": N_("There is no stage “%(value)s”."),
     "milestones_unfinished": N_(
         "Not possible at the stage “%(from_stage)s”: first %(gate)s; milestones not "
@@ -188,6 +187,45 @@ REFUSALS: dict[str, str] = {
     "no_paying_flats": N_("No flat pays: every floor is exempt or no flat was given."),
     "flat_floor_invalid": N_("flat %(flat)s: the floor must be a whole number from 1"),
     # ---- milestones ---------------------------------------------------------------------
+    "unknown_milestone": N_("There is no milestone %(milestone_id)s."),
+    "unknown_content_item": N_("There is no renovation item %(item_id)s."),
+    "milestone_exists": N_("There is a milestone “%(name)s” already."),
+    "item_quantity_left": N_("%(item)s has only %(left)s %(unit)s left to plan."),
+    "finish_before_start": N_("must not be before the planned start, %(planned_start)s"),
+    "more_than_milestone": N_(
+        "more than the milestone's %(quantity)s; delay it or plan another milestone"
+    ),
+    "date_after_today": N_("must not be after today, %(today)s"),
+    "before_last_report": N_("must not be before the last report, of %(last_report_on)s"),
+    "correction_reason_required": N_(
+        "lower than the last figure, %(last_quantity)s: this is a correction, so say why"
+    ),
+    "delay_not_later": N_("must be after the planned finish, %(planned_finish)s"),
+    "milestone_not_fully_reported": N_(
+        "%(percent)s%% reported so far: report the whole quantity first"
+    ),
+    "milestone_completed": N_("It was completed on %(completed_on)s."),
+    "milestone_planning_closed": N_(
+        "Not possible at the stage “%(from_stage)s”: milestones are planned from the renovation "
+        "plan until construction ends."
+    ),
+    "milestone_progress_closed": N_(
+        "Not possible at the stage “%(from_stage)s”: progress is reported while the project is "
+        "under construction."
+    ),
+    "milestone_completion_closed": N_(
+        "Not possible at the stage “%(from_stage)s”: milestones are completed while the project "
+        "is under construction."
+    ),
+    "supervisor_notes_closed": N_(
+        "Not possible at the stage “%(from_stage)s”: supervisors' notes are recorded from "
+        "construction until rectification ends."
+    ),
+    "item_progress_closed": N_(
+        "Not possible at the stage “%(from_stage)s”: progress is recorded from the start of "
+        "construction until rectification ends."
+    ),
+    "progress_through_milestones": N_("This item's progress is reported through its milestones."),
 }
 
 PARAMS: dict[str, str] = {
@@ -216,4 +254,13 @@ PARAMS: dict[str, str] = {
     "actual": "number",
     "categories": "list:content_category",
     "milestones": "list",
+    "left": "number",
+    "quantity": "number",
+    "done_quantity": "number",
+    "last_quantity": "number",
+    "percent": "number",
+    "planned_start": "date",
+    "planned_finish": "date",
+    "last_report_on": "date",
+    "completed_on": "date",
 }

@@ -48,6 +48,11 @@ def progress_percent(done: Decimal, quantity: Decimal) -> int:
     return min(int(done * 100 // quantity), 100)
 
 
+def amount(value: Decimal) -> str:
+    """A quantity as plain text for a refusal's parameters: ``600``, ``12.5``."""
+    return format(value.normalize() if value == value.to_integral() else value, "f")
+
+
 def item_done(milestones: Any, item_id: str) -> Decimal:
     """What the milestones of one content item have built between them."""
     return sum(
@@ -74,17 +79,19 @@ class MilestonesPart(Folding):
         command_id: str | None = None,
     ) -> str:
         """Plan a milestone; the milestones of one item may not add up to more than its plan."""
-        self._require_stage(PLANNING_STAGES, "requires_in_plan", "milestones are planned")
+        self._require_stage(PLANNING_STAGES, "requires_in_plan", "milestone_planning_closed")
         name = (name or "").strip()
         if not name or len(name) > MAX_NAME:
-            raise DomainError(f"1 to {MAX_NAME} characters", field="name")
+            raise DomainError("length_between", field="name", min=1, max=MAX_NAME)
         if any(m["name"] == name for m in self.milestones.values()):
-            raise DomainError(f"there is a milestone {name!r} already", field="name")
+            raise DomainError("milestone_exists", field="name", name=name)
         item = next((i for i in self.content_items if i["id"] == item_id), None)
         if item is None:
-            raise UnknownContentItemError(f"no content item {item_id!r}", field="item_id")
+            raise UnknownContentItemError(
+                "unknown_content_item", field="item_id", item_id=item_id
+            )
         if not quantity.is_finite() or quantity <= 0:
-            raise DomainError("must be greater than 0", field="quantity")
+            raise DomainError("must_be_positive", field="quantity")
         planned_elsewhere = sum(
             (m["quantity"] for m in self.milestones.values() if m["item_id"] == item_id),
             Decimal(0),
@@ -92,10 +99,17 @@ class MilestonesPart(Folding):
         left = Decimal(item["planned_quantity"]) - planned_elsewhere
         if quantity > left:
             raise DomainError(
-                f"{item['item']} has {left} {item['unit']} left to plan", field="quantity"
+                "item_quantity_left",
+                field="quantity",
+                item_id=item_id,
+                item=item["item"],
+                left=amount(left),
+                unit=item["unit"],
             )
         if planned_finish < planned_start:
-            raise DomainError("must not be before planned_start", field="planned_finish")
+            raise DomainError(
+                "finish_before_start", field="planned_finish", planned_start=planned_start
+            )
         milestone_id = f"milestone-{len(self.milestones) + 1}"
         self.trigger_event(
             MilestonePlanned,
@@ -125,21 +139,25 @@ class MilestonesPart(Folding):
         self._require_stage(
             {Stage.UNDER_CONSTRUCTION.value},
             "requires_under_construction",
-            "progress is reported",
+            "milestone_progress_closed",
         )
         if not done_quantity.is_finite() or done_quantity < 0:
-            raise DomainError("must not be negative", field="done_quantity")
+            raise DomainError("must_not_be_negative", field="done_quantity")
         if done_quantity > milestone["quantity"]:
             raise DomainError(
-                f"more than the milestone's {milestone['quantity']}; delay or plan another "
-                "milestone instead",
+                "more_than_milestone",
                 field="done_quantity",
+                quantity=amount(milestone["quantity"]),
             )
         _check_day(milestone, on_date, today)
         if done_quantity < milestone["done_quantity"] and not note.strip():
-            raise DomainError("a lower figure is a correction: say why", field="note")
+            raise DomainError(
+                "correction_reason_required",
+                field="note",
+                last_quantity=amount(milestone["done_quantity"]),
+            )
         if len(note) > MAX_NOTE:
-            raise DomainError(f"at most {MAX_NOTE} characters", field="note")
+            raise DomainError("too_long", field="note", max=MAX_NOTE)
         self.trigger_event(
             MilestoneProgressReported,
             milestone_id=milestone_id,
@@ -162,12 +180,15 @@ class MilestonesPart(Folding):
         milestone = self._open_milestone(milestone_id)
         if planned_finish <= milestone["planned_finish"]:
             raise DomainError(
-                f"must be after the planned finish, {milestone['planned_finish'].isoformat()}",
+                "delay_not_later",
                 field="planned_finish",
+                planned_finish=milestone["planned_finish"],
             )
         reason = (reason or "").strip()
-        if not reason or len(reason) > MAX_NOTE:
-            raise DomainError(f"say why, in 1 to {MAX_NOTE} characters", field="reason")
+        if not reason:
+            raise DomainError("reason_required", field="reason")
+        if len(reason) > MAX_NOTE:
+            raise DomainError("too_long", field="reason", max=MAX_NOTE)
         self.trigger_event(
             MilestoneDelayed,
             milestone_id=milestone_id,
@@ -188,13 +209,17 @@ class MilestonesPart(Folding):
         """Complete a milestone whose reported quantity has reached its own."""
         milestone = self._open_milestone(milestone_id)
         self._require_stage(
-            {Stage.UNDER_CONSTRUCTION.value}, "requires_under_construction", "milestones complete"
+            {Stage.UNDER_CONSTRUCTION.value},
+            "requires_under_construction",
+            "milestone_completion_closed",
         )
         if milestone["done_quantity"] < milestone["quantity"]:
             raise DomainError(
-                f"{progress_percent(milestone['done_quantity'], milestone['quantity'])} % "
-                "reported: report the whole quantity first",
+                "milestone_not_fully_reported",
                 field="milestone_id",
+                percent=progress_percent(milestone["done_quantity"], milestone["quantity"]),
+                done_quantity=amount(milestone["done_quantity"]),
+                quantity=amount(milestone["quantity"]),
             )
         _check_day(milestone, on_date, today)
         self.trigger_event(
@@ -218,14 +243,14 @@ class MilestonesPart(Folding):
         """A resident supervisor's inspection note (建设共管), entered by staff."""
         self.find_milestone(milestone_id)
         self._require_stage(
-            SUPERVISION_STAGES, "requires_under_construction", "supervisors' notes are recorded"
+            SUPERVISION_STAGES, "requires_under_construction", "supervisor_notes_closed"
         )
         supervisor = (supervisor or "").strip()
         if not supervisor or len(supervisor) > MAX_NAME:
-            raise DomainError(f"1 to {MAX_NAME} characters", field="supervisor")
+            raise DomainError("length_between", field="supervisor", min=1, max=MAX_NAME)
         note = (note or "").strip()
         if not note or len(note) > MAX_NOTE:
-            raise DomainError(f"1 to {MAX_NOTE} characters", field="note")
+            raise DomainError("length_between", field="note", min=1, max=MAX_NOTE)
         _check_not_future(on_date, today)
         self.trigger_event(
             SupervisorNoteRecorded,
@@ -243,7 +268,7 @@ class MilestonesPart(Folding):
             return self.milestones[milestone_id]
         except KeyError:
             raise UnknownMilestoneError(
-                f"no milestone {milestone_id!r}", field="milestone_id"
+                "unknown_milestone", field="milestone_id", milestone_id=milestone_id
             ) from None
 
     def milestones_unfinished(self) -> list[str]:
@@ -253,20 +278,16 @@ class MilestonesPart(Folding):
         milestone = self.find_milestone(milestone_id)
         if milestone["completed_on"] is not None:
             raise DomainError(
-                f"completed on {milestone['completed_on'].isoformat()}", field="milestone_id"
+                "milestone_completed",
+                field="milestone_id",
+                completed_on=milestone["completed_on"],
             )
         return milestone
 
-    def _require_stage(self, stages: set[str], gate: str, what: str) -> None:
+    def _require_stage(self, stages: set[str], gate: str, code: str) -> None:
+        """Refuse with ``code`` (which says when the command is allowed) outside ``stages``."""
         if self.stage not in stages:
-            raise StageGateError(
-                f"{what} from the plan until construction ends, not in {self.stage}"
-                if stages is PLANNING_STAGES
-                else f"{what} while the project is under construction, not in {self.stage}",
-                gate=gate,
-                from_stage=self.stage,
-                to_stage=self.stage,
-            )
+            raise StageGateError(code, gate=gate, from_stage=self.stage, to_stage=self.stage)
 
     # ---- state changes --------------------------------------------------------------
 
@@ -308,7 +329,7 @@ class MilestonesPart(Folding):
 
 def _check_not_future(on_date: date, today: date) -> None:
     if on_date > today:
-        raise DomainError(f"must not be after today, {today.isoformat()}", field="on_date")
+        raise DomainError("date_after_today", field="on_date", today=today)
 
 
 def _check_day(milestone: dict[str, Any], on_date: date, today: date) -> None:
@@ -316,4 +337,4 @@ def _check_day(milestone: dict[str, Any], on_date: date, today: date) -> None:
     _check_not_future(on_date, today)
     last = milestone["reports"][-1]["on"] if milestone["reports"] else None
     if last is not None and on_date < last:
-        raise DomainError(f"before the last report, of {last.isoformat()}", field="on_date")
+        raise DomainError("before_last_report", field="on_date", last_report_on=last)

@@ -134,7 +134,9 @@ class Milestone(MethodView):
         rows, version = milestone_rows(project_id)
         row = next((r for r in rows if r["milestone_id"] == milestone_id), None)
         if row is None:
-            raise UnknownMilestoneError(f"no milestone {milestone_id!r}", field="milestone_id")
+            raise UnknownMilestoneError(
+                "unknown_milestone", field="milestone_id", milestone_id=milestone_id
+            )
         return row, 200, {"ETag": f'"{version}"'}
 
 

@@ -9,7 +9,6 @@ comes back as messages naming the field, with the form filled in as it was sent.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +32,7 @@ from renovation.domain.stages import Stage
 from renovation.reports.contexts import quantity
 from renovation.web import runtime
 from renovation.web.auth import actor_for
+from renovation.web.i18n import refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.forms import (
     MilestoneCompleteForm,
@@ -41,8 +41,7 @@ from renovation.web.pages.forms import (
     MilestoneProgressForm,
     SupervisorNoteForm,
 )
-from renovation.web.pages.labels import stage_label
-from renovation.web.pages.participation import explain, project_info, staff_project
+from renovation.web.pages.participation import project_info, staff_project
 from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import milestone_rows
 
@@ -71,16 +70,6 @@ REQUIRED_FIELDS = {
     "notes": (),
 }
 
-# Where in the project's life each command is allowed, in words for a refused one.
-STAGE_RULES = {
-    "plan": _l("milestones are planned from the renovation plan until construction ends"),
-    "progress": _l("progress is reported while the project is under construction"),
-    "delay": _l("milestones are delayed until they are completed"),
-    "complete": _l("milestones are completed while the project is under construction"),
-    "notes": _l("supervisors' notes are recorded from construction until rectification ends"),
-}
-
-
 def milestone_label(kind: str, code: str | None) -> str:
     """A milestone code in words: ``milestone_label("status", "completed")`` → 已完成."""
     found = {"status": MILESTONE_STATUS_LABELS}[kind].get(code or "")
@@ -103,7 +92,7 @@ def allowed_actions(stage: str) -> dict[str, bool]:
     }
 
 
-# ---- the domain's refusals, in words ---------------------------------------------------------
+# ---- quantities in words ---------------------------------------------------------------------
 
 
 def _amount(text: str) -> str:
@@ -111,72 +100,6 @@ def _amount(text: str) -> str:
         return quantity(text) or text
     except InvalidOperation:
         return text
-
-
-_MILESTONE_MESSAGES = [
-    (re.compile(p), m)
-    for p, m in [
-        (
-            r"^there is a milestone ['\"](?P<name>.*)['\"] already$",
-            lambda name: _("There is a milestone “%(name)s” already.", name=name),
-        ),
-        (r"^no content item .*$", lambda: _("There is no such renovation item.")),
-        (
-            r"^(?P<item>.+) has (?P<left>\S+) (?P<unit>.+) left to plan$",
-            lambda item, left, unit: _(
-                "%(item)s has only %(left)s %(unit)s left to plan.",
-                item=item,
-                left=_amount(left),
-                unit=unit,
-            ),
-        ),
-        (r"^completed on (?P<day>\S+)$", lambda day: _("It was completed on %(day)s.", day=day)),
-        (
-            r"^more than the milestone's (?P<amount>\S+); delay or plan another milestone "
-            r"instead$",
-            lambda amount: _(
-                "more than the milestone's %(quantity)s; delay it or plan another milestone",
-                quantity=_amount(amount),
-            ),
-        ),
-        (
-            r"^must not be after today, (?P<day>\S+)$",
-            lambda day: _("must not be after today, %(day)s", day=day),
-        ),
-        (
-            r"^before the last report, of (?P<day>\S+)$",
-            lambda day: _("must not be before the last report, of %(day)s", day=day),
-        ),
-        (
-            r"^a lower figure is a correction: say why$",
-            lambda: _("a lower figure than before is a correction: say why"),
-        ),
-        (
-            r"^must be after the planned finish, (?P<day>\S+)$",
-            lambda day: _("must be after the planned finish, %(day)s", day=day),
-        ),
-        (
-            r"^say why, in 1 to (?P<max>\d+) characters$",
-            lambda max: _("say why, in 1 to %(max)s characters", max=max),
-        ),
-        (
-            r"^(?P<percent>\d+) % reported: report the whole quantity first$",
-            lambda percent: _(
-                "%(percent)s%% reported so far: report the whole quantity first",
-                percent=percent,
-            ),
-        ),
-    ]
-]
-
-
-def explain_milestone(message: str) -> str:
-    """A domain message about milestones in words, else the general ones."""
-    for pattern, words in _MILESTONE_MESSAGES:
-        match = pattern.match(message)
-        if match:
-            return words(**match.groupdict())
-    return explain(message)
 
 
 # ---- reading the forms -------------------------------------------------------------------------
@@ -209,7 +132,7 @@ def parse(action: str, values: dict[str, str]) -> tuple[dict[str, Any], dict[str
             continue
         if not text:
             if name in REQUIRED_FIELDS[action]:
-                errors[name] = [_("must be filled in")]
+                errors[name] = [words().refusal("required")]
             elif name in DATE_FIELDS:
                 data[name] = None  # the application dates it today
             else:
@@ -219,14 +142,14 @@ def parse(action: str, values: dict[str, str]) -> tuple[dict[str, Any], dict[str
             try:
                 data[name] = date.fromisoformat(text)
             except ValueError:
-                errors[name] = [_("must be a date (YYYY-MM-DD)")]
+                errors[name] = [words().refusal("must_be_date")]
         elif name in QUANTITY_FIELDS:
             try:
                 number = Decimal(text.replace(",", "").replace("，", ""))
             except InvalidOperation:
                 number = None
             if number is None or not number.is_finite():
-                errors[name] = [_("must be a number")]
+                errors[name] = [words().refusal("must_be_number")]
             else:
                 data[name] = number
         else:
@@ -302,19 +225,13 @@ def submit(project_id: UUID, action: str, milestone_id: str | None = None):
         except UnknownMilestoneError:
             abort(404)
         except StageGateError as error:
-            flash(
-                _(
-                    "Not possible at the stage “%(stage)s”: %(rule)s (gate %(gate)s).",
-                    stage=stage_label(error.from_stage),
-                    rule=STAGE_RULES[action],
-                    gate=error.gate,
-                ),
-                "error",
-            )
+            # The catalogue says when the command is allowed; the gate's id is for the API.
+            flash(refusal_message(error), "error")
             status = 409
         except DomainError as error:
-            field = error.field or "form"
-            errors.setdefault(field, []).append(explain_milestone(error.message))
+            for field, messages in refusal_problems(error).items():
+                name = "form" if field == "_request" else field
+                errors.setdefault(name, []).extend(messages)
         except ConcurrencyError:
             flash(_("The project is busy; please try again in a moment."), "error")
             status = 503

@@ -181,9 +181,7 @@ class RenovationProject(
     ) -> None:
         """Record how much of a content item has been built so far."""
         if self.find_content_item(item_id) is None:
-            raise UnknownContentItemError(
-                "unknown_content_item", field="item_id", item_id=item_id
-            )
+            raise UnknownContentItemError("unknown_content_item", field="item_id", item_id=item_id)
         if any(m["item_id"] == item_id for m in self.milestones.values()):
             raise DomainError("progress_through_milestones", field="item_id", item_id=item_id)
         if actual_quantity < 0:

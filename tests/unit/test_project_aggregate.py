@@ -232,11 +232,16 @@ def test_progress_is_recorded_during_construction_only():
     with pytest.raises(StageGateError) as early:
         project.record_progress("item-1", Decimal(10), actor=STAFF)
     assert early.value.gate == "requires_under_construction"
+    assert early.value.code == "item_progress_closed"
+    assert early.value.params["from_stage"] == "registered"
     walk(project, *[s.value for s in ORDER[1:8]])
     project.record_progress("item-1", Decimal(800), actor=STAFF)
     assert project.find_content_item("item-1")["actual_quantity"] == Decimal(800)
-    with pytest.raises(UnknownContentItemError):
+    with pytest.raises(UnknownContentItemError) as unknown:
         project.record_progress("item-9", Decimal(1), actor=STAFF)
+    assert (unknown.value.code, unknown.value.field) == ("unknown_content_item", "item_id")
+    assert unknown.value.params == {"item_id": "item-9"}
     with pytest.raises(DomainError) as negative:
         project.record_progress("item-1", Decimal(-1), actor=STAFF)
     assert negative.value.field == "actual_quantity"
+    assert negative.value.code == "must_not_be_negative"

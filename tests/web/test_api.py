@@ -234,8 +234,16 @@ def test_auditors_read_the_history_and_verify_the_chain(client, web_app):
 def test_progress_is_recorded_on_content_items(client, web_app):
     pid = register(client, web_app).get_json()["id"]
     walk(web_app.extensions["renovation"].app, uuid.UUID(pid), "plan_approved")
-    assert move(client, web_app, pid, "under_construction").status_code == 200
     url = f"/api/projects/{pid}/content-items/item-1/progress"
+    early = client.post(url, json={"actual_quantity": "1"}, headers=bearer(web_app))
+    assert early.status_code == 409 and early.get_json()["code"] == "item_progress_closed"
+    assert early.get_json()["gate"] == "requires_under_construction"
+    assert early.get_json()["params"]["from_stage"] == "plan_approved"
+    assert early.get_json()["message"] == (
+        "Not possible at the stage “Plan approved”: progress is recorded from the start of "
+        "construction until rectification ends."
+    )
+    assert move(client, web_app, pid, "under_construction").status_code == 200
     version = client.get(f"/api/projects/{pid}").get_json()["version"]
     done = client.post(url, json={"actual_quantity": "600"}, headers=bearer(web_app))
     assert done.status_code == 200 and done.get_json()["version"] == version + 1
@@ -247,6 +255,8 @@ def test_progress_is_recorded_on_content_items(client, web_app):
         headers=bearer(web_app),
     )
     assert unknown.status_code == 422 and "item_id" in unknown.get_json()["errors"]
+    assert unknown.get_json()["code"] == "unknown_content_item"
+    assert unknown.get_json()["params"] == {"item_id": "item-99"}
     negative = client.post(url, json={"actual_quantity": "-1"}, headers=bearer(web_app))
     assert negative.status_code == 422
 

@@ -444,12 +444,17 @@ REFUSALS = [
     ("plan", "", {**PLAN, "quantity": "700"}, "计划工程量：雨污分流改造仅剩 600 m 可安排。"),
     ("plan", "", {**PLAN, "quantity": "四百"}, "计划工程量：应为数字"),
     ("plan", "", {**PLAN, "quantity": "0"}, "计划工程量：应大于 0"),
-    ("plan", "", {**PLAN, "name": ""}, "节点名称：须为 1 到 200 个字"),
+    ("plan", "", {**PLAN, "name": ""}, "节点名称：应为 1 到 200 字"),
     ("plan", "", {**PLAN, "name": "一期雨污分流"}, "节点名称：已有名为「一期雨污分流」的节点。"),
     ("plan", "", {**PLAN, "item_id": ""}, "改造内容：必须填写"),
-    ("plan", "", {**PLAN, "item_id": "item-9"}, "改造内容：没有这项改造内容。"),
+    ("plan", "", {**PLAN, "item_id": "item-9"}, "改造内容：没有改造内容 item-9。"),
     ("plan", "", {**PLAN, "planned_start": "2026/06/01"}, "计划开工日期：应为日期（年-月-日）"),
-    ("plan", "", {**PLAN, "planned_finish": "2026-05-01"}, "计划竣工日期：不能早于计划开工日期"),
+    (
+        "plan",
+        "",
+        {**PLAN, "planned_finish": "2026-05-01"},
+        "计划竣工日期：不能早于计划开工日期 2026年6月1日",
+    ),
     (
         "progress",
         FIRST,
@@ -457,52 +462,65 @@ REFUSALS = [
         "累计完成量：超过该节点的工程量 600；请延期或另行安排节点",
     ),
     ("progress", FIRST, {"done_quantity": "-1"}, "累计完成量：不能为负数"),
+    ("progress", FIRST, {"done_quantity": "400", "note": "长" * 2001}, "说明：最多 2000 字"),
     ("progress", FIRST, {"done_quantity": ""}, "累计完成量：必须填写"),
     (
         "progress",
         FIRST,
         {"done_quantity": "400", "on_date": "2026-07-01"},
-        "截至日期：不能晚于今天（2026-06-30）",
+        "截至日期：不能晚于今天（2026年6月30日）",
     ),
     (
         "progress",
         FIRST,
         {"done_quantity": "400", "on_date": "2026-05-01"},
-        "截至日期：不能早于上次上报的日期 2026-05-20",
+        "截至日期：不能早于上次上报的日期 2026年5月20日",
     ),
     (
         "progress",
         FIRST,
         {"done_quantity": "200"},
-        "说明：比上次上报的数量少，属于更正，须说明原因",
+        "说明：比上次上报的 300 少，属于更正，须说明原因",
     ),
     (
         "delay",
         FIRST,
         {"planned_finish": "2026-05-01", "reason": "雨季"},
-        "新的计划完工日期：须晚于现计划完工日期 2026-06-20",
+        "新的计划完工日期：须晚于现计划完工日期 2026年6月20日",
     ),
     (
         "delay",
         FIRST,
         {"planned_finish": "2026-07-31", "reason": " "},
-        "延期原因（将公开）：请说明原因（1 到 2000 个字）",
+        "延期原因（将公开）：请说明原因",
     ),
     ("delay", FIRST, {"planned_finish": ""}, "新的计划完工日期：必须填写"),
+    (
+        "delay",
+        FIRST,
+        {"planned_finish": "2026-07-31", "reason": "雨" * 2001},
+        "延期原因（将公开）：最多 2000 字",
+    ),
+    (
+        "delay",
+        SECOND,
+        {"planned_finish": "2026-09-30", "reason": "雨季"},
+        "充电桩安装：该节点已于 2026年6月12日 完成。",
+    ),
     (
         "complete",
         FIRST,
         {"on_date": "2026-06-30"},
         "一期雨污分流：目前仅上报完成 50%，须先上报全部工程量",
     ),
-    ("complete", SECOND, {"on_date": "2026-06-30"}, "充电桩安装：该节点已于 2026-06-12 完成。"),
+    ("complete", SECOND, {"on_date": "2026-06-30"}, "充电桩安装：该节点已于 2026年6月12日 完成。"),
     (
         "notes",
         FIRST,
         {"supervisor": "", "note": "井盖松动"},
-        "居民监督员（填身份，不填姓名）：须为 1 到 200 个字",
+        "居民监督员（填身份，不填姓名）：应为 1 到 200 字",
     ),
-    ("notes", FIRST, {"supervisor": "2幢居民监督员", "note": ""}, "监督意见：须为 1 到 2000 个字"),
+    ("notes", FIRST, {"supervisor": "2幢居民监督员", "note": ""}, "监督意见：应为 1 到 2000 字"),
     (
         "notes",
         FIRST,
@@ -529,7 +547,8 @@ def test_a_refusal_is_flashed_with_its_field_and_nothing_is_written(
     assert message in flashes(html), flashes(html)
     assert events(app) == before
     # the form comes back as sent, open, with the field marked
-    assert 'aria-invalid="true"' in html or action == "complete"
+    # a refusal of the milestone itself (not of a field) marks no input
+    assert 'aria-invalid="true"' in html or action == "complete" or milestone_id == SECOND
     if action != "plan" and milestone_id != SECOND:  # the second is complete: no forms
         card = html[html.index(f'id="{milestone_id}"') :]
         assert '<details class="milestone-action" open>' in card
@@ -545,20 +564,69 @@ def test_a_refused_plan_keeps_what_was_typed(app):
     assert '<option value="item-1" selected>' in html
 
 
-def test_a_closed_stage_gate_is_flashed_by_its_name(app):
+@pytest.mark.parametrize(
+    "action, form, message",
+    [
+        (
+            "progress",
+            {"done_quantity": "10"},
+            "项目处于「纳入改造计划」阶段，不能办理：进度只能在施工期间上报。",
+        ),
+        (
+            "complete",
+            {"on_date": "2026-06-30"},
+            "项目处于「纳入改造计划」阶段，不能办理：节点只能在施工期间确认完成。",
+        ),
+        (
+            "notes",
+            {"supervisor": "2幢居民监督员", "note": "井盖松动"},
+            "项目处于「纳入改造计划」阶段，不能办理：居民监督员意见在施工开始至整改结束期间记录。",
+        ),
+    ],
+)
+def test_a_closed_stage_is_flashed_in_words_without_the_gate_id(app, action, form, message):
     project_id = register(app)
     plan(app, project_id)  # in the plan: construction has not started
     client = signed_in(app)
     before = events(app)
 
+    response = client.post(staff_url(project_id, action, FIRST), data=form)
+
+    assert response.status_code == 409
+    assert message in flashes(text(response)), flashes(text(response))
+    assert "requires_under_construction" not in text(response)
+    assert events(app) == before
+
+
+def test_milestones_are_not_planned_before_the_plan_even_by_a_forged_form(app):
+    project_id = register(app, "registered")
+    client = signed_in(app)
+    before = events(app)
+
+    response = client.post(staff_url(project_id), data=PLAN)
+
+    assert response.status_code == 409
+    assert (
+        "项目处于「已登记」阶段，不能办理：施工节点须在纳入改造计划后、施工结束前安排。"
+        in flashes(text(response))
+    )
+    assert "requires_in_plan" not in text(response)
+    assert events(app) == before
+
+
+def test_a_closed_stage_is_flashed_in_english_on_request(app):
+    project_id = register(app)
+    plan(app, project_id)
+    client = signed_in(app)
+    client.get("/?lang=en")
+
     response = client.post(staff_url(project_id, "progress", FIRST), data={"done_quantity": "10"})
 
     assert response.status_code == 409
     assert (
-        "项目处于「纳入改造计划」阶段，不能办理：进度只能在施工期间上报"
-        "（关口 requires_under_construction）。"
-    ) in flashes(text(response))
-    assert events(app) == before
+        "Not possible at the stage “In the renovation plan”: progress is reported while the "
+        "project is under construction." in flashes(text(response))
+    )
 
 
 def test_a_refusal_is_flashed_in_the_users_language(app):

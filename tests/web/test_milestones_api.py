@@ -145,70 +145,127 @@ def test_a_milestone_goes_from_plan_to_completion_and_the_project_on_to_acceptan
     assert client.get(f"/api/projects/{pid}").get_json()["stage"] == "acceptance_inspection"
 
 
+SCHEMA = "unprocessable_entity"  # refused by the request schema, before the domain
+
+
 @pytest.mark.parametrize(
-    ("path", "body", "status", "field"),
+    ("path", "body", "status", "field", "code"),
     [
         # planning
-        ("", {**SECOND, "colour": "red"}, 422, "colour"),
-        ("", {**SECOND, "quantity": "lots"}, 422, "quantity"),
-        ("", {**SECOND, "quantity": [12]}, 422, "quantity"),
-        ("", {**SECOND, "planned_start": "next week"}, 422, "planned_start"),
-        ("", {**SECOND, "name": 7}, 422, "name"),
-        ("", {k: v for k, v in SECOND.items() if k != "name"}, 422, "name"),
-        ("", {**SECOND, "quantity": "0"}, 422, "quantity"),
-        ("", {**SECOND, "quantity": "-3"}, 422, "quantity"),
-        ("", {**SECOND, "quantity": "NaN"}, 422, "quantity"),
-        ("", {**FIRST, "name": "二期", "quantity": "600.01"}, 422, "quantity"),
-        ("", {**SECOND, "planned_finish": "2026-04-30"}, 422, "planned_finish"),
-        ("", {**SECOND, "item_id": "item-9"}, 422, "item_id"),
-        ("", {**SECOND, "name": FIRST["name"]}, 422, "name"),
+        ("", {**SECOND, "colour": "red"}, 422, "colour", SCHEMA),
+        ("", {**SECOND, "quantity": "lots"}, 422, "quantity", SCHEMA),
+        ("", {**SECOND, "quantity": [12]}, 422, "quantity", SCHEMA),
+        ("", {**SECOND, "planned_start": "next week"}, 422, "planned_start", SCHEMA),
+        ("", {**SECOND, "name": 7}, 422, "name", SCHEMA),
+        ("", {k: v for k, v in SECOND.items() if k != "name"}, 422, "name", SCHEMA),
+        ("", {**SECOND, "quantity": "0"}, 422, "quantity", SCHEMA),
+        ("", {**SECOND, "quantity": "-3"}, 422, "quantity", SCHEMA),
+        ("", {**SECOND, "quantity": "NaN"}, 422, "quantity", SCHEMA),
+        ("", {**SECOND, "name": "  "}, 422, "name", "length_between"),
+        (
+            "",
+            {**FIRST, "name": "二期", "quantity": "600.01"},
+            422,
+            "quantity",
+            "item_quantity_left",
+        ),
+        (
+            "",
+            {**SECOND, "planned_finish": "2026-04-30"},
+            422,
+            "planned_finish",
+            "finish_before_start",
+        ),
+        ("", {**SECOND, "item_id": "item-9"}, 422, "item_id", "unknown_content_item"),
+        ("", {**SECOND, "name": FIRST["name"]}, 422, "name", "milestone_exists"),
         # progress
-        ("/milestone-1/progress", {"done_quantity": "10", "pct": 5}, 422, "pct"),
-        ("/milestone-1/progress", {"done_quantity": "ten"}, 422, "done_quantity"),
-        ("/milestone-1/progress", {"done_quantity": "-1"}, 422, "done_quantity"),
-        ("/milestone-1/progress", {"done_quantity": "601"}, 422, "done_quantity"),
-        ("/milestone-1/progress", {"done_quantity": "1", "on_date": "2026-07-01"}, 422, "on_date"),
-        ("/milestone-1/progress", {"done_quantity": "1", "on_date": "30/06/2026"}, 422, "on_date"),
-        ("/milestone-9/progress", {"done_quantity": "1"}, 404, "milestone_id"),
+        ("/milestone-1/progress", {"done_quantity": "10", "pct": 5}, 422, "pct", SCHEMA),
+        ("/milestone-1/progress", {"done_quantity": "ten"}, 422, "done_quantity", SCHEMA),
+        ("/milestone-1/progress", {"done_quantity": "-1"}, 422, "done_quantity", SCHEMA),
+        (
+            "/milestone-1/progress",
+            {"done_quantity": "601"},
+            422,
+            "done_quantity",
+            "more_than_milestone",
+        ),
+        (
+            "/milestone-1/progress",
+            {"done_quantity": "1", "on_date": "2026-07-01"},
+            422,
+            "on_date",
+            "date_after_today",
+        ),
+        (
+            "/milestone-1/progress",
+            {"done_quantity": "1", "on_date": "30/06/2026"},
+            422,
+            "on_date",
+            SCHEMA,
+        ),
+        ("/milestone-9/progress", {"done_quantity": "1"}, 404, "milestone_id", "unknown_milestone"),
         # delay
         (
             "/milestone-1/delay",
             {"planned_finish": "2026-05-31", "reason": "雨"},
             422,
             "planned_finish",
+            "delay_not_later",
         ),
         (
             "/milestone-1/delay",
             {"planned_finish": "2026-05-01", "reason": "雨"},
             422,
             "planned_finish",
+            "delay_not_later",
         ),
-        ("/milestone-1/delay", {"planned_finish": "2026-08-01"}, 422, "reason"),
-        ("/milestone-1/delay", {"planned_finish": "2026-08-01", "reason": "  "}, 422, "reason"),
+        ("/milestone-1/delay", {"planned_finish": "2026-08-01"}, 422, "reason", SCHEMA),
+        (
+            "/milestone-1/delay",
+            {"planned_finish": "2026-08-01", "reason": "  "},
+            422,
+            "reason",
+            "reason_required",
+        ),
         (
             "/milestone-9/delay",
             {"planned_finish": "2026-08-01", "reason": "雨"},
             404,
             "milestone_id",
+            "unknown_milestone",
         ),
         # completion
-        ("/milestone-1/complete", {}, 422, "milestone_id"),
-        ("/milestone-1/complete", {"on_date": "yesterday"}, 422, "on_date"),
-        ("/milestone-9/complete", {}, 404, "milestone_id"),
+        ("/milestone-1/complete", {}, 422, "milestone_id", "milestone_not_fully_reported"),
+        ("/milestone-1/complete", {"on_date": "yesterday"}, 422, "on_date", SCHEMA),
+        ("/milestone-9/complete", {}, 404, "milestone_id", "unknown_milestone"),
         # supervisors' notes
-        ("/milestone-1/notes", {"note": "好"}, 422, "supervisor"),
-        ("/milestone-1/notes", {"supervisor": "王", "note": ""}, 422, "note"),
+        ("/milestone-1/notes", {"note": "好"}, 422, "supervisor", SCHEMA),
+        ("/milestone-1/notes", {"supervisor": "王", "note": ""}, 422, "note", SCHEMA),
+        (
+            "/milestone-1/notes",
+            {"supervisor": " ", "note": "好"},
+            422,
+            "supervisor",
+            "length_between",
+        ),
         (
             "/milestone-1/notes",
             {"supervisor": "王", "note": "好", "on_date": "2026-07-01"},
             422,
             "on_date",
+            "date_after_today",
         ),
-        ("/milestone-9/notes", {"supervisor": "王", "note": "好"}, 404, "milestone_id"),
+        (
+            "/milestone-9/notes",
+            {"supervisor": "王", "note": "好"},
+            404,
+            "milestone_id",
+            "unknown_milestone",
+        ),
     ],
 )
 def test_bad_milestone_requests_name_the_field_and_write_nothing(
-    client, web_app, building, path, body, status, field
+    client, web_app, building, path, body, status, field, code
 ):
     pid, _mid = building
     before = version_of(client, pid)
@@ -217,8 +274,36 @@ def test_bad_milestone_requests_name_the_field_and_write_nothing(
     )
     assert response.status_code == status, response.get_json()
     problem = response.get_json()
-    assert problem["errors"][field] and problem["code"] and problem["message"], problem
+    assert problem["code"] == code, problem
+    assert problem["errors"][field] and problem["message"], problem
     assert version_of(client, pid) == before
+
+
+def test_a_refusal_carries_its_params_and_speaks_english_or_chinese(client, web_app, building):
+    pid, mid = building
+    url = f"/api/projects/{pid}/milestones"
+    body = {**FIRST, "name": "二期", "quantity": "600.01"}
+    english = plan(client, web_app, pid, body).get_json()
+    assert english["code"] == "item_quantity_left"
+    assert english["params"] == {
+        "item_id": "item-1",
+        "item": "雨污分流改造",
+        "left": "600",
+        "unit": "m",
+    }
+    assert english["message"] == "雨污分流改造 has only 600 m left to plan."
+    assert english["errors"]["quantity"] == [english["message"]]
+    chinese = plan(client, web_app, pid, body, headers={"Accept-Language": "zh"}).get_json()
+    assert chinese["code"] == "item_quantity_left" and chinese["params"] == english["params"]
+    assert chinese["message"] == "雨污分流改造仅剩 600 m 可安排。"
+    late = client.post(
+        f"{url}/{mid}/delay",
+        json={"planned_finish": "2026-05-01", "reason": "雨"},
+        headers={**bearer(web_app), "Accept-Language": "zh"},
+    ).get_json()
+    assert late["code"] == "delay_not_later"
+    assert late["params"] == {"planned_finish": "2026-05-31"}
+    assert late["errors"]["planned_finish"] == ["须晚于现计划完工日期 2026年5月31日"]
 
 
 def test_a_lower_figure_needs_a_note_and_reports_keep_their_order(client, web_app, building):
@@ -229,11 +314,18 @@ def test_a_lower_figure_needs_a_note_and_reports_keep_their_order(client, web_ap
     assert first.status_code == 200, first.get_json()
     before = version_of(client, pid)
     lower = client.post(url, json={"done_quantity": "250"}, headers=staff)
-    assert lower.status_code == 422 and "correction" in lower.get_json()["errors"]["note"][0]
+    assert lower.status_code == 422, lower.get_json()
+    assert lower.get_json()["code"] == "correction_reason_required"
+    assert lower.get_json()["params"] == {"last_quantity": "300"}
+    assert lower.get_json()["errors"]["note"] == [
+        "lower than the last figure, 300: this is a correction, so say why"
+    ]
     earlier = client.post(
         url, json={"done_quantity": "350", "on_date": "2026-05-01"}, headers=staff
     )
     assert earlier.status_code == 422 and "on_date" in earlier.get_json()["errors"]
+    assert earlier.get_json()["code"] == "before_last_report"
+    assert earlier.get_json()["params"] == {"last_report_on": "2026-05-10"}
     assert version_of(client, pid) == before
     corrected = client.post(url, json={"done_quantity": "250", "note": "复核后更正"}, headers=staff)
     assert corrected.status_code == 200, corrected.get_json()
@@ -249,8 +341,14 @@ def test_completion_waits_for_the_whole_quantity_and_is_not_dated_ahead(client, 
     assert almost.status_code == 200
     early = client.post(f"{url}/complete", headers=staff)
     assert early.status_code == 422
+    assert early.get_json()["code"] == "milestone_not_fully_reported"
+    assert early.get_json()["params"] == {
+        "percent": 99,
+        "done_quantity": "599.9",
+        "quantity": "600",
+    }
     assert early.get_json()["errors"]["milestone_id"] == [
-        "99 % reported: report the whole quantity first"
+        "99% reported so far: report the whole quantity first"
     ]
     client.post(f"{url}/progress", json={"done_quantity": "600"}, headers=staff)
     before = version_of(client, pid)
@@ -262,20 +360,39 @@ def test_completion_waits_for_the_whole_quantity_and_is_not_dated_ahead(client, 
     assert done.status_code == 200, done.get_json()
     assert client.get(url).get_json()["actual_finish"] == TODAY.isoformat()
     again = client.post(f"{url}/progress", json={"done_quantity": "600"}, headers=staff)
-    assert (
-        again.status_code == 422 and "completed on" in again.get_json()["errors"]["milestone_id"][0]
-    )
+    assert again.status_code == 422 and again.get_json()["code"] == "milestone_completed"
+    assert again.get_json()["params"] == {"completed_on": TODAY.isoformat()}
+    assert again.get_json()["errors"]["milestone_id"] == [
+        f"It was completed on {TODAY.isoformat()}."
+    ]
 
 
 @pytest.mark.parametrize(
-    ("path", "body"),
+    ("path", "body", "code", "message"),
     [
-        ("/milestone-1/progress", {"done_quantity": "1"}),
-        ("/milestone-1/complete", {}),
-        ("/milestone-1/notes", {"supervisor": "王", "note": "好"}),
+        (
+            "/milestone-1/progress",
+            {"done_quantity": "1"},
+            "milestone_progress_closed",
+            "progress is reported while the project is under construction",
+        ),
+        (
+            "/milestone-1/complete",
+            {},
+            "milestone_completion_closed",
+            "milestones are completed while the project is under construction",
+        ),
+        (
+            "/milestone-1/notes",
+            {"supervisor": "王", "note": "好"},
+            "supervisor_notes_closed",
+            "supervisors' notes are recorded from construction until rectification ends",
+        ),
     ],
 )
-def test_construction_work_waits_for_construction(client, web_app, planned_only, path, body):
+def test_construction_work_waits_for_construction(
+    client, web_app, planned_only, path, body, code, message
+):
     pid, _mid = planned_only
     before = version_of(client, pid)
     response = client.post(
@@ -283,16 +400,23 @@ def test_construction_work_waits_for_construction(client, web_app, planned_only,
     )
     assert response.status_code == 409, response.get_json()
     problem = response.get_json()
-    assert problem["gate"] == "requires_under_construction" and problem["from_stage"] == "in_plan"
-    assert problem["errors"]
+    assert problem["code"] == code and problem["gate"] == "requires_under_construction"
+    assert problem["params"]["from_stage"] == "in_plan"
+    assert problem["message"] == (f"Not possible at the stage “In the renovation plan”: {message}.")
+    assert problem["errors"]["to_stage"] == [problem["message"]]
     assert version_of(client, pid) == before
 
 
 def test_milestones_are_planned_only_once_the_project_is_in_the_plan(client, web_app):
     pid = project_in(client, web_app, None)
     before = version_of(client, pid)
-    refused = plan(client, web_app, pid)
+    refused = plan(client, web_app, pid, headers={"Accept-Language": "zh"})
     assert refused.status_code == 409 and refused.get_json()["gate"] == "requires_in_plan"
+    assert refused.get_json()["code"] == "milestone_planning_closed"
+    assert refused.get_json()["params"]["from_stage"] == "registered"
+    assert refused.get_json()["message"] == (
+        "项目处于「已登记」阶段，不能办理：施工节点须在纳入改造计划后、施工结束前安排。"
+    )
     assert version_of(client, pid) == before
     assert client.get(f"/api/projects/{pid}/milestones").get_json() == []
 
@@ -365,7 +489,8 @@ def test_unknown_milestones_and_projects_are_404(client, web_app, building):
     pid, _mid = building
     missing = client.get(f"/api/projects/{pid}/milestones/milestone-9")
     assert missing.status_code == 404 and missing.get_json()["code"] == "unknown_milestone"
-    assert "milestone_id" in missing.get_json()["errors"]
+    assert missing.get_json()["params"] == {"milestone_id": "milestone-9"}
+    assert missing.get_json()["errors"]["milestone_id"] == ["There is no milestone milestone-9."]
     nobody = uuid.uuid4()
     assert client.get(f"/api/projects/{nobody}/milestones").status_code == 404
     assert client.get(f"/api/projects/{nobody}/milestones/milestone-1").status_code == 404
@@ -427,7 +552,11 @@ def test_typed_progress_of_an_item_with_milestones_is_refused(client, web_app, b
         headers=bearer(web_app),
     )
     assert typed.status_code == 422
-    assert "milestones" in typed.get_json()["errors"]["item_id"][0]
+    assert typed.get_json()["code"] == "progress_through_milestones"
+    assert typed.get_json()["params"] == {"item_id": "item-1"}
+    assert typed.get_json()["errors"]["item_id"] == [
+        "This item's progress is reported through its milestones."
+    ]
     assert version_of(client, pid) == before
     other = client.post(
         f"/api/projects/{pid}/content-items/item-2/progress",

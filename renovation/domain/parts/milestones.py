@@ -87,9 +87,7 @@ class MilestonesPart(Folding):
             raise DomainError("milestone_exists", field="name", name=name)
         item = next((i for i in self.content_items if i["id"] == item_id), None)
         if item is None:
-            raise UnknownContentItemError(
-                "unknown_content_item", field="item_id", item_id=item_id
-            )
+            raise UnknownContentItemError("unknown_content_item", field="item_id", item_id=item_id)
         if not quantity.is_finite() or quantity <= 0:
             raise DomainError("must_be_positive", field="quantity")
         planned_elsewhere = sum(

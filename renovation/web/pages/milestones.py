@@ -70,6 +70,7 @@ REQUIRED_FIELDS = {
     "notes": (),
 }
 
+
 def milestone_label(kind: str, code: str | None) -> str:
     """A milestone code in words: ``milestone_label("status", "completed")`` → 已完成."""
     found = {"status": MILESTONE_STATUS_LABELS}[kind].get(code or "")

@@ -36,7 +36,9 @@ REFUSALS: dict[str, str] = {
     "not_allowed_value": N_("must be one of %(choices)s"),
     "reason_required": N_("say why"),
     # ---- stages -------------------------------------------------------------------------
-    "gate_closed": N_("Not possible at the stage “%(from_stage)s”: first %(gate)s."),
+    "gate_closed": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."
+    ),
     # ---- projects: registration, plan, stages, rulesets --------------------------------
     "project_not_found": N_("There is no such project."),
     "stale_version": N_(
@@ -53,8 +55,8 @@ REFUSALS: dict[str, str] = {
     "unknown_category": N_("must be one of %(categories)s"),
     "unknown_stage": N_("There is no stage “%(value)s”."),
     "milestones_unfinished": N_(
-        "Not possible at the stage “%(from_stage)s”: first %(gate)s; milestones not "
-        "completed: %(milestones)s."
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "
+        "milestones not completed: %(milestones)s."
     ),
     "ruleset_not_found": N_("There is no such ruleset."),
     "unknown_ruleset": N_("There is no ruleset %(ruleset_id)s."),

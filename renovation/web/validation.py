@@ -152,10 +152,25 @@ class Length(validate.Length):
 
 
 class OneOf(validate.OneOf):
-    """``validate.OneOf`` whose message is a catalogue string listing the choices."""
+    """``validate.OneOf`` whose message is a catalogue string listing the choices.
+
+    With a label ``kind``, a page lists the choices by their labels (基础类、完善类…); the
+    API lists the codes a client sends.
+    """
+
+    def __init__(self, choices: Any, *, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init__(choices, **kwargs)
+        self.kind = kind
 
     def _format_error(self, value: Any) -> str:
-        return _l("must be one of %(choices)s", choices=self.choices_text)
+        from flask import has_request_context, request
+
+        from renovation.web.i18n import words
+
+        choices = self.choices_text
+        if self.kind and has_request_context() and not request.path.startswith("/api"):
+            choices = words().show(f"list:{self.kind}", list(self.choices))
+        return _l("must be one of %(choices)s", choices=choices)
 
 
 class NotBlank(validate.Regexp):

@@ -535,7 +535,7 @@ def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belon
     assert response.status_code == 422
     assert "必须填写" in errors_of("name")
     assert "应为整数" in errors_of("year_built")
-    assert "第 3 行，类别：不是可选的值" in errors_of("content_items")
+    assert "第 3 行，类别：应为以下之一：基础类、完善类、提升类" in errors_of("content_items")
     assert "第 4 行：应有 4 列" in errors_of("content_items")
     assert "第 1 行，金额：应为数字" in errors_of("budget")
     assert project_count(form_app) == before
@@ -608,8 +608,8 @@ def test_skipping_a_stage_names_the_gate(form_app):
 
     html = text(response)
     assert response.status_code == 200
-    assert "未通过关口 requires_plan_approved" in html
-    assert "项目须先进入「方案批复」阶段" in html
+    assert "尚未满足的条件：项目须先进入「方案批复」阶段" in html
+    assert "requires_" not in html
     assert project_count(form_app)[1] == 1
 
 

@@ -255,14 +255,16 @@ def test_unknown_rounds_and_opinions_are_404(client, web_app):
     by_code = client.get("/api/opinions/NOPE1234")
     assert by_code.status_code == 404 and by_code.get_json()["code"] == "unknown_tracking_code"
     answer = client.post(
-        f"/api/projects/{pid}/opinions/nope/answer",
+        f"/api/projects/{pid}/opinions/0123456789ab/answer",
         json={"outcome": "adopted", "answer": "好"},
         headers=bearer(web_app),
     )
     assert answer.status_code == 404 and answer.get_json()["code"] == "unknown_opinion"
-    assert answer.get_json()["params"] == {"opinion_id": "nope"}
-    staff_view = client.get(f"/api/projects/{pid}/opinions/nope", headers=bearer(web_app))
+    assert answer.get_json()["params"] == {"opinion_id": "0123456789ab"}
+    staff_view = client.get(f"/api/projects/{pid}/opinions/0123456789ab", headers=bearer(web_app))
     assert staff_view.status_code == 404 and staff_view.get_json()["code"] == "unknown_opinion"
+    not_an_id = client.get(f"/api/projects/{pid}/opinions/nope", headers=bearer(web_app))
+    assert not_an_id.status_code == 404 and not_an_id.get_json()["code"] == "not_found"
 
 
 def test_opinions_are_submitted_tracked_answered_and_moderated(client, web_app):

@@ -82,7 +82,7 @@ class BuildingCreateSchema(Schema):
 
 
 class ContentItemCreateSchema(Schema):
-    category = fields.String(required=True, validate=OneOf(CATEGORIES))
+    category = fields.String(required=True, validate=OneOf(CATEGORIES, kind="content_category"))
     item = _name()
     unit = fields.String(required=True, validate=Length(min=1, max=20))
     planned_quantity = DecimalText(required=True, validate=Range(min=0))
@@ -117,7 +117,7 @@ class ProjectCreateSchema(Schema):
 
 
 class TransitionCreateSchema(Schema):
-    to_stage = fields.String(required=True, validate=OneOf(STAGES))
+    to_stage = fields.String(required=True, validate=OneOf(STAGES, kind="project_stage"))
     note = fields.String(load_default="", validate=Length(max=MAX_NOTE))
     effective_on = fields.Date(allow_none=True)
 

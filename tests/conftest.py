@@ -174,6 +174,16 @@ def client(web_app):
     return web_app.test_client()
 
 
+@pytest.fixture
+def app(tmp_path):
+    """The web app on this test's own SQLite files, for the pages (CSRF and rate limits off)."""
+    from tests.helpers import make_app
+
+    app = make_app(tmp_path)
+    yield app
+    app.extensions["renovation"].close()
+
+
 def bearer(web_app, role: str = "staff") -> dict[str, str]:
     return {"Authorization": f"Bearer {web_app.tokens[role]}"}
 

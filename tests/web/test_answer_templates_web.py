@@ -4,33 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from renovation import accounts
 from renovation.answer_templates import DEFAULTS, list_templates
-from renovation.web import create_app, runtime
+from renovation.web import runtime
 from tests.conftest import bearer
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/ev.sqlite",
-            "SECRET_KEY": "t",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    yield app
-    app.extensions["renovation"].close()
-
-
-def signed_in(app, role="staff"):
-    with app.app_context():
-        accounts.add_user(runtime().engine, role, "correct horse", role)
-    client = app.test_client()
-    assert client.post("/login", data={"username": role, "password": "correct horse"}).status_code
-    return client
+from tests.helpers import signed_in
 
 
 def texts(app) -> list[str]:

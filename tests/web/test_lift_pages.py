@@ -4,7 +4,6 @@ voting with a household code, objections, and the staff pages that run the retro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,10 +14,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from renovation import accounts
 from renovation.domain.project import Actor
-from renovation.web import create_app, runtime
+from renovation.web import runtime
 from tests.conftest import STAFF
+from tests.helpers import signed_in
 from tests.integration.test_lifts import six_storey_unit
 
 PAPER = Actor(STAFF.id, STAFF.role, "paper")
@@ -40,21 +39,6 @@ AGREEMENT = {
 
 
 @pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/ev.sqlite",
-            "SECRET_KEY": "t",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    yield app
-    app.extensions["renovation"].close()
-
-
-@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -71,16 +55,6 @@ def register(app: Flask, district: str = "清江浦区") -> str:
         project_id = rt.app.register_project(payload, actor=STAFF).project_id
         rt.catch_up()
     return str(project_id)
-
-
-def signed_in(app: Flask, username: str = "zhang", districts=("清江浦区",)) -> FlaskClient:
-    with app.app_context():
-        engine = runtime().engine
-        accounts.add_user(engine, username, "correct horse", "staff", districts=list(districts))
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "correct horse"})
-    assert response.status_code == 302
-    return client
 
 
 def events(app: Flask) -> int:
@@ -395,7 +369,7 @@ def test_staff_answer_an_objection_and_others_are_kept_out(app, client):
     state = lift_state(app, project_id)
     assert state["objections"][objection_id]["outcome"] == "upheld" and state["stage"] == "design"
 
-    outsider = signed_in(app, "li", districts=("天宁区",))
+    outsider = signed_in(app, username="li", districts=("天宁区",))
     assert outsider.get(page).status_code == 403
     assert client.get(page).status_code in (302, 401)
 

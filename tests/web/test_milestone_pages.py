@@ -14,13 +14,13 @@ from uuid import UUID
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from renovation import accounts
 from renovation.application.errors import ConcurrencyError
 from renovation.projections.store import list_milestones
 from renovation.web import create_app, runtime
 from tests.conftest import STAFF, project_payload, registration, walk
+from tests.helpers import signed_in
 
 TODAY = date(2026, 6, 30)
 FIRST = "milestone-1"  # 一期雨污分流: 600 of 雨污分流改造's 1200 m, due 2026-05-31
@@ -155,15 +155,6 @@ def with_history(app: Flask) -> str:
 
     work(app, do)
     return project_id
-
-
-def signed_in(app: Flask, role: str = "staff", districts=("清江浦区",)) -> FlaskClient:
-    with app.app_context():
-        accounts.add_user(runtime().engine, role, "correct horse", role, districts=list(districts))
-    client = app.test_client()
-    response = client.post("/login", data={"username": role, "password": "correct horse"})
-    assert response.status_code == 302
-    return client
 
 
 def events(app: Flask) -> int:
@@ -699,7 +690,7 @@ def test_visitors_are_sent_to_sign_in_and_nothing_is_written(app, action, milest
 def test_auditors_and_staff_of_other_districts_cannot_post(app, action, milestone_id, form):
     project_id = under_construction(app)
     auditor = signed_in(app, "auditor", districts=())
-    elsewhere = signed_in(app, "staff", districts=("天宁区",))
+    elsewhere = signed_in(app, "staff", username="elsewhere", districts=("天宁区",))
     before = events(app)
 
     assert auditor.get(staff_url(project_id)).status_code == 403

@@ -41,8 +41,9 @@ from renovation.web.pages.forms import (
     MilestoneProgressForm,
     SupervisorNoteForm,
 )
+from renovation.web.pages.labels import explain_problem as explain  # TEMP
 from renovation.web.pages.labels import stage_label
-from renovation.web.pages.participation import explain, project_info, staff_project
+from renovation.web.pages.participation import project_info, staff_project
 from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import milestone_rows
 

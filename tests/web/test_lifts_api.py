@@ -205,7 +205,6 @@ def test_refusals_carry_a_code_params_and_words_in_each_language(client, web_app
     assert body["message"] == "电梯不能进入“加装方案设计”阶段：须先到达“签订加装协议”阶段。"
 
 
-
 def version_of(client, pid) -> int:
     return client.get(f"/api/projects/{pid}").get_json()["version"]
 

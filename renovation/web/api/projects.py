@@ -36,6 +36,7 @@ blp = Blueprint(
     "projects", __name__, url_prefix="/api/projects", description="Renovation projects (改造项目)"
 )
 
+
 def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any]:
     """The project's state as plain values, without owner references (personal data)."""
     return {

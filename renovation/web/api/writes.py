@@ -15,7 +15,7 @@ commands take from ``staff_write(project_id)`` or ``resident_write()``:
   A retry with a key already used is answered as a replay before the version is compared, so
   a client that lost the first answer is not told its own change is a conflict. Where there
   is no project version to compare with (a project being registered, the common answers),
-  only ``*`` is accepted: any other value is answered 412.
+  ``*`` holds and a version never does: it is answered 412. A malformed value is a 400.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def no_version() -> None:
         abort(
             412,
             message='If-Match: there is no version to match here; send "*" or leave it out',
-            messages={"header": {"If-Match": ['no version to match here: "*" or none']}},
+            messages={"header": {"If-Match": ['there is no version to match here: "*" or none']}},
         )
 
 
@@ -177,8 +177,8 @@ def write_headers(*, public: bool = False, versioned: bool = True) -> list[dict[
         'the project version last read (its ETag, e.g. "7"); if the project has changed '
         "since, the write is refused with 409 stale_version and nothing is stored"
         if versioned
-        else 'there is no project version to match here: "*" or nothing; any other value is '
-        "answered 412"
+        else 'there is no project version to match here: "*" holds, a version never does '
+        "(412)"
     )
     return [
         {
@@ -235,7 +235,8 @@ class Blueprint(flask_smorest.Blueprint):
         and declare both, with the 409/412/422/429 answers, in OpenAPI.
 
         ``public``: anonymous residents write here (no bearer; keys of 16 or more characters).
-        ``versioned``: the write is to a project, whose version If-Match names; else 412.
+        ``versioned``: the write is to a project, whose version If-Match names; else an
+        If-Match naming a version is answered 412.
         """
 
         def decorator(view: Callable) -> Callable:

@@ -1,34 +1,24 @@
-"""Commands and queries of lift retrofits, mixed into the application."""
+"""Commands and queries of lift retrofits."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
+from renovation.application.base import ApplicationBase, CommandResult
+from renovation.application.household_codes import code_digest
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import CostShareFlat, compute_cost_shares
 from renovation.domain.deadlines import lift_deadlines
 from renovation.domain.lifts import LiftStage
 from renovation.domain.project import Actor, RenovationProject
 
-if TYPE_CHECKING:
-    from renovation.application.app import CommandResult
-    from renovation.domain.rulesets import Ruleset
 
-
-
-class LiftsMixin:
+class LiftsArea(ApplicationBase):
     """Willingness polls, stages, objections, cost shares and deadlines of lift retrofits."""
-
-    clock: Callable[[], datetime]
-    execute: Callable[..., CommandResult]
-    get_project: Callable[..., RenovationProject]
-    ruleset_for: Callable[[RenovationProject, date], Ruleset]
-    today: Callable[[], date]
 
     def propose_lift(
         self,
@@ -37,6 +27,7 @@ class LiftsMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -52,6 +43,7 @@ class LiftsMixin:
                 )
             },
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda e: {"lift_id": e.lift_id},
         )
 
@@ -63,6 +55,7 @@ class LiftsMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -74,6 +67,7 @@ class LiftsMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def cast_lift_vote(
@@ -87,9 +81,9 @@ class LiftsMixin:
         flat_id: str | None = None,
         effective_on: date | None = None,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A flat's consent, by household code (residents) or by flat id (staff, on paper)."""
-        from renovation.application.participation import code_digest
 
         def command(project: RenovationProject) -> dict[str, str]:
             project.find_lift(lift_id)  # an unknown lift is named before a wrong code
@@ -98,7 +92,7 @@ class LiftsMixin:
                 lift_id,
                 flat_id=flat,
                 choice=choice,
-                now=self.clock(),
+                now=self.now(),
                 actor=actor,
                 command_id=command_id,
                 effective_on=effective_on,
@@ -109,6 +103,7 @@ class LiftsMixin:
             project_id,
             command,
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda e: {"flat_id": e.flat_id},
         )
 
@@ -119,17 +114,24 @@ class LiftsMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Count the poll under the ruleset in force on the closing day."""
 
         def command(project: RenovationProject) -> dict[str, Any]:
-            now = self.clock()
+            now = self.now()
             ruleset = self.ruleset_for(project, self.today())
             return project.close_lift_poll(
                 lift_id, now=now, ruleset=ruleset, actor=actor, command_id=command_id
             )
 
-        return self.execute(project_id, command, command_id=command_id, replay=lambda e: e.result)
+        return self.execute(
+            project_id,
+            command,
+            command_id=command_id,
+            expected_version=expected_version,
+            replay=lambda e: e.result,
+        )
 
     def move_lift(
         self,
@@ -141,6 +143,7 @@ class LiftsMixin:
         details: dict[str, Any] | None = None,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         def command(project: RenovationProject) -> None:
             day = on or self.today()
@@ -154,7 +157,9 @@ class LiftsMixin:
                 command_id=command_id,
             )
 
-        return self.execute(project_id, command, command_id=command_id)
+        return self.execute(
+            project_id, command, command_id=command_id, expected_version=expected_version
+        )
 
     def lodge_objection(
         self,
@@ -165,9 +170,8 @@ class LiftsMixin:
         actor: Actor,
         code: str | None = None,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
-        from renovation.application.participation import code_digest
-
         objection_id = uuid.uuid4().hex[:12]
 
         def command(project: RenovationProject) -> dict[str, str]:
@@ -187,6 +191,7 @@ class LiftsMixin:
             project_id,
             command,
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda e: {"objection_id": e.objection_id},
         )
 
@@ -200,6 +205,7 @@ class LiftsMixin:
         reason: str,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -212,6 +218,7 @@ class LiftsMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def record_lift_service(
@@ -224,6 +231,7 @@ class LiftsMixin:
         valid_until: date | None = None,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -236,6 +244,7 @@ class LiftsMixin:
                 command_id=command_id,
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     # ---- queries -------------------------------------------------------------------

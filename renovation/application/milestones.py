@@ -1,23 +1,16 @@
-"""Commands of construction milestones (节点), mixed into the application."""
+"""Commands of construction milestones (节点)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
+from renovation.application.base import ApplicationBase, CommandResult
 from renovation.domain.project import Actor
 
-if TYPE_CHECKING:
-    from renovation.application.app import CommandResult
 
-
-class MilestonesMixin:
+class MilestonesArea(ApplicationBase):
     """Plan milestones, report their progress, delay and complete them, record supervisors."""
-
-    execute: Callable[..., CommandResult]
-    today: Callable[[], date]
 
     def plan_milestone(
         self,

@@ -1,34 +1,32 @@
-"""Commands and queries of residents' participation, mixed into the application.
+"""Commands and queries of residents' participation: consultation rounds, household codes,
+ballots and opinions.
 
-Household codes and tracking codes are made here (randomness and secrets stay out of the
-domain); the domain decides whether a ballot or an opinion is acceptable.
+Household codes and tracking codes are made in ``household_codes.py`` (randomness and secrets
+stay out of the domain); the domain decides whether a ballot or an opinion is acceptable.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import date
+from typing import Any, Protocol
 from uuid import UUID
 
+from renovation.application.base import ApplicationBase, CommandResult
+from renovation.application.household_codes import (  # noqa: F401 (the pages import them here)
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    TRACKING_ALPHABET,
+    TRACKING_LENGTH,
+    code_digest,
+    new_code,
+    normalise_code,
+)
 from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.deadlines import add_working_days
-from renovation.domain.errors import DomainError
+from renovation.domain.errors import ConflictError, DomainError
 from renovation.domain.project import Actor, RenovationProject
-from renovation.domain.rulesets import Ruleset, all_rulesets, ruleset_in_force
-
-if TYPE_CHECKING:
-    from renovation.application.app import CommandResult
-
-# No 0/O, 1/I/L: a code read aloud or typed by an older resident must not be misread.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 10  # 31**10 ≈ 2**49.5
-TRACKING_ALPHABET = CODE_ALPHABET
-TRACKING_LENGTH = 8
 
 
 class Vault(Protocol):
@@ -37,34 +35,10 @@ class Vault(Protocol):
     def destroy(self, key_ids: list[str]) -> int: ...
 
 
-def normalise_code(code: str) -> str:
-    """Upper case, without spaces or dashes: how a code is compared."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-def code_digest(project_id: UUID, code: str) -> str:
-    """A household code's digest, bound to its project: another project's code never matches."""
-    return hashlib.sha256(f"{project_id}:{normalise_code(code)}".encode()).hexdigest()
-
-
-def new_code(length: int = CODE_LENGTH) -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-    return f"{raw[:5]}-{raw[5:]}" if length == CODE_LENGTH else raw
-
-
-class ParticipationMixin:
+class ParticipationArea(ApplicationBase):
     """Consultation rounds, household codes, ballots and opinions."""
 
-    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
     vault: Vault | None = None
-
-    # The application provides these.
-    execute: Callable[..., CommandResult]
-    get_project: Callable[..., RenovationProject]
-
-    def today(self) -> date:
-        """The bureau's calendar day (Asia/Shanghai): rulesets and deadlines go by it."""
-        return self.clock().astimezone(LOCAL_TZ).date()
 
     # ---- rounds --------------------------------------------------------------------
 
@@ -111,6 +85,7 @@ class ParticipationMixin:
         building: str | None = None,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """New codes for every flat (of one building): ``value`` maps flat id → code.
 
@@ -137,7 +112,13 @@ class ParticipationMixin:
             )
             return codes
 
-        return self.execute(project_id, command, command_id=command_id, replay=lambda _e: None)
+        return self.execute(
+            project_id,
+            command,
+            command_id=command_id,
+            expected_version=expected_version,
+            replay=lambda _e: None,
+        )
 
     def cast_ballot(
         self,
@@ -151,6 +132,7 @@ class ParticipationMixin:
         flat_id: str | None = None,
         effective_on: date | None = None,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A household's ballot: by its code (residents) or by flat id (staff, on paper).
 
@@ -164,7 +146,7 @@ class ParticipationMixin:
                 flat_id=flat,
                 answers=answers,
                 consent=consent,
-                now=self.clock(),
+                now=self.now(),
                 actor=actor,
                 command_id=command_id,
                 effective_on=effective_on,
@@ -175,6 +157,7 @@ class ParticipationMixin:
             project_id,
             command,
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda event: {"flat_id": event.flat_id},
         )
 
@@ -191,11 +174,12 @@ class ParticipationMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Close a round after its window and store its result."""
 
         def command(project: RenovationProject) -> dict[str, Any]:
-            now = self.clock()
+            now = self.now()
             ruleset = self.ruleset_for(project, now.astimezone(LOCAL_TZ).date())
             return project.close_consultation(
                 round_id,
@@ -209,6 +193,7 @@ class ParticipationMixin:
             project_id,
             command,
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda event: event.result,
         )
 
@@ -218,16 +203,9 @@ class ParticipationMixin:
         round_ = project.find_round(round_id)
         if round_["result"] is not None:
             return round_["result"]
-        day = min(self.clock(), round_["closes_at"]).astimezone(LOCAL_TZ).date()
+        day = min(self.now(), round_["closes_at"]).astimezone(LOCAL_TZ).date()
         ruleset = self.ruleset_for(project, day)
         return rules.round_result(round_, project.flats(), ruleset)
-
-    @staticmethod
-    def ruleset_for(project: RenovationProject, day: date) -> Ruleset:
-        """The ruleset in force in the project's city on ``day``, else the national one."""
-        city = project.community.get("city") or ""
-        codes = {r.city_name: r.city_code for r in all_rulesets() if r.city_code}
-        return ruleset_in_force(codes.get(city), day)
 
     # ---- opinions ------------------------------------------------------------------
 
@@ -238,6 +216,7 @@ class ParticipationMixin:
         *,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A resident's opinion; ``value`` has its id and public tracking code."""
         opinion_id = uuid.uuid4().hex[:16]
@@ -273,6 +252,7 @@ class ParticipationMixin:
             project_id,
             command,
             command_id=command_id,
+            expected_version=expected_version,
             replay=lambda e: {"opinion_id": e.opinion_id, "tracking_code": e.tracking_code},
         )
 
@@ -319,6 +299,7 @@ class ParticipationMixin:
         reason: str,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.execute(
             project_id,
@@ -326,6 +307,7 @@ class ParticipationMixin:
                 opinion_id, hidden=hidden, reason=reason, actor=actor, command_id=command_id
             ),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def erase_personal_data(
@@ -336,22 +318,54 @@ class ParticipationMixin:
         reason: str,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Erase residents' personal data: destroy their keys, then record that it was done.
 
-        The keys go first: if recording fails, the data is erased all the same and a retry
-        records the event.
+        The keys go first, once the command is known to be new and the version current: if
+        recording fails, the data is erased all the same and a retry records the event.
         """
-        project = self.get_project(project_id)
-        known = {o["personal_key_id"] for o in project.opinions.values() if o["personal_key_id"]}
-        if not key_ids or not set(key_ids) <= known:
-            raise DomainError("unknown_personal_data", field="key_ids")
-        if self.vault is not None:
-            self.vault.destroy(list(key_ids))
+
+        def command(project: RenovationProject) -> None:
+            self._erase(project, list(key_ids), reason=reason, actor=actor, command_id=command_id)
+
         return self.execute(
-            project_id,
-            lambda p: p.erase_personal_data(
-                list(key_ids), reason=reason, actor=actor, command_id=command_id
-            ),
-            command_id=command_id,
+            project_id, command, command_id=command_id, expected_version=expected_version
         )
+
+    def erase_opinion_personal_data(
+        self,
+        project_id: UUID,
+        opinion_id: str,
+        *,
+        reason: str,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Erase the personal data sent with one opinion (refused once there is none)."""
+
+        def command(project: RenovationProject) -> None:
+            key_id = project.find_opinion(opinion_id)["personal_key_id"]
+            if not key_id:
+                raise ConflictError(
+                    "personal_data_erased", field="opinion_id", opinion_id=opinion_id
+                )
+            self._erase(project, [key_id], reason=reason, actor=actor, command_id=command_id)
+
+        return self.execute(
+            project_id, command, command_id=command_id, expected_version=expected_version
+        )
+
+    def _erase(
+        self,
+        project: RenovationProject,
+        key_ids: list[str],
+        *,
+        reason: str,
+        actor: Actor,
+        command_id: str | None,
+    ) -> None:
+        project.erase_personal_data(key_ids, reason=reason, actor=actor, command_id=command_id)
+        if self.vault is not None:
+            self.vault.destroy(key_ids)

@@ -298,3 +298,61 @@ def test_the_openapi_document_is_valid_openapi_3(client):
     validate(spec)  # raises on any schema that is not valid OpenAPI 3
     area = spec["components"]["schemas"]["FlatCreate"]["properties"]["area"]
     assert area["type"] == "string" and area["format"] == "decimal"
+
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+WRITE_HEADERS = {"Idempotency-Key", "If-Match"}
+WRITE_ANSWERS = {"409", "412", "422", "429"}
+
+
+def _resolve(spec: dict, item: dict) -> dict:
+    """An OpenAPI object, following its ``$ref`` within the document."""
+    while "$ref" in item:
+        node: dict = spec
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        item = node
+    return item
+
+
+def test_every_write_declares_both_headers_and_the_refusals(client):
+    spec = client.get("/api/openapi.json").get_json()
+    problems, writes = [], 0
+    for path, item in spec["paths"].items():
+        shared = [_resolve(spec, p) for p in item.get("parameters", [])]
+        for method, operation in item.items():
+            if method not in WRITE_METHODS:
+                continue
+            writes += 1
+            where = f"{method.upper()} {path}"
+            parameters = shared + [_resolve(spec, p) for p in operation.get("parameters", [])]
+            headers = {p["name"] for p in parameters if p["in"] == "header"}
+            problems += [f"{where}: no {h} header" for h in sorted(WRITE_HEADERS - headers)]
+            for status in sorted(WRITE_ANSWERS):
+                answer = operation["responses"].get(status)
+                if answer is None:
+                    problems.append(f"{where}: no {status} answer")
+                    continue
+                schema = _resolve(spec, answer)["content"]["application/json"]["schema"]
+                if schema != {"$ref": "#/components/schemas/Refusal"}:
+                    problems.append(f"{where}: the {status} answer is not a Refusal: {schema}")
+    assert writes >= 29  # every write of the API, not a few
+    assert problems == []
+
+
+def test_an_if_match_where_there_is_no_version_is_a_412_and_a_malformed_one_a_400(
+    client, web_app
+):
+    before = count_projects(client)
+    refused = register(client, web_app, **{"If-Match": '"1"'})
+    assert refused.status_code == 412 and "If-Match" in refused.get_json()["errors"]
+    assert count_projects(client) == before
+    assert register(client, web_app, **{"If-Match": "*"}).status_code == 201
+    template = client.post(
+        "/api/answer-templates",
+        json={"text": "已转交街道办理。"},
+        headers={**bearer(web_app), "If-Match": '"3"'},
+    )
+    assert template.status_code == 412
+    huge = register(client, web_app, **{"If-Match": '"' + "9" * 5000 + '"'})
+    assert huge.status_code == 400 and "If-Match" in huge.get_json()["errors"]

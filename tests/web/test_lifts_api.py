@@ -203,3 +203,104 @@ def test_refusals_carry_a_code_params_and_words_in_each_language(client, web_app
     assert skipped.status_code == 409 and body["code"] == "lift_stage_skipped"
     assert body["gate"] == "requires_agreement_signed"
     assert body["message"] == "电梯不能进入“加装方案设计”阶段：须先到达“签订加装协议”阶段。"
+
+
+def version_of(client, pid) -> int:
+    return client.get(f"/api/projects/{pid}").get_json()["version"]
+
+
+def history_length(client, web_app, pid) -> int:
+    events = client.get(f"/api/projects/{pid}/events", headers=bearer(web_app, "auditor"))
+    return len(events.get_json()["events"])
+
+
+def poll_window() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {
+        "poll_opens_at": (now - timedelta(hours=1)).isoformat(),
+        "poll_closes_at": (now + timedelta(days=10)).isoformat(),
+    }
+
+
+# Every lift write: its path, whether staff send it, a body the schema accepts.
+LIFT_WRITES = [
+    ("lifts", True, {"building": "2", "unit": "1", **poll_window()}),
+    ("lifts/{lid}/votes", False, {"code": "ZZZZZ-ZZZZZ", "choice": "agree"}),
+    ("lifts/{lid}/paper-votes", True, {"flat_id": "3-1-101", "choice": "agree"}),
+    ("lifts/{lid}/close-poll", True, None),
+    ("lifts/{lid}/reopen-poll", True, poll_window()),
+    ("lifts/{lid}/transitions", True, {"to_stage": "abandoned", "details": {"reason": "撤回"}}),
+    ("lifts/{lid}/objections", False, {"text": "挡光"}),
+    ("lifts/{lid}/objections/x1/answer", True, {"outcome": "mediated", "reason": "已协商"}),
+]
+
+
+@pytest.mark.parametrize(("path", "staff", "body"), LIFT_WRITES)
+def test_a_lift_write_with_a_stale_if_match_is_a_409_and_writes_nothing(
+    client, web_app, lift, path, staff, body
+):
+    pid, lid = lift
+    current = version_of(client, pid)
+    events = history_length(client, web_app, pid)
+    headers = {**(bearer(web_app) if staff else {}), "If-Match": f'"{current - 1}"'}
+    stale = client.post(f"/api/projects/{pid}/{path.format(lid=lid)}", json=body, headers=headers)
+    assert stale.status_code == 409, stale.get_json()
+    refusal = stale.get_json()
+    assert refusal["code"] == "stale_version" and refusal["version"] == current
+    assert refusal["params"] == {"expected": current - 1, "actual": current}
+    assert "If-Match" in refusal["errors"]
+    assert version_of(client, pid) == current
+    assert history_length(client, web_app, pid) == events
+
+
+def test_lift_writes_at_the_current_version_go_through_and_answer_the_new_one(
+    client, web_app, lift
+):
+    pid, lid = lift
+    current = version_of(client, pid)
+    paper = client.post(
+        f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+        json={"flat_id": "3-1-101", "choice": "agree"},
+        headers={**bearer(web_app), "If-Match": f'"{current}"'},
+    )
+    assert paper.status_code == 201 and paper.headers["ETag"] == f'"{current + 1}"'
+    moved = client.post(
+        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        json={"to_stage": "abandoned", "details": {"reason": "撤回"}},
+        headers={**bearer(web_app), "If-Match": paper.headers["ETag"]},
+    )
+    assert moved.status_code == 200 and moved.get_json()["version"] == current + 2
+
+
+def test_a_repeated_idempotency_key_on_a_lift_write_is_replayed_not_doubled(
+    client, web_app, lift
+):
+    pid, lid = lift
+    key = {**bearer(web_app), "Idempotency-Key": "lift-2-1-first-try"}
+    body = {"building": "2", "unit": "1", **poll_window()}
+    first = client.post(f"/api/projects/{pid}/lifts", json=body, headers=key)
+    assert first.status_code == 201 and first.get_json()["replayed"] is False
+    events = history_length(client, web_app, pid)
+    # Retried with the same key, even with the If-Match of before the first try.
+    stale = {"If-Match": f'"{first.get_json()["version"] - 1}"'}
+    again = client.post(f"/api/projects/{pid}/lifts", json=body, headers={**key, **stale})
+    assert again.status_code == 200
+    assert again.get_json() == {**first.get_json(), "replayed": True}
+    assert history_length(client, web_app, pid) == events
+    assert len(client.get(f"/api/projects/{pid}/lifts").get_json()) == 2
+
+    # A resident's vote sent twice with one key is counted once; a short key is refused.
+    codes = client.post(
+        f"/api/projects/{pid}/household-codes", json={"building": "3"}, headers=bearer(web_app)
+    ).get_json()["codes"]
+    url = f"/api/projects/{pid}/lifts/{lid}/votes"
+    vote = {"code": codes[0]["code"], "choice": "agree"}
+    resident_key = {"Idempotency-Key": "5f0c8a1e-vote-retry-3-1"}
+    cast = client.post(url, json=vote, headers=resident_key)
+    events = history_length(client, web_app, pid)
+    recast = client.post(url, json=vote, headers=resident_key)
+    assert cast.status_code == 201 and recast.status_code == 200
+    assert recast.get_json() == {**cast.get_json(), "replayed": True}
+    assert history_length(client, web_app, pid) == events
+    short = client.post(url, json=vote, headers={"Idempotency-Key": "short"})
+    assert short.status_code == 400 and "Idempotency-Key" in short.get_json()["errors"]

@@ -527,3 +527,28 @@ def test_an_admin_erases_a_residents_personal_data_and_the_chain_still_verifies(
     assert verified.get_json()["ok"] is True
     again = client.post(url, json={"reason": "再次"}, headers=bearer(web_app, "admin"))
     assert again.status_code == 409 and again.get_json()["code"] == "personal_data_erased"
+
+
+def test_an_erasure_sent_twice_with_one_key_is_replayed_and_a_stale_one_destroys_nothing(
+    client, web_app
+):
+    pid = new_project(client, web_app)
+    sent = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "safety", "text": "楼道堆物", "flat": "302", "contact": "13912345678"},
+    )
+    oid = sent.get_json()["opinion_id"]
+    url = f"/api/projects/{pid}/opinions/{oid}/erasure"
+    admin = bearer(web_app, "admin")
+    version = client.get(f"/api/projects/{pid}").get_json()["version"]
+    stale = client.post(
+        url, json={"reason": "本人申请"}, headers={**admin, "If-Match": f'"{version - 1}"'}
+    )
+    assert stale.status_code == 409 and stale.get_json()["code"] == "stale_version"
+    kept = client.get(f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app))
+    assert kept.get_json()["personal"] == {"flat": "302", "contact": "13912345678"}
+    key = {**admin, "Idempotency-Key": "erase-302-request"}
+    erased = client.post(url, json={"reason": "本人申请"}, headers=key)
+    again = client.post(url, json={"reason": "本人申请"}, headers=key)
+    assert erased.status_code == 200 and again.status_code == 200
+    assert again.get_json() == {**erased.get_json(), "replayed": True}

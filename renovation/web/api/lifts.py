@@ -8,17 +8,22 @@ from uuid import UUID
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import BudgetMissingError
 from renovation.domain.lifts import LIFT_CHOICES, OBJECTION_OUTCOMES, LiftStage
 from renovation.web import runtime
-from renovation.web.api.participation import RESIDENT_WEB, public_command_id
-from renovation.web.api.projects import WRITE_ROLES, command_id, committed, writable_project
 from renovation.web.api.schemas import CommandResultSchema, DecimalText, LocalAwareDateTime
-from renovation.web.auth import actor_for, api_user, limiter, require_role
+from renovation.web.api.writes import (
+    WRITE_ROLES,
+    Blueprint,
+    committed,
+    created,
+    resident_write,
+    staff_write,
+)
+from renovation.web.auth import limiter, require_role
 from renovation.web.links import lift_public_url, public_write_limit
 
 blp = Blueprint(
@@ -157,14 +162,11 @@ class Lifts(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(LiftCreateSchema)
     @blp.response(201, LiftCreatedSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Start a unit's lift retrofit with a willingness poll."""
-        writable_project(project_id)
-        result = runtime().app.propose_lift(
-            project_id, data, actor=actor_for(api_user(), "api"), command_id=command_id()
-        )
-        body, status, headers = committed(result, 200 if result.replayed else 201)
+        result = runtime().app.propose_lift(project_id, data, **staff_write(project_id).kwargs)
+        body, status, headers = created(result)
         return {**body, "lift_id": result.value["lift_id"]}, status, headers
 
 
@@ -181,6 +183,7 @@ class LiftVotes(MethodView):
     @limiter.limit(public_write_limit)
     @blp.arguments(LiftVoteCreateSchema)
     @blp.response(201, CommandResultSchema)
+    @blp.write(public=True)
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """A flat's consent, with its household code (public); a later vote replaces it."""
         result = runtime().app.cast_lift_vote(
@@ -188,10 +191,9 @@ class LiftVotes(MethodView):
             lift_id,
             code=data["code"],
             choice=data["choice"],
-            actor=RESIDENT_WEB,
-            command_id=public_command_id(),
+            **resident_write().kwargs,
         )
-        return committed(result, 200 if result.replayed else 201)
+        return created(result)
 
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/paper-votes")
@@ -199,35 +201,32 @@ class PaperLiftVotes(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(PaperLiftVoteCreateSchema)
     @blp.response(201, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """A paper vote entered by staff on a flat's behalf (channel "paper")."""
-        writable_project(project_id)
         result = runtime().app.cast_lift_vote(
             project_id,
             lift_id,
             flat_id=data["flat_id"],
             choice=data["choice"],
             effective_on=data.get("effective_on"),
-            actor=actor_for(api_user(), "paper"),
-            command_id=command_id(),
+            **staff_write(project_id, channel="paper").kwargs,
         )
-        return committed(result, 200 if result.replayed else 201)
+        return created(result)
 
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/close-poll")
 class ClosePoll(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.response(200, LiftSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, project_id: UUID, lift_id: str):
         """Count the poll by the ruleset in force today; passing moves it to consent_passed."""
-        writable_project(project_id)
         result = runtime().app.close_lift_poll(
-            project_id, lift_id, actor=actor_for(api_user(), "api"), command_id=command_id()
+            project_id, lift_id, **staff_write(project_id).kwargs
         )
         runtime().catch_up(until=result.position)
-        return lift_body(project_id, lift_id)
+        return lift_body(project_id, lift_id), 200, {"ETag": f'"{result.version}"'}
 
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/reopen-poll")
@@ -235,12 +234,11 @@ class ReopenPoll(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(PollReopenSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """Hold a failed poll again, in a new window."""
-        writable_project(project_id)
         result = runtime().app.reopen_lift_poll(
-            project_id, lift_id, data, actor=actor_for(api_user(), "api"), command_id=command_id()
+            project_id, lift_id, data, **staff_write(project_id).kwargs
         )
         return committed(result)
 
@@ -250,19 +248,17 @@ class LiftTransitions(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(LiftTransitionCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """Move the retrofit on; a gate not passed (notice, objections, inspection,
         registration) answers 409 naming it."""
-        writable_project(project_id)
         result = runtime().app.move_lift(
             project_id,
             lift_id,
             data["to_stage"],
             on=data.get("on"),
             details=data["details"],
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
+            **staff_write(project_id).kwargs,
         )
         return committed(result)
 
@@ -272,6 +268,7 @@ class Objections(MethodView):
     @limiter.limit(public_write_limit)
     @blp.arguments(ObjectionCreateSchema)
     @blp.response(201, LiftCreatedSchema)
+    @blp.write(public=True)
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """An objection during the public notice or the objection window (public)."""
         result = runtime().app.lodge_objection(
@@ -279,10 +276,9 @@ class Objections(MethodView):
             lift_id,
             text=data["text"],
             code=data.get("code"),
-            actor=RESIDENT_WEB,
-            command_id=public_command_id(),
+            **resident_write().kwargs,
         )
-        body, status, headers = committed(result, 200 if result.replayed else 201)
+        body, status, headers = created(result)
         return {**body, "lift_id": lift_id, **result.value}, status, headers
 
 
@@ -291,18 +287,16 @@ class ObjectionAnswer(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ObjectionAnswerSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str, objection_id: str):
         """Mediated, upheld (the design goes back for change) or dismissed, with a reason."""
-        writable_project(project_id)
         result = runtime().app.answer_objection(
             project_id,
             lift_id,
             objection_id,
             outcome=data["outcome"],
             reason=data["reason"],
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
+            **staff_write(project_id).kwargs,
         )
         return committed(result)
 

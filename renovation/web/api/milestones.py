@@ -7,12 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from renovation.application.app import CommandResult
+from renovation.application.base import CommandResult
 from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
-from renovation.domain.project import Actor
 from renovation.projections.milestones import is_overdue
 from renovation.projections.store import get_summary, list_milestones
 from renovation.web import runtime
@@ -25,15 +23,9 @@ from renovation.web.api.milestone_schemas import (
     MilestoneSchema,
     SupervisorNoteCreateSchema,
 )
-from renovation.web.api.projects import (
-    WRITE_ROLES,
-    command_id,
-    committed,
-    expected_version,
-    writable_project,
-)
 from renovation.web.api.schemas import CommandResultSchema
-from renovation.web.auth import actor_for, api_user, require_role
+from renovation.web.api.writes import WRITE_ROLES, Blueprint, committed, created, staff_write
+from renovation.web.auth import require_role
 
 blp = Blueprint(
     "milestones",
@@ -41,25 +33,6 @@ blp = Blueprint(
     url_prefix="/api/projects",
     description="Construction milestones (节点): progress, delays, supervisors' notes",
 )
-
-# The write headers every milestone command reads, documented once.
-WRITE_HEADERS = [
-    {
-        "in": "header",
-        "name": "Idempotency-Key",
-        "required": False,
-        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:\-]{1,200}$"},
-        "description": "the same key makes one change, however often the request is sent",
-    },
-    {
-        "in": "header",
-        "name": "If-Match",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": 'the project version last read, e.g. "7"; a stale one gets 409',
-    },
-]
-WRITE_DOC = {"security": [{"bearer": []}], "parameters": WRITE_HEADERS}
 
 
 def milestone_rows(project_id: UUID) -> tuple[list[dict[str, Any]], int]:
@@ -77,30 +50,11 @@ def milestone_rows(project_id: UUID) -> tuple[list[dict[str, Any]], int]:
     return rows, summary["version"]
 
 
-def write_key(project_id: UUID) -> str | None:
-    """The request's Idempotency-Key, once the caller may write to the project."""
-    writable_project(project_id)
-    return command_id()
-
-
 def on_milestone(
     command: Callable[..., CommandResult], project_id: UUID, milestone_id: str, data: dict
 ) -> CommandResult:
-    """Run one of the application's milestone commands for the request's caller, with its
-    Idempotency-Key and If-Match."""
-    key = write_key(project_id)
-    return command(
-        project_id,
-        milestone_id,
-        data,
-        actor=_actor(),
-        command_id=key,
-        expected_version=expected_version(),
-    )
-
-
-def _actor() -> Actor:
-    return actor_for(api_user(), "api")
+    """Run one of the application's milestone commands for the request's write."""
+    return command(project_id, milestone_id, data, **staff_write(project_id).kwargs)
 
 
 @blp.route("/<uuid:project_id>/milestones")
@@ -114,15 +68,12 @@ class Milestones(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneCreateSchema)
     @blp.response(201, MilestoneCreatedSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Plan a milestone: a share of one content item, from the plan until construction
         ends; the milestones of an item add up to no more than its planned quantity."""
-        key = write_key(project_id)
-        result = runtime().app.plan_milestone(
-            project_id, data, actor=_actor(), command_id=key, expected_version=expected_version()
-        )
-        body, status, headers = committed(result, 200 if result.replayed else 201)
+        result = runtime().app.plan_milestone(project_id, data, **staff_write(project_id).kwargs)
+        body, status, headers = created(result)
         return {**body, "milestone_id": result.value["milestone_id"]}, status, headers
 
 
@@ -145,7 +96,7 @@ class MilestoneProgress(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneProgressCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Report the quantity built so far, under construction; a lower figure than the last
         is a correction and needs a note."""
@@ -160,7 +111,7 @@ class MilestoneDelay(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneDelayCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Move the planned finish later, with a reason that is published."""
         result = on_milestone(runtime().app.delay_milestone, project_id, milestone_id, data)
@@ -172,7 +123,7 @@ class MilestoneCompletion(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneCompletionCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """Complete a milestone whose whole quantity has been reported."""
         result = on_milestone(runtime().app.complete_milestone, project_id, milestone_id, data)
@@ -184,8 +135,8 @@ class SupervisorNotes(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(SupervisorNoteCreateSchema)
     @blp.response(201, CommandResultSchema)
-    @blp.doc(**WRITE_DOC)
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
         """A resident supervisor's inspection note (建设共管), entered by staff."""
         result = on_milestone(runtime().app.record_supervisor_note, project_id, milestone_id, data)
-        return committed(result, 200 if result.replayed else 201)
+        return created(result)

@@ -8,12 +8,10 @@ from uuid import UUID
 
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import ConflictError
 from renovation.domain.participation import UnknownOpinionError
-from renovation.domain.project import Actor
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import (
     find_opinion,
@@ -45,19 +43,17 @@ from renovation.web.api.participation_schemas import (
     StatsQueryArgsSchema,
     StatsSchema,
 )
-from renovation.web.api.projects import (
-    WRITE_ROLES,
-    command_id,
-    committed,
-    expected_version,
-    writable_project,
-)
 from renovation.web.api.schemas import CommandResultSchema
-from renovation.web.auth import actor_for, any_user, api_user, limiter, require_role
+from renovation.web.api.writes import (
+    WRITE_ROLES,
+    Blueprint,
+    committed,
+    created,
+    resident_write,
+    staff_write,
+)
+from renovation.web.auth import any_user, api_user, limiter, require_role
 from renovation.web.links import public_write_limit, vote_url
-
-RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
-MIN_PUBLIC_KEY = 16
 
 blp = Blueprint(
     "participation",
@@ -65,19 +61,6 @@ blp = Blueprint(
     url_prefix="/api",
     description="Residents' voice: consultations (问需/问计/问效), ballots, opinions (意见建议)",
 )
-
-
-def public_command_id() -> str | None:
-    """A resident's Idempotency-Key; anonymous clients share one namespace, so it must be
-    random enough not to collide with another resident's (a UUID, say)."""
-    key = command_id()
-    if key is not None and len(key) < MIN_PUBLIC_KEY:
-        abort(
-            400,
-            message="Idempotency-Key: use a random key of 16 or more characters, e.g. a UUID",
-            messages={"header": {"Idempotency-Key": ["at least 16 characters, e.g. a UUID"]}},
-        )
-    return f"resident:{key}" if key else None
 
 
 def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) -> dict:
@@ -123,18 +106,13 @@ class Consultations(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ConsultationCreateSchema)
     @blp.response(201, RoundCreatedSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Open a round: needs, plan or evaluation; an intent vote asks each flat's consent."""
-        writable_project(project_id)
         result = runtime().app.open_consultation(
-            project_id,
-            data,
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
-            expected_version=expected_version(),
+            project_id, data, **staff_write(project_id).kwargs
         )
-        body, status, headers = committed(result, 200 if result.replayed else 201)
+        body, status, headers = created(result)
         return {**body, "round_id": result.value["round_id"]}, status, headers
 
 
@@ -155,6 +133,7 @@ class Ballots(MethodView):
     @limiter.limit(public_write_limit)
     @blp.arguments(BallotCreateSchema)
     @blp.response(201, BallotReceiptSchema)
+    @blp.write(public=True)
     def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
         """A household votes with its code (public); voting again before the close replaces it."""
         app = runtime().app
@@ -165,18 +144,21 @@ class Ballots(MethodView):
             code=data["code"],
             answers=data["answers"],
             consent=data.get("consent"),
-            actor=RESIDENT_WEB,
-            command_id=public_command_id(),
+            **resident_write().kwargs,
         )
         runtime().catch_up(until=result.position)
         flat = result.value["flat_id"]
-        return {
-            "round_id": round_id,
-            "flat": flat,
-            "replaced": flat in before and not result.replayed,
-            "version": result.version,
-            "replayed": result.replayed,
-        }, 200 if result.replayed else 201
+        return (
+            {
+                "round_id": round_id,
+                "flat": flat,
+                "replaced": flat in before and not result.replayed,
+                "version": result.version,
+                "replayed": result.replayed,
+            },
+            200 if result.replayed else 201,
+            {"ETag": f'"{result.version}"'},
+        )
 
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/paper-ballots")
@@ -184,37 +166,33 @@ class PaperBallots(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(PaperBallotCreateSchema)
     @blp.response(201, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
         """Staff enter a paper ballot on a household's behalf (channel "paper")."""
-        writable_project(project_id)
         result = runtime().app.cast_paper_ballot(
             project_id,
             round_id,
             flat_id=data["flat_id"],
             answers=data["answers"],
             consent=data.get("consent"),
-            actor=actor_for(api_user(), "paper"),
             effective_on=data.get("effective_on"),
-            command_id=command_id(),
+            **staff_write(project_id, channel="paper").kwargs,
         )
-        return committed(result, 200 if result.replayed else 201)
+        return created(result)
 
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/close")
 class CloseConsultation(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.response(200, RoundSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, project_id: UUID, round_id: str):
         """Close a round after its window; an intent vote's result moves the project on."""
-        writable_project(project_id)
         app = runtime().app
-        result = app.close_consultation(
-            project_id, round_id, actor=actor_for(api_user(), "api"), command_id=command_id()
-        )
+        result = app.close_consultation(project_id, round_id, **staff_write(project_id).kwargs)
         runtime().catch_up(until=result.position)
-        return round_view(app.get_project(project_id).find_round(round_id))
+        round_ = app.get_project(project_id).find_round(round_id)
+        return round_view(round_), 200, {"ETag": f'"{result.version}"'}
 
 
 @blp.route("/projects/<uuid:project_id>/household-codes")
@@ -224,19 +202,16 @@ class HouseholdCodes(MethodView):
     @blp.arguments(HouseholdCodesQueryArgsSchema, location="query")
     @blp.response(201, HouseholdCodesSchema)
     @blp.alt_response(201, content_type="application/pdf", description="printable code slips")
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], args: dict[str, Any], project_id: UUID):
         """Issue new household codes (one per flat, of one building or all); earlier ones lapse.
 
         The codes are in this answer only (JSON, or ``?format=pdf`` for the printable slips
         with a QR code each): the service keeps only their digests.
         """
-        project = writable_project(project_id)
-        result = runtime().app.issue_household_codes(
-            project_id,
-            building=data.get("building"),
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
+        app = runtime().app
+        result = app.issue_household_codes(
+            project_id, building=data.get("building"), **staff_write(project_id).kwargs
         )
         if result.replayed:
             raise ConflictError("household_codes_not_kept")
@@ -245,6 +220,7 @@ class HouseholdCodes(MethodView):
             from renovation.reports.contexts import household_code_sheet_context
             from renovation.reports.household_codes import render_household_code_sheet
 
+            project = app.get_project(project_id)
             pdf = render_household_code_sheet(
                 household_code_sheet_context(
                     project_id=str(project_id),
@@ -262,13 +238,11 @@ class HouseholdCodes(MethodView):
                 mimetype="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="codes-{project_id}.pdf"'},
             )
-        return {
-            "version": result.version,
-            "codes": [
-                {"flat_id": flat, "code": code, "vote_url": vote_url(project_id, code)}
-                for flat, code in result.value.items()
-            ],
-        }
+        codes = [
+            {"flat_id": flat, "code": code, "vote_url": vote_url(project_id, code)}
+            for flat, code in result.value.items()
+        ]
+        return {"version": result.version, "codes": codes}, 201, {"ETag": f'"{result.version}"'}
 
 
 # ---- opinions ----------------------------------------------------------------------------
@@ -279,18 +253,21 @@ class Opinions(MethodView):
     @limiter.limit(public_write_limit)
     @blp.arguments(OpinionCreateSchema)
     @blp.response(201, OpinionReceiptSchema)
+    @blp.write(public=True)
     def post(self, data: dict[str, Any], project_id: UUID):
         """Submit an opinion (public); the answer carries the tracking code."""
-        result = runtime().app.submit_opinion(
-            project_id, data, actor=RESIDENT_WEB, command_id=public_command_id()
-        )
+        result = runtime().app.submit_opinion(project_id, data, **resident_write().kwargs)
         runtime().catch_up(until=result.position)
         code = result.value["tracking_code"]
-        return {
-            **result.value,
-            "tracking_url": url_for("participation.OpinionByCode", tracking_code=code),
-            "replayed": result.replayed,
-        }, 200 if result.replayed else 201
+        return (
+            {
+                **result.value,
+                "tracking_url": url_for("participation.OpinionByCode", tracking_code=code),
+                "replayed": result.replayed,
+            },
+            200 if result.replayed else 201,
+            {"ETag": f'"{result.version}"'},
+        )
 
     @require_role("staff", "admin", "auditor")
     @blp.arguments(OpinionQueryArgsSchema, location="query")
@@ -343,17 +320,11 @@ class Answer(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(AnswerCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
         """The bureau's answer: adopted, partly or not adopted (with reason), or referred."""
-        writable_project(project_id)
         result = runtime().app.answer_opinions(
-            project_id,
-            [opinion_id],
-            data,
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
-            expected_version=expected_version(),
+            project_id, [opinion_id], data, **staff_write(project_id).kwargs
         )
         return committed(result)
 
@@ -363,19 +334,12 @@ class BatchAnswer(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(BatchAnswerCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Answer several opinions alike, all or none."""
-        writable_project(project_id)
+        write = staff_write(project_id)
         ids = data.pop("opinion_ids")
-        result = runtime().app.answer_opinions(
-            project_id,
-            ids,
-            data,
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
-            expected_version=expected_version(),
-        )
+        result = runtime().app.answer_opinions(project_id, ids, data, **write.kwargs)
         return committed(result)
 
 
@@ -384,17 +348,15 @@ class Moderation(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ModerationCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
         """Hide abusive text from public pages (or show it again); the history keeps it."""
-        writable_project(project_id)
         result = runtime().app.moderate_opinion(
             project_id,
             opinion_id,
             hidden=data["hidden"],
             reason=data["reason"],
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
+            **staff_write(project_id).kwargs,
         )
         return committed(result)
 
@@ -404,21 +366,14 @@ class Erasure(MethodView):
     @require_role("admin")
     @blp.arguments(ErasureCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
         """Erase the sender's personal data (PIPL): its key is destroyed, the history stays
-        verifiable, and the event recording the erasure names no one (admin)."""
-        row = find_opinion(runtime().engine, opinion_id=opinion_id)
-        if row is None or row["project_id"] != str(project_id):
-            raise UnknownOpinionError(field="opinion_id", opinion_id=opinion_id)
-        if not row["personal_key_id"]:
-            raise ConflictError("personal_data_erased", field="opinion_id", opinion_id=opinion_id)
-        result = runtime().app.erase_personal_data(
-            project_id,
-            [row["personal_key_id"]],
-            reason=data["reason"],
-            actor=actor_for(api_user(), "api"),
-            command_id=command_id(),
+        verifiable, and the event recording the erasure names no one (admin).
+
+        An opinion without personal data (or erased already) is a 409."""
+        result = runtime().app.erase_opinion_personal_data(
+            project_id, opinion_id, reason=data["reason"], **staff_write(project_id).kwargs
         )
         return committed(result)
 

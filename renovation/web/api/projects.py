@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
 
-from renovation.application.app import CommandResult
 from renovation.domain.project import RenovationProject
 from renovation.domain.stages import next_stages
 from renovation.projections.store import list_summaries
@@ -26,44 +23,18 @@ from renovation.web.api.schemas import (
     ReportQueryArgsSchema,
     TransitionCreateSchema,
 )
-from renovation.web.auth import actor_for, api_user, check_district, require_role
+from renovation.web.api.writes import (
+    WRITE_ROLES,
+    Blueprint,
+    committed,
+    created,
+    staff_write,
+)
+from renovation.web.auth import api_user, check_district, require_role
 
 blp = Blueprint(
     "projects", __name__, url_prefix="/api/projects", description="Renovation projects (改造项目)"
 )
-
-_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
-WRITE_ROLES = ("staff", "admin")
-
-
-def command_id() -> str | None:
-    """The client's ``Idempotency-Key``: the same key makes one change, however often sent."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not _KEY.match(key):
-        abort(
-            400,
-            message="Idempotency-Key: 1 to 200 letters, digits or . _ : -",
-            messages={"header": {"Idempotency-Key": ["1 to 200 letters, digits or . _ : -"]}},
-        )
-    return key
-
-
-def expected_version() -> int | None:
-    """The version the client last read (``If-Match``); a stale one gets 409."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = _ETAG.match(header.strip())
-    if not match:
-        abort(
-            400,
-            message='If-Match: the project version, e.g. "7"',
-            messages={"header": {"If-Match": ['must be the project version, e.g. "7"']}},
-        )
-    return int(match.group(1))
 
 
 def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any]:
@@ -86,20 +57,6 @@ def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any
     }
 
 
-def committed(result: CommandResult, status: int = 200) -> tuple[dict, int, dict]:
-    """Bring the read models up to date (readers see their own writes) and answer."""
-    runtime().catch_up(until=result.position)
-    body = {"id": result.project_id, "version": result.version, "replayed": result.replayed}
-    return body, status, {"ETag": f'"{result.version}"'}
-
-
-def writable_project(project_id: UUID) -> RenovationProject:
-    """The project, if the caller may write to it (staff of its district, or admin)."""
-    project = runtime().app.get_project(project_id)
-    check_district(api_user(), project.community["district"])
-    return project
-
-
 @blp.route("")
 class Projects(MethodView):
     @blp.arguments(ProjectQueryArgsSchema, location="query")
@@ -119,15 +76,17 @@ class Projects(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ProjectCreateSchema)
     @blp.response(201, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write(versioned=False)
     def post(self, data: dict[str, Any]):
-        """Register a project (staff): community, flats, content items, budget, dates."""
-        user = api_user()
-        check_district(user, data["community"]["district"])
+        """Register a project (staff): community, flats, content items, budget, dates.
+
+        The project has no version yet: an If-Match other than "*" is answered 412."""
+        check_district(api_user(), data["community"]["district"])
+        write = staff_write(None)
         result = runtime().app.register_project(
-            data, actor=actor_for(user, "api"), command_id=command_id()
+            data, actor=write.actor, command_id=write.command_id
         )
-        return committed(result, 200 if result.replayed else 201)
+        return created(result)
 
 
 @blp.route("/<uuid:project_id>")
@@ -155,18 +114,15 @@ class Transitions(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(TransitionCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Move the project to its next stage; a skipped gate gets 409 naming it."""
-        writable_project(project_id)
         result = runtime().app.move_project(
             project_id,
             data["to_stage"],
-            actor=actor_for(api_user(), "api"),
             note=data["note"],
             effective_on=data.get("effective_on"),
-            expected_version=expected_version(),
-            command_id=command_id(),
+            **staff_write(project_id).kwargs,
         )
         return committed(result)
 
@@ -176,19 +132,16 @@ class Progress(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(ProgressCreateSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
         """Record the actual quantity built of a content item."""
-        writable_project(project_id)
         result = runtime().app.record_progress(
             project_id,
             item_id,
             data["actual_quantity"],
-            actor=actor_for(api_user(), "api"),
             note=data["note"],
             effective_on=data.get("effective_on"),
-            expected_version=expected_version(),
-            command_id=command_id(),
+            **staff_write(project_id).kwargs,
         )
         return committed(result)
 

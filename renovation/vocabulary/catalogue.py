@@ -57,6 +57,8 @@ class Vocabulary:
             return self.gettext(
                 REQUIRES_STAGE, stage=self.label("project_stage", value.removeprefix("requires_"))
             )
+        if kind == "ruleset":
+            return _ruleset_name(value)
         return value
 
     def labels(self, kind: str) -> dict[str, str]:
@@ -119,6 +121,16 @@ class Vocabulary:
 
     def join(self, items: Iterable[str]) -> str:
         return _SEPARATOR[self.lang].join(items)
+
+
+def _ruleset_name(ruleset_id: str) -> str:
+    """A ruleset the catalogue has no label for is shown by the name its file gives."""
+    from renovation.domain.rulesets import RulesetNotFoundError, get_ruleset
+
+    try:
+        return get_ruleset(ruleset_id).name
+    except RulesetNotFoundError:
+        return ruleset_id
 
 
 @cache

@@ -82,9 +82,12 @@ def sentence_refusals() -> list[str]:
                 if isinstance(node.func, ast.Attribute)
                 else getattr(node.func, "id", "")
             )
-            if name.endswith("Error") and name not in NOT_REFUSALS:
-                if isinstance(node.args[0], ast.JoinedStr | ast.BinOp):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+            if (
+                name.endswith("Error")
+                and name not in NOT_REFUSALS
+                and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     return found
 
 

@@ -17,6 +17,8 @@ from renovation.vocabulary.refusals import PARAMS, REFUSALS
 LANGUAGES = ("zh", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 _SEPARATOR = {"zh": "、", "en": ", "}
+# Roles whose people are named on a record (residents never are).
+NAMED_ROLES = ("staff", "admin", "auditor")
 
 
 @cache
@@ -64,6 +66,13 @@ class Vocabulary:
     def labels(self, kind: str) -> dict[str, str]:
         """Every member of a kind with its label, in the catalogue's order."""
         return {value: self.gettext(msgid) for value, msgid in LABELS[kind].items()}
+
+    def actor(self, role: str | None, name: str | None = None) -> str:
+        """Who recorded something, as a reader is told: the name of a member of staff or an
+        auditor when it is known, else the role's label; never an internal id."""
+        if name and role in NAMED_ROLES:
+            return name
+        return self.label("actor_role", role)
 
     # ---- refusals -----------------------------------------------------------------------
 

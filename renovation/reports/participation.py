@@ -52,7 +52,6 @@ MESSAGES: dict[str, str] = {
     "open_rounds": N_("%(count)s more round(s) still open; listed once closed."),
     "intent_vote": N_("Intent vote"),
     "kind": N_("Kind"),
-    "kind_with_vote": N_("%(kind)s (%(vote)s)"),
     "period": N_("Consultation period"),
     "period_value": N_("%(opens)s to %(closes)s"),
     "scope": N_("Scope"),
@@ -236,7 +235,7 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     result = round_["result"]
     kind = v.label("round_kind", round_.get("kind", ""))
     if round_.get("intent_vote"):
-        kind = L["kind_with_vote"] % {"kind": kind, "vote": L["intent_vote"]}
+        kind = f"{kind} · {L['intent_vote']}"
     return {
         "round_id": result.get("round_id", round_.get("round_id")),
         "title": round_.get("title", ""),

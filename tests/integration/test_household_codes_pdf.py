@@ -227,7 +227,7 @@ def test_english_sheet_and_escaped_values(tmp_path):
     assert "<script>" not in html and html.count("</style>") == 2  # the layout's and the sheet's
 
     text = page_text(write_pdf(tmp_path, render_household_code_sheet(context)))
-    assert "Bldg1,Unit1,Flat101" in text
+    assert "Building1,unit1,flat101" in text
     assert "Page1of5" in text
     assert text.count('Phoenix"A"</style><script>x</script>') >= 11  # one a slip, and headers
 

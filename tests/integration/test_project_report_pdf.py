@@ -147,7 +147,7 @@ def test_report_names_the_past_date_it_was_rendered_as_of(tmp_path):
 def test_english_report_uses_english_labels(tmp_path):
     text = pdf_text(write_pdf(tmp_path, render_project_report(project_context(lang="en"))))
 
-    for fragment in ("Renovationcontent", "Funding", "Verification", "Page1of", "凤凰新村"):
+    for fragment in ("Contentoftherenovation", "Funding", "Verification", "Page1of", "凤凰新村"):
         assert fragment in text, fragment
 
 

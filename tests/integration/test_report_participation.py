@@ -306,7 +306,7 @@ def test_english_report_has_the_participation_section(runtime, tmp_path):
         "Opinionsreceived3",
         "Answeredontime100.0%(2/2)",
         "Needssurvey",  # the round kind, and that it was the intent vote
-        "·Intentvote",
+        "Intentvote",
         "Voters'shareoftheexclusivearea≥2/3478.80/478.80=100.00%met",
         "Verdict:passed",
     ):

@@ -307,7 +307,7 @@ def test_english_report_has_the_participation_section(runtime, tmp_path):
         "Answeredontime100.0%(2/2)",
         "Needssurvey",  # the round kind, and that it was the intent vote
         "Intentvote",
-        "Voters'shareoftheexclusivearea≥2/3478.80/478.80=100.00%met",
+        "Voters'shareoftheowners≥2/36/6=100.00%met",
         "Verdict:passed",
     ):
         assert fragment in text, fragment

@@ -170,7 +170,7 @@ def test_each_unit_starts_a_new_page_in_natural_order(tmp_path):
     assert "10幢1单元101室" in fifth
     # the page counter on every page, the event position in the footer, no chain digest
     for number, text in enumerate((first, second, third, fourth, fifth), start=1):
-        assert f"第{number}页/共{pages}页" in text
+        assert f"第{number}页，共{pages}页" in text
         assert "凤凰新村·户码发放2026-11-2609:30·事件位置4711" in text
     assert "链摘要" not in page_text(path) and "可核验信息" not in page_text(path)
 

@@ -176,7 +176,7 @@ def test_the_public_page_shows_the_votes_and_the_arithmetic(app, client):
     assert "≥ 3/4" in html and "全国默认规则（民法典第二百七十八条）" in html
     assert "national-2021" not in html
     assert "表决通过：业主同意加装。" in html
-    assert f"/api/projects/{project_id}/lifts/{LIFT}/notice.pdf" in html
+    assert f"/api/projects/{project_id}/lifts/{LIFT}/notice.pdf?lang=zh" in html
     assert 'name="csrf_token"' in html and 'name="choice"' in html
     listing = text(client.get(f"/projects/{project_id}/lifts"))
     assert f"/projects/{project_id}/lifts/{LIFT}" in listing and "意愿征询" in listing

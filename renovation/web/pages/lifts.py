@@ -25,7 +25,7 @@ from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import actor_for, limiter
-from renovation.web.i18n import label, refusal_message, refusal_problems
+from renovation.web.i18n import current_language, label, refusal_message, refusal_problems
 from renovation.web.links import public_write_limit
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.participation import (
@@ -142,7 +142,8 @@ def public_values(project_id: UUID, lift: dict[str, Any]) -> dict[str, Any]:
             for s in (shares or {}).get("shares", [])
         ],
         "share_totals": shares,
-        "notice_pdf": f"/api/projects/{project_id}/lifts/{lift['lift_id']}/notice.pdf",
+        "notice_pdf": f"/api/projects/{project_id}/lifts/{lift['lift_id']}/notice.pdf"
+        f"?lang={current_language()}",
     }
 
 

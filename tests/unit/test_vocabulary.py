@@ -82,11 +82,8 @@ def sentence_refusals() -> list[str]:
                 if isinstance(node.func, ast.Attribute)
                 else getattr(node.func, "id", "")
             )
-            if (
-                name.endswith("Error")
-                and name not in NOT_REFUSALS
-                and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
-            ):
+            built = isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
+            if built and name.endswith("Error") and name not in NOT_REFUSALS:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     return found
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -148,6 +149,21 @@ def get_user_by_name(engine: Engine, username: str) -> User:
     if row is None:
         raise AccountError("unknown_user", field="username", username=username)
     return _user(row)
+
+
+def display_names(engine: Engine, actor_ids: Iterable[str]) -> dict[str, str]:
+    """The display name of each account among ``actor_ids`` (``user:<username>``).
+
+    What a printed record shows for who did something; ids of no account are left out.
+    """
+    usernames = {a.removeprefix("user:") for a in actor_ids if a and a.startswith("user:")}
+    if not usernames:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(users.c.username, users.c.display_name).where(users.c.username.in_(usernames))
+        ).all()
+    return {f"user:{row.username}": row.display_name for row in rows}
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:

@@ -22,6 +22,12 @@ MAX_NOTE = 2000
 Method = TypeVar("Method", bound=Callable[..., None])
 
 
+# Who records events: the accounts' roles, residents (voting or writing without an account)
+# and the service itself; and the ways a record reaches the service.
+ACTOR_ROLES = ("staff", "admin", "auditor", "resident", "system")
+CHANNELS = ("web", "api", "paper", "cli")
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who asked for a change: a user (id and role) or a resident, and by which channel."""

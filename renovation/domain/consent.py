@@ -98,23 +98,6 @@ class VetoFailure:
         how = "did not vote" if self.choice is None else f"voted {self.choice}"
         return f"flat {self.flat_id} holds a veto (the lift occupies its exclusive part) and {how}"
 
-    @property
-    def reason_zh(self) -> str:
-        how = "未表决" if self.choice is None else f"表决为「{_CHOICE_ZH[self.choice]}」"
-        return f"{self.flat_id} 户专有部分受加装影响，须本人同意，但{how}"
-
-
-_CHOICE_ZH = {VoteChoice.AGREE: "同意", VoteChoice.DISAGREE: "不同意", VoteChoice.ABSTAIN: "弃权"}
-
-CHECK_LABELS = {
-    "quorum_area": ("参与表决专有面积占比", "voters' share of exclusive area"),
-    "quorum_owners": ("参与表决人数占比", "voters' share of owners"),
-    "pass_area": ("同意面积占参与表决面积", "agreeing share of voters' area"),
-    "pass_owners": ("同意人数占参与表决人数", "agreeing share of voters"),
-    "all_owners_area": ("同意面积占全部专有面积", "agreeing share of all exclusive area"),
-    "all_owners_owners": ("同意人数占全体业主", "agreeing share of all owners"),
-}
-
 
 @dataclass(frozen=True)
 class ConsentResult:
@@ -147,32 +130,6 @@ class ConsentResult:
             if check.name == name:
                 return check
         raise KeyError(name)
-
-    def summary_zh(self) -> str:
-        """One line for a notice, e.g. "表决通过（规则 national-2021）：…"."""
-        figures = "；".join(
-            f"{CHECK_LABELS[c.name][0]} {c.rendered}（要求 {c.required}）" for c in self.checks
-        )
-        if self.passed:
-            return f"表决通过（规则 {self.ruleset_id}）：{figures}"
-        reasons = [
-            f"{CHECK_LABELS[c.name][0]} {c.rendered} 未达 {c.required}" for c in self.failed_checks
-        ]
-        reasons += [veto.reason_zh for veto in self.veto_failures]
-        return f"表决未通过（规则 {self.ruleset_id}）：{'；'.join(reasons)}"
-
-    def summary_en(self) -> str:
-        if self.passed:
-            figures = "; ".join(
-                f"{CHECK_LABELS[c.name][1]} {c.rendered} (needs {c.required})" for c in self.checks
-            )
-            return f"Passed under {self.ruleset_id}: {figures}"
-        reasons = [
-            f"{CHECK_LABELS[c.name][1]} {c.rendered} is short of {c.required}"
-            for c in self.failed_checks
-        ]
-        reasons += [veto.reason for veto in self.veto_failures]
-        return f"Failed under {self.ruleset_id}: {'; '.join(reasons)}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe values only: areas as decimal strings, ratios as "n/d" strings."""

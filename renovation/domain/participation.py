@@ -28,6 +28,9 @@ OPINION_CATEGORIES = (
     "other",
 )
 OUTCOMES = ("adopted", "partly_adopted", "not_adopted", "referred")
+OPINION_STATUSES = ("open", "answered")
+# A round (or a lift's willingness poll) before its window, during it, and after.
+ROUND_STATUSES = ("upcoming", "open", "closed")
 LINK_KINDS = ("content_item", "milestone")
 MAX_TITLE = 200
 MAX_QUESTIONS = 50

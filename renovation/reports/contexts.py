@@ -8,19 +8,21 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from renovation.accounts import display_names
 from renovation.domain.base import LOCAL_TZ
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
-from renovation.reports.labels import CATEGORY_LABELS, STAGE_LABELS
 from renovation.reports.milestones import milestone_values
 from renovation.reports.participation import (
     as_of_note,
     participation_values,
     project_participation,
 )
+from renovation.reports.rendering import report_language, report_words
 from renovation.runtime import Runtime
+from renovation.vocabulary.markers import N_
 
-TITLES = {"zh": "老旧小区改造项目报告", "en": "Old-neighbourhood renovation project report"}
+TITLE = N_("Old-neighbourhood renovation project report")
 
 
 def local_time(iso: str | datetime | None) -> str | None:
@@ -50,18 +52,22 @@ def project_report_context(
     participation: dict[str, Any] | None = None,
     milestones: list[dict[str, Any]] | None = None,
     today: date | None = None,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The project report's context from one project-summary row.
+    """The project report's context from one project-summary row, in one language.
 
     ``participation`` (from :func:`renovation.reports.participation.project_participation`)
     adds the residents' participation section; a report as of a past date, which has none,
     says so in one line instead. ``milestones`` (rows as of the same time) add the
     construction milestones' table, overdue ones flagged as of ``today``, the report's day.
+    ``names`` maps the actor ids of staff and auditors to their names (from the accounts):
+    a step is signed by that name, else by the actor's role, never by an id.
     """
-    stages = STAGE_LABELS[lang]
-    categories = CATEGORY_LABELS[lang]
+    lang = report_language(lang)
+    v = report_words(lang)
+    names = names or {}
     return {
-        "title": TITLES[lang],
+        "title": v.gettext(TITLE),
         "lang": lang,
         "project": {
             "id": row["id"],
@@ -72,7 +78,7 @@ def project_report_context(
             "city": row["city"],
             "year_built": row["year_built"],
             "stage": row["stage"],
-            "stage_label": stages[row["stage"]],
+            "stage_label": v.label("project_stage", row["stage"]),
             "version": row["version"],
             "planned_start": row["planned_start"],
             "planned_finish": row["planned_finish"],
@@ -85,7 +91,7 @@ def project_report_context(
         "content_items": [
             {
                 "category": item["category"],
-                "category_label": categories[item["category"]],
+                "category_label": v.label("content_category", item["category"]),
                 "item": item["item"],
                 "unit": item["unit"],
                 "planned_quantity": quantity(item["planned_quantity"]),
@@ -97,10 +103,10 @@ def project_report_context(
         "budget_total": money(row["budget_total"]),
         "stage_history": [
             {
-                "stage_label": stages[step["to_stage"]],
+                "stage_label": v.label("project_stage", step["to_stage"]),
                 "at": local_time(step["at"]),
                 "effective_on": step.get("effective_on"),
-                "actor": step["actor_id"],
+                "actor": v.actor(step.get("actor_role"), names.get(step.get("actor_id", ""))),
             }
             for step in row["stage_history"]
         ],
@@ -133,6 +139,7 @@ def project_report_pdf(
     participation = project_participation(runtime, project_id) if as_of is None else None
     # Milestones as they stood at the same version as the summary.
     milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=row)
+    names = display_names(runtime.engine, (step["actor_id"] for step in row["stage_history"]))
     return render_project_report(
         project_report_context(
             row,
@@ -141,6 +148,7 @@ def project_report_pdf(
             participation=participation,
             milestones=milestones,
             today=runtime.app.today() if as_of is None else None,
+            names=names,
         )
     )
 

@@ -18,7 +18,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import segno
 from markupsafe import Markup
 
-from renovation.reports.rendering import html_to_pdf, layout_labels, render_html
+from renovation.reports.rendering import (
+    html_to_pdf,
+    layout_labels,
+    render_html,
+    report_language,
+    translated,
+)
+from renovation.vocabulary.markers import N_
 
 TEMPLATE = "reports/household_codes/sheet.html"
 
@@ -30,49 +37,26 @@ SLIPS_PER_PAGE = COLUMNS * ROWS
 
 QR_ERROR_LEVEL = "m"
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "住户投票户码通知单",
-        "flat": "{building}幢 {unit}单元 {number}室",
-        "code": "户码",
-        "scan": "扫码投票",
-        "website": "网址",
-        "instructions": [
-            "扫码或打开网址，输入户码，即可参与投票。",
-            "请妥善保管，勿转借他人。",
-            "每户一码，重新投票以最后一次为准。",
-        ],
-        "issued": "{issued_at} 发放，此前发放的户码同时作废",
-        "group": "{building}幢 {unit}单元 · 共 {count} 户",
-        "group_page": "第 {page} / {pages} 张",
-        "cut": "沿虚线剪开，每户一张",
-        "footer": "{name} · 户码发放 {issued_at}",
-        "footer_position": " · 事件位置 {position}",
-        "whole_project": "全部楼栋",
-        "building_scope": "{building}幢",
-        "no_flats": "没有需要发放户码的住户。",
-    },
-    "en": {
-        "title": "Household voting codes",
-        "flat": "Bldg {building}, Unit {unit}, Flat {number}",
-        "code": "Code",
-        "scan": "Scan to vote",
-        "website": "Website",
-        "instructions": [
-            "Scan the QR code, or type the code on the website.",
-            "Keep it safe; do not lend it.",
-            "One code a home; the last vote counts.",
-        ],
-        "issued": "Issued {issued_at}; earlier codes are no longer valid",
-        "group": "Building {building}, unit {unit} · {count} flats",
-        "group_page": "sheet {page} of {pages}",
-        "cut": "Cut along the dashed lines, one slip per household",
-        "footer": "{name} · codes issued {issued_at}",
-        "footer_position": " · position {position}",
-        "whole_project": "all buildings",
-        "building_scope": "building {building}",
-        "no_flats": "No flats to issue codes to.",
-    },
+MESSAGES: dict[str, Any] = {
+    "title": N_("Household voting codes"),
+    "flat": N_("Building %(building)s, unit %(unit)s, flat %(number)s"),
+    "code": N_("Code"),
+    "scan": N_("Scan to vote"),
+    "website": N_("Web address"),
+    "instructions": [
+        N_("Scan the QR code, or type the code on the website."),
+        N_("Keep it safe; do not lend it."),
+        N_("One code a home; the last vote counts."),
+    ],
+    "issued": N_("Issued %(issued_at)s; earlier codes are no longer valid"),
+    "group": N_("Building %(building)s, unit %(unit)s · %(count)s flats"),
+    "group_page": N_("sheet %(page)s of %(pages)s"),
+    "cut": N_("Cut along the dashed lines, one slip per household"),
+    "footer": N_("%(name)s · codes issued %(issued_at)s"),
+    "footer_position": N_("position %(position)s"),
+    "whole_project": N_("all buildings"),
+    "building_scope": N_("Building %(building)s"),
+    "no_flats": N_("No flats to issue codes to."),
 }
 
 
@@ -128,7 +112,8 @@ def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str
         slips = [
             {
                 "flat_id": flat["flat_id"],
-                "flat": labels["flat"].format(building=building, unit=unit, number=flat["number"]),
+                "flat": labels["flat"]
+                % {"building": building, "unit": unit, "number": flat["number"]},
                 "code": _display_code(flat["code"]),
                 "qr": qr_svg(flat["vote_url"]),
                 "address": address_without_code(flat["vote_url"]),
@@ -141,10 +126,9 @@ def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str
             padded = chunk + [None] * (-len(chunk) % COLUMNS)
             pages.append(
                 {
-                    "group": labels["group"].format(
-                        building=building, unit=unit, count=len(members)
-                    ),
-                    "group_page": labels["group_page"].format(page=index, pages=len(chunks)),
+                    "group": labels["group"]
+                    % {"building": building, "unit": unit, "count": len(members)},
+                    "group_page": labels["group_page"] % {"page": index, "pages": len(chunks)},
                     "rows": [padded[r : r + COLUMNS] for r in range(0, len(padded), COLUMNS)],
                 }
             )
@@ -153,16 +137,16 @@ def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str
 
 def template_values(context: dict[str, Any]) -> dict[str, Any]:
     """The sheet template's values: labels, and the slips laid out in pages of rows."""
-    lang = context.get("lang", "zh")
-    labels = {**layout_labels(lang), **LABELS.get(lang, LABELS["zh"])}
+    lang = report_language(context.get("lang"))
+    labels = {**layout_labels(lang), **translated(MESSAGES, lang)}
     project = context["project"]
     issued_at = context["issued_at"]
-    footer = labels["footer"].format(name=project["name"], issued_at=issued_at)
+    footer = labels["footer"] % {"name": project["name"], "issued_at": issued_at}
     if context.get("position") is not None:
-        footer += labels["footer_position"].format(position=int(context["position"]))
+        footer += " · " + labels["footer_position"] % {"position": int(context["position"])}
     building = context.get("building")
     scope = (
-        labels["building_scope"].format(building=building) if building else labels["whole_project"]
+        labels["building_scope"] % {"building": building} if building else labels["whole_project"]
     )
     return {
         "lang": lang,
@@ -171,7 +155,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         "project": project,
         "scope": scope,
         "issued_at": issued_at,
-        "issued": labels["issued"].format(issued_at=issued_at),
+        "issued": labels["issued"] % {"issued_at": issued_at},
         "footer": footer,
         "pages": _pages(context.get("flats", []), labels),
         "columns": COLUMNS,

@@ -14,54 +14,35 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.projections.milestones import is_overdue
+from renovation.reports.rendering import report_words, translated
+from renovation.vocabulary.markers import N_
 
 NOT_APPLICABLE = "—"
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "施工节点",
-        "name": "节点",
-        "item": "改造内容",
-        "done": "完成/计划",
-        "progress": "进度",
-        "planned": "计划工期",
-        "actual": "实际工期",
-        "status": "状态",
-        "period_from": "{start} 至",
-        "open_end": "{start} 起",
-        "delay": "延期：计划完工由 {from_} 改为 {to}；原因：{reason}",
-        "note": "居民监督员意见（{on}，{supervisor}）：{note}",
-        "overdue": "已逾期",
-        "footnote": "进度按上报的累计完成量计算；逾期指截至 {day} 仍未完成且已过计划完工日期。",
-    },
-    "en": {
-        "title": "Construction milestones",
-        "name": "Milestone",
-        "item": "Content item",
-        "done": "Done / planned",
-        "progress": "Progress",
-        "planned": "Planned",
-        "actual": "Actual",
-        "status": "Status",
-        "period_from": "{start} to",
-        "open_end": "from {start}",
-        "delay": "Delayed: planned finish moved from {from_} to {to}; reason: {reason}",
-        "note": "Resident supervisor's note ({on}, {supervisor}): {note}",
-        "overdue": "overdue",
-        "footnote": "Progress is the reported cumulative quantity; overdue means not completed "
-        "and past its planned finish on {day}.",
-    },
-}
-
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"planned": "未开工", "in_progress": "施工中", "completed": "已完成"},
-    "en": {"planned": "Not started", "in_progress": "In progress", "completed": "Completed"},
+MESSAGES: dict[str, str] = {
+    "title": N_("Construction milestones"),
+    "name": N_("Milestone"),
+    "item": N_("Content item"),
+    "done": N_("Done / planned"),
+    "progress": N_("Progress"),
+    "planned": N_("Planned period"),
+    "actual": N_("Actual period"),
+    "status": N_("Status"),
+    "period_from": N_("%(start)s to"),
+    "open_end": N_("from %(start)s"),
+    "delay": N_("Delayed: planned finish moved from %(from_)s to %(to)s; reason: %(reason)s"),
+    "note": N_("Resident supervisor's note (%(on)s, %(supervisor)s): %(note)s"),
+    "overdue": N_("overdue"),
+    "footnote": N_(
+        "Progress is the reported cumulative quantity; overdue means not completed "
+        "and past its planned finish on %(day)s."
+    ),
 }
 
 
 def labels(lang: str) -> dict[str, str]:
     """The section's labels in ``lang`` ("zh" or "en"; else Chinese)."""
-    return LABELS.get(lang, LABELS["zh"])
+    return translated(MESSAGES, lang)
 
 
 def _quantity(text: str) -> str:
@@ -74,8 +55,8 @@ def _period(start: str | None, finish: str | None, L: dict[str, str]) -> list[st
     if start is None:
         return [NOT_APPLICABLE]
     if finish is None:
-        return [L["open_end"].format(start=start)]
-    return [L["period_from"].format(start=start), finish]
+        return [L["open_end"] % {"start": start}]
+    return [L["period_from"] % {"start": start}, finish]
 
 
 def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict[str, Any]:
@@ -84,12 +65,11 @@ def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict
     ``today`` is the report's day (the day of ``as_of`` for a report of a past time): a
     milestone not completed by then and past its planned finish is flagged overdue.
     """
-    lang = lang if lang in LABELS else "zh"
+    v = report_words(lang)
     L = labels(lang)
-    statuses = STATUS_LABELS[lang]
     values = []
     for row in rows:
-        status = statuses.get(row["status"], row["status"])
+        status = v.label("milestone_status", row["status"])
         overdue = is_overdue(row, today)
         values.append(
             {
@@ -103,13 +83,13 @@ def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict
                 "status": status,
                 "overdue": L["overdue"] if overdue else None,
                 "delays": [
-                    L["delay"].format(from_=d["from"], to=d["to"], reason=d["reason"])
+                    L["delay"] % {"from_": d["from"], "to": d["to"], "reason": d["reason"]}
                     for d in row["delays"]
                 ],
                 "notes": [
-                    L["note"].format(on=n["on"], supervisor=n["supervisor"], note=n["note"])
+                    L["note"] % {"on": n["on"], "supervisor": n["supervisor"], "note": n["note"]}
                     for n in row["notes"]
                 ],
             }
         )
-    return {"L": L, "rows": values, "footnote": L["footnote"].format(day=today.isoformat())}
+    return {"L": L, "rows": values, "footnote": L["footnote"] % {"day": today.isoformat()}}

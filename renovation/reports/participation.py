@@ -2,9 +2,10 @@
 
 Pure helpers turn the published opinion figures (:func:`opinion_figures`) and the stored
 result of each closed consultation round (``round_result`` of the domain, with an intent
-vote's art. 278 consent result) into plain template values: labels in Chinese or English,
-percentages formatted, one row per threshold check. :func:`project_participation` gathers
-those inputs for one project, now.
+vote's art. 278 consent result) into plain template values in one language, every word
+from the catalogue (:func:`renovation.reports.rendering.report_words`), percentages
+formatted, one row per threshold check. :func:`project_participation` gathers those inputs
+for one project, now.
 
 Flats that failed a veto are counted, not named: flat numbers are personal information and
 the project report is published.
@@ -16,9 +17,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from renovation.domain.consent import CHECK_LABELS
 from renovation.projections.opinions import LOCAL_TZ, opinion_figures
 from renovation.projections.store import opinion_rows
+from renovation.reports.rendering import report_words, translated
+from renovation.vocabulary.markers import N_
 
 if TYPE_CHECKING:
     from renovation.runtime import Runtime
@@ -27,168 +29,75 @@ NOT_APPLICABLE = "—"
 
 OUTCOME_ORDER = ("adopted", "partly_adopted", "not_adopted", "referred")
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "居民参与 / Residents' participation",
-        "opinions": "意见建议",
-        "figure": "指标",
-        "value": "数值",
-        "received": "收到意见建议",
-        "answered": "已答复",
-        "open": "待答复",
-        "open_value": "{open} 件（其中逾期 {overdue} 件）",
-        "count_value": "{count} 件",
-        "on_time": "按期答复率",
-        "on_time_value": "{rate}（{part}/{whole}）",
-        "adoption": "采纳率（采纳与部分采纳占已答复）",
-        "adoption_value": "{rate}（{part}/{whole}）",
-        "outcome": "答复结果",
-        "outcome_count": "件数",
-        "outcome_share": "占已答复",
-        "no_opinions": "尚未收到意见建议。",
-        "rounds": "征询结果",
-        "no_rounds": "尚无已结束的征询。",
-        "open_rounds": "另有 {count} 轮征询正在进行，结束后列入本报告。",
-        "intent_vote": "改造意愿征询",
-        "kind": "类型",
-        "kind_with_vote": "{kind}（{vote}）",
-        "period": "征询时间",
-        "period_value": "{opens} 至 {closes}",
-        "scope": "范围",
-        "scope_community": "全小区",
-        "scope_building": "{building}幢",
-        "scope_unit": "{building}幢{unit}单元",
-        "participation": "参与情况",
-        "measure": "项目",
-        "part": "参与",
-        "whole": "总数",
-        "rate": "比例",
-        "ballots": "参与户数",
-        "by_head": "按业主人数",
-        "by_area": "按专有面积（m²）",
-        "consent": "表决结果（《民法典》第二百七十八条）",
-        "matter": "表决事项",
-        "check_name": "名称",
-        "check_required": "要求",
-        "check_actual": "实际",
-        "check_result": "结果",
-        "check_passed": "达到",
-        "check_failed": "未达到",
-        "verdict_passed": "结论：表决通过（依据规则 {ruleset}）。",
-        "verdict_failed": "结论：表决未通过（依据规则 {ruleset}）。",
-        "no_consent": "未计算表决结果（范围内没有住户，或没有适用的规则）。",
-        "vetoes": "另有 {count} 户专有部分受影响的业主未表示同意，依规则须其同意。",
-        "questions": "问题",
-        "question": "问题",
-        "question_answered": "作答户数",
-        "question_summary": "结果",
-        "rating_summary": "平均 {mean} 分（满分 5 分）",
-        "no_rating": "无人评分",
-        "text_summary": "书面回答 {count} 条（不公开）",
-        "as_of_note": "居民参与情况只见于当前状态的报告；历史状态报告不含此部分。",
-    },
-    "en": {
-        "title": "Residents' participation",
-        "opinions": "Opinions",
-        "figure": "Figure",
-        "value": "Value",
-        "received": "Opinions received",
-        "answered": "Answered",
-        "open": "Awaiting an answer",
-        "open_value": "{open} (overdue: {overdue})",
-        "count_value": "{count}",
-        "on_time": "Answered on time",
-        "on_time_value": "{rate} ({part}/{whole})",
-        "adoption": "Adoption rate (adopted or partly adopted, of answered)",
-        "adoption_value": "{rate} ({part}/{whole})",
-        "outcome": "Outcome",
-        "outcome_count": "Count",
-        "outcome_share": "Of answered",
-        "no_opinions": "No opinions received yet.",
-        "rounds": "Consultation results",
-        "no_rounds": "No consultation round has closed yet.",
-        "open_rounds": "{count} more round(s) still open; listed once closed.",
-        "intent_vote": "Intent vote",
-        "kind": "Kind",
-        "kind_with_vote": "{kind} ({vote})",
-        "period": "Open",
-        "period_value": "{opens} to {closes}",
-        "scope": "Scope",
-        "scope_community": "whole community",
-        "scope_building": "building {building}",
-        "scope_unit": "building {building}, unit {unit}",
-        "participation": "Participation",
-        "measure": "Measure",
-        "part": "Took part",
-        "whole": "Total",
-        "rate": "Share",
-        "ballots": "Households",
-        "by_head": "Owners (headcount)",
-        "by_area": "Exclusive area (m²)",
-        "consent": "Consent (Civil Code art. 278)",
-        "matter": "Matter",
-        "check_name": "Check",
-        "check_required": "Required",
-        "check_actual": "Actual",
-        "check_result": "Result",
-        "check_passed": "met",
-        "check_failed": "not met",
-        "verdict_passed": "Verdict: passed (ruleset {ruleset}).",
-        "verdict_failed": "Verdict: not passed (ruleset {ruleset}).",
-        "no_consent": "No consent result (no flats in scope, or no ruleset applied).",
-        "vetoes": "{count} owner(s) whose exclusive part the works would occupy did not agree; "
-        "their agreement is required.",
-        "questions": "Questions",
-        "question": "Question",
-        "question_answered": "Answered",
-        "question_summary": "Result",
-        "rating_summary": "average {mean} of 5",
-        "no_rating": "no ratings",
-        "text_summary": "{count} written answers (not published)",
-        "as_of_note": "Residents' participation is shown only in a report of the current "
-        "state; this report as of a past date leaves it out.",
-    },
-}
-
-OUTCOME_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "adopted": "采纳",
-        "partly_adopted": "部分采纳",
-        "not_adopted": "不采纳",
-        "referred": "转办",
-    },
-    "en": {
-        "adopted": "Adopted",
-        "partly_adopted": "Partly adopted",
-        "not_adopted": "Not adopted",
-        "referred": "Referred",
-    },
-}
-
-ROUND_KIND_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"needs": "问需", "plan": "问计", "evaluation": "问效"},
-    "en": {"needs": "Needs", "plan": "Plan", "evaluation": "Evaluation"},
-}
-
-MATTER_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "alteration": "改建、重建等重大事项",
-        "ordinary": "其他共有和共同管理事项",
-    },
-    "en": {
-        "alteration": "alteration or rebuilding (major matter)",
-        "ordinary": "other common matters",
-    },
+MESSAGES: dict[str, str] = {
+    "title": N_("Residents' participation"),
+    "opinions": N_("Opinions and suggestions"),
+    "figure": N_("Figure"),
+    "value": N_("Value"),
+    "received": N_("Opinions received"),
+    "answered": N_("Answered"),
+    "open": N_("Awaiting an answer"),
+    "open_value": N_("%(open)s (overdue: %(overdue)s)"),
+    "count_value": N_("%(count)s items"),
+    "on_time": N_("Answered on time"),
+    "on_time_value": N_("%(rate)s (%(part)s/%(whole)s)"),
+    "adoption": N_("Adoption rate (adopted or partly adopted, of answered)"),
+    "adoption_value": N_("%(rate)s (%(part)s/%(whole)s)"),
+    "outcome": N_("Outcome of the answer"),
+    "outcome_count": N_("Count"),
+    "outcome_share": N_("Of answered"),
+    "no_opinions": N_("No opinions received yet."),
+    "rounds": N_("Consultation results"),
+    "no_rounds": N_("No consultation round has closed yet."),
+    "open_rounds": N_("%(count)s more round(s) still open; listed once closed."),
+    "intent_vote": N_("Intent vote"),
+    "kind": N_("Kind"),
+    "period": N_("Consultation period"),
+    "period_value": N_("%(opens)s to %(closes)s"),
+    "scope": N_("Scope"),
+    "scope_building": N_("Building %(building)s"),
+    "scope_unit": N_("Building %(building)s, unit %(unit)s"),
+    "participation": N_("Participation"),
+    "measure": N_("Measure"),
+    "part": N_("Took part"),
+    "whole": N_("Total number"),
+    "rate": N_("Proportion"),
+    "ballots": N_("Households taking part"),
+    "by_head": N_("Owners (headcount)"),
+    "by_area": N_("Exclusive area (m²)"),
+    "consent": N_("Consent (Civil Code art. 278)"),
+    "matter": N_("Matter"),
+    "matter_value": N_("Matter: %(matter)s"),
+    "check_name": N_("Check"),
+    "check_required": N_("Required"),
+    "check_actual": N_("Actual"),
+    "check_result": N_("Result"),
+    "check_passed": N_("met"),
+    "check_failed": N_("not met"),
+    "verdict_passed": N_("Verdict: passed. Counted under: %(ruleset)s."),
+    "verdict_failed": N_("Verdict: not passed. Counted under: %(ruleset)s."),
+    "no_consent": N_("No consent result (no flats in scope, or no ruleset applied)."),
+    "vetoes": N_(
+        "%(count)s owner(s) whose exclusive part the works would occupy did not agree; "
+        "their agreement is required."
+    ),
+    "questions": N_("Questions"),
+    "question": N_("Question"),
+    "question_answered": N_("Households answering"),
+    "question_summary": N_("Result"),
+    "rating_summary": N_("average %(mean)s of 5"),
+    "no_rating": N_("no ratings"),
+    "text_summary": N_("%(count)s written answers (not published)"),
+    "as_of_note": N_(
+        "Residents' participation is shown only in a report of the current state; "
+        "this report as of a past date leaves it out."
+    ),
 }
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The participation section's labels in ``lang`` ("zh" or "en"; else Chinese)."""
-    return LABELS.get(lang, LABELS["zh"])
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in LABELS else "zh"
+    """The participation section's words in ``lang`` ("zh" or "en"; else Chinese)."""
+    return translated(MESSAGES, lang)
 
 
 def _share(part: int, whole: int, places: int = 1) -> str:
@@ -210,34 +119,37 @@ def opinion_values(figures: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
 
     ``figures`` is :func:`renovation.projections.opinions.opinion_figures`'s dict.
     """
-    lang = _lang(lang)
+    v = report_words(lang)
     L = labels(lang)
     answered = figures["answered"]
     outcomes = figures.get("outcomes", {})
     adopted = outcomes.get("adopted", 0) + outcomes.get("partly_adopted", 0)
     rows = [
-        {"label": L["received"], "value": L["count_value"].format(count=figures["received"])},
-        {"label": L["answered"], "value": L["count_value"].format(count=answered)},
+        {"label": L["received"], "value": L["count_value"] % {"count": figures["received"]}},
+        {"label": L["answered"], "value": L["count_value"] % {"count": answered}},
         {
             "label": L["open"],
-            "value": L["open_value"].format(open=figures["open"], overdue=figures["overdue"]),
+            "value": L["open_value"] % {"open": figures["open"], "overdue": figures["overdue"]},
         },
         {
             "label": L["on_time"],
-            "value": L["on_time_value"].format(
-                rate=figures["on_time_rate"] or NOT_APPLICABLE,
-                part=figures["answered_on_time"],
-                whole=answered,
-            ),
+            "value": L["on_time_value"]
+            % {
+                "rate": figures["on_time_rate"] or NOT_APPLICABLE,
+                "part": figures["answered_on_time"],
+                "whole": answered,
+            },
         },
         {
             "label": L["adoption"],
-            "value": L["adoption_value"].format(
-                rate=figures["adoption_rate"] or NOT_APPLICABLE, part=adopted, whole=answered
-            ),
+            "value": L["adoption_value"]
+            % {
+                "rate": figures["adoption_rate"] or NOT_APPLICABLE,
+                "part": adopted,
+                "whole": answered,
+            },
         },
     ]
-    names = OUTCOME_LABELS[lang]
     order = list(OUTCOME_ORDER) + [o for o in outcomes if o not in OUTCOME_ORDER]
     return {
         "received": figures["received"],
@@ -245,7 +157,7 @@ def opinion_values(figures: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
         "outcomes": [
             {
                 "outcome": outcome,
-                "label": names.get(outcome, outcome),
+                "label": v.label("answer_outcome", outcome),
                 "count": outcomes.get(outcome, 0),
                 "share": _share(outcomes.get(outcome, 0), answered),
             }
@@ -258,20 +170,25 @@ def opinion_values(figures: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
 
 
 def consent_values(consent: dict[str, Any] | None, lang: str = "zh") -> dict[str, Any] | None:
-    """An art. 278 result (``ConsentResult.to_dict()``) as the table a notice (公示) prints."""
+    """An art. 278 result (``ConsentResult.to_dict()``) as the table a notice (公示) prints.
+
+    The ruleset is named by its label, never by its id.
+    """
     if not consent:
         return None
-    lang = _lang(lang)
+    v = report_words(lang)
     L = labels(lang)
-    column = 0 if lang == "zh" else 1
-    ruleset = consent.get("ruleset_id", NOT_APPLICABLE)
+    ruleset_id = consent.get("ruleset_id")
+    ruleset = v.label("ruleset", ruleset_id) if ruleset_id else NOT_APPLICABLE
     vetoes = len(consent.get("veto_failures") or [])
+    matter = consent.get("matter", "")
     return {
-        "matter": MATTER_LABELS[lang].get(consent.get("matter", ""), consent.get("matter", "")),
+        "matter": v.label("matter", matter),
+        "matter_line": L["matter_value"] % {"matter": v.label("matter", matter)},
         "ruleset": ruleset,
         "rows": [
             {
-                "name": CHECK_LABELS.get(check["name"], (check["name"], check["name"]))[column],
+                "name": v.label("consent_check", check["name"]),
                 "required": check["required"],
                 "actual": check["rendered"],
                 "passed": bool(check["passed"]),
@@ -280,30 +197,30 @@ def consent_values(consent: dict[str, Any] | None, lang: str = "zh") -> dict[str
             for check in consent["checks"]
         ],
         "passed": bool(consent["passed"]),
-        "verdict": (L["verdict_passed"] if consent["passed"] else L["verdict_failed"]).format(
-            ruleset=ruleset
-        ),
-        "veto_note": L["vetoes"].format(count=vetoes) if vetoes else None,
+        "verdict": (L["verdict_passed"] if consent["passed"] else L["verdict_failed"])
+        % {"ruleset": ruleset},
+        "veto_note": L["vetoes"] % {"count": vetoes} if vetoes else None,
     }
 
 
-def _scope_label(scope: dict[str, Any] | None, L: dict[str, str]) -> str:
+def _scope_label(scope: dict[str, Any] | None, lang: str) -> str:
+    L = labels(lang)
     scope = scope or {}
     level = scope.get("level", "community")
     if level == "building":
-        return L["scope_building"].format(building=scope.get("building"))
+        return L["scope_building"] % {"building": scope.get("building")}
     if level == "unit":
-        return L["scope_unit"].format(building=scope.get("building"), unit=scope.get("unit"))
-    return L["scope_community"]
+        return L["scope_unit"] % {"building": scope.get("building"), "unit": scope.get("unit")}
+    return report_words(lang).label("scope_level", "community")
 
 
 def _question_summary(question: dict[str, Any], L: dict[str, str]) -> str:
     if question["type"] == "rating":
         mean = question.get("mean")
-        return L["rating_summary"].format(mean=mean) if mean else L["no_rating"]
+        return L["rating_summary"] % {"mean": mean} if mean else L["no_rating"]
     if "counts" in question:
         return " · ".join(f"{option} {count}" for option, count in question["counts"].items())
-    return L["text_summary"].format(count=question.get("texts", question.get("answered", 0)))
+    return L["text_summary"] % {"count": question.get("texts", question.get("answered", 0))}
 
 
 def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
@@ -313,22 +230,23 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     ``closes_at`` (datetimes or ISO strings) and its stored ``result`` (the domain's
     ``round_result``: counts as ints, areas and shares as strings, ``consent`` or None).
     """
-    lang = _lang(lang)
+    v = report_words(lang)
     L = labels(lang)
     result = round_["result"]
-    kind = ROUND_KIND_LABELS[lang].get(round_.get("kind", ""), round_.get("kind", ""))
+    kind = v.label("round_kind", round_.get("kind", ""))
     if round_.get("intent_vote"):
-        kind = L["kind_with_vote"].format(kind=kind, vote=L["intent_vote"])
+        kind = f"{kind} · {L['intent_vote']}"
     return {
         "round_id": result.get("round_id", round_.get("round_id")),
         "title": round_.get("title", ""),
         "kind": kind,
         "intent_vote": bool(round_.get("intent_vote")),
-        "scope": _scope_label(round_.get("scope"), L),
-        "period": L["period_value"].format(
-            opens=_local_day_time(round_.get("opens_at")),
-            closes=_local_day_time(round_.get("closes_at")),
-        ),
+        "scope": _scope_label(round_.get("scope"), lang),
+        "period": L["period_value"]
+        % {
+            "opens": _local_day_time(round_.get("opens_at")),
+            "closes": _local_day_time(round_.get("closes_at")),
+        },
         "participation": [
             {
                 "label": L["ballots"],
@@ -366,7 +284,6 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
 
 def participation_values(participation: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     """The whole section's values from :func:`project_participation`'s dict."""
-    lang = _lang(lang)
     L = labels(lang)
     open_rounds = participation.get("open_rounds", 0)
     return {
@@ -374,7 +291,7 @@ def participation_values(participation: dict[str, Any], lang: str = "zh") -> dic
         "opinions": opinion_values(participation["opinion_figures"], lang),
         "rounds": [round_values(r, lang) for r in participation.get("rounds", [])],
         "open_rounds": open_rounds,
-        "open_rounds_note": L["open_rounds"].format(count=open_rounds) if open_rounds else None,
+        "open_rounds_note": L["open_rounds"] % {"count": open_rounds} if open_rounds else None,
     }
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from renovation.reports.rendering import html_to_pdf, layout_labels, render_html
+from renovation.reports.rendering import (
+    html_to_pdf,
+    layout_labels,
+    render_html,
+    report_language,
+    translated,
+)
+from renovation.vocabulary.markers import N_
 
 TEMPLATE = "reports/project/report.html"
 
@@ -14,83 +21,42 @@ CATEGORY_ORDER = ("basic", "improvement", "upgrade")
 
 NOT_APPLICABLE = "—"
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "facts": "项目概况",
-        "project_name": "小区名称",
-        "location": "所在地",
-        "address": "地址",
-        "year_built": "建成年份",
-        "stage": "当前阶段",
-        "version": "版本",
-        "planned_period": "计划工期",
-        "planned_to": "至",
-        "not_set": "未定",
-        "scale": "规模",
-        "scale_value": "{buildings} 栋 · {units} 个单元 · {flats} 户",
-        "total_area": "总建筑面积",
-        "area_unit": "m²",
-        "registered_at": "登记时间",
-        "project_id": "项目编号",
-        "content": "改造内容",
-        "no_content": "尚未登记改造内容。",
-        "item": "改造项目",
-        "unit": "单位",
-        "planned_quantity": "计划量",
-        "actual_quantity": "完成量",
-        "completion": "完成率",
-        "subtotal": "小计：{count} 项",
-        "budget": "资金来源",
-        "source": "资金来源",
-        "amount": "金额（元）",
-        "share": "占比",
-        "budget_total": "合计",
-        "no_budget": "尚未登记资金来源。",
-        "stage_history": "阶段记录",
-        "no_stage_history": "尚无阶段记录。",
-        "number": "序号",
-        "history_stage": "阶段",
-        "at": "时间",
-        "actor": "操作人",
-    },
-    "en": {
-        "facts": "Project facts",
-        "project_name": "Community",
-        "location": "Location",
-        "address": "Address",
-        "year_built": "Year built",
-        "stage": "Stage",
-        "version": "Version",
-        "planned_period": "Planned period",
-        "planned_to": "to",
-        "not_set": "not set",
-        "scale": "Size",
-        "scale_value": "{buildings} buildings · {units} units · {flats} flats",
-        "total_area": "Total floor area",
-        "area_unit": "m²",
-        "registered_at": "Registered at",
-        "project_id": "Project id",
-        "content": "Renovation content",
-        "no_content": "No renovation content recorded yet.",
-        "item": "Item",
-        "unit": "Unit",
-        "planned_quantity": "Planned",
-        "actual_quantity": "Done",
-        "completion": "Completion",
-        "subtotal": "Subtotal: {count} items",
-        "budget": "Funding",
-        "source": "Source",
-        "amount": "Amount (CNY)",
-        "share": "Share",
-        "budget_total": "Total",
-        "no_budget": "No funding recorded yet.",
-        "stage_history": "Stage history",
-        "no_stage_history": "No stage changes recorded yet.",
-        "number": "No.",
-        "history_stage": "Stage",
-        "at": "At",
-        "actor": "By",
-    },
+MESSAGES: dict[str, str] = {
+    "facts": N_("Project facts"),
+    "project_name": N_("Community name"),
+    "location": N_("Location"),
+    "address": N_("Address"),
+    "year_built": N_("Year built"),
+    "stage": N_("Current stage"),
+    "version": N_("Version"),
+    "planned_period": N_("Planned period"),
+    "planned_to": N_("to"),
+    "not_set": N_("not set"),
+    "scale": N_("Size"),
+    "scale_value": N_("%(buildings)s buildings · %(units)s units · %(flats)s flats"),
+    "total_area": N_("Total floor area"),
+    "area_unit": N_("m²"),
+    "registered_at": N_("Registered at"),
+    "content": N_("Content of the renovation"),
+    "no_content": N_("No renovation content recorded yet."),
+    "item": N_("Renovation item"),
+    "unit": N_("Unit of measure"),
+    "planned_quantity": N_("Planned quantity"),
+    "actual_quantity": N_("Quantity done"),
+    "completion": N_("Completion"),
+    "subtotal": N_("Subtotal: %(count)s items"),
+    "budget": N_("Funding"),
+    "source": N_("Source"),
+    "amount": N_("Amount (CNY)"),
+    "share": N_("Share"),
+    "budget_total": N_("Total"),
+    "no_budget": N_("No funding recorded yet."),
+    "stage_history": N_("Stage history"),
+    "no_stage_history": N_("No stage changes recorded yet."),
+    "number": N_("No."),
+    "history_stage": N_("Stage"),
+    "at": N_("At"),
+    "actor": N_("By"),
 }
 
 
@@ -154,8 +120,8 @@ def _budget_rows(budget: list[dict[str, Any]], total: Any) -> list[dict[str, str
 
 def template_values(context: dict[str, Any]) -> dict[str, Any]:
     """The template's values: the caller's context plus labels, groups and percentages."""
-    lang = context.get("lang", "zh")
-    labels = {**layout_labels(lang), **LABELS.get(lang, LABELS["zh"])}
+    lang = report_language(context.get("lang"))
+    labels = {**layout_labels(lang), **translated(MESSAGES, lang)}
     return {
         **context,
         "lang": lang,

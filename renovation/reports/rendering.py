@@ -16,6 +16,7 @@ import contextlib
 import gc
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import Iterator
 from functools import cache
@@ -30,53 +31,32 @@ from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
+from renovation.vocabulary import LANGUAGES, Vocabulary, vocabulary
+from renovation.vocabulary.markers import N_
 
 logger = logging.getLogger(__name__)
 
-# Labels used by the shared layout (templates/reports/layout/base.html).
-LAYOUT_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "html_lang": "zh-CN",
-        "page_prefix": "第 ",
-        "page_middle": " 页 / 共 ",
-        "page_suffix": " 页",
-        "footer_position": "事件位置",
-        "footer_digest": "链摘要",
-        "verification": "可核验信息",
-        "position": "事件位置",
-        "chain_digest": "链摘要（SHA-256）",
-        "generated_at": "生成时间",
-        "as_of": "历史状态时点",
-        "as_of_now": "当前状态",
-        "as_of_banner": "本报告反映截至 {as_of} 的历史状态，并非当前状态。",
-        "as_of_header": "截至 {as_of} 的历史状态",
-        "verification_note": (
-            "本报告依据上述事件位置的读模型生成。核验时，以审计导出的事件链重新计算摘要，"
-            "应与上列链摘要一致。"
-        ),
-    },
-    "en": {
-        "html_lang": "en",
-        "page_prefix": "Page ",
-        "page_middle": " of ",
-        "page_suffix": "",
-        "footer_position": "Position",
-        "footer_digest": "Digest",
-        "verification": "Verification",
-        "position": "Event position",
-        "chain_digest": "Chain digest (SHA-256)",
-        "generated_at": "Generated at",
-        "as_of": "State as of",
-        "as_of_now": "Current state",
-        "as_of_banner": "This report shows the state as of {as_of}, not the current state.",
-        "as_of_header": "State as of {as_of}",
-        "verification_note": (
-            "This report was rendered from the read model at the event position above. "
-            "To verify it, recompute the chain digest from an audit export: it must equal "
-            "the digest printed here."
-        ),
-    },
+# Words of the shared layout (templates/reports/layout/base.html), as catalogue msgids.
+MESSAGES: dict[str, str] = {
+    "page_counter": N_("Page %(page)s of %(pages)s"),
+    "footer_position": N_("Position"),
+    "footer_digest": N_("Digest"),
+    "verification": N_("Verification"),
+    "project_id": N_("Project id"),
+    "position": N_("Event position"),
+    "chain_digest": N_("Chain digest (SHA-256)"),
+    "generated_at": N_("Generated at"),
+    "as_of": N_("State as of"),
+    "as_of_now": N_("Current state"),
+    "as_of_banner": N_("This report shows the state as of %(as_of)s, not the current state."),
+    "as_of_header": N_("State as of %(as_of)s"),
+    "verification_note": N_(
+        "This report was rendered from the read model at the event position above. "
+        "To verify it, recompute the chain digest from an audit export: it must equal "
+        "the digest printed here."
+    ),
 }
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
 class ReportResourceRefused(ValueError):
@@ -154,9 +134,44 @@ def environment() -> Environment:
     return env
 
 
-def layout_labels(lang: str) -> dict[str, str]:
-    """Labels of the shared layout in ``lang`` ("zh" or "en"; anything else is Chinese)."""
-    return LAYOUT_LABELS.get(lang, LAYOUT_LABELS["zh"])
+def report_language(lang: str | None) -> str:
+    """The language a report is rendered in: ``zh`` or ``en``; anything else is Chinese."""
+    return lang if lang in LANGUAGES else "zh"
+
+
+def report_words(lang: str | None) -> Vocabulary:
+    """The vocabulary of one rendering: a PDF speaks one language, whatever the request's."""
+    return vocabulary(report_language(lang))
+
+
+def translated(messages: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A report's msgids in one language; a list of msgids (the lines of a list) item by item."""
+    v = report_words(lang)
+    return {
+        key: [v.gettext(m) for m in msgid] if isinstance(msgid, list) else v.gettext(msgid)
+        for key, msgid in messages.items()
+    }
+
+
+def css_counter(text: str) -> Markup:
+    """A sentence with ``%(page)s`` and ``%(pages)s`` as the CSS content of a margin box."""
+    parts = []
+    for piece in re.split(r"(%\((?:page|pages)\)s)", text):
+        if piece in ("%(page)s", "%(pages)s"):
+            parts.append(Markup(f"counter({piece[2:-2]})"))
+        elif piece:
+            parts.append(css_string(piece))
+    return Markup(" ").join(parts)
+
+
+def layout_labels(lang: str | None) -> dict[str, Any]:
+    """Words of the shared layout in one language, with the page's ``lang`` attribute."""
+    lang = report_language(lang)
+    return {
+        **translated(MESSAGES, lang),
+        "html_lang": HTML_LANG[lang],
+        "page_counter_css": css_counter(report_words(lang).gettext(MESSAGES["page_counter"])),
+    }
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:

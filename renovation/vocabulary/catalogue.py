@@ -17,6 +17,8 @@ from renovation.vocabulary.refusals import PARAMS, REFUSALS
 LANGUAGES = ("zh", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 _SEPARATOR = {"zh": "、", "en": ", "}
+# Roles whose people are named on a record (residents never are).
+NAMED_ROLES = ("staff", "admin", "auditor")
 
 
 @cache
@@ -57,11 +59,20 @@ class Vocabulary:
             return self.gettext(
                 REQUIRES_STAGE, stage=self.label("project_stage", value.removeprefix("requires_"))
             )
+        if kind == "ruleset":
+            return _ruleset_name(value)
         return value
 
     def labels(self, kind: str) -> dict[str, str]:
         """Every member of a kind with its label, in the catalogue's order."""
         return {value: self.gettext(msgid) for value, msgid in LABELS[kind].items()}
+
+    def actor(self, role: str | None, name: str | None = None) -> str:
+        """Who recorded something, as a reader is told: the name of a member of staff or an
+        auditor when it is known, else the role's label; never an internal id."""
+        if name and role in NAMED_ROLES:
+            return name
+        return self.label("actor_role", role)
 
     # ---- refusals -----------------------------------------------------------------------
 
@@ -119,6 +130,16 @@ class Vocabulary:
 
     def join(self, items: Iterable[str]) -> str:
         return _SEPARATOR[self.lang].join(items)
+
+
+def _ruleset_name(ruleset_id: str) -> str:
+    """A ruleset the catalogue has no label for is shown by the name its file gives."""
+    from renovation.domain.rulesets import RulesetNotFoundError, get_ruleset
+
+    try:
+        return get_ruleset(ruleset_id).name
+    except RulesetNotFoundError:
+        return ruleset_id
 
 
 @cache

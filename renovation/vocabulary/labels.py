@@ -66,6 +66,119 @@ LABELS: dict[str, dict[str, str]] = {
         "in_service": N_("In service"),
         "abandoned": N_("Abandoned"),
     },
+    "milestone_status": {
+        "planned": N_("Not started"),
+        "in_progress": N_("In progress"),
+        "completed": N_("Completed"),
+    },
+    # ---- residents' voice -------------------------------------------------------------
+    "opinion_category": {
+        "plan": N_("The renovation plan"),
+        "construction": N_("Construction works"),
+        "nuisance": N_("Noise, dust or disturbance"),
+        "safety": N_("Safety"),
+        "lift": N_("Lift retrofit"),
+        "property_management": N_("Property management"),
+        "other": N_("Something else"),
+    },
+    "opinion_status": {
+        "open": N_("Being handled"),
+        "answered": N_("Answered"),
+    },
+    "answer_outcome": {
+        "adopted": N_("Adopted"),
+        "partly_adopted": N_("Partly adopted"),
+        "not_adopted": N_("Not adopted"),
+        "referred": N_("Referred"),
+    },
+    "round_kind": {
+        "needs": N_("Needs survey (before renovation)"),
+        "plan": N_("Ideas on the plan (during renovation)"),
+        "evaluation": N_("Satisfaction evaluation (after renovation)"),
+    },
+    "round_status": {
+        "upcoming": N_("Not open yet"),
+        "open": N_("Open for voting"),
+        "closed": N_("Closed"),
+    },
+    "question_type": {
+        "single": N_("choose one"),
+        "multiple": N_("choose one or more"),
+        "rating": N_("rate from 1 to 5"),
+        "text": N_("write an answer"),
+    },
+    "scope_level": {
+        "community": N_("The whole community"),
+        "building": N_("One building"),
+        "unit": N_("One unit (stairwell)"),
+    },
+    # ---- consent (Civil Code art. 278) --------------------------------------------------
+    "vote_choice": {
+        "agree": N_("Agree"),
+        "disagree": N_("Disagree"),
+        "abstain": N_("Abstain"),
+    },
+    "matter": {
+        "alteration": N_("Alteration or rebuilding, incl. lifts (three quarters must agree)"),
+        "ordinary": N_("Other common matter (more than half must agree)"),
+    },
+    "consent_check": {
+        "quorum_area": N_("Voters' share of the exclusive area"),
+        "quorum_owners": N_("Voters' share of the owners"),
+        "pass_area": N_("Agreeing share of the voters' area"),
+        "pass_owners": N_("Agreeing share of the voters"),
+        "all_owners_area": N_("Agreeing share of all exclusive area"),
+        "all_owners_owners": N_("Agreeing share of all owners"),
+    },
+    # A ruleset's human name; a ruleset file without a label here shows its own ``name``.
+    "ruleset": {
+        "national-2021": N_("National default rules (Civil Code art. 278)"),
+        "nanjing-2023": N_("Nanjing lift retrofit rules (example)"),
+    },
+    # ---- lift retrofits -----------------------------------------------------------------
+    "lift_detail": {
+        "manager": N_("Who manages the lift"),
+        "budget": N_("Budget (yuan)"),
+        "subsidy": N_("Subsidy (yuan)"),
+        "cost_sharing": N_("How the cost is shared"),
+        "maintenance_sharing": N_("How maintenance is shared"),
+        "compensation": N_("Compensation for lost light or access"),
+        "document": N_("Permit or exemption document"),
+        "authority": N_("Authority notified"),
+        "report": N_("Inspection report"),
+        "registration": N_("Use registration number"),
+        "reason": N_("Why the retrofit is abandoned"),
+    },
+    "objection_outcome": {
+        "mediated": N_("Mediated"),
+        "upheld": N_("Upheld (the design goes back)"),
+        "dismissed": N_("Dismissed"),
+    },
+    "deadline": {
+        "lift_documents_handover": N_("Hand over the documents (30 days after acceptance)"),
+        "lift_use_registration": N_("Register the lift's use (within 30 days)"),
+        "lift_maintenance": N_("Maintenance (at least every 15 days)"),
+        "lift_periodic_inspection_request": N_("Request the periodic inspection (a month ahead)"),
+    },
+    "deadline_status": {
+        "due": N_("Due"),
+        "overdue": N_("Overdue"),
+        "done": N_("Done"),
+    },
+    # ---- who recorded an event, and how -------------------------------------------------
+    "actor_role": {
+        "staff": N_("Bureau staff"),
+        "admin": N_("Administrator"),
+        "auditor": N_("Auditor"),
+        "resident": N_("Resident"),
+        "system": N_("The system"),
+    },
+    "channel": {
+        "web": N_("Website"),
+        "api": N_("Data interface"),
+        "paper": N_("On paper"),
+        "cli": N_("Bureau's own tools"),
+    },
 }
 
 # A gate ``requires_<stage>`` (a step skipped) is worded from the stage it demands.

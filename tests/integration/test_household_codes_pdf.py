@@ -170,7 +170,7 @@ def test_each_unit_starts_a_new_page_in_natural_order(tmp_path):
     assert "10幢1单元101室" in fifth
     # the page counter on every page, the event position in the footer, no chain digest
     for number, text in enumerate((first, second, third, fourth, fifth), start=1):
-        assert f"第{number}页/共{pages}页" in text
+        assert f"第{number}页，共{pages}页" in text
         assert "凤凰新村·户码发放2026-11-2609:30·事件位置4711" in text
     assert "链摘要" not in page_text(path) and "可核验信息" not in page_text(path)
 
@@ -227,7 +227,7 @@ def test_english_sheet_and_escaped_values(tmp_path):
     assert "<script>" not in html and html.count("</style>") == 2  # the layout's and the sheet's
 
     text = page_text(write_pdf(tmp_path, render_household_code_sheet(context)))
-    assert "Bldg1,Unit1,Flat101" in text
+    assert "Building1,unit1,flat101" in text
     assert "Page1of5" in text
     assert text.count('Phoenix"A"</style><script>x</script>') >= 11  # one a slip, and headers
 

@@ -113,15 +113,16 @@ def test_the_notice_prints_votes_arithmetic_verdict_and_shares(lift, tmp_path):
     for number in ("101", "202", "302", "601", "602"):
         assert number in text
     # 10 agree, 202 disagrees, 302 abstains (601 and 602 are one owner).
-    assert "同意" in text and "反对" in text and "弃权" in text
-    assert "同意10户·反对1户·弃权1户·未表决0户" in flat
+    assert "同意" in text and "不同意" in text and "弃权" in text
+    assert "同意10户·不同意1户·弃权1户·未表决0户" in flat
     # The art. 278 arithmetic: 11 owners took part of 11; 9 agreeing owners of 11 voters.
     checks = {c["name"]: c for c in context["lift"]["consent"]["checks"]}
     for check in checks.values():
         assert check["rendered"].replace(" ", "") in flat
         assert check["required"].replace(" ", "") in flat
     assert "参与表决专有面积占比" in flat and "同意人数占参与表决人数" in flat
-    assert "结论：表决通过（依据规则national-2021）。" in flat
+    assert "结论：表决通过。计票规则：全国默认规则（民法典第二百七十八条）。" in flat
+    assert "national-2021" not in flat  # the ruleset by its name, never its id
     assert "★" in text  # 101 holds the veto
     # The cost shares: floors 1–2 pay nothing, the total equals the amount.
     shares = context["shares"]

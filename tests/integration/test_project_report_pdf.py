@@ -118,8 +118,8 @@ def test_report_prints_the_projects_facts_content_budget_and_verification(tmp_pa
         ("阶段记录", "问需", "2026-02-0109:00", "staff:zhang", "staff:li"),
         # the verification box, and the footer on every page
         ("可核验信息", "4711", DIGEST),
-        (f"事件位置4711·链摘要{DIGEST[:16]}第1页/共{pages}页",),
-        (f"事件位置4711·链摘要{DIGEST[:16]}第{pages}页/共{pages}页",),
+        (f"事件位置4711·链摘要{DIGEST[:16]}第1页，共{pages}页",),
+        (f"事件位置4711·链摘要{DIGEST[:16]}第{pages}页，共{pages}页",),
     ]
     for fragment in (fragment for group in expected for fragment in group):
         assert fragment in text, fragment
@@ -147,7 +147,7 @@ def test_report_names_the_past_date_it_was_rendered_as_of(tmp_path):
 def test_english_report_uses_english_labels(tmp_path):
     text = pdf_text(write_pdf(tmp_path, render_project_report(project_context(lang="en"))))
 
-    for fragment in ("Renovationcontent", "Funding", "Verification", "Page1of", "凤凰新村"):
+    for fragment in ("Contentoftherenovation", "Funding", "Verification", "Page1of", "凤凰新村"):
         assert fragment in text, fragment
 
 
@@ -233,4 +233,4 @@ def test_thousand_row_content_table_runs_over_many_pages_with_its_header_repeate
     assert "楼道整治第1项" in text and "楼道整治第1000项" in text
     assert "基础类小计：1000项" in text
     assert text.count("完成率") >= pages - 1  # the table's header on every page it spans
-    assert f"第{pages}页/共{pages}页" in text
+    assert f"第{pages}页，共{pages}页" in text

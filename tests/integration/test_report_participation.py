@@ -144,14 +144,17 @@ def test_consent_values_make_the_art_278_table_and_the_verdict():
         ("同意面积占参与表决面积", "≥ 3/4", "150.00/225.00 = 66.67%", "未达到"),
         ("同意人数占参与表决人数", "≥ 3/4", "2/3 = 66.67%", "未达到"),
     ]
-    assert zh["verdict"] == "结论：表决未通过（依据规则 national-2021）。"
-    assert zh["matter"] == "改建、重建等重大事项"
+    # the ruleset by its name, never by its id
+    assert zh["verdict"] == "结论：表决未通过。计票规则：全国默认规则（民法典第二百七十八条）。"
+    assert zh["matter"] == "改建、重建（含加装电梯，须四分之三以上同意）"
     # the veto is counted, the flat not named (a published report)
     assert zh["veto_note"].startswith("另有 1 户") and "1-1-101" not in zh["veto_note"]
 
     en = consent_values(FAILED_CONSENT, "en")
-    assert en["rows"][2]["name"] == "agreeing share of voters' area"
-    assert en["verdict"] == "Verdict: not passed (ruleset national-2021)."
+    assert en["rows"][2]["name"] == "Agreeing share of the voters' area"
+    assert en["verdict"] == (
+        "Verdict: not passed. Counted under: National default rules (Civil Code art. 278)."
+    )
     assert consent_values(None) is None
 
 
@@ -199,7 +202,7 @@ def test_round_values_show_participation_by_head_and_area_and_each_question():
     values = round_values(round_, "zh")
 
     assert (
-        values["kind"] == "问计"
+        values["kind"] == "问计（改造中）"
         and values["title"] == "改造方案征询"
         and values["scope"] == "1幢2单元"
     )
@@ -252,25 +255,26 @@ def test_report_prints_opinion_figures_and_the_intent_vote(runtime, tmp_path):
 
     expected = [
         # the section and its opinion figures
-        ("居民参与/Residents'participation", "意见建议"),
+        ("居民参与意见建议", "意见建议"),
         ("收到意见建议3件", "已答复2件", "待答复1件（其中逾期0件）"),
         ("按期答复率100.0%（2/2）", "采纳率（采纳与部分采纳占已答复）50.0%（1/2）"),
         ("采纳150.0%", "部分采纳00.0%", "不采纳150.0%", "转办00.0%"),
         # the intent vote: participation by head and by area (7 flats, 6 owners, 478.80 m²)
-        ("改造意愿征询", "类型问需（改造意愿征询）", "范围全小区"),
+        ("改造意愿征询", "类型问需（改造前）·改造意愿征询", "范围全小区"),
         ("参与户数77100.00%", "按业主人数66100.00%", "按专有面积（m²）478.80478.80100.00%"),
         # its art. 278 table and the verdict
-        ("表决结果（《民法典》第二百七十八条）", "表决事项：改建、重建等重大事项"),
-        ("名称", "要求", "实际", "结果"),
+        ("表决结果（《民法典》第二百七十八条）", "表决事项：改建、重建（含加装电梯"),
+        ("项目要求实际结果",),
         ("参与表决专有面积占比≥2/3478.80/478.80=100.00%达到",),
         ("参与表决人数占比≥2/36/6=100.00%达到",),
         ("同意面积占参与表决面积≥3/4478.80/478.80=100.00%达到",),
         ("同意人数占参与表决人数≥3/46/6=100.00%达到",),
-        ("结论：表决通过（依据规则",),
+        ("结论：表决通过。计票规则：全国默认规则（民法典第二百七十八条）。",),
     ]
     for fragment in (fragment for group in expected for fragment in group):
         assert fragment in text, fragment
     assert "未达到" not in text
+    assert "Residents" not in text and "Verification" not in text  # one language
     assert cjk_fonts_embedded(tmp_path)
 
 
@@ -285,7 +289,7 @@ def test_a_failed_intent_vote_prints_its_failed_checks(runtime, tmp_path):
 
     assert "同意面积占参与表决面积≥3/40/478.80=0.00%未达到" in text
     assert "同意人数占参与表决人数≥3/40/6=0.00%未达到" in text
-    assert "结论：表决未通过（依据规则" in text
+    assert "结论：表决未通过。计票规则：" in text
     assert "尚未收到意见建议。" in text
 
 
@@ -301,8 +305,9 @@ def test_english_report_has_the_participation_section(runtime, tmp_path):
         "Residents'participation",
         "Opinionsreceived3",
         "Answeredontime100.0%(2/2)",
-        "KindNeeds(Intentvote)",
-        "voters'shareofexclusivearea≥2/3478.80/478.80=100.00%met",
+        "Needssurvey",  # the round kind, and that it was the intent vote
+        "Intentvote",
+        "Voters'shareoftheowners≥2/36/6=100.00%met",
         "Verdict:passed",
     ):
         assert fragment in text, fragment

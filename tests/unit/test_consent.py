@@ -18,6 +18,7 @@ from renovation.domain.consent import (
     evaluate_consent,
 )
 from renovation.domain.rulesets import get_ruleset
+from renovation.vocabulary import vocabulary
 
 AGREE, DISAGREE, ABSTAIN = VoteChoice.AGREE, VoteChoice.DISAGREE, VoteChoice.ABSTAIN
 NATIONAL = get_ruleset("national-2021")
@@ -239,7 +240,7 @@ def test_flat_whose_exclusive_part_the_lift_occupies_must_agree(choice):
     assert not result.failed_checks
     assert not result.passed
     assert [(v.flat_id, v.choice) for v in result.veto_failures] == [("12", choice)]
-    assert "flat 12 holds a veto" in result.summary_en()
+    assert "flat 12 holds a veto" in result.veto_failures[0].reason
 
 
 def test_veto_holder_agreeing_lets_the_vote_pass():
@@ -330,12 +331,16 @@ def test_result_round_trips_through_json_safe_dict():
     assert data["veto_failures"][0]["choice"] == "abstain"
 
 
-def test_summaries_name_the_failed_threshold_in_both_languages():
+def test_the_result_names_the_failed_threshold_and_the_catalogue_words_it_in_both_languages():
     result = evaluate_consent(twelve_flats(), votes(agree=range(1, 8), disagree=[8]), NANJING)
 
-    assert result.summary_zh().startswith("表决未通过（规则 nanjing-2023）")
-    assert "7/12 = 58.33% 未达 ≥ 2/3" in result.summary_zh()
-    assert "is short of ≥ 2/3" in result.summary_en()
+    assert result.ruleset_id == "nanjing-2023" and not result.passed
+    failed = {c.name: (c.rendered, c.required) for c in result.failed_checks}
+    assert failed["all_owners_owners"] == ("7/12 = 58.33%", "≥ 2/3")
+    assert vocabulary("zh").label("consent_check", "all_owners_owners") == "同意人数占全体业主"
+    assert vocabulary("en").label("consent_check", "all_owners_owners") == (
+        "Agreeing share of all owners"
+    )
 
 
 # ---- properties ----------------------------------------------------------------------

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import fields
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from renovation.accounts import ROLES
+from renovation.domain import lifts, participation
+from renovation.domain.base import ACTOR_ROLES, CHANNELS
+from renovation.domain.consent import VoteChoice
+from renovation.domain.deadlines import DeadlineStatus, lift_deadlines
 from renovation.domain.lifts import LiftStage
+from renovation.domain.registration import CATEGORIES
+from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
 from renovation.domain.stages import TRANSITIONS, Stage
 from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
 from renovation.vocabulary.refusals import PARAMS, REFUSALS
+from renovation.web.api.milestone_schemas import MILESTONE_STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -110,17 +120,54 @@ def test_every_label_has_chinese(kind):
     assert not untranslated, f"{kind}: no Chinese for {untranslated}"
 
 
-@pytest.mark.parametrize(
-    ("kind", "members"),
-    [
-        ("project_stage", [s.value for s in Stage]),
-        ("lift_stage", [s.value for s in LiftStage]),
-        ("gate", sorted({g for moves in TRANSITIONS.values() for g in moves.values()})),
-    ],
-)
+def _deadline_names() -> list[str]:
+    """Every deadline the lift rules know: all of them follow once every date is known."""
+    day = date(2026, 1, 5)
+    found = lift_deadlines(
+        accepted_on=day, last_maintenance_on=day, inspection_valid_until=date(2027, 1, 5)
+    )
+    return [d.name for d in found]
+
+
+# Each enumeration as the domain (or the read model, or the API it publishes) defines it.
+DOMAIN_ENUMERATIONS = [
+    ("project_stage", [s.value for s in Stage]),
+    ("lift_stage", [s.value for s in LiftStage]),
+    ("gate", sorted({g for moves in TRANSITIONS.values() for g in moves.values()})),
+    ("content_category", list(CATEGORIES)),
+    ("milestone_status", list(MILESTONE_STATUSES)),
+    ("opinion_category", list(participation.OPINION_CATEGORIES)),
+    ("opinion_status", list(participation.OPINION_STATUSES)),
+    ("answer_outcome", list(participation.OUTCOMES)),
+    ("round_kind", list(participation.ROUND_KINDS)),
+    ("round_status", list(participation.ROUND_STATUSES)),
+    ("question_type", list(participation.QUESTION_TYPES)),
+    ("scope_level", list(participation.SCOPE_LEVELS)),
+    ("vote_choice", [c.value for c in VoteChoice]),
+    ("vote_choice", list(participation.CONSENT_CHOICES) + list(lifts.LIFT_CHOICES)),
+    ("matter", [m.value for m in Matter]),
+    # the checks of art. 278 are the thresholds a ruleset can set
+    ("consent_check", [f.name for f in fields(ConsentRules)]),
+    ("ruleset", [r.id for r in all_rulesets()]),
+    ("lift_detail", sorted({d for ds in lifts.REQUIRED_DETAILS.values() for d in ds})),
+    ("objection_outcome", list(lifts.OBJECTION_OUTCOMES)),
+    ("deadline", _deadline_names()),
+    ("deadline_status", [s.value for s in DeadlineStatus]),
+    ("actor_role", list(ACTOR_ROLES) + list(ROLES)),
+    ("channel", list(CHANNELS)),
+]
+
+
+@pytest.mark.parametrize(("kind", "members"), DOMAIN_ENUMERATIONS)
 def test_every_member_of_a_domain_enumeration_has_a_label(kind, members):
     assert kind in LABELS, kind
+    assert members, kind
     assert [m for m in members if m not in LABELS[kind]] == []
+
+
+def test_every_ruleset_label_is_the_rulesets_own_name_in_chinese():
+    for ruleset in all_rulesets():
+        assert vocabulary("zh").label("ruleset", ruleset.id) == ruleset.name
 
 
 def test_a_refusal_renders_its_parameters_as_labels_in_each_language():

@@ -26,6 +26,10 @@ def test_the_page_lists_adds_changes_and_removes_common_answers(app):
         new_id = list_templates(runtime().engine)[-1].id
     changed = staff.post(f"/staff/answer-templates/{new_id}", data={"text": "已转交供电公司。"})
     assert changed.status_code == 303 and texts(app)[-1] == "已转交供电公司。"
+    # who changed each answer: the account's name, or the service for the defaults; no ids
+    page = staff.get("/staff/answer-templates").get_data(as_text=True)
+    assert "系统自动" in page and "，staff</p>" in page  # the defaults; staff's display name
+    assert "user:" not in page and ">system<" not in page
     removed = staff.post(f"/staff/answer-templates/{new_id}/delete")
     assert removed.status_code == 303 and texts(app) == list(DEFAULTS)
 

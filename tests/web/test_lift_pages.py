@@ -146,9 +146,11 @@ def test_the_public_page_shows_the_votes_and_the_arithmetic(app, client):
     assert "★" in html  # 101 holds the veto
     # The art. 278 arithmetic, as the domain renders it: 11 owners, 9 agreeing.
     assert "11/11 = 100.00%" in html and "9/11 = 81.82%" in html
-    assert "≥ 3/4" in html and "national-2021" in html
+    # the ruleset by its name, never its id
+    assert "≥ 3/4" in html and "全国默认规则（民法典第二百七十八条）" in html
+    assert "national-2021" not in html
     assert "表决通过：业主同意加装。" in html
-    assert f"/api/projects/{project_id}/lifts/{LIFT}/notice.pdf" in html
+    assert f"/api/projects/{project_id}/lifts/{LIFT}/notice.pdf?lang=zh" in html
     assert 'name="csrf_token"' in html and 'name="choice"' in html
     listing = text(client.get(f"/projects/{project_id}/lifts"))
     assert f"/projects/{project_id}/lifts/{LIFT}" in listing and "意愿征询" in listing

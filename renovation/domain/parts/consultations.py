@@ -157,10 +157,11 @@ class ConsultationsPart(Folding):
         )
         if round_["intent_vote"] and self.stage == Stage.INTENT_VOTE.value:
             passed = bool(result.get("passed"))
+            # No note: the move's stages, after this ConsultationClosed, say what happened;
+            # pages word it from them.
             self.move_to(
                 Stage.IN_PLAN.value if passed else Stage.REJECTED_BY_RESIDENTS.value,
                 actor=actor,
-                note=f"intent vote {round_id}: {'passed' if passed else 'failed'}",
             )
         return result
 

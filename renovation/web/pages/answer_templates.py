@@ -6,19 +6,31 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from renovation import answer_templates as store
+from renovation.accounts import display_names
 from renovation.web import runtime
 from renovation.web.auth import page_user
-from renovation.web.i18n import refusal_message
+from renovation.web.i18n import refusal_message, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.staff import staff_page
 from renovation.web.validation import MAX_INTEGER
 
 
 def _page(errors: dict[str, list[str]] | None = None, draft: str = "", status: int = 200):
+    engine = runtime().engine
+    templates = store.list_templates(engine)
+    names = display_names(engine, (t.updated_by for t in templates))
+    v = words()
     return (
         render_template(
             "pages/staff/answer_templates.html",
-            templates=store.list_templates(runtime().engine),
+            templates=templates,
+            # who changed each answer last: a name, or the service's default answers
+            who={
+                t.updated_by: v.actor(
+                    "system" if t.updated_by == "system" else "staff", names.get(t.updated_by)
+                )
+                for t in templates
+            },
             errors=errors or {},
             draft=draft,
             max_text=store.MAX_TEXT,

@@ -10,7 +10,8 @@ from flask_babel import get_locale
 
 from renovation.reports.contexts import local_time, money, quantity
 from renovation.web.auth import page_user
-from renovation.web.pages.labels import category_label, stage_hint, stage_label
+from renovation.web.i18n import label
+from renovation.web.pages.labels import stage_hint, stage_label
 
 bp = Blueprint("pages", __name__)
 
@@ -54,7 +55,7 @@ def _page_globals() -> dict[str, Any]:
         "lang_url": lang_url,
         "stage_label": stage_label,
         "stage_hint": stage_hint,
-        "category_label": category_label,
+        "label": label,
         "local_time": local_time,
         "money": money,
         "quantity": quantity,

@@ -1,39 +1,19 @@
-"""Words shown on the pages for the codes the domain uses: stages, categories, gates, fields.
+"""Words the pages add to the catalogue's labels: a hint per stage, the form's field names,
+the words a clerk may type for a category, and the stages as a timeline.
 
-Every label goes through gettext, so the Chinese text lives in the translation catalogue
-beside everything else on the pages.
+The label of every enumerated value (stage, category, gate, outcome…) comes from
+:mod:`renovation.vocabulary.labels` through :func:`renovation.web.i18n.label`.
 """
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 
 from renovation.domain.stages import ORDER, Stage
+from renovation.web.i18n import label
 
 _ = lazy_gettext
 
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated later, when it is shown."""
-    return message
-
-
-STAGE_LABELS = {
-    Stage.REGISTERED: _("Registered"),
-    Stage.NEEDS_SURVEY: _("Needs survey"),
-    Stage.INTENT_VOTE: _("Intent vote"),
-    Stage.IN_PLAN: _("In the renovation plan"),
-    Stage.REJECTED_BY_RESIDENTS: _("Not agreed by residents"),
-    Stage.DESIGN: _("Design"),
-    Stage.PLAN_PUBLICIZED: _("Plan on public notice"),
-    Stage.PLAN_APPROVED: _("Plan approved"),
-    Stage.UNDER_CONSTRUCTION: _("Under construction"),
-    Stage.ACCEPTANCE_INSPECTION: _("Completion acceptance"),
-    Stage.RECTIFICATION: _("Rectification"),
-    Stage.ACCEPTED: _("Accepted"),
-    Stage.EVALUATION: _("Satisfaction evaluation"),
-    Stage.LONG_TERM_MANAGEMENT: _("Long-term management"),
-}
 
 # One line for residents on what each stage means.
 STAGE_HINTS = {
@@ -53,12 +33,6 @@ STAGE_HINTS = {
     Stage.LONG_TERM_MANAGEMENT: _("The community is looked after for the long term."),
 }
 
-CATEGORY_LABELS = {
-    "basic": _("Basic"),
-    "improvement": _("Improvement"),
-    "upgrade": _("Upgrade"),
-}
-
 # What a clerk may type in the category column of pasted content items.
 CATEGORY_WORDS = {
     "basic": "basic",
@@ -70,25 +44,6 @@ CATEGORY_WORDS = {
     "upgrade": "upgrade",
     "提升类": "upgrade",
     "提升": "upgrade",
-}
-
-GATE_LABELS = {
-    "project_registered": _("the project is registered"),
-    "needs_survey_done": _("the needs survey is done"),
-    "intent_vote_passed": _("the intent vote passed"),
-    "intent_vote_failed": _("the intent vote failed"),
-    "residents_asked_again": _("residents are asked again"),
-    "project_in_plan": _("the project is in the plan"),
-    "design_done": _("the design is done"),
-    "plan_publicized": _("the plan was on public notice"),
-    "plan_approved": _("the plan is approved"),
-    "construction_finished": _("construction is finished"),
-    "no_open_rectification": _("no rectification item is open"),
-    "defects_found": _("defects were found"),
-    "rectification_done": _("rectification is done"),
-    "accepted": _("the works are accepted"),
-    "evaluation_done": _("the evaluation is done"),
-    "no_way_back_to_registered": _("a project cannot go back to registered"),
 }
 
 FIELD_LABELS = {
@@ -119,10 +74,8 @@ FIELD_LABELS = {
 
 
 def stage_label(stage: str) -> str:
-    try:
-        return str(STAGE_LABELS[Stage(stage)])
-    except ValueError:
-        return stage
+    """The stage's label from the catalogue, in the request's language."""
+    return label("project_stage", stage)
 
 
 def stage_hint(stage: str) -> str:
@@ -130,23 +83,6 @@ def stage_hint(stage: str) -> str:
         return str(STAGE_HINTS[Stage(stage)])
     except ValueError:
         return ""
-
-
-def category_label(category: str) -> str:
-    label = CATEGORY_LABELS.get(category)
-    return str(label) if label else category
-
-
-def gate_label(gate: str) -> str:
-    """The gate in words: its own label, or the stage a skipped step demands."""
-    if gate in GATE_LABELS:
-        return str(GATE_LABELS[gate])
-    if gate.startswith("requires_"):
-        return gettext(
-            "the project must first reach “%(stage)s”",
-            stage=stage_label(gate.removeprefix("requires_")),
-        )
-    return gate
 
 
 def timeline(stage: str) -> list[dict[str, str]]:
@@ -177,7 +113,3 @@ def timeline(stage: str) -> list[dict[str, str]]:
         marked.append({"stage": step.value, "label": stage_label(step), "state": state})
     return marked
 
-
-def explain_problem(message: object) -> str:
-    """A schema's message as text: it is a lazy catalogue string in the request's language."""
-    return str(message)

@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from renovation.application.errors import ConcurrencyError
 from renovation.domain import lifts as lift_rules
@@ -26,12 +25,10 @@ from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import actor_for, limiter
-from renovation.web.i18n import label, refusal_message, refusal_problems
+from renovation.web.i18n import current_language, label, refusal_message, refusal_problems
 from renovation.web.links import public_write_limit
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.participation import (
-    CHECK_LABELS,
-    CONSENT_LABELS,
     LOCAL_TZ,
     MAX_CODE_INPUT,
     RESIDENT_WEB,
@@ -44,55 +41,9 @@ from renovation.web.pages.participation import (
 )
 from renovation.web.pages.staff import command_id, staff_page
 
-DETAIL_LABELS = {
-    "manager": _l("Who manages the lift"),
-    "budget": _l("Budget (yuan)"),
-    "subsidy": _l("Subsidy (yuan)"),
-    "cost_sharing": _l("How the cost is shared"),
-    "maintenance_sharing": _l("How maintenance is shared"),
-    "compensation": _l("Compensation for lost light or access"),
-    "document": _l("Permit or exemption document"),
-    "authority": _l("Authority notified"),
-    "report": _l("Inspection report"),
-    "registration": _l("Use registration number"),
-    "reason": _l("Why the retrofit is abandoned"),
-}
 OPTIONAL_DETAILS = {LiftStage.AGREEMENT_SIGNED: ("subsidy", "compensation")}
 MONEY_DETAILS = ("budget", "subsidy")
-OBJECTION_OUTCOME_LABELS = {
-    "mediated": _l("Mediated"),
-    "upheld": _l("Upheld (the design goes back)"),
-    "dismissed": _l("Dismissed"),
-}
-DEADLINE_LABELS = {
-    "lift_documents_handover": _l("Hand over the documents (30 days after acceptance)"),
-    "lift_use_registration": _l("Register the lift's use (within 30 days)"),
-    "lift_maintenance": _l("Maintenance (at least every 15 days)"),
-    "lift_periodic_inspection_request": _l("Request the periodic inspection (a month ahead)"),
-}
-DEADLINE_STATUS_LABELS = {"due": _l("Due"), "overdue": _l("Overdue"), "done": _l("Done")}
 MAX_OBJECTION_INPUT = lift_rules.MAX_OBJECTION
-
-
-def lift_label(kind: str, code: str | None) -> str:
-    """A lift code in words: ``lift_label("stage", "design")`` → 方案设计."""
-    if kind == "stage":
-        return label("lift_stage", code)
-    table = {
-        "detail": DETAIL_LABELS,
-        "vote": CONSENT_LABELS,
-        "outcome": OBJECTION_OUTCOME_LABELS,
-        "deadline": DEADLINE_LABELS,
-        "deadline_status": DEADLINE_STATUS_LABELS,
-        "check": CHECK_LABELS,
-    }[kind]
-    found = table.get(code or "")
-    return str(found) if found is not None else (code or "")
-
-
-@bp.app_context_processor
-def _lift_globals() -> dict[str, Any]:
-    return {"lift_label": lift_label}
 
 
 # ---- reading a lift --------------------------------------------------------------------------
@@ -191,7 +142,8 @@ def public_values(project_id: UUID, lift: dict[str, Any]) -> dict[str, Any]:
             for s in (shares or {}).get("shares", [])
         ],
         "share_totals": shares,
-        "notice_pdf": f"/api/projects/{project_id}/lifts/{lift['lift_id']}/notice.pdf",
+        "notice_pdf": f"/api/projects/{project_id}/lifts/{lift['lift_id']}/notice.pdf"
+        f"?lang={current_language()}",
     }
 
 
@@ -289,7 +241,7 @@ def lift_vote(project_id: UUID, lift_id: str):
                     "Your vote for flat %(flat)s is recorded: %(choice)s. You may vote again "
                     "before the poll closes; the last vote counts.",
                     flat=flat_number(result.value["flat_id"], view),
-                    choice=lift_label("vote", choice),
+                    choice=label("vote_choice", choice),
                 ),
                 "success",
             )
@@ -560,7 +512,7 @@ def staff_lift_paper(project_id: UUID, lift_id: str):
             _(
                 "The paper vote of flat %(flat)s is recorded: %(choice)s.",
                 flat=flat_number(flat_id, view),
-                choice=lift_label("vote", choice),
+                choice=label("vote_choice", choice),
             ),
             "success",
         )
@@ -615,7 +567,7 @@ def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
             try:
                 amount = Decimal(value.replace(",", "").replace("，", ""))
             except InvalidOperation:
-                field = lift_label("detail", name)
+                field = label("lift_detail", name)
                 problems.append(_("%(field)s: write an amount in yuan, e.g. 600000", field=field))
                 continue
             details[name] = amount
@@ -659,7 +611,7 @@ def staff_lift_move(project_id: UUID, lift_id: str):
             name = path.removeprefix("details.")
             for message in messages:
                 flash(
-                    _("%(field)s: %(message)s", field=lift_label("detail", name), message=message),
+                    _("%(field)s: %(message)s", field=label("lift_detail", name), message=message),
                     "error",
                 )
     except DomainError as error:
@@ -668,7 +620,7 @@ def staff_lift_move(project_id: UUID, lift_id: str):
         flash(_("The project is busy; please try again in a moment."), "error")
     else:
         runtime().catch_up()
-        flash(_("The lift moved to “%(stage)s”.", stage=lift_label("stage", target)), "success")
+        flash(_("The lift moved to “%(stage)s”.", stage=label("lift_stage", target)), "success")
     return _back(project_id, lift_id, "move")
 
 

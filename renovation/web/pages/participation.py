@@ -18,7 +18,6 @@ from uuid import UUID, uuid4
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from renovation import answer_templates
 from renovation.accounts import User
@@ -28,13 +27,14 @@ from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import Actor, RenovationProject
+from renovation.domain.rulesets import Matter
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import find_opinion, list_opinions, opinion_rows
 from renovation.reports.contexts import household_code_sheet_context
 from renovation.reports.household_codes import render_household_code_sheet
 from renovation.web import runtime
 from renovation.web.auth import actor_for, check_district, limiter, page_user
-from renovation.web.i18n import refusal_message, refusal_problems, words
+from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.links import public_write_limit, vote_url
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.staff import command_id, staff_page
@@ -46,77 +46,6 @@ MAX_FLAT = 20
 MAX_CONTACT = 100
 MAX_CODE_INPUT = 40
 personal_log = logging.getLogger("renovation.personal_data")
-
-# ---- labels ------------------------------------------------------------------------------
-
-OPINION_CATEGORY_LABELS = {
-    "plan": _l("The renovation plan"),
-    "construction": _l("Construction works"),
-    "nuisance": _l("Noise, dust or disturbance"),
-    "safety": _l("Safety"),
-    "lift": _l("Lift retrofit"),
-    "property_management": _l("Property management"),
-    "other": _l("Something else"),
-}
-OUTCOME_LABELS = {
-    "adopted": _l("Adopted"),
-    "partly_adopted": _l("Partly adopted"),
-    "not_adopted": _l("Not adopted"),
-    "referred": _l("Referred"),
-}
-OPINION_STATUS_LABELS = {"open": _l("Being handled"), "answered": _l("Answered")}
-ROUND_KIND_LABELS = {
-    "needs": _l("Needs survey (before renovation)"),
-    "plan": _l("Ideas on the plan (during renovation)"),
-    "evaluation": _l("Satisfaction evaluation (after renovation)"),
-}
-ROUND_STATUS_LABELS = {
-    "open": _l("Open for voting"),
-    "upcoming": _l("Not open yet"),
-    "closed": _l("Closed"),
-}
-QUESTION_TYPE_LABELS = {
-    "single": _l("choose one"),
-    "multiple": _l("choose one or more"),
-    "rating": _l("rate from 1 to 5"),
-    "text": _l("write an answer"),
-}
-CONSENT_LABELS = {"agree": _l("Agree"), "disagree": _l("Disagree"), "abstain": _l("Abstain")}
-MATTER_LABELS = {
-    "alteration": _l("Alteration or rebuilding, incl. lifts (three quarters must agree)"),
-    "ordinary": _l("Other common matter (more than half must agree)"),
-}
-SCOPE_LEVEL_LABELS = {
-    "community": _l("The whole community"),
-    "building": _l("One building"),
-    "unit": _l("One unit (stairwell)"),
-}
-CHECK_LABELS = {
-    "quorum_area": _l("Voters' share of the exclusive area"),
-    "quorum_owners": _l("Voters' share of the owners"),
-    "pass_area": _l("Agreeing share of the voters' area"),
-    "pass_owners": _l("Agreeing share of the voters"),
-    "all_owners_area": _l("Agreeing share of all exclusive area"),
-    "all_owners_owners": _l("Agreeing share of all owners"),
-}
-LABELS = {
-    "category": OPINION_CATEGORY_LABELS,
-    "outcome": OUTCOME_LABELS,
-    "status": OPINION_STATUS_LABELS,
-    "kind": ROUND_KIND_LABELS,
-    "round_status": ROUND_STATUS_LABELS,
-    "qtype": QUESTION_TYPE_LABELS,
-    "consent": CONSENT_LABELS,
-    "matter": MATTER_LABELS,
-    "scope_level": SCOPE_LEVEL_LABELS,
-    "check": CHECK_LABELS,
-}
-
-def label(kind: str, code: str | None) -> str:
-    """A domain code in words (``label("outcome", "adopted")`` → 采纳)."""
-    found = LABELS.get(kind, {}).get(code or "")
-    return str(found) if found is not None else (code or "")
-
 
 def flat_label(building: str, unit: str, number: str) -> str:
     return _(
@@ -134,7 +63,7 @@ def scope_label(scope: dict[str, Any]) -> str:
         )
     if scope.get("level") == "building":
         return _("Building %(building)s", building=scope["building"])
-    return str(SCOPE_LEVEL_LABELS["community"])
+    return label("scope_level", "community")
 
 
 def now() -> datetime:
@@ -166,7 +95,6 @@ def rounds_of(project: RenovationProject) -> list[dict[str, Any]]:
 @bp.app_context_processor
 def _participation_globals() -> dict[str, Any]:
     return {
-        "p_label": label,
         "scope_label": scope_label,
         "flat_label": flat_label,
         "open_rounds": open_rounds,
@@ -278,7 +206,7 @@ def opinion_new(project_id: UUID):
         project=project_info(project, project_id),
         values=values,
         errors=errors,
-        categories=[(c, label("category", c)) for c in rules.OPINION_CATEGORIES],
+        categories=[(c, label("opinion_category", c)) for c in rules.OPINION_CATEGORIES],
         buildings=[b["code"] for b in project.buildings],
         max_text=rules.MAX_OPINION,
         text_length=len(values["text"]),
@@ -606,7 +534,7 @@ def queue_filters() -> dict[str, Any]:
     status = request.args.get("status", "")
     category = request.args.get("category", "")
     return {
-        "status": status if status in OPINION_STATUS_LABELS else "",
+        "status": status if status in rules.OPINION_STATUSES else "",
         "category": category if category in rules.OPINION_CATEGORIES else "",
         "overdue": "1" if request.args.get("overdue") == "1" else "",
         "page": min(max(request.args.get("page", 1, type=int), 1), 100_000),
@@ -615,7 +543,7 @@ def queue_filters() -> dict[str, Any]:
 
 def answer_form_context(project: RenovationProject) -> dict[str, Any]:
     return {
-        "outcomes": [(o, label("outcome", o)) for o in rules.OUTCOMES],
+        "outcomes": [(o, label("answer_outcome", o)) for o in rules.OUTCOMES],
         "templates": [
             (str(t.id), t.text) for t in answer_templates.list_templates(runtime().engine)
         ],
@@ -664,7 +592,7 @@ def staff_opinions(project_id: UUID):
         opinions=rows,
         filters=filters,
         figures=opinion_figures(opinion_rows(engine, project_id=str(project_id)), today=day),
-        categories=[(c, label("category", c)) for c in rules.OPINION_CATEGORIES],
+        categories=[(c, label("opinion_category", c)) for c in rules.OPINION_CATEGORIES],
         pager=pagination(
             url_for("pages.staff_opinions", project_id=project_id), filters, total, PER_PAGE
         ),
@@ -957,9 +885,9 @@ def staff_round_new(project_id: UUID):
         project=project_info(project, project_id),
         values=values,
         errors=errors,
-        kinds=[(k, label("kind", k)) for k in rules.ROUND_KINDS],
+        kinds=[(k, label("round_kind", k)) for k in rules.ROUND_KINDS],
         levels=[(s, label("scope_level", s)) for s in rules.SCOPE_LEVELS],
-        matters=[(m, label("matter", m)) for m in MATTER_LABELS],
+        matters=[(m.value, label("matter", m)) for m in Matter],
         buildings=[b["code"] for b in project.buildings],
         question_format=QUESTION_FORMAT,
     ), (422 if errors else 200)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from math import ceil
+from typing import Any
 from uuid import UUID
 
 from flask import abort, render_template, request
@@ -11,12 +13,27 @@ from renovation.domain.project import CATEGORIES
 from renovation.domain.stages import Stage
 from renovation.projections.milestones import is_overdue
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
+from renovation.vocabulary.markers import N_
 from renovation.web import runtime
+from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import stage_label, timeline
 
 PER_PAGE = 10
 STAGES = [s.value for s in Stage]
+
+# The history says what happened from each event's type and fields, in the reader's words.
+MOVED_TO = N_("moved to “%(stage)s”")
+REGISTERED = N_("registered")
+MOVE_SENTENCES = {
+    ("intent_vote", "in_plan"): N_(
+        "The residents agreed in the intent vote: the community is in the renovation plan."
+    ),
+    ("intent_vote", "rejected_by_residents"): N_("The residents did not agree in the intent vote."),
+}
+# Closing an intent vote used to store an English sentence as the stage move's note
+# ("intent vote ee5d991c361e: passed"); the move's stages say it, so it is never shown.
+RECORDED_SENTENCE = re.compile(r"intent vote [0-9a-f]+: (passed|failed)")
 
 
 def list_filters() -> dict[str, object]:
@@ -77,6 +94,35 @@ def milestone_rows(project_id: UUID) -> list[dict]:
     ]
 
 
+def history(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The project's history, newest first: one sentence per stage move, from its stages,
+    with the note a person wrote (never a sentence the service stored), then registration."""
+    v = words()
+    entries = []
+    for step in reversed(row["stage_history"]):
+        sentence = MOVE_SENTENCES.get((step.get("from_stage"), step["to_stage"]))
+        note = (step.get("note") or "").strip()
+        entries.append(
+            {
+                "at": step["at"],
+                "text": v.gettext(sentence)
+                if sentence
+                else v.gettext(MOVED_TO, stage=v.label("project_stage", step["to_stage"])),
+                "effective_on": v.date(step["effective_on"]) if step.get("effective_on") else None,
+                "note": "" if RECORDED_SENTENCE.fullmatch(note) else note,
+            }
+        )
+    entries.append(
+        {
+            "at": row["registered_at"],
+            "text": v.gettext(REGISTERED),
+            "effective_on": None,
+            "note": "",
+        }
+    )
+    return entries
+
+
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
     """One community's renovation: facts, stage, content, construction milestones, budget,
@@ -94,5 +140,5 @@ def project(project_id: UUID):
         steps=timeline(row["stage"]),
         content=[(c, items) for c, items in by_category if items],
         milestones=milestone_rows(project_id),
-        history=list(reversed(row["stage_history"])),
+        history=history(row),
     )

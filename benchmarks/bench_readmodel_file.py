@@ -50,7 +50,7 @@ def worker(url: str, layout: str, n: int, index: int, start, results) -> None:
         registration(project_payload(name=f"P{index}")), actor=ACTOR
     ).project_id
     for stage in BUILD:
-        app.move_project(pid, stage, actor=ACTOR)
+        app.transition_project(pid, stage, actor=ACTOR)
     projection.catch_up()
     start.wait()
     latencies, errors = [], 0

@@ -212,7 +212,7 @@ def hold_demo_intent_vote(
     now = real_clock()
     opens, closes = now - timedelta(days=40), now - timedelta(days=30)
     weights = (0.88, 0.05, 0.03, 0.04) if passing else (0.55, 0.30, 0.05, 0.10)
-    round_id = app.open_consultation(
+    consultation_id = app.open_consultation(
         project_id,
         {
             "kind": "needs",
@@ -225,7 +225,7 @@ def hold_demo_intent_vote(
         },
         actor=DEMO_ACTOR,
         command_id=f"demo:{name}:intent",
-    ).value["round_id"]
+    ).value["consultation_id"]
     try:
         app.clock = lambda: opens + timedelta(days=3)
         for flat in app.get_project(project_id).flats():
@@ -233,9 +233,9 @@ def hold_demo_intent_vote(
             if choice is None:
                 continue
             fid = f"{flat['building']}-{flat['unit']}-{flat['number']}"
-            app.cast_paper_ballot(
+            app.cast_paper_vote(
                 project_id,
-                round_id,
+                consultation_id,
                 flat_id=fid,
                 answers={},
                 consent=choice,
@@ -245,7 +245,7 @@ def hold_demo_intent_vote(
             )
         app.clock = lambda: closes + timedelta(hours=1)
         app.close_consultation(
-            project_id, round_id, actor=DEMO_ACTOR, command_id=f"demo:{name}:intent:close"
+            project_id, consultation_id, actor=DEMO_ACTOR, command_id=f"demo:{name}:intent:close"
         )
     finally:
         app.clock = real_clock
@@ -275,7 +275,9 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
             if stage == "in_plan":
                 hold_demo_intent_vote(app, project_id, name, rng, passing=True)
                 continue
-            app.move_project(project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{name}:{index}")
+            app.transition_project(
+                project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{name}:{index}"
+            )
             if stage == "under_construction":
                 add_demo_milestones(app, project_id, spec, finished=target != stage)
                 project = app.get_project(project_id)
@@ -495,7 +497,7 @@ def add_demo_lift(app: RenovationApplication, project_id, name: str, rng) -> Non
             ("public_notice", 3, {}),
         ]
     ):
-        app.move_lift(
+        app.transition_lift(
             project_id,
             lift_id,
             stage,

@@ -212,7 +212,7 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
 
     real_clock = app.clock
     now = real_clock()
-    round_id = app.open_consultation(
+    consultation_id = app.open_consultation(
         project_id,
         {
             "kind": "needs",
@@ -224,11 +224,11 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
             "scope": {"level": "community"},
         },
         actor=actor,
-    ).value["round_id"]
+    ).value["consultation_id"]
     for f in app.get_project(project_id).flats():
-        app.cast_paper_ballot(
+        app.cast_paper_vote(
             project_id,
-            round_id,
+            consultation_id,
             flat_id=f"{f['building']}-{f['unit']}-{f['number']}",
             answers={},
             consent="agree" if agree else "disagree",
@@ -236,7 +236,7 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
         )
     app.clock = lambda: now + timedelta(hours=2)
     try:
-        return app.close_consultation(project_id, round_id, actor=actor).value
+        return app.close_consultation(project_id, consultation_id, actor=actor).value
     finally:
         app.clock = real_clock
 
@@ -249,4 +249,4 @@ def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
         if stage == "in_plan":
             hold_intent_vote(app, project_id, actor=actor)  # moves it to in_plan
         else:
-            app.move_project(project_id, stage, actor=actor)
+            app.transition_project(project_id, stage, actor=actor)

@@ -66,7 +66,7 @@ def register_project(app: Flask, payload: dict[str, Any], *stages: str, actor=No
         rt = runtime()
         project_id = rt.app.register_project(payload, actor=actor).project_id
         for stage in stages:
-            rt.app.move_project(project_id, stage, actor=actor)
+            rt.app.transition_project(project_id, stage, actor=actor)
         rt.catch_up()
     return str(project_id)
 

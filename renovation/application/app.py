@@ -80,7 +80,7 @@ class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea):
             raise
         return CommandResult(project_id, project.version, position=recordings[-1].notification.id)
 
-    def move_project(
+    def transition_project(
         self,
         project_id: UUID,
         to_stage: str,
@@ -93,7 +93,7 @@ class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea):
     ) -> CommandResult:
         return self.execute(
             project_id,
-            lambda p: p.move_to(
+            lambda p: p.transition_to(
                 to_stage, actor=actor, note=note, command_id=command_id, effective_on=effective_on
             ),
             expected_version=expected_version,

@@ -133,7 +133,7 @@ class LiftsArea(ApplicationBase):
             replay=lambda e: e.result,
         )
 
-    def move_lift(
+    def transition_lift(
         self,
         project_id: UUID,
         lift_id: str,
@@ -147,7 +147,7 @@ class LiftsArea(ApplicationBase):
     ) -> CommandResult:
         def command(project: RenovationProject) -> None:
             day = on or self.today()
-            project.move_lift(
+            project.transition_lift(
                 lift_id,
                 to_stage,
                 on=day,

@@ -52,11 +52,11 @@ class ParticipationArea(ApplicationBase):
         expected_version: int | None = None,
     ) -> CommandResult:
         """Open a round; returns its id (also on a replay of the same command)."""
-        round_id = uuid.uuid4().hex[:12]
+        consultation_id = uuid.uuid4().hex[:12]
 
         def command(project: RenovationProject) -> dict[str, str]:
             project.open_consultation(
-                round_id,
+                consultation_id,
                 kind=data["kind"],
                 title=data["title"],
                 questions=data.get("questions", []),
@@ -68,14 +68,14 @@ class ParticipationArea(ApplicationBase):
                 actor=actor,
                 command_id=command_id,
             )
-            return {"round_id": round_id}
+            return {"consultation_id": consultation_id}
 
         return self.execute(
             project_id,
             command,
             expected_version=expected_version,
             command_id=command_id,
-            replay=lambda event: {"round_id": event.round_id},
+            replay=lambda event: {"consultation_id": event.round_id},
         )
 
     def issue_household_codes(
@@ -120,10 +120,10 @@ class ParticipationArea(ApplicationBase):
             replay=lambda _e: None,
         )
 
-    def cast_ballot(
+    def cast_vote(
         self,
         project_id: UUID,
-        round_id: str,
+        consultation_id: str,
         *,
         answers: dict[str, Any],
         consent: str | None,
@@ -141,8 +141,8 @@ class ParticipationArea(ApplicationBase):
 
         def command(project: RenovationProject) -> dict[str, str]:
             flat = project.flat_for_code(code_digest(project_id, code)) if code else flat_id
-            project.cast_ballot(
-                round_id,
+            project.cast_vote(
+                consultation_id,
                 flat_id=flat,
                 answers=answers,
                 consent=consent,
@@ -161,16 +161,16 @@ class ParticipationArea(ApplicationBase):
             replay=lambda event: {"flat_id": event.flat_id},
         )
 
-    def cast_paper_ballot(
-        self, project_id: UUID, round_id: str, *, flat_id: str, **ballot: Any
+    def cast_paper_vote(
+        self, project_id: UUID, consultation_id: str, *, flat_id: str, **ballot: Any
     ) -> CommandResult:
         """Staff enter a paper ballot on a household's behalf; the event names them."""
-        return self.cast_ballot(project_id, round_id, flat_id=flat_id, **ballot)
+        return self.cast_vote(project_id, consultation_id, flat_id=flat_id, **ballot)
 
     def close_consultation(
         self,
         project_id: UUID,
-        round_id: str,
+        consultation_id: str,
         *,
         actor: Actor,
         command_id: str | None = None,
@@ -182,7 +182,7 @@ class ParticipationArea(ApplicationBase):
             now = self.now()
             ruleset = self.ruleset_for(project, now.astimezone(LOCAL_TZ).date())
             return project.close_consultation(
-                round_id,
+                consultation_id,
                 now=now,
                 ruleset=ruleset,
                 actor=actor,
@@ -197,10 +197,10 @@ class ParticipationArea(ApplicationBase):
             replay=lambda event: event.result,
         )
 
-    def round_result(self, project_id: UUID, round_id: str) -> dict[str, Any]:
+    def round_result(self, project_id: UUID, consultation_id: str) -> dict[str, Any]:
         """A round's result: stored once closed, counted from the ballots while open."""
         project = self.get_project(project_id)
-        round_ = project.find_round(round_id)
+        round_ = project.find_round(consultation_id)
         if round_["result"] is not None:
             return round_["result"]
         day = min(self.now(), round_["closes_at"]).astimezone(LOCAL_TZ).date()

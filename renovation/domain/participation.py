@@ -47,7 +47,7 @@ class RoundClosedError(DomainError):
 
 
 class UnknownRoundError(DomainError):
-    code = "unknown_round"
+    code = "unknown_consultation"
 
 
 class UnknownHouseholdCodeError(DomainError):
@@ -172,11 +172,15 @@ def check_ballot(
     """Normalised answers of a ballot; refuses one outside the round's window."""
     if now < round_["opens_at"]:
         raise RoundClosedError(
-            "consultation_not_open", field="round_id", opens_at=round_["opens_at"].isoformat()
+            "consultation_not_open",
+            field="consultation_id",
+            opens_at=round_["opens_at"].isoformat(),
         )
     if now >= round_["closes_at"] or round_["closed"]:
         raise RoundClosedError(
-            "consultation_closed", field="round_id", closes_at=round_["closes_at"].isoformat()
+            "consultation_closed",
+            field="consultation_id",
+            closes_at=round_["closes_at"].isoformat(),
         )
     problems: dict[str, list[Problem]] = {}
     if round_["intent_vote"] and consent not in CONSENT_CHOICES:

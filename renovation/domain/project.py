@@ -120,7 +120,7 @@ class RenovationProject(
             **provenance(actor, command_id, effective_on),
         )
 
-    def move_to(
+    def transition_to(
         self,
         to_stage: str,
         *,

@@ -237,7 +237,7 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     if round_.get("intent_vote"):
         kind = f"{kind} · {L['intent_vote']}"
     return {
-        "round_id": result.get("round_id", round_.get("round_id")),
+        "consultation_id": result.get("round_id", round_.get("round_id")),
         "title": round_.get("title", ""),
         "kind": kind,
         "intent_vote": bool(round_.get("intent_vote")),
@@ -307,7 +307,7 @@ def project_participation(runtime: Runtime, project_id: UUID | str) -> dict[str,
     """A project's participation now: opinion figures from the read model, closed rounds.
 
     Returns ``{"opinion_figures": {...}, "rounds": [...], "open_rounds": int, "today": str}``;
-    each round carries ``round_id``, ``kind``, ``title``, ``intent_vote``, ``matter``,
+    each round carries ``consultation_id``, ``kind``, ``title``, ``intent_vote``, ``matter``,
     ``scope``, ``opens_at``, ``closes_at`` (ISO strings) and its stored ``result``.
     Overdue opinions are counted against today in Asia/Shanghai, by the application's clock.
     """
@@ -321,7 +321,7 @@ def project_participation(runtime: Runtime, project_id: UUID | str) -> dict[str,
         "opinion_figures": figures,
         "rounds": [
             {
-                "round_id": r["round_id"],
+                "consultation_id": r["round_id"],
                 "kind": r["kind"],
                 "title": r["title"],
                 "intent_vote": bool(r["intent_vote"]),

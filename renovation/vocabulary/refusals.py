@@ -75,7 +75,7 @@ REFUSALS: dict[str, str] = {
     "consultation_closed": N_("Voting closed at %(closes_at)s."),
     "consultation_closed_already": N_("The round is closed already."),
     "consultation_still_open": N_("The round is open until %(closes_at)s."),
-    "unknown_round": N_("There is no round %(round_id)s."),
+    "unknown_consultation": N_("There is no consultation %(consultation_id)s."),
     "closes_before_opening": N_("must be after the opening time"),
     "intent_vote_is_needs_round": N_("an intent vote is held in a needs survey round"),
     "questions_required": N_("add at least one question"),

@@ -32,7 +32,7 @@ def test_every_event_type_round_trips_through_the_store(runtime):
 
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
-    app.move_project(pid, "needs_survey", actor=STAFF, effective_on=date(2026, 3, 2))
+    app.transition_project(pid, "needs_survey", actor=STAFF, effective_on=date(2026, 3, 2))
     walk(app, pid, "under_construction")  # opens, ballots and closes an intent vote
     app.record_progress(pid, "item-1", Decimal("812.5"), actor=STAFF)
     app.issue_household_codes(pid, building="2", actor=STAFF)
@@ -82,8 +82,8 @@ def test_the_same_idempotency_key_registers_one_project(runtime):
 def test_the_same_key_on_a_command_makes_one_event(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
-    first = app.move_project(pid, "needs_survey", actor=STAFF, command_id="move-1")
-    again = app.move_project(pid, "needs_survey", actor=STAFF, command_id="move-1")
+    first = app.transition_project(pid, "needs_survey", actor=STAFF, command_id="move-1")
+    again = app.transition_project(pid, "needs_survey", actor=STAFF, command_id="move-1")
     assert (first.version, again.version, again.replayed) == (2, 2, True)
     assert len(list(app.project_history(pid))) == 2
 
@@ -91,9 +91,9 @@ def test_the_same_key_on_a_command_makes_one_event(runtime):
 def test_a_stale_expected_version_is_refused_and_writes_nothing(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
-    app.move_project(pid, "needs_survey", actor=STAFF, expected_version=1)
+    app.transition_project(pid, "needs_survey", actor=STAFF, expected_version=1)
     with pytest.raises(StaleVersionError) as stale:
-        app.move_project(pid, "intent_vote", actor=STAFF, expected_version=1)
+        app.transition_project(pid, "intent_vote", actor=STAFF, expected_version=1)
     assert stale.value.actual == 2
     assert app.get_project(pid).version == 2
 
@@ -102,16 +102,16 @@ def test_a_refused_gate_writes_nothing(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
     with pytest.raises(StageGateError):
-        app.move_project(pid, "under_construction", actor=STAFF)
+        app.transition_project(pid, "under_construction", actor=STAFF)
     assert app.get_project(pid).version == 1
 
 
 def test_state_as_of_a_past_time_and_version(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
-    app.move_project(pid, "needs_survey", actor=STAFF)
+    app.transition_project(pid, "needs_survey", actor=STAFF)
     between = datetime.now(UTC)
-    app.move_project(pid, "intent_vote", actor=STAFF)
+    app.transition_project(pid, "intent_vote", actor=STAFF)
     assert app.get_project_as_of(pid, between).stage == "needs_survey"
     assert app.get_project_as_of(pid, between).version == 2
     assert app.get_project(pid, version=1).stage == "registered"

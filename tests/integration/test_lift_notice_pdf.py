@@ -68,7 +68,7 @@ def lift(runtime):
     for flat_id, choice in VOTES.items():
         app.cast_lift_vote(pid, lid, flat_id=flat_id, choice=choice, actor=PAPER)
     close(app, pid, lid)
-    app.move_lift(
+    app.transition_lift(
         pid,
         lid,
         "agreement_signed",
@@ -145,9 +145,9 @@ def test_the_notice_prints_votes_arithmetic_verdict_and_shares(lift, tmp_path):
 def test_the_notice_shows_the_notice_and_objection_dates_once_known(lift, tmp_path):
     runtime, pid, lid = lift
     app = runtime.app
-    app.move_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
-    app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
-    app.move_lift(pid, lid, "objection_window", on=date(2026, 10, 9), actor=STAFF)
+    app.transition_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
+    app.transition_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
+    app.transition_lift(pid, lid, "objection_window", on=date(2026, 10, 9), actor=STAFF)
     context = notice_context(runtime, pid, lid)
     flat = re.sub(r"\s+", "", pdf_text(render_lift_notice(context), tmp_path))
     # Ten days from 9-25 end in the National Day holiday: the next working day, 10-08.

@@ -162,9 +162,11 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
     with pytest.raises(BudgetMissingError):
         app.lift_cost_shares(pid, lid)
     with pytest.raises(InvalidProjectDataError) as missing:
-        app.move_lift(pid, lid, "agreement_signed", on=date(2026, 9, 1), details={}, actor=STAFF)
+        app.transition_lift(
+            pid, lid, "agreement_signed", on=date(2026, 9, 1), details={}, actor=STAFF
+        )
     assert missing.value.problems()["details.budget"][0].code == "required_at_stage"
-    app.move_lift(
+    app.transition_lift(
         pid,
         lid,
         "agreement_signed",
@@ -178,27 +180,29 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
             "compensation": "一层住户补偿8000元",
         },
     )
-    app.move_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
+    app.transition_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
     # Construction cannot start before the installation is notified (特种设备安全法 art. 23).
     with pytest.raises(StageGateError) as skipped:
-        app.move_lift(pid, lid, "under_construction", on=date(2026, 9, 11), actor=STAFF)
+        app.transition_lift(pid, lid, "under_construction", on=date(2026, 9, 11), actor=STAFF)
     assert skipped.value.gate == "installation_notified"
     assert skipped.value.code == "lift_installation_not_notified"
-    app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
+    app.transition_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
     # Ten days counted from the day after 9-25 end on 10-05, inside the National Day
     # holiday (10-01 to 10-07): the period runs to the next working day (Civil Code 201, 203).
     notice_end = app.get_project(pid).lifts[lid]["notice_ends_on"]
     assert notice_end == date(2026, 10, 8)
     with pytest.raises(StageGateError) as early:
-        app.move_lift(pid, lid, "objection_window", on=notice_end, actor=STAFF)
+        app.transition_lift(pid, lid, "objection_window", on=notice_end, actor=STAFF)
     assert early.value.gate == "notice_period_over"
     assert early.value.code == "lift_notice_running"
     assert early.value.params["ends_on"] == notice_end
     objection = app.lodge_objection(pid, lid, text="电梯挡住我家采光", actor=RESIDENT).value
-    app.move_lift(pid, lid, "objection_window", on=notice_end + timedelta(days=1), actor=STAFF)
+    app.transition_lift(
+        pid, lid, "objection_window", on=notice_end + timedelta(days=1), actor=STAFF
+    )
     window_end = app.get_project(pid).lifts[lid]["objections_end_on"]
     with pytest.raises(StageGateError) as open_objection:
-        app.move_lift(
+        app.transition_lift(
             pid,
             lid,
             "permit_or_exemption",
@@ -208,7 +212,9 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
         )
     assert open_objection.value.gate == "no_open_objection"
     assert open_objection.value.params["count"] == 1
-    app.move_lift(pid, lid, "objection_mediation", on=window_end + timedelta(days=1), actor=STAFF)
+    app.transition_lift(
+        pid, lid, "objection_mediation", on=window_end + timedelta(days=1), actor=STAFF
+    )
     app.answer_objection(
         pid,
         lid,
@@ -218,7 +224,7 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
         actor=STAFF,
     )
     day = window_end + timedelta(days=3)
-    app.move_lift(
+    app.transition_lift(
         pid,
         lid,
         "permit_or_exemption",
@@ -226,14 +232,14 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
         details={"document": "建设工程规划许可证 2026-0912"},
         actor=STAFF,
     )
-    app.move_lift(
+    app.transition_lift(
         pid, lid, "installation_notified", on=day, details={"authority": "市场监管局"}, actor=STAFF
     )
-    app.move_lift(pid, lid, "under_construction", on=day, actor=STAFF)
+    app.transition_lift(pid, lid, "under_construction", on=day, actor=STAFF)
     with pytest.raises(StageGateError) as handover:
-        app.move_lift(pid, lid, "completion_accepted", on=day, actor=STAFF)
+        app.transition_lift(pid, lid, "completion_accepted", on=day, actor=STAFF)
     assert handover.value.gate == "supervisory_inspection_passed"
-    app.move_lift(
+    app.transition_lift(
         pid,
         lid,
         "supervisory_inspection_passed",
@@ -241,9 +247,9 @@ def test_stages_wait_for_notice_objections_inspection_and_registration(lift):
         details={"report": "监督检验报告 TSG-2026-118"},
         actor=STAFF,
     )
-    app.move_lift(pid, lid, "completion_accepted", on=date(2026, 12, 5), actor=STAFF)
+    app.transition_lift(pid, lid, "completion_accepted", on=date(2026, 12, 5), actor=STAFF)
     with pytest.raises(StageGateError) as unregistered:
-        app.move_lift(pid, lid, "in_service", on=date(2026, 12, 6), actor=STAFF)
+        app.transition_lift(pid, lid, "in_service", on=date(2026, 12, 6), actor=STAFF)
     assert unregistered.value.gate == "use_registered"
     view = app.lift_view(pid, lid)
     deadlines = {d["name"]: d for d in view["deadlines"]}
@@ -263,7 +269,7 @@ def test_an_upheld_objection_sends_the_design_back(lift):
     app, pid, lid = lift
     vote_all(app, pid, lid, EVERYONE)
     close(app, pid, lid)
-    app.move_lift(
+    app.transition_lift(
         pid,
         lid,
         "agreement_signed",
@@ -276,8 +282,8 @@ def test_an_upheld_objection_sends_the_design_back(lift):
             "maintenance_sharing": "均摊",
         },
     )
-    app.move_lift(pid, lid, "design", on=date(2026, 9, 2), actor=STAFF)
-    app.move_lift(pid, lid, "public_notice", on=date(2026, 9, 3), actor=STAFF)
+    app.transition_lift(pid, lid, "design", on=date(2026, 9, 2), actor=STAFF)
+    app.transition_lift(pid, lid, "public_notice", on=date(2026, 9, 3), actor=STAFF)
     objection = app.lodge_objection(pid, lid, text="井道占用消防通道", actor=RESIDENT).value
     with pytest.raises(DomainError) as no_reason:
         app.answer_objection(
@@ -299,12 +305,12 @@ def test_an_upheld_objection_sends_the_design_back(lift):
 def test_abandoning_needs_a_reason_and_ends_the_retrofit(lift):
     app, pid, lid = lift
     with pytest.raises(DomainError) as no_reason:
-        app.move_lift(pid, lid, "abandoned", actor=STAFF)
+        app.transition_lift(pid, lid, "abandoned", actor=STAFF)
     assert no_reason.value.field == "details.reason"
     assert no_reason.value.code == "lift_abandon_reason_required"
-    app.move_lift(pid, lid, "abandoned", details={"reason": "一层住户诉讼"}, actor=STAFF)
+    app.transition_lift(pid, lid, "abandoned", details={"reason": "一层住户诉讼"}, actor=STAFF)
     with pytest.raises(StageGateError) as ended:
-        app.move_lift(pid, lid, "design", actor=STAFF)
+        app.transition_lift(pid, lid, "design", actor=STAFF)
     assert ended.value.gate == "not_abandoned" and ended.value.code == "lift_abandoned"
 
 
@@ -326,9 +332,9 @@ def test_overdue_lift_deadlines_are_flagged_for_the_console(lift):
         ("public_notice", {}),
     ]
     for stage, details in stages:
-        app.move_lift(pid, lid, stage, on=date(2026, 1, 5), details=details, actor=STAFF)
+        app.transition_lift(pid, lid, stage, on=date(2026, 1, 5), details=details, actor=STAFF)
     assert app.lift_alerts(pid) == []
-    app.move_lift(pid, lid, "objection_window", on=date(2026, 2, 2), actor=STAFF)
+    app.transition_lift(pid, lid, "objection_window", on=date(2026, 2, 2), actor=STAFF)
     for stage, details in [
         ("permit_or_exemption", {"document": "许可"}),
         ("installation_notified", {"authority": "局"}),
@@ -336,7 +342,7 @@ def test_overdue_lift_deadlines_are_flagged_for_the_console(lift):
         ("supervisory_inspection_passed", {"report": "报告"}),
         ("completion_accepted", {}),
     ]:
-        app.move_lift(pid, lid, stage, on=date(2026, 3, 2), details=details, actor=STAFF)
+        app.transition_lift(pid, lid, stage, on=date(2026, 3, 2), details=details, actor=STAFF)
     alerts = {a["name"]: a for a in app.lift_alerts(pid)}
     # Accepted on 2026-03-02: documents and use registration were due in April — overdue now.
     assert alerts["lift_documents_handover"]["status"] == "overdue"

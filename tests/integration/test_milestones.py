@@ -105,13 +105,13 @@ def test_rebuild_gives_the_same_milestone_rows(runtime):
 def test_the_project_leaves_construction_only_with_every_milestone_completed(runtime):
     pid, _first, second = build_with_milestones(runtime)
     with pytest.raises(StageGateError) as refused:
-        runtime.app.move_project(pid, "acceptance_inspection", actor=STAFF)
+        runtime.app.transition_project(pid, "acceptance_inspection", actor=STAFF)
     assert refused.value.gate == "construction_finished"
     assert "充电桩安装" in str(refused.value)
     app = runtime.app
     app.report_milestone_progress(pid, second, {"done_quantity": Decimal("12")}, actor=STAFF)
     app.complete_milestone(pid, second, {}, actor=STAFF)
-    app.move_project(pid, "acceptance_inspection", actor=STAFF)
+    app.transition_project(pid, "acceptance_inspection", actor=STAFF)
     assert app.get_project(pid).stage == "acceptance_inspection"
 
 

@@ -74,7 +74,7 @@ def test_list_filters_by_district_stage_and_text_with_pages(runtime):
 def test_rebuild_gives_the_same_rows_byte_for_byte(runtime):
     make_projects(runtime.app, 4)
     runtime.catch_up()
-    runtime.app.move_project(make_projects(runtime.app, 1)[0], "intent_vote", actor=STAFF)
+    runtime.app.transition_project(make_projects(runtime.app, 1)[0], "intent_vote", actor=STAFF)
     runtime.catch_up()
     live = dump_read_model(runtime.engine)
     runtime.projection.drop_tables()

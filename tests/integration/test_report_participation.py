@@ -160,7 +160,7 @@ def test_consent_values_make_the_art_278_table_and_the_verdict():
 
 def test_round_values_show_participation_by_head_and_area_and_each_question():
     result = {
-        "round_id": "r1",
+        "consultation_id": "r1",
         "flats": 7,
         "ballots": 5,
         "owners": 6,
@@ -190,7 +190,7 @@ def test_round_values_show_participation_by_head_and_area_and_each_question():
         "consent": None,
     }
     round_ = {
-        "round_id": "r1",
+        "consultation_id": "r1",
         "kind": "plan",
         "title": "改造方案征询",
         "intent_vote": False,

@@ -238,11 +238,11 @@ def test_delays_move_the_finish_later_with_a_reason(building):
 def test_construction_cannot_end_while_a_milestone_is_unfinished(building):
     project, mid = building
     with pytest.raises(StageGateError, match="一期雨污分流") as refused:
-        project.move_to("acceptance_inspection", actor=STAFF)
+        project.transition_to("acceptance_inspection", actor=STAFF)
     assert refused.value.gate == "construction_finished"
     report(project, mid, "600")
     project.complete_milestone(mid, on_date=date(2026, 5, 2), today=TODAY, actor=STAFF)
-    project.move_to("acceptance_inspection", actor=STAFF)
+    project.transition_to("acceptance_inspection", actor=STAFF)
 
 
 def test_supervisors_notes_need_a_supervisor_and_a_note(building):

@@ -41,9 +41,9 @@ CLOSES = datetime(2026, 1, 15, 18, tzinfo=UTC)
 
 def hold_intent_vote(project: RenovationProject, *, agree: bool) -> dict:
     """Every flat votes on paper; closing the round moves the project on."""
-    round_id = f"iv{len(project.rounds)}"
+    consultation_id = f"iv{len(project.rounds)}"
     project.open_consultation(
-        round_id,
+        consultation_id,
         kind="needs",
         title="改造意愿征询",
         questions=[],
@@ -55,8 +55,8 @@ def hold_intent_vote(project: RenovationProject, *, agree: bool) -> dict:
         actor=STAFF,
     )
     for flat_id in sorted(project.flat_ids()):
-        project.cast_ballot(
-            round_id,
+        project.cast_vote(
+            consultation_id,
             flat_id=flat_id,
             answers={},
             consent="agree" if agree else "disagree",
@@ -64,7 +64,10 @@ def hold_intent_vote(project: RenovationProject, *, agree: bool) -> dict:
             actor=STAFF,
         )
     return project.close_consultation(
-        round_id, now=CLOSES + timedelta(hours=1), ruleset=get_ruleset("national-2021"), actor=STAFF
+        consultation_id,
+        now=CLOSES + timedelta(hours=1),
+        ruleset=get_ruleset("national-2021"),
+        actor=STAFF,
     )
 
 
@@ -73,7 +76,7 @@ def walk(project: RenovationProject, *stages: str) -> None:
         if stage == "in_plan":
             hold_intent_vote(project, agree=True)
         else:
-            project.move_to(stage, actor=STAFF)
+            project.transition_to(stage, actor=STAFF)
 
 
 def test_registration_records_the_community_flats_content_and_budget():
@@ -103,7 +106,9 @@ def test_unsold_developer_flats_share_one_owner_reference():
 
 def test_every_event_records_who_recorded_it_and_by_which_channel():
     project = register()
-    project.move_to("needs_survey", actor=STAFF, effective_on=date(2026, 2, 1), command_id="k-1")
+    project.transition_to(
+        "needs_survey", actor=STAFF, effective_on=date(2026, 2, 1), command_id="k-1"
+    )
     created, moved = project.collect_events()
     assert isinstance(created, ProjectRegistered) and isinstance(moved, StageChanged)
     assert (moved.actor_id, moved.actor_role, moved.channel) == ("user:zhang", "staff", "test")
@@ -173,7 +178,7 @@ def test_construction_cannot_start_before_the_plan_is_approved():
     walk(project, "needs_survey", "intent_vote", "in_plan", "design", "plan_publicized")
     version = project.version
     with pytest.raises(StageGateError) as refused:
-        project.move_to("under_construction", actor=STAFF)
+        project.transition_to("under_construction", actor=STAFF)
     assert refused.value.gate == "requires_plan_approved"
     assert project.stage == "plan_publicized"
     assert project.version == version  # nothing was triggered
@@ -185,7 +190,7 @@ def test_a_failed_intent_vote_rejects_and_residents_may_be_asked_again():
     result = hold_intent_vote(project, agree=False)
     assert result["passed"] is False and project.stage == "rejected_by_residents"
     with pytest.raises(StageGateError):
-        project.move_to("in_plan", actor=STAFF)
+        project.transition_to("in_plan", actor=STAFF)
     walk(project, "needs_survey", "intent_vote", "in_plan")
     assert project.stage == "in_plan"
 
@@ -198,7 +203,7 @@ def test_the_plan_needs_a_passed_intent_vote():
         ("rejected_by_residents", "intent_vote_failed"),
     ):
         with pytest.raises(StageGateError) as refused:
-            project.move_to(target, actor=STAFF)
+            project.transition_to(target, actor=STAFF)
         assert refused.value.gate == gate
 
 
@@ -213,10 +218,10 @@ def test_no_stage_leads_back_to_registered_and_unknown_stages_are_refused():
     project = register()
     walk(project, "needs_survey")
     with pytest.raises(StageGateError) as refused:
-        project.move_to("registered", actor=STAFF)
+        project.transition_to("registered", actor=STAFF)
     assert refused.value.gate == "no_way_back_to_registered"
     with pytest.raises(DomainError) as unknown:
-        project.move_to("demolished", actor=STAFF)
+        project.transition_to("demolished", actor=STAFF)
     assert unknown.value.field == "to_stage"
 
 

@@ -58,11 +58,11 @@ def test_list_filters_and_pages(client, web_app):
     assert client.get("/api/projects?district=天宁区").get_json()["total"] == 1
     assert client.get("/api/projects?q=乙").get_json()["items"][0]["name"] == "乙小区"
     # Ordered by district, then name: 天宁区 丙, then 清江浦区 乙, 甲.
-    page_two = client.get("/api/projects?status=registered&per_page=2&page=2").get_json()
+    page_two = client.get("/api/projects?stage=registered&per_page=2&page=2").get_json()
     assert [p["name"] for p in page_two["items"]] == ["甲小区"]
-    bad = client.get("/api/projects?status=flying&page=0")
+    bad = client.get("/api/projects?stage=flying&page=0")
     assert bad.status_code == 422
-    assert set(bad.get_json()["errors"]) == {"status", "page"}
+    assert set(bad.get_json()["errors"]) == {"stage", "page"}
 
 
 @pytest.mark.parametrize(

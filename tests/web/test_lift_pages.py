@@ -107,9 +107,9 @@ def to_public_notice(app: Flask, project_id: str) -> None:
     pid = UUID(project_id)
 
     def work(application):
-        application.move_lift(pid, LIFT, "agreement_signed", details=AGREEMENT, actor=STAFF)
-        application.move_lift(pid, LIFT, "design", actor=STAFF)
-        application.move_lift(pid, LIFT, "public_notice", actor=STAFF)
+        application.transition_lift(pid, LIFT, "agreement_signed", details=AGREEMENT, actor=STAFF)
+        application.transition_lift(pid, LIFT, "design", actor=STAFF)
+        application.transition_lift(pid, LIFT, "public_notice", actor=STAFF)
 
     with_app(app, work)
 
@@ -298,7 +298,7 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
 
     page = f"/staff/projects/{project_id}/lifts/{LIFT}"
     for flat_id, choice in VOTES.items():
-        response = staff.post(f"{page}/paper", data={"flat_id": flat_id, "choice": choice})
+        response = staff.post(f"{page}/paper-votes", data={"flat_id": flat_id, "choice": choice})
         assert response.status_code == 302
     votes = lift_state(app, project_id)["votes"]
     assert len(votes) == 12 and votes["3-1-202"]["choice"] == "disagree"
@@ -306,16 +306,16 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
 
     move_clock(app, timedelta(days=11))
     assert "结束征询并计票" in text(staff.get(page))
-    closed = staff.post(f"{page}/close", follow_redirects=True)
+    closed = staff.post(f"{page}/close-poll", follow_redirects=True)
     assert "通过" in text(closed)
     assert lift_state(app, project_id)["stage"] == "consent_passed"
 
     missing = staff.post(
-        f"{page}/move", data={"to_stage": "agreement_signed"}, follow_redirects=True
+        f"{page}/transitions", data={"to_stage": "agreement_signed"}, follow_redirects=True
     )
     assert "工程预算" in text(missing) and lift_state(app, project_id)["stage"] == "consent_passed"
     signed = staff.post(
-        f"{page}/move",
+        f"{page}/transitions",
         data={
             "to_stage": "agreement_signed",
             "on": "2026-09-01",
@@ -331,11 +331,11 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
     assert state["stage"] == "agreement_signed"
     assert state["details"]["agreement_signed"]["budget"] == Decimal("600000.00")
     assert state["details"]["agreement_signed"]["on"] == date(2026, 9, 1)
-    staff.post(f"{page}/move", data={"to_stage": "design", "on": "2026-09-10"})
+    staff.post(f"{page}/transitions", data={"to_stage": "design", "on": "2026-09-10"})
     assert lift_state(app, project_id)["stage"] == "design"
 
     skipped = staff.post(
-        f"{page}/move",
+        f"{page}/transitions",
         data={"to_stage": "under_construction", "on": "2026-09-11"},
         follow_redirects=True,
     )
@@ -386,7 +386,7 @@ def test_the_staff_console_flags_overdue_lift_deadlines(app):
     pid = UUID(project_id)
 
     def accept_long_ago(application):
-        application.move_lift(
+        application.transition_lift(
             pid, LIFT, "agreement_signed", details=AGREEMENT, actor=STAFF, on=date(2026, 1, 5)
         )
         for stage, day, details in [
@@ -399,7 +399,7 @@ def test_the_staff_console_flags_overdue_lift_deadlines(app):
             ("supervisory_inspection_passed", date(2026, 5, 6), {"report": "报告"}),
             ("completion_accepted", date(2026, 5, 8), {}),
         ]:
-            application.move_lift(pid, LIFT, stage, on=day, details=details, actor=STAFF)
+            application.transition_lift(pid, LIFT, stage, on=day, details=details, actor=STAFF)
 
     with_app(app, accept_long_ago)
     staff = signed_in(app)

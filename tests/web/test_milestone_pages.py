@@ -279,7 +279,7 @@ def test_the_project_page_has_no_milestone_section_without_milestones(app):
 def test_the_staff_page_offers_the_forms_the_stage_allows(app, stage, offered, not_offered):
     project_id = register(app, "registered" if stage == "needs_survey" else "in_plan")
     if stage == "needs_survey":
-        work(app, lambda a: a.move_project(UUID(project_id), "needs_survey", actor=STAFF))
+        work(app, lambda a: a.transition_project(UUID(project_id), "needs_survey", actor=STAFF))
     else:
         plan(app, project_id)
         work(app, lambda a: walk(a, UUID(project_id), stage))
@@ -297,7 +297,9 @@ def test_the_staff_page_offers_the_forms_the_stage_allows(app, stage, offered, n
 def test_after_construction_only_supervisors_notes_are_offered(app):
     project_id = with_history(app)
     work(app, lambda a: finish_first(a, project_id))
-    work(app, lambda a: a.move_project(UUID(project_id), "acceptance_inspection", actor=STAFF))
+    work(
+        app, lambda a: a.transition_project(UUID(project_id), "acceptance_inspection", actor=STAFF)
+    )
 
     html = text(signed_in(app).get(staff_url(project_id)))
 

@@ -98,7 +98,7 @@ def register(app: Flask, *stages: str, **kwargs: Any) -> str:
         rt = runtime()
         project_id = rt.app.register_project(project_data(**kwargs), actor=CLERK).project_id
         for stage in stages:
-            rt.app.move_project(project_id, stage, actor=CLERK)
+            rt.app.transition_project(project_id, stage, actor=CLERK)
         rt.catch_up()
     return str(project_id)
 
@@ -355,7 +355,8 @@ def test_a_move_without_a_csrf_token_is_refused(app):
     )
 
     response = client.post(
-        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+        f"/staff/projects/{project_id}/transitions",
+        data={"to_stage": "needs_survey", "version": "1"},
     )
 
     assert response.status_code == 400
@@ -391,7 +392,8 @@ def test_the_staff_console_refuses_auditors(form_app):
     assert client.get("/staff").status_code == 403
     assert client.get("/staff/projects/new").status_code == 403
     response = client.post(
-        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+        f"/staff/projects/{project_id}/transitions",
+        data={"to_stage": "needs_survey", "version": "1"},
     )
     assert response.status_code == 403
     assert "您无权查看此页面" in text(response)
@@ -569,7 +571,7 @@ def test_staff_register_only_in_their_districts(form_app):
 
 def move(client: FlaskClient, project_id: str, to_stage: str, version: int, **extra: str):
     return client.post(
-        f"/staff/projects/{project_id}/move",
+        f"/staff/projects/{project_id}/transitions",
         data={"to_stage": to_stage, "version": str(version), **extra},
         follow_redirects=True,
     )
@@ -642,7 +644,8 @@ def test_staff_cannot_move_projects_outside_their_districts(form_app):
     client = signed_in(form_app, "staff", districts=["清江浦区"])
 
     response = client.post(
-        f"/staff/projects/{project_id}/move", data={"to_stage": "needs_survey", "version": "1"}
+        f"/staff/projects/{project_id}/transitions",
+        data={"to_stage": "needs_survey", "version": "1"},
     )
 
     assert response.status_code == 403

@@ -37,7 +37,7 @@ def open_round(client, web_app, pid, **overrides) -> str:
     }
     response = client.post(f"/api/projects/{pid}/consultations", json=body, headers=bearer(web_app))
     assert response.status_code == 201, response.get_json()
-    return response.get_json()["round_id"]
+    return response.get_json()["consultation_id"]
 
 
 def issue_codes(client, web_app, pid, building=None) -> dict[str, str]:
@@ -65,7 +65,7 @@ def test_a_household_votes_with_its_code_and_voting_again_replaces_it(client, we
     rid = open_round(client, web_app, pid)
     codes = issue_codes(client, web_app, pid)
     assert len(codes) == 7 and all(len(c) == 11 for c in codes.values())
-    url = f"/api/projects/{pid}/consultations/{rid}/ballots"
+    url = f"/api/projects/{pid}/consultations/{rid}/votes"
     first = client.post(url, json={"code": codes["1-1-101"], "answers": {"q1": ["管网"], "q2": 3}})
     assert first.status_code == 201 and first.get_json()["flat"] == "1-1-101"
     assert first.get_json()["replaced"] is False
@@ -105,7 +105,7 @@ def test_bad_ballots_are_refused_and_write_nothing(client, web_app, ballot, stat
     if ballot.get("code") == "CODE-OF-1-1-101":
         ballot = dict(ballot, code=codes["1-1-101"])
     before = history_types(client, web_app, pid)
-    response = client.post(f"/api/projects/{pid}/consultations/{rid}/ballots", json=ballot)
+    response = client.post(f"/api/projects/{pid}/consultations/{rid}/votes", json=ballot)
     assert response.status_code == status, response.get_json()
     assert field in response.get_json()["errors"]
     assert history_types(client, web_app, pid) == before
@@ -115,7 +115,7 @@ def test_another_projects_code_and_an_out_of_scope_flat_are_refused(client, web_
     pid, other = new_project(client, web_app), new_project(client, web_app, name="富丽花园")
     rid = open_round(client, web_app, pid, scope={"level": "unit", "building": "1", "unit": "2"})
     mine, theirs = issue_codes(client, web_app, pid), issue_codes(client, web_app, other)
-    url = f"/api/projects/{pid}/consultations/{rid}/ballots"
+    url = f"/api/projects/{pid}/consultations/{rid}/votes"
     ballot = {"answers": {"q1": ["管网"]}}
     foreign = client.post(url, json={**ballot, "code": theirs["1-2-101"]})
     assert foreign.status_code == 422 and foreign.get_json()["code"] == "unknown_household_code"
@@ -149,7 +149,7 @@ def test_reissued_codes_replace_the_old_ones(client, web_app):
     rid = open_round(client, web_app, pid)
     old = issue_codes(client, web_app, pid, building="1")
     new = issue_codes(client, web_app, pid, building="1")
-    url = f"/api/projects/{pid}/consultations/{rid}/ballots"
+    url = f"/api/projects/{pid}/consultations/{rid}/votes"
     lapsed = client.post(url, json={"code": old["1-1-101"], "answers": {"q1": ["管网"]}})
     assert lapsed.status_code == 422
     assert (
@@ -163,7 +163,7 @@ def test_a_round_takes_no_ballots_before_it_opens_or_after_it_closes(client, web
     later = open_round(client, web_app, pid, opens_at=(NOW + timedelta(days=1)).isoformat())
     codes = issue_codes(client, web_app, pid)
     early = client.post(
-        f"/api/projects/{pid}/consultations/{later}/ballots",
+        f"/api/projects/{pid}/consultations/{later}/votes",
         json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
     )
     assert early.status_code == 409 and early.get_json()["code"] == "consultation_not_open"
@@ -172,7 +172,7 @@ def test_a_round_takes_no_ballots_before_it_opens_or_after_it_closes(client, web
     rid = open_round(client, web_app, pid)
     past_the_close(web_app)
     late = client.post(
-        f"/api/projects/{pid}/consultations/{rid}/ballots",
+        f"/api/projects/{pid}/consultations/{rid}/votes",
         json={"code": codes["1-1-101"], "answers": {"q1": ["管网"]}},
         headers={"Accept-Language": "zh-CN"},
     )
@@ -215,14 +215,14 @@ def test_an_intent_vote_closes_with_its_civil_code_result_and_moves_the_project(
     walk(web_app.extensions["renovation"].app, uuid.UUID(pid), "intent_vote")
     rid = open_round(client, web_app, pid, questions=[], intent_vote=True, matter="alteration")
     codes = issue_codes(client, web_app, pid)
-    url = f"/api/projects/{pid}/consultations/{rid}/ballots"
+    url = f"/api/projects/{pid}/consultations/{rid}/votes"
     no_consent = client.post(url, json={"code": codes["1-1-101"]})
     assert no_consent.status_code == 422 and "consent" in no_consent.get_json()["errors"]
     for flat, code in codes.items():
         if flat != "2-1-101":
             assert client.post(url, json={"code": code, "consent": "agree"}).status_code == 201
     paper = client.post(
-        f"/api/projects/{pid}/consultations/{rid}/paper-ballots",
+        f"/api/projects/{pid}/consultations/{rid}/paper-votes",
         json={"flat_id": "2-1-101", "consent": "disagree"},
         headers=bearer(web_app),
     )
@@ -248,7 +248,7 @@ def test_unknown_rounds_and_opinions_are_404(client, web_app):
     assert client.get(f"/api/projects/{pid}/consultations/nope").status_code == 404
     assert (
         client.post(
-            f"/api/projects/{pid}/consultations/nope/ballots", json={"code": "AAAAA-AAAAA"}
+            f"/api/projects/{pid}/consultations/nope/votes", json={"code": "AAAAA-AAAAA"}
         ).status_code
         == 404
     )
@@ -467,7 +467,7 @@ def test_residents_writes_are_rate_limited(database_url, tmp_path):
 
 def test_the_openapi_document_lists_the_participation_routes(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    assert "/api/projects/{project_id}/consultations/{round_id}/ballots" in paths
+    assert "/api/projects/{project_id}/consultations/{consultation_id}/votes" in paths
     assert "/api/opinions/{tracking_code}" in paths
     assert "/api/stats" in paths
 
@@ -491,7 +491,7 @@ def test_household_codes_come_as_printable_slips(client, web_app, tmp_path):
     # The printed code works: it is the flat's code.
     rid = open_round(client, web_app, pid)
     vote = client.post(
-        f"/api/projects/{pid}/consultations/{rid}/ballots",
+        f"/api/projects/{pid}/consultations/{rid}/votes",
         json={"code": codes[0], "answers": {"q1": ["管网"]}},
     )
     assert vote.status_code == 201 and vote.get_json()["flat"] == "2-1-101"

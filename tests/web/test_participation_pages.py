@@ -133,9 +133,11 @@ def open_round(app: Flask, project_id: str, **overrides: Any) -> str:
             ],
             **overrides,
         }
-        round_id = rt.app.open_consultation(UUID(project_id), data, actor=STAFF).value["round_id"]
+        consultation_id = rt.app.open_consultation(UUID(project_id), data, actor=STAFF).value[
+            "consultation_id"
+        ]
         rt.catch_up()
-    return round_id
+    return consultation_id
 
 
 def issue_codes(app: Flask, project_id: str, building: str | None = None) -> dict[str, str]:
@@ -146,9 +148,9 @@ def issue_codes(app: Flask, project_id: str, building: str | None = None) -> dic
         return codes.value
 
 
-def ballots(app: Flask, project_id: str, round_id: str) -> int:
+def ballots(app: Flask, project_id: str, consultation_id: str) -> int:
     with app.app_context():
-        return runtime().app.round_result(UUID(project_id), round_id)["ballots"]
+        return runtime().app.round_result(UUID(project_id), consultation_id)["ballots"]
 
 
 def move_clock(app: Flask, by: timedelta) -> None:
@@ -419,7 +421,7 @@ def test_personal_data_is_shown_to_staff_only_and_each_read_is_logged(app, clien
     public_pages = [
         text(client.get(f"/opinions/{code}")),
         text(client.get(f"/projects/{project_id}")),
-        text(client.get(f"/projects/{project_id}/rounds")),
+        text(client.get(f"/projects/{project_id}/consultations")),
     ]
     queue = text(staff.get(f"/staff/projects/{project_id}/opinions"))
     with caplog.at_level(logging.INFO, logger="renovation.personal_data"):
@@ -454,12 +456,12 @@ def test_the_queue_filters_overdue_opinions(app, client):
 
 def test_vote_with_the_code_from_the_letter_stores_one_ballot(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     code = issue_codes(app, project_id)["1-1-101"]
 
     form = text(client.get(f"/projects/{project_id}/vote", query_string={"code": code}))
     response = client.post(
-        f"/projects/{project_id}/vote", data={"round": round_id, "code": code, **GOOD_BALLOT}
+        f"/projects/{project_id}/vote", data={"round": consultation_id, "code": code, **GOOD_BALLOT}
     )
 
     assert f'value="{code}"' in form and "户码有效：1幢1单元101室" in form
@@ -470,23 +472,23 @@ def test_vote_with_the_code_from_the_letter_stores_one_ballot(app, client):
     assert response.status_code == 200
     done = text(response)
     assert "您的投票已记录" in done and "将替换这一次的投票" in done
-    assert ballots(app, project_id, round_id) == 1
+    assert ballots(app, project_id, consultation_id) == 1
 
 
 def test_voting_again_replaces_the_ballot(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     code = issue_codes(app, project_id)["1-1-101"]
     url = f"/projects/{project_id}/vote"
 
-    client.post(url, data={"round": round_id, "code": code, **GOOD_BALLOT})
-    again = client.post(url, data={"round": round_id, "code": code, "q-q1": "加装电梯"})
+    client.post(url, data={"round": consultation_id, "code": code, **GOOD_BALLOT})
+    again = client.post(url, data={"round": consultation_id, "code": code, "q-q1": "加装电梯"})
 
     assert again.status_code == 200 and "这次投票替换了您之前的投票" in text(again)
-    assert ballots(app, project_id, round_id) == 1
+    assert ballots(app, project_id, consultation_id) == 1
     assert event_names(app, project_id).count("BallotCast") == 2
     with app.app_context():
-        ballot = runtime().app.get_project(UUID(project_id)).rounds[round_id]["ballots"]
+        ballot = runtime().app.get_project(UUID(project_id)).rounds[consultation_id]["ballots"]
     assert ballot["1-1-101"]["answers"] == {"q1": ["加装电梯"]}
 
 
@@ -498,21 +500,21 @@ def test_several_open_rounds_are_offered_to_choose_keeping_the_code(app, client)
     html = text(client.get(f"/projects/{project_id}/vote?code=ABCDE-FGHJK"))
 
     assert "第一轮" in html and "第二轮" in html
-    assert f"round={first}" in html and "code=ABCDE-FGHJK" in html
+    assert f"consultation={first}" in html and "code=ABCDE-FGHJK" in html
 
 
 def test_a_wrong_or_foreign_code_is_refused_and_nothing_is_written(app, client):
     project_id = register(app)
     other_id = register(app, name="河海新村")
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     issue_codes(app, project_id)
     foreign = issue_codes(app, other_id)["1-1-101"]
     url = f"/projects/{project_id}/vote"
     before = events(app)
 
-    wrong = client.post(url, data={"round": round_id, "code": "AAAAA-BBBBB", **GOOD_BALLOT})
-    other = client.post(url, data={"round": round_id, "code": foreign, **GOOD_BALLOT})
-    empty = client.post(url, data={"round": round_id, "code": "", **GOOD_BALLOT})
+    wrong = client.post(url, data={"round": consultation_id, "code": "AAAAA-BBBBB", **GOOD_BALLOT})
+    other = client.post(url, data={"round": consultation_id, "code": foreign, **GOOD_BALLOT})
+    empty = client.post(url, data={"round": consultation_id, "code": "", **GOOD_BALLOT})
     prefilled = text(client.get(url, query_string={"code": foreign}))
 
     for response in (wrong, other):
@@ -525,13 +527,13 @@ def test_a_wrong_or_foreign_code_is_refused_and_nothing_is_written(app, client):
 
 def test_a_closed_round_refuses_ballots(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     code = issue_codes(app, project_id)["1-1-101"]
     move_clock(app, timedelta(days=8))
     before = events(app)
 
     response = client.post(
-        f"/projects/{project_id}/vote", data={"round": round_id, "code": code, **GOOD_BALLOT}
+        f"/projects/{project_id}/vote", data={"round": consultation_id, "code": code, **GOOD_BALLOT}
     )
     page = text(client.get(f"/projects/{project_id}/vote?code={code}"))
 
@@ -545,12 +547,14 @@ def test_a_round_not_yet_open_refuses_ballots_naming_its_opening_in_beijing_time
     with app.app_context():
         start = runtime().app.clock().astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
     opens = start + timedelta(days=2)
-    round_id = open_round(app, project_id, opens_at=opens, closes_at=opens + timedelta(days=7))
+    consultation_id = open_round(
+        app, project_id, opens_at=opens, closes_at=opens + timedelta(days=7)
+    )
     code = issue_codes(app, project_id)["1-1-101"]
     before = events(app)
 
     response = client.post(
-        f"/projects/{project_id}/vote", data={"round": round_id, "code": code, **GOOD_BALLOT}
+        f"/projects/{project_id}/vote", data={"round": consultation_id, "code": code, **GOOD_BALLOT}
     )
 
     when = f"{opens.year}年{opens.month}月{opens.day}日 {opens:%H:%M}"
@@ -561,12 +565,12 @@ def test_a_round_not_yet_open_refuses_ballots_naming_its_opening_in_beijing_time
 
 def test_a_household_outside_the_scope_is_told_so(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
+    consultation_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
     code = issue_codes(app, project_id)["2-1-101"]
     before = events(app)
 
     response = client.post(
-        f"/projects/{project_id}/vote", data={"round": round_id, "code": code, **GOOD_BALLOT}
+        f"/projects/{project_id}/vote", data={"round": consultation_id, "code": code, **GOOD_BALLOT}
     )
 
     assert response.status_code == 422
@@ -576,13 +580,13 @@ def test_a_household_outside_the_scope_is_told_so(app, client):
 
 def test_missing_required_answers_are_marked_on_the_form(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     code = issue_codes(app, project_id)["1-1-101"]
     before = events(app)
 
     response = client.post(
         f"/projects/{project_id}/vote",
-        data={"round": round_id, "code": code, "q-q2": "愿意", "q-q3": "9"},
+        data={"round": consultation_id, "code": code, "q-q2": "愿意", "q-q3": "9"},
     )
 
     html = text(response)
@@ -595,34 +599,37 @@ def test_missing_required_answers_are_marked_on_the_form(app, client):
 
 def test_an_intent_vote_asks_for_consent(app, client):
     project_id = register(app)
-    round_id = open_round(
+    consultation_id = open_round(
         app, project_id, questions=[], intent_vote=True, matter="alteration", title="改造意愿征询"
     )
     code = issue_codes(app, project_id)["1-1-101"]
     url = f"/projects/{project_id}/vote"
 
     form = text(client.get(url, query_string={"code": code}))
-    missing = client.post(url, data={"round": round_id, "code": code})
-    done = client.post(url, data={"round": round_id, "code": code, "consent": "agree"})
+    missing = client.post(url, data={"round": consultation_id, "code": code})
+    done = client.post(url, data={"round": consultation_id, "code": code, "consent": "agree"})
 
     assert 'name="consent" value="agree"' in form and "同意" in form and "弃权" in form
     assert missing.status_code == 422 and "请选择同意、不同意或弃权" in text(missing)
     assert done.status_code == 200
     with app.app_context():
-        ballot = runtime().app.get_project(UUID(project_id)).rounds[round_id]["ballots"]
+        ballot = runtime().app.get_project(UUID(project_id)).rounds[consultation_id]["ballots"]
     assert ballot["1-1-101"]["consent"] == "agree"
 
 
 def test_the_project_page_offers_opinions_tracking_and_open_votes(app, client):
     project_id = register(app)
     before = text(client.get(f"/projects/{project_id}"))
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     after = text(client.get(f"/projects/{project_id}"))
 
     assert "提意见" in before and "查询意见办理" in before and "参与投票" not in before
     assert f'href="/projects/{project_id}/opinions/new"' in before
     assert 'href="/opinions/track"' in before
-    assert "参与投票" in after and f"/projects/{project_id}/vote?round={round_id}" in after
+    assert (
+        "参与投票" in after
+        and f"/projects/{project_id}/vote?consultation={consultation_id}" in after
+    )
 
 
 def test_rounds_list_shows_open_upcoming_and_closed_in_beijing_time(app, client):
@@ -638,7 +645,7 @@ def test_rounds_list_shows_open_upcoming_and_closed_in_beijing_time(app, client)
         closes_at=start + timedelta(days=2),
     )
 
-    html = text(client.get(f"/projects/{project_id}/rounds"))
+    html = text(client.get(f"/projects/{project_id}/consultations"))
 
     assert "正在进行" in html and "即将开始" in html
     assert "投票中" in html and "尚未开始" in html
@@ -653,9 +660,9 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
     project_id = register(app)
     staff = signed_in(app)
 
-    page = text(staff.get(f"/staff/projects/{project_id}/rounds/new"))
+    page = text(staff.get(f"/staff/projects/{project_id}/consultations/new"))
     response = staff.post(
-        f"/staff/projects/{project_id}/rounds/new",
+        f"/staff/projects/{project_id}/consultations/new",
         data={
             "kind": "plan",
             "title": "停车方案征询",
@@ -674,7 +681,7 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
     assert response.status_code == 302
     with app.app_context():
         (round_,) = runtime().app.get_project(UUID(project_id)).rounds.values()
-    assert response.headers["Location"].endswith(f"/rounds/{round_['round_id']}")
+    assert response.headers["Location"].endswith(f"/consultations/{round_['round_id']}")
     assert round_["scope"] == {"level": "building", "building": "1", "unit": None}
     assert [(q["type"], q["options"], q["required"]) for q in round_["questions"]] == [
         ("single", ["方案一", "方案二"], True),
@@ -690,7 +697,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
     before = events(app)
 
     response = staff.post(
-        f"/staff/projects/{project_id}/rounds/new",
+        f"/staff/projects/{project_id}/consultations/new",
         data={
             "kind": "needs",
             "title": "需求调查",
@@ -701,7 +708,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
         },
     )
     later = staff.post(
-        f"/staff/projects/{project_id}/rounds/new",
+        f"/staff/projects/{project_id}/consultations/new",
         data={
             "kind": "needs",
             "title": "",
@@ -721,7 +728,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
     assert "请填写日期和时间" in text(later)
     assert events(app) == before
     fixed = staff.post(
-        f"/staff/projects/{project_id}/rounds/new",
+        f"/staff/projects/{project_id}/consultations/new",
         data={
             "kind": "needs",
             "title": "需求调查",
@@ -742,17 +749,17 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
 
 def test_paper_ballot_entered_by_staff_records_channel_paper(app):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     staff = signed_in(app)
 
-    page = text(staff.get(f"/staff/projects/{project_id}/rounds/{round_id}"))
+    page = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
     response = staff.post(
-        f"/staff/projects/{project_id}/rounds/{round_id}/paper",
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/paper-votes",
         data={"flat_id": "1-2-101", "effective_on": "2026-01-05", "q-q1": "加装电梯"},
         follow_redirects=True,
     )
     refused = staff.post(
-        f"/staff/projects/{project_id}/rounds/{round_id}/paper",
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/paper-votes",
         data={"flat_id": "1-2-102", "q-q2": "愿意"},
         follow_redirects=True,
     )
@@ -764,17 +771,17 @@ def test_paper_ballot_entered_by_staff_records_channel_paper(app):
     (ballot,) = [e for e in stored_events(app, project_id) if type(e).__name__ == "BallotCast"]
     assert ballot.channel == "paper" and ballot.actor_id == "user:zhang"
     assert ballot.effective_on.isoformat() == "2026-01-05"
-    assert ballots(app, project_id, round_id) == 1
+    assert ballots(app, project_id, consultation_id) == 1
 
 
 def test_a_paper_ballot_of_a_household_outside_the_scope_is_refused_by_name(app):
     project_id = register(app)
-    round_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
+    consultation_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
     staff = signed_in(app)
     before = events(app)
 
     refused = staff.post(
-        f"/staff/projects/{project_id}/rounds/{round_id}/paper",
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/paper-votes",
         data={"flat_id": "2-1-101", **GOOD_BALLOT},
         follow_redirects=True,
     )
@@ -788,27 +795,27 @@ def test_closing_a_round_publishes_its_result(app, client):
     with app.app_context():
         walk(runtime().app, UUID(project_id), "intent_vote")
         runtime().catch_up()
-    round_id = open_round(
+    consultation_id = open_round(
         app, project_id, questions=[], intent_vote=True, matter="alteration", title="改造意愿征询"
     )
     codes = issue_codes(app, project_id)
     for flat_id in ["1-1-101", "1-1-102", "1-1-201", "1-2-101", "1-2-102", "2-1-101"]:
         client.post(
             f"/projects/{project_id}/vote",
-            data={"round": round_id, "code": codes[flat_id], "consent": "agree"},
+            data={"round": consultation_id, "code": codes[flat_id], "consent": "agree"},
         )
     staff = signed_in(app)
     early = staff.post(
-        f"/staff/projects/{project_id}/rounds/{round_id}/close", follow_redirects=True
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/close", follow_redirects=True
     )
     move_clock(app, timedelta(days=8))
 
-    live = text(staff.get(f"/staff/projects/{project_id}/rounds/{round_id}"))
+    live = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
     closed = staff.post(
-        f"/staff/projects/{project_id}/rounds/{round_id}/close", follow_redirects=True
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/close", follow_redirects=True
     )
-    public = text(client.get(f"/projects/{project_id}/rounds/{round_id}"))
-    listed = text(client.get(f"/projects/{project_id}/rounds"))
+    public = text(client.get(f"/projects/{project_id}/consultations/{consultation_id}"))
+    listed = text(client.get(f"/projects/{project_id}/consultations"))
 
     assert "本轮开放至" in text(early) and "之后才能结束" in text(early)
     assert "结束本轮并公布结果" in live
@@ -823,7 +830,7 @@ def test_closing_a_round_publishes_its_result(app, client):
 
 def test_a_closed_needs_survey_shows_participation_and_counts(app, client):
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     codes = issue_codes(app, project_id)
     for flat_id, choice in [
         ("1-1-101", "雨污管网"),
@@ -832,14 +839,14 @@ def test_a_closed_needs_survey_shows_participation_and_counts(app, client):
     ]:
         client.post(
             f"/projects/{project_id}/vote",
-            data={"round": round_id, "code": codes[flat_id], "q-q1": choice, "q-q3": "3"},
+            data={"round": consultation_id, "code": codes[flat_id], "q-q1": choice, "q-q3": "3"},
         )
     move_clock(app, timedelta(days=8))
     with app.app_context():
-        runtime().app.close_consultation(UUID(project_id), round_id, actor=STAFF)
+        runtime().app.close_consultation(UUID(project_id), consultation_id, actor=STAFF)
         runtime().catch_up()
 
-    html = text(client.get(f"/projects/{project_id}/rounds/{round_id}"))
+    html = text(client.get(f"/projects/{project_id}/consultations/{consultation_id}"))
 
     assert "参与户数" in html and "7 户中的 3 户" in html
     assert "按人数" in html and "按面积" in html
@@ -855,10 +862,10 @@ def test_hold_intent_vote_helper_result_shows_on_staff_round_page(app):
         walk(runtime().app, UUID(project_id), "intent_vote")
         hold_intent_vote(runtime().app, UUID(project_id), agree=False)
         runtime().catch_up()
-        (round_id,) = runtime().app.get_project(UUID(project_id)).rounds
+        (consultation_id,) = runtime().app.get_project(UUID(project_id)).rounds
     staff = signed_in(app)
 
-    html = text(staff.get(f"/staff/projects/{project_id}/rounds/{round_id}"))
+    html = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
 
     assert "未通过" in html and "✗" in html
 
@@ -867,10 +874,12 @@ def test_staff_of_another_district_cannot_run_this_projects_rounds(app):
     project_id = register(app)
     outsider = signed_in(app, "li", districts=("天宁区",))
 
-    assert outsider.get(f"/staff/projects/{project_id}/rounds").status_code == 403
+    assert outsider.get(f"/staff/projects/{project_id}/consultations").status_code == 403
     assert outsider.get(f"/staff/projects/{project_id}/opinions").status_code == 403
     assert (
-        outsider.post(f"/staff/projects/{project_id}/codes", data={"building": "1"}).status_code
+        outsider.post(
+            f"/staff/projects/{project_id}/household-codes", data={"building": "1"}
+        ).status_code
         == 403
     )
 
@@ -882,7 +891,7 @@ def test_console_links_each_project_to_its_opinions_and_rounds(app):
     html = text(staff.get("/staff"))
 
     assert f'href="/staff/projects/{project_id}/opinions"' in html
-    assert f'href="/staff/projects/{project_id}/rounds"' in html
+    assert f'href="/staff/projects/{project_id}/consultations"' in html
 
 
 # ---- household-code sheets --------------------------------------------------------------------
@@ -893,8 +902,8 @@ def test_issuing_codes_returns_the_printable_sheet(app):
     staff = signed_in(app)
     before = events(app)
 
-    page = text(staff.get(f"/staff/projects/{project_id}/codes"))
-    response = staff.post(f"/staff/projects/{project_id}/codes", data={"building": "2"})
+    page = text(staff.get(f"/staff/projects/{project_id}/household-codes"))
+    response = staff.post(f"/staff/projects/{project_id}/household-codes", data={"building": "2"})
 
     assert "1幢" in page and "2幢" in page
     assert response.status_code == 200
@@ -915,10 +924,10 @@ def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeyp
 
     monkeypatch.setattr(pages, "render_household_code_sheet", render)
     project_id = register(app)
-    round_id = open_round(app, project_id)
+    consultation_id = open_round(app, project_id)
     staff = signed_in(app)
 
-    response = staff.post(f"/staff/projects/{project_id}/codes", data={"building": "1"})
+    response = staff.post(f"/staff/projects/{project_id}/household-codes", data={"building": "1"})
 
     context = seen["context"]
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -943,9 +952,9 @@ def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeyp
     # The printed code works on the voting page.
     done = staff.post(
         f"/projects/{project_id}/vote",
-        data={"round": round_id, "code": slip["code"], **GOOD_BALLOT},
+        data={"round": consultation_id, "code": slip["code"], **GOOD_BALLOT},
     )
-    assert done.status_code == 200 and ballots(app, project_id, round_id) == 1
+    assert done.status_code == 200 and ballots(app, project_id, consultation_id) == 1
 
 
 # ---- language, CSRF ------------------------------------------------------------------------------
@@ -989,3 +998,27 @@ def test_forms_need_the_csrf_token(tmp_path):
         assert accepted.status_code == 200 and "请记下您的查询码" in text(accepted)
     finally:
         app.extensions["renovation"].close()
+
+
+def test_addresses_of_earlier_releases_lead_to_todays(app, client):
+    project_id = register(app)
+    consultation_id = open_round(app, project_id)
+    staff = signed_in(app)
+
+    public = client.get(f"/projects/{project_id}/rounds/{consultation_id}?lang=zh")
+    assert public.status_code == 301
+    assert public.headers["Location"].endswith(
+        f"/projects/{project_id}/consultations/{consultation_id}?lang=zh"
+    )
+    listed = client.get(f"/projects/{project_id}/rounds", follow_redirects=True)
+    assert listed.status_code == 200 and listed.request.path.endswith("/consultations")
+    codes = staff.get(f"/staff/projects/{project_id}/codes", follow_redirects=True)
+    assert codes.status_code == 200 and codes.request.path.endswith("/household-codes")
+    # A voting link from an earlier release names the consultation as "round".
+    old_vote = text(client.get(f"/projects/{project_id}/vote?round={consultation_id}"))
+    new_vote = text(client.get(f"/projects/{project_id}/vote?consultation={consultation_id}"))
+    assert f'name="consultation" value="{consultation_id}"' in old_vote
+    assert f'name="consultation" value="{consultation_id}"' in new_vote
+    # The staff page behind an old address still asks who is there.
+    anonymous = app.test_client().get(f"/staff/projects/{project_id}/codes", follow_redirects=True)
+    assert anonymous.request.path == "/login"

@@ -162,8 +162,8 @@ def visible_text(page: str) -> str:
 def test_demo_residents_pages_show_no_internal_id(demo):
     client = demo["app"].test_client()
     for pid, project in demo["projects"].items():
-        urls = [f"/projects/{pid}", f"/projects/{pid}/rounds", f"/projects/{pid}/lifts"]
-        urls += [f"/projects/{pid}/rounds/{rid}" for rid in project["rounds"]]
+        urls = [f"/projects/{pid}", f"/projects/{pid}/consultations", f"/projects/{pid}/lifts"]
+        urls += [f"/projects/{pid}/consultations/{rid}" for rid in project["rounds"]]
         urls += [f"/projects/{pid}/lifts/{lid}" for lid in project["lifts"]]
         for url in urls:
             for lang in ("zh", "en"):
@@ -192,10 +192,10 @@ def test_a_sentence_an_old_event_stored_as_its_note_is_not_shown(tmp_path: Path)
     pid = register_project(app, project_data())
     with app.app_context():
         rt = runtime()
-        rt.app.move_project(
+        rt.app.transition_project(
             UUID(pid), "needs_survey", actor=STAFF, note="intent vote 0a1b2c3d4e5f: passed"
         )
-        rt.app.move_project(
+        rt.app.transition_project(
             UUID(pid), "intent_vote", actor=STAFF, note="问需已完成，共收回问卷 80 份"
         )
         rt.catch_up()

@@ -27,7 +27,7 @@ class ConsultationsPart(Folding):
 
     def open_consultation(
         self,
-        round_id: str,
+        consultation_id: str,
         *,
         kind: str,
         title: str,
@@ -54,7 +54,7 @@ class ConsultationsPart(Folding):
         )
         self.trigger_event(
             ConsultationOpened,
-            round_id=round_id,
+            round_id=consultation_id,  # the recorded field keeps its name
             kind=kind,
             title=title.strip(),
             questions=checked,
@@ -94,9 +94,9 @@ class ConsultationsPart(Folding):
         except KeyError:
             raise rules.UnknownHouseholdCodeError(field="code") from None
 
-    def cast_ballot(
+    def cast_vote(
         self,
-        round_id: str,
+        consultation_id: str,
         *,
         flat_id: str,
         answers: dict[str, Any],
@@ -107,7 +107,7 @@ class ConsultationsPart(Folding):
         effective_on: date | None = None,
     ) -> None:
         """A household's ballot (by its code, or on paper entered by staff)."""
-        round_ = self.find_round(round_id)
+        round_ = self.find_round(consultation_id)
         flat = self.find_flat(flat_id)
         if not rules.in_scope(round_["scope"], flat):
             raise rules.OutOfScopeError(
@@ -121,7 +121,7 @@ class ConsultationsPart(Folding):
         previous = round_["ballots"].get(flat_id)
         self.trigger_event(
             BallotCast,
-            round_id=round_id,
+            round_id=consultation_id,  # the recorded field keeps its name
             flat_id=flat_id,
             answers=checked,
             consent=consent,
@@ -131,7 +131,7 @@ class ConsultationsPart(Folding):
 
     def close_consultation(
         self,
-        round_id: str,
+        consultation_id: str,
         *,
         now: datetime,
         ruleset: Ruleset | None,
@@ -139,19 +139,19 @@ class ConsultationsPart(Folding):
         command_id: str | None = None,
     ) -> dict[str, Any]:
         """Close a round after its window; an intent vote's result moves the project on."""
-        round_ = self.find_round(round_id)
+        round_ = self.find_round(consultation_id)
         if round_["closed"]:
-            raise rules.RoundClosedError("consultation_closed_already", field="round_id")
+            raise rules.RoundClosedError("consultation_closed_already", field="consultation_id")
         if now < round_["closes_at"]:
             raise rules.RoundClosedError(
                 "consultation_still_open",
-                field="round_id",
+                field="consultation_id",
                 closes_at=round_["closes_at"].isoformat(),
             )
         result = rules.round_result(round_, self.flats(), ruleset)
         self.trigger_event(
             ConsultationClosed,
-            round_id=round_id,
+            round_id=consultation_id,  # the recorded field keeps its name
             result=result,
             **provenance(actor, command_id, None),
         )
@@ -159,17 +159,19 @@ class ConsultationsPart(Folding):
             passed = bool(result.get("passed"))
             # No note: the move's stages, after this ConsultationClosed, say what happened;
             # pages word it from them.
-            self.move_to(
+            self.transition_to(
                 Stage.IN_PLAN.value if passed else Stage.REJECTED_BY_RESIDENTS.value,
                 actor=actor,
             )
         return result
 
-    def find_round(self, round_id: str) -> dict[str, Any]:
+    def find_round(self, consultation_id: str) -> dict[str, Any]:
         try:
-            return self.rounds[round_id]
+            return self.rounds[consultation_id]
         except KeyError:
-            raise rules.UnknownRoundError(field="round_id", round_id=round_id) from None
+            raise rules.UnknownRoundError(
+                field="consultation_id", consultation_id=consultation_id
+            ) from None
 
     # ---- state changes ----------------------------------------------------------------
 

@@ -176,7 +176,7 @@ class LiftRetrofitsPart(Folding):
             matter="alteration",
         )
 
-    def move_lift(
+    def transition_lift(
         self,
         lid: str,
         to_stage: str,

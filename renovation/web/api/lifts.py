@@ -252,7 +252,7 @@ class LiftTransitions(MethodView):
     def post(self, data: dict[str, Any], project_id: UUID, lift_id: str):
         """Move the retrofit on; a gate not passed (notice, objections, inspection,
         registration) answers 409 naming it."""
-        result = runtime().app.move_lift(
+        result = runtime().app.transition_lift(
             project_id,
             lift_id,
             data["to_stage"],

@@ -73,10 +73,10 @@ def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) 
         else "upcoming"
     )
     return {
+        "consultation_id": round_["round_id"],
         **{
             k: round_[k]
             for k in (
-                "round_id",
                 "kind",
                 "title",
                 "opens_at",
@@ -109,38 +109,36 @@ class Consultations(MethodView):
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Open a round: needs, plan or evaluation; an intent vote asks each flat's consent."""
-        result = runtime().app.open_consultation(
-            project_id, data, **staff_write(project_id).kwargs
-        )
+        result = runtime().app.open_consultation(project_id, data, **staff_write(project_id).kwargs)
         body, status, headers = created(result)
-        return {**body, "round_id": result.value["round_id"]}, status, headers
+        return {**body, "consultation_id": result.value["consultation_id"]}, status, headers
 
 
-@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>")
+@blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>")
 class Consultation(MethodView):
     @blp.response(200, RoundSchema)
-    def get(self, project_id: UUID, round_id: str):
+    def get(self, project_id: UUID, consultation_id: str):
         """One round; staff and auditors also see the live count while it is open."""
         app = runtime().app
-        round_ = app.get_project(project_id).find_round(round_id)
+        round_ = app.get_project(project_id).find_round(consultation_id)
         user = any_user()
-        live = app.round_result(project_id, round_id) if user is not None else None
+        live = app.round_result(project_id, consultation_id) if user is not None else None
         return round_view(round_, with_live_result=live)
 
 
-@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/ballots")
+@blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/votes")
 class Ballots(MethodView):
     @limiter.limit(public_write_limit)
     @blp.arguments(BallotCreateSchema)
     @blp.response(201, BallotReceiptSchema)
     @blp.write(public=True)
-    def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
+    def post(self, data: dict[str, Any], project_id: UUID, consultation_id: str):
         """A household votes with its code (public); voting again before the close replaces it."""
         app = runtime().app
-        before = app.get_project(project_id).find_round(round_id)["ballots"]
-        result = app.cast_ballot(
+        before = app.get_project(project_id).find_round(consultation_id)["ballots"]
+        result = app.cast_vote(
             project_id,
-            round_id,
+            consultation_id,
             code=data["code"],
             answers=data["answers"],
             consent=data.get("consent"),
@@ -150,7 +148,7 @@ class Ballots(MethodView):
         flat = result.value["flat_id"]
         return (
             {
-                "round_id": round_id,
+                "consultation_id": consultation_id,
                 "flat": flat,
                 "replaced": flat in before and not result.replayed,
                 "version": result.version,
@@ -161,17 +159,17 @@ class Ballots(MethodView):
         )
 
 
-@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/paper-ballots")
+@blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/paper-votes")
 class PaperBallots(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(PaperBallotCreateSchema)
     @blp.response(201, CommandResultSchema)
     @blp.write()
-    def post(self, data: dict[str, Any], project_id: UUID, round_id: str):
+    def post(self, data: dict[str, Any], project_id: UUID, consultation_id: str):
         """Staff enter a paper ballot on a household's behalf (channel "paper")."""
-        result = runtime().app.cast_paper_ballot(
+        result = runtime().app.cast_paper_vote(
             project_id,
-            round_id,
+            consultation_id,
             flat_id=data["flat_id"],
             answers=data["answers"],
             consent=data.get("consent"),
@@ -181,17 +179,19 @@ class PaperBallots(MethodView):
         return created(result)
 
 
-@blp.route("/projects/<uuid:project_id>/consultations/<string:round_id>/close")
+@blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/close")
 class CloseConsultation(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.response(200, RoundSchema)
     @blp.write()
-    def post(self, project_id: UUID, round_id: str):
+    def post(self, project_id: UUID, consultation_id: str):
         """Close a round after its window; an intent vote's result moves the project on."""
         app = runtime().app
-        result = app.close_consultation(project_id, round_id, **staff_write(project_id).kwargs)
+        result = app.close_consultation(
+            project_id, consultation_id, **staff_write(project_id).kwargs
+        )
         runtime().catch_up(until=result.position)
-        round_ = app.get_project(project_id).find_round(round_id)
+        round_ = app.get_project(project_id).find_round(consultation_id)
         return round_view(round_), 200, {"ETag": f'"{result.version}"'}
 
 

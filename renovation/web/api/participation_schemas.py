@@ -165,13 +165,13 @@ class StatsQueryArgsSchema(Schema):
 
 
 class RoundCreatedSchema(Schema):
-    round_id = fields.String()
+    consultation_id = fields.String()
     version = fields.Integer()
     replayed = fields.Boolean()
 
 
 class RoundSchema(Schema):
-    round_id = fields.String()
+    consultation_id = fields.String()
     kind = fields.String()
     title = fields.String()
     status = fields.String(metadata={"description": "upcoming | open | closed"})
@@ -185,7 +185,7 @@ class RoundSchema(Schema):
 
 
 class BallotReceiptSchema(Schema):
-    round_id = fields.String()
+    consultation_id = fields.String()
     flat = fields.String(metadata={"description": "building-unit of the ballot's flat"})
     replaced = fields.Boolean(
         metadata={"description": "an earlier ballot of the flat was replaced"}

@@ -66,7 +66,7 @@ class Projects(MethodView):
         items, total = list_summaries(
             runtime().engine,
             district=args.get("district"),
-            stage=args.get("status"),
+            stage=args.get("stage"),
             q=args.get("q"),
             page=args["page"],
             per_page=args["per_page"],
@@ -117,7 +117,7 @@ class Transitions(MethodView):
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID):
         """Move the project to its next stage; a skipped gate gets 409 naming it."""
-        result = runtime().app.move_project(
+        result = runtime().app.transition_project(
             project_id,
             data["to_stage"],
             note=data["note"],

@@ -130,7 +130,7 @@ class ProgressCreateSchema(Schema):
 
 class ProjectQueryArgsSchema(Schema):
     district = fields.String(validate=Length(max=MAX_NAME))
-    status = fields.String(validate=OneOf(STAGES))
+    stage = fields.String(validate=OneOf(STAGES, kind="project_stage"))
     q = fields.String(validate=Length(max=100))
     page = fields.Integer(load_default=1, validate=Range(min=1))
     per_page = fields.Integer(load_default=20, validate=Range(min=1, max=100))

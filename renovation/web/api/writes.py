@@ -5,7 +5,7 @@ two headers are checked before the view runs (a malformed one is a 400), and Ope
 them with the 409, 412, 422 and 429 answers. The view then takes what the application's
 commands take from ``staff_write(project_id)`` or ``resident_write()``:
 
-    result = runtime().app.move_lift(project_id, lift_id, ..., **staff_write(project_id).kwargs)
+    result = runtime().app.transition_lift(project_id, lift_id, ..., **staff_write(pid).kwargs)
 
 - ``Idempotency-Key``: the same key makes one change, however often the request is sent; a
   repeat answers what the first did (``replayed: true``). Residents' keys are namespaced and

@@ -473,9 +473,9 @@ def _form_day(name: str) -> date | str | None:
         return "bad"
 
 
-@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/paper")
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/paper-votes")
 @staff_page
-def staff_lift_paper(project_id: UUID, lift_id: str):
+def staff_lift_paper_vote(project_id: UUID, lift_id: str):
     """A household's paper vote; the event names the clerk and the channel "paper"."""
     user, _project = staff_project(project_id)
     view = find_lift(project_id, lift_id)
@@ -519,9 +519,9 @@ def staff_lift_paper(project_id: UUID, lift_id: str):
     return _back(project_id, lift_id, "paper")
 
 
-@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/close")
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/close-poll")
 @staff_page
-def staff_lift_close(project_id: UUID, lift_id: str):
+def staff_lift_close_poll(project_id: UUID, lift_id: str):
     """Count the poll after its window; a pass moves the lift to consent_passed."""
     user, _project = staff_project(project_id)
     find_lift(project_id, lift_id)
@@ -576,9 +576,9 @@ def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
     return details, problems
 
 
-@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/move")
+@bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/transitions")
 @staff_page
-def staff_lift_move(project_id: UUID, lift_id: str):
+def staff_lift_transition(project_id: UUID, lift_id: str):
     """Move the retrofit on, on a date; a refused gate is flashed by its name."""
     user, _project = staff_project(project_id)
     find_lift(project_id, lift_id)
@@ -594,7 +594,7 @@ def staff_lift_move(project_id: UUID, lift_id: str):
         return _back(project_id, lift_id, "move")
     cid = command_id(request.form.get("command_id"))
     try:
-        runtime().app.move_lift(
+        runtime().app.transition_lift(
             project_id,
             lift_id,
             target,

@@ -47,6 +47,7 @@ MAX_CONTACT = 100
 MAX_CODE_INPUT = 40
 personal_log = logging.getLogger("renovation.personal_data")
 
+
 def flat_label(building: str, unit: str, number: str) -> str:
     return _(
         "Building %(building)s, unit %(unit)s, flat %(number)s",
@@ -82,11 +83,16 @@ def round_status(round_: dict[str, Any], at: datetime | None = None) -> str:
     return "open" if at >= round_["opens_at"] else "upcoming"
 
 
+def shown(round_: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
+    """A consultation as the pages show it: its status now, its id under the API's name."""
+    return dict(round_, status=round_status(round_, at), consultation_id=round_["round_id"])
+
+
 def rounds_of(project: RenovationProject) -> list[dict[str, Any]]:
     """The project's rounds, open first, then upcoming, then closed (newest first)."""
     at = now()
     order = {"open": 0, "upcoming": 1, "closed": 2}
-    rounds = [dict(r, status=round_status(r, at)) for r in project.rounds.values()]
+    rounds = [shown(r, at) for r in project.rounds.values()]
     rounds.sort(key=lambda r: r["closes_at"], reverse=True)
     rounds.sort(key=lambda r: order[r["status"]])
     return rounds
@@ -269,8 +275,8 @@ def opinion_tracking(code: str):
 # ---- voting ----------------------------------------------------------------------------------
 
 
-@bp.get("/projects/<uuid:project_id>/rounds")
-def rounds(project_id: UUID):
+@bp.get("/projects/<uuid:project_id>/consultations")
+def consultations(project_id: UUID):
     """The project's consultation rounds: open, upcoming and closed, in Beijing time."""
     project = runtime().app.get_project(project_id)
     return render_template(
@@ -280,17 +286,17 @@ def rounds(project_id: UUID):
     )
 
 
-@bp.get("/projects/<uuid:project_id>/rounds/<string:round_id>")
-def round_public(project_id: UUID, round_id: str):
+@bp.get("/projects/<uuid:project_id>/consultations/<string:consultation_id>")
+def consultation(project_id: UUID, consultation_id: str):
     """One round: its questions and window, and its result once it is closed."""
     project = runtime().app.get_project(project_id)
-    round_ = project.rounds.get(round_id)
+    round_ = project.rounds.get(consultation_id)
     if round_ is None:
         abort(404)
     return render_template(
         "pages/public/round.html",
         project=project_info(project, project_id),
-        round=dict(round_, status=round_status(round_)),
+        round=shown(round_),
         result=round_["result"],
     )
 
@@ -327,6 +333,27 @@ def flat_of(project: RenovationProject, flat_id: str) -> dict[str, Any] | None:
         return None
 
 
+def former_address(project_id: UUID, rest: str = ""):
+    """Addresses of earlier releases (bookmarks, printed pages) lead to today's: public, the
+    page it leads to checks who may see it."""
+    path = request.path.replace("/rounds", "/consultations", 1).replace(
+        "/codes", "/household-codes", 1
+    )
+    query = request.query_string.decode()
+    return redirect(path + (f"?{query}" if query else ""), 301)
+
+
+FORMER_ADDRESSES = (
+    "/projects/<uuid:project_id>/rounds",
+    "/projects/<uuid:project_id>/rounds/<path:rest>",
+    "/staff/projects/<uuid:project_id>/rounds",
+    "/staff/projects/<uuid:project_id>/rounds/<path:rest>",
+    "/staff/projects/<uuid:project_id>/codes",
+)
+for _number, _rule in enumerate(FORMER_ADDRESSES):
+    bp.add_url_rule(_rule, f"former_address_{_number}", former_address, methods=["GET"])
+
+
 @bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
 @limiter.limit(public_write_limit, methods=["POST"])
 def vote(project_id: UUID):
@@ -337,16 +364,16 @@ def vote(project_id: UUID):
     source = request.form if request.method == "POST" else request.args
     code = source.get("code", "")[:MAX_CODE_INPUT].strip()
     open_now = [r for r in rounds_of(project) if r["status"] == "open"]
-    wanted = source.get("round", "")
+    wanted = source.get("consultation") or source.get("round", "")  # "round": older links
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
         chosen = project.rounds.get(wanted)
         if chosen is None:
             abort(404)
-        chosen = dict(chosen, status=round_status(chosen))
+        chosen = shown(chosen)
     else:
-        chosen = next((r for r in open_now if r["round_id"] == wanted), None)
+        chosen = next((r for r in open_now if r["consultation_id"] == wanted), None)
         if chosen is None and len(open_now) == 1:
             chosen = open_now[0]
     if chosen is None:
@@ -379,9 +406,9 @@ def vote(project_id: UUID):
         else:
             before = set(chosen["ballots"])
             try:
-                result = rt.app.cast_ballot(
+                result = rt.app.cast_vote(
                     project_id,
-                    chosen["round_id"],
+                    chosen["consultation_id"],
                     code=code,
                     answers=answers,
                     consent=consent,
@@ -826,9 +853,9 @@ def round_field(path: str, lines: list[int]) -> tuple[str, str | None]:
     ), None
 
 
-@bp.get("/staff/projects/<uuid:project_id>/rounds")
+@bp.get("/staff/projects/<uuid:project_id>/consultations")
 @staff_page
-def staff_rounds(project_id: UUID):
+def staff_consultations(project_id: UUID):
     """The project's rounds with their ballots so far; open a new one, print household codes."""
     _user, project = staff_project(project_id)
     return render_template(
@@ -838,9 +865,9 @@ def staff_rounds(project_id: UUID):
     )
 
 
-@bp.route("/staff/projects/<uuid:project_id>/rounds/new", methods=["GET", "POST"])
+@bp.route("/staff/projects/<uuid:project_id>/consultations/new", methods=["GET", "POST"])
 @staff_page
-def staff_round_new(project_id: UUID):
+def staff_consultation_new(project_id: UUID):
     """Open a consultation round; questions pasted one a line."""
     user, project = staff_project(project_id)
     values = round_defaults()
@@ -875,9 +902,9 @@ def staff_round_new(project_id: UUID):
                 flash(_("The round “%(title)s” is open.", title=data["title"]), "success")
                 return redirect(
                     url_for(
-                        "pages.staff_round",
+                        "pages.staff_consultation",
                         project_id=project_id,
-                        round_id=result.value["round_id"],
+                        consultation_id=result.value["consultation_id"],
                     )
                 )
     return render_template(
@@ -893,12 +920,12 @@ def staff_round_new(project_id: UUID):
     ), (422 if errors else 200)
 
 
-@bp.get("/staff/projects/<uuid:project_id>/rounds/<string:round_id>")
+@bp.get("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>")
 @staff_page
-def staff_round(project_id: UUID, round_id: str):
+def staff_consultation(project_id: UUID, consultation_id: str):
     """A round's live result, the paper-ballot form and, after the window, the close button."""
     _user, project = staff_project(project_id)
-    round_ = project.rounds.get(round_id)
+    round_ = project.rounds.get(consultation_id)
     if round_ is None:
         abort(404)
     flats = [
@@ -909,8 +936,8 @@ def staff_round(project_id: UUID, round_id: str):
     return render_template(
         "pages/staff/round.html",
         project=project_info(project, project_id),
-        round=dict(round_, status=round_status(round_)),
-        result=runtime().app.round_result(project_id, round_id),
+        round=shown(round_),
+        result=runtime().app.round_result(project_id, consultation_id),
         flats=flats,
         voted=set(round_["ballots"]),
         closable=not round_["closed"] and now() >= round_["closes_at"],
@@ -919,15 +946,18 @@ def staff_round(project_id: UUID, round_id: str):
     )
 
 
-@bp.post("/staff/projects/<uuid:project_id>/rounds/<string:round_id>/paper")
+@bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/paper-votes")
 @staff_page
-def staff_paper_ballot(project_id: UUID, round_id: str):
+def staff_paper_vote(project_id: UUID, consultation_id: str):
     """Enter a household's paper ballot; the event names the clerk and the channel "paper"."""
     user, project = staff_project(project_id)
-    round_ = project.rounds.get(round_id)
+    round_ = project.rounds.get(consultation_id)
     if round_ is None:
         abort(404)
-    back = url_for("pages.staff_round", project_id=project_id, round_id=round_id) + "#paper"
+    back = (
+        url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)
+        + "#paper"
+    )
     flat_id = request.form.get("flat_id", "")
     effective_text = request.form.get("effective_on", "").strip()
     effective_on = None
@@ -946,9 +976,9 @@ def staff_paper_ballot(project_id: UUID, round_id: str):
         return redirect(back)
     cid = command_id(request.form.get("command_id"))
     try:
-        runtime().app.cast_paper_ballot(
+        runtime().app.cast_paper_vote(
             project_id,
-            round_id,
+            consultation_id,
             flat_id=flat_id,
             answers=answers_from(request.form, round_),
             consent=request.form.get("consent") or None,
@@ -978,18 +1008,18 @@ def staff_paper_ballot(project_id: UUID, round_id: str):
     return redirect(back)
 
 
-@bp.post("/staff/projects/<uuid:project_id>/rounds/<string:round_id>/close")
+@bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/close")
 @staff_page
-def staff_close_round(project_id: UUID, round_id: str):
+def staff_close_consultation(project_id: UUID, consultation_id: str):
     """Close a round after its window; its result is stored (and an intent vote decides)."""
     user, project = staff_project(project_id)
-    if round_id not in project.rounds:
+    if consultation_id not in project.rounds:
         abort(404)
     cid = command_id(request.form.get("command_id"))
     try:
         runtime().app.close_consultation(
             project_id,
-            round_id,
+            consultation_id,
             actor=actor_for(user, "web"),
             command_id=f"web-close-{cid}" if cid else None,
         )
@@ -1000,7 +1030,9 @@ def staff_close_round(project_id: UUID, round_id: str):
     else:
         runtime().catch_up()
         flash(_("The round is closed and its result is published."), "success")
-    return redirect(url_for("pages.staff_round", project_id=project_id, round_id=round_id))
+    return redirect(
+        url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)
+    )
 
 
 # ---- staff: household codes ------------------------------------------------------------------
@@ -1013,9 +1045,9 @@ def _flat_order(flat: dict[str, Any]) -> tuple:
     return key(flat["unit"]), flat["floor"], key(flat["number"])
 
 
-@bp.route("/staff/projects/<uuid:project_id>/codes", methods=["GET", "POST"])
+@bp.route("/staff/projects/<uuid:project_id>/household-codes", methods=["GET", "POST"])
 @staff_page
-def staff_codes(project_id: UUID):
+def staff_household_codes(project_id: UUID):
     """Issue new household codes for one building and print them (PDF, one slip a flat)."""
     user, project = staff_project(project_id)
     buildings = [b["code"] for b in project.buildings]
@@ -1024,14 +1056,14 @@ def staff_codes(project_id: UUID):
         building = request.form.get("building", "")
         if building not in buildings:
             flash(_("Choose a building."), "error")
-            return redirect(url_for("pages.staff_codes", project_id=project_id))
+            return redirect(url_for("pages.staff_household_codes", project_id=project_id))
         try:
             result = runtime().app.issue_household_codes(
                 project_id, building=building, actor=actor_for(user, "web")
             )
         except DomainError as error:
             flash(refusal_message(error), "error")
-            return redirect(url_for("pages.staff_codes", project_id=project_id))
+            return redirect(url_for("pages.staff_household_codes", project_id=project_id))
         runtime().catch_up()
         pdf = render_household_code_sheet(
             household_code_sheet_context(

@@ -110,9 +110,9 @@ def staff_console():
     )
 
 
-@bp.post("/staff/projects/<uuid:project_id>/move")
+@bp.post("/staff/projects/<uuid:project_id>/transitions")
 @staff_page
-def move_project(project_id: UUID):
+def transition_project(project_id: UUID):
     """Move a project on; a stale page or a closed gate comes back as a message, not an error."""
     user = page_user()
     form = MoveForm()
@@ -131,7 +131,7 @@ def move_project(project_id: UUID):
         abort(403)
     name = project.community["name"]
     try:
-        result = rt.app.move_project(
+        result = rt.app.transition_project(
             project_id,
             to_stage,
             actor=actor_for(user, CHANNEL),

@@ -150,7 +150,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         "lang": lang,
-        "L": labels,
+        "words": labels,
         "title": f"{labels['title']} · {project['name']}",
         "project": project,
         "scope": scope,

@@ -144,7 +144,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     """The notice template's values: every figure formatted, every label in ``lang``."""
     lang = report_language(context.get("lang"))
     v = report_words(lang)
-    L = {
+    words = {
         **layout_labels(lang),
         **participation_labels(lang),
         **translated(MESSAGES, lang),
@@ -160,7 +160,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     tally = {"agree": 0, "disagree": 0, "abstain": 0, "none": 0}
     for f in flats:
         tally[f["vote"] or "none"] += 1
-    title = L["title"] % {"name": project["name"], "building": building, "unit": unit}
+    title = words["title"] % {"name": project["name"], "building": building, "unit": unit}
 
     shares = context.get("shares")
     share_values = None
@@ -206,45 +206,46 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     stage = str(lift["stage"])
     return {
         "lang": lang,
-        "L": L,
+        "words": words,
         "title": title,
         "subtitle": (
-            L["subtitle"]
+            words["subtitle"]
             % {"district": project.get("district", ""), "street": project.get("street") or ""}
         ).strip(),
-        "intro": L["intro"] % {"building": building, "unit": unit},
+        "intro": words["intro"] % {"building": building, "unit": unit},
         "project": project,
-        "unit_value": L["unit_value"] % {"building": building, "unit": unit, "flats": len(flats)},
+        "unit_value": words["unit_value"]
+        % {"building": building, "unit": unit, "flats": len(flats)},
         "stage": v.label("lift_stage", stage),
-        "poll": L["poll_value"]
+        "poll": words["poll_value"]
         % {
             "opens": format_moment(lift["poll_opens_at"]),
             "closes": format_moment(lift["poll_closes_at"]),
         },
-        "poll_state": L["poll_closed"]
+        "poll_state": words["poll_closed"]
         if lift["poll_closed"]
-        else L["poll_open"] % {"today": format_date(lift.get("today"), lang)},
+        else words["poll_open"] % {"today": format_date(lift.get("today"), lang)},
         "flats": [
             {
                 "flat": flat_number(f["flat_id"], building, unit),
                 "floor": f["floor"],
                 "area": f"{Decimal(f['area']):.2f}",
-                "vote": v.label("vote_choice", f["vote"]) if f["vote"] else L["not_voted"],
+                "vote": v.label("vote_choice", f["vote"]) if f["vote"] else words["not_voted"],
                 "choice": f["vote"] or "none",
                 "holds_veto": bool(f["holds_veto"]),
             }
             for f in flats
         ],
         "any_veto": any(f["holds_veto"] for f in flats),
-        "tally": L["tally"] % tally,
+        "tally": words["tally"] % tally,
         "consent": consent_values(lift.get("consent"), lang),
         "notice_ends": format_date(lift.get("notice_ends_on"), lang)
         if lift.get("notice_ends_on")
-        else L["not_yet"],
+        else words["not_yet"],
         "objections_end": format_date(lift.get("objections_end_on"), lang)
         if lift.get("objections_end_on")
-        else L["not_yet_objections"],
-        "objections_count": L["objections_count"]
+        else words["not_yet_objections"],
+        "objections_count": words["objections_count"]
         % {"count": len(objections), "answered": sum(1 for o in objections if o.get("outcome"))}
         if objections
         else None,
@@ -253,7 +254,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         "public_url": context["public_url"],
         "qr": qr_svg(context["public_url"]),
         "rendered_at": context["rendered_at"],
-        "rendered_line": L["rendered_at"] % {"at": context["rendered_at"]},
+        "rendered_line": words["rendered_at"] % {"at": context["rendered_at"]},
         # The shared layout's names.
         "position": int(context.get("position") or 0),
         "chain_digest": str(context.get("chain_digest") or ""),

@@ -50,13 +50,13 @@ def _quantity(text: str) -> str:
     return format(number.normalize() if number == number.to_integral() else number, "f")
 
 
-def _period(start: str | None, finish: str | None, L: dict[str, str]) -> list[str]:
+def _period(start: str | None, finish: str | None, words: dict[str, str]) -> list[str]:
     """A period as the lines of its cell: "2026-04-01 至", "2026-05-31" (each kept whole)."""
     if start is None:
         return [NOT_APPLICABLE]
     if finish is None:
-        return [L["open_end"] % {"start": start}]
-    return [L["period_from"] % {"start": start}, finish]
+        return [words["open_end"] % {"start": start}]
+    return [words["period_from"] % {"start": start}, finish]
 
 
 def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict
     milestone not completed by then and past its planned finish is flagged overdue.
     """
     v = report_words(lang)
-    L = labels(lang)
+    words = labels(lang)
     values = []
     for row in rows:
         status = v.label("milestone_status", row["status"])
@@ -78,18 +78,23 @@ def milestone_values(rows: list[dict[str, Any]], lang: str, today: date) -> dict
                 "done": f"{_quantity(row['done_quantity'])} / {_quantity(row['quantity'])} "
                 f"{row['unit']}",
                 "progress": f"{row['progress']}%",
-                "planned": _period(row["planned_start"], row["planned_finish"], L),
-                "actual": _period(row["actual_start"], row["actual_finish"], L),
+                "planned": _period(row["planned_start"], row["planned_finish"], words),
+                "actual": _period(row["actual_start"], row["actual_finish"], words),
                 "status": status,
-                "overdue": L["overdue"] if overdue else None,
+                "overdue": words["overdue"] if overdue else None,
                 "delays": [
-                    L["delay"] % {"from_": d["from"], "to": d["to"], "reason": d["reason"]}
+                    words["delay"] % {"from_": d["from"], "to": d["to"], "reason": d["reason"]}
                     for d in row["delays"]
                 ],
                 "notes": [
-                    L["note"] % {"on": n["on"], "supervisor": n["supervisor"], "note": n["note"]}
+                    words["note"]
+                    % {"on": n["on"], "supervisor": n["supervisor"], "note": n["note"]}
                     for n in row["notes"]
                 ],
             }
         )
-    return {"L": L, "rows": values, "footnote": L["footnote"] % {"day": today.isoformat()}}
+    return {
+        "words": words,
+        "rows": values,
+        "footnote": words["footnote"] % {"day": today.isoformat()},
+    }

@@ -120,20 +120,23 @@ def opinion_values(figures: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     ``figures`` is :func:`renovation.projections.opinions.opinion_figures`'s dict.
     """
     v = report_words(lang)
-    L = labels(lang)
+    words = labels(lang)
     answered = figures["answered"]
     outcomes = figures.get("outcomes", {})
     adopted = outcomes.get("adopted", 0) + outcomes.get("partly_adopted", 0)
     rows = [
-        {"label": L["received"], "value": L["count_value"] % {"count": figures["received"]}},
-        {"label": L["answered"], "value": L["count_value"] % {"count": answered}},
         {
-            "label": L["open"],
-            "value": L["open_value"] % {"open": figures["open"], "overdue": figures["overdue"]},
+            "label": words["received"],
+            "value": words["count_value"] % {"count": figures["received"]},
+        },
+        {"label": words["answered"], "value": words["count_value"] % {"count": answered}},
+        {
+            "label": words["open"],
+            "value": words["open_value"] % {"open": figures["open"], "overdue": figures["overdue"]},
         },
         {
-            "label": L["on_time"],
-            "value": L["on_time_value"]
+            "label": words["on_time"],
+            "value": words["on_time_value"]
             % {
                 "rate": figures["on_time_rate"] or NOT_APPLICABLE,
                 "part": figures["answered_on_time"],
@@ -141,8 +144,8 @@ def opinion_values(figures: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             },
         },
         {
-            "label": L["adoption"],
-            "value": L["adoption_value"]
+            "label": words["adoption"],
+            "value": words["adoption_value"]
             % {
                 "rate": figures["adoption_rate"] or NOT_APPLICABLE,
                 "part": adopted,
@@ -177,14 +180,14 @@ def consent_values(consent: dict[str, Any] | None, lang: str = "zh") -> dict[str
     if not consent:
         return None
     v = report_words(lang)
-    L = labels(lang)
+    words = labels(lang)
     ruleset_id = consent.get("ruleset_id")
     ruleset = v.label("ruleset", ruleset_id) if ruleset_id else NOT_APPLICABLE
     vetoes = len(consent.get("veto_failures") or [])
     matter = consent.get("matter", "")
     return {
         "matter": v.label("matter", matter),
-        "matter_line": L["matter_value"] % {"matter": v.label("matter", matter)},
+        "matter_line": words["matter_value"] % {"matter": v.label("matter", matter)},
         "ruleset": ruleset,
         "rows": [
             {
@@ -192,35 +195,35 @@ def consent_values(consent: dict[str, Any] | None, lang: str = "zh") -> dict[str
                 "required": check["required"],
                 "actual": check["rendered"],
                 "passed": bool(check["passed"]),
-                "result": L["check_passed"] if check["passed"] else L["check_failed"],
+                "result": words["check_passed"] if check["passed"] else words["check_failed"],
             }
             for check in consent["checks"]
         ],
         "passed": bool(consent["passed"]),
-        "verdict": (L["verdict_passed"] if consent["passed"] else L["verdict_failed"])
+        "verdict": (words["verdict_passed"] if consent["passed"] else words["verdict_failed"])
         % {"ruleset": ruleset},
-        "veto_note": L["vetoes"] % {"count": vetoes} if vetoes else None,
+        "veto_note": words["vetoes"] % {"count": vetoes} if vetoes else None,
     }
 
 
 def _scope_label(scope: dict[str, Any] | None, lang: str) -> str:
-    L = labels(lang)
+    words = labels(lang)
     scope = scope or {}
     level = scope.get("level", "community")
     if level == "building":
-        return L["scope_building"] % {"building": scope.get("building")}
+        return words["scope_building"] % {"building": scope.get("building")}
     if level == "unit":
-        return L["scope_unit"] % {"building": scope.get("building"), "unit": scope.get("unit")}
+        return words["scope_unit"] % {"building": scope.get("building"), "unit": scope.get("unit")}
     return report_words(lang).label("scope_level", "community")
 
 
-def _question_summary(question: dict[str, Any], L: dict[str, str]) -> str:
+def _question_summary(question: dict[str, Any], words: dict[str, str]) -> str:
     if question["type"] == "rating":
         mean = question.get("mean")
-        return L["rating_summary"] % {"mean": mean} if mean else L["no_rating"]
+        return words["rating_summary"] % {"mean": mean} if mean else words["no_rating"]
     if "counts" in question:
         return " · ".join(f"{option} {count}" for option, count in question["counts"].items())
-    return L["text_summary"] % {"count": question.get("texts", question.get("answered", 0))}
+    return words["text_summary"] % {"count": question.get("texts", question.get("answered", 0))}
 
 
 def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
@@ -231,51 +234,51 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     ``round_result``: counts as ints, areas and shares as strings, ``consent`` or None).
     """
     v = report_words(lang)
-    L = labels(lang)
+    words = labels(lang)
     result = round_["result"]
     kind = v.label("round_kind", round_.get("kind", ""))
     if round_.get("intent_vote"):
-        kind = f"{kind} · {L['intent_vote']}"
+        kind = f"{kind} · {words['intent_vote']}"
     return {
         "consultation_id": result.get("round_id", round_.get("round_id")),
         "title": round_.get("title", ""),
         "kind": kind,
         "intent_vote": bool(round_.get("intent_vote")),
         "scope": _scope_label(round_.get("scope"), lang),
-        "period": L["period_value"]
+        "period": words["period_value"]
         % {
             "opens": _local_day_time(round_.get("opens_at")),
             "closes": _local_day_time(round_.get("closes_at")),
         },
         "participation": [
             {
-                "label": L["ballots"],
+                "label": words["ballots"],
                 "part": result["ballots"],
                 "whole": result["flats"],
                 # two places, as the domain gives the shares by head and by area
                 "rate": _share(result["ballots"], result["flats"], places=2),
             },
             {
-                "label": L["by_head"],
+                "label": words["by_head"],
                 "part": result["participating_owners"],
                 "whole": result["owners"],
                 "rate": result["participation_by_head"],
             },
             {
-                "label": L["by_area"],
+                "label": words["by_area"],
                 "part": result["participating_area"],
                 "whole": result["area"],
                 "rate": result["participation_by_area"],
             },
         ],
         "consent": consent_values(result.get("consent"), lang),
-        "no_consent": L["no_consent"] if round_.get("intent_vote") else None,
+        "no_consent": words["no_consent"] if round_.get("intent_vote") else None,
         "questions": [
             {
                 "number": index,
                 "text": question["text"],
                 "answered": question["answered"],
-                "summary": _question_summary(question, L),
+                "summary": _question_summary(question, words),
             }
             for index, question in enumerate(result.get("questions") or [], start=1)
         ],
@@ -284,14 +287,14 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
 
 def participation_values(participation: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     """The whole section's values from :func:`project_participation`'s dict."""
-    L = labels(lang)
+    words = labels(lang)
     open_rounds = participation.get("open_rounds", 0)
     return {
-        "L": L,
+        "words": words,
         "opinions": opinion_values(participation["opinion_figures"], lang),
         "rounds": [round_values(r, lang) for r in participation.get("rounds", [])],
         "open_rounds": open_rounds,
-        "open_rounds_note": L["open_rounds"] % {"count": open_rounds} if open_rounds else None,
+        "open_rounds_note": words["open_rounds"] % {"count": open_rounds} if open_rounds else None,
     }
 
 

@@ -126,7 +126,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         **context,
         "lang": lang,
         "as_of": context.get("as_of"),
-        "L": labels,
+        "words": labels,
         "content_groups": _content_groups(context.get("content_items", [])),
         "budget_rows": _budget_rows(context.get("budget", []), context.get("budget_total")),
         "budget_total_share": _percent(

@@ -26,7 +26,7 @@ VOTES = {
 }
 
 
-def notice_context(runtime, pid: UUID, lid: str, *, shares: bool = True) -> dict:
+def notice_context(runtime, pid: UUID, lift_id: str, *, shares: bool = True) -> dict:
     app = runtime.app
     runtime.catch_up()
     row = summary_at(app, runtime.engine, pid)
@@ -39,8 +39,8 @@ def notice_context(runtime, pid: UUID, lid: str, *, shares: bool = True) -> dict
             "district": project["district"],
             "street": project.get("street") or "",
         },
-        "lift": app.lift_view(pid, lid),
-        "shares": app.lift_cost_shares(pid, lid) if shares else None,
+        "lift": app.lift_view(pid, lift_id),
+        "shares": app.lift_cost_shares(pid, lift_id) if shares else None,
         "public_url": PUBLIC_URL.format(pid=pid),
         "position": row["position"],
         "chain_digest": row["chain_digest"],
@@ -54,7 +54,7 @@ def lift(runtime):
     app = runtime.app
     pid = app.register_project(six_storey_unit(), actor=STAFF).project_id
     now = app.clock()
-    lid = app.propose_lift(
+    lift_id = app.propose_lift(
         pid,
         {
             "building": "3",
@@ -66,11 +66,11 @@ def lift(runtime):
         actor=STAFF,
     ).value["lift_id"]
     for flat_id, choice in VOTES.items():
-        app.cast_lift_vote(pid, lid, flat_id=flat_id, choice=choice, actor=PAPER)
-    close(app, pid, lid)
+        app.cast_lift_vote(pid, lift_id, flat_id=flat_id, choice=choice, actor=PAPER)
+    close(app, pid, lift_id)
     app.transition_lift(
         pid,
-        lid,
+        lift_id,
         "agreement_signed",
         on=date(2026, 9, 1),
         actor=STAFF,
@@ -81,7 +81,7 @@ def lift(runtime):
             "maintenance_sharing": "二层以上按户均摊",
         },
     )
-    return runtime, pid, lid
+    return runtime, pid, lift_id
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -102,8 +102,8 @@ def pdf_fonts(pdf: bytes, tmp_path: Path) -> str:
 
 
 def test_the_notice_prints_votes_arithmetic_verdict_and_shares(lift, tmp_path):
-    runtime, pid, lid = lift
-    context = notice_context(runtime, pid, lid)
+    runtime, pid, lift_id = lift
+    context = notice_context(runtime, pid, lift_id)
     pdf = render_lift_notice(context)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf, tmp_path)
@@ -143,12 +143,12 @@ def test_the_notice_prints_votes_arithmetic_verdict_and_shares(lift, tmp_path):
 
 
 def test_the_notice_shows_the_notice_and_objection_dates_once_known(lift, tmp_path):
-    runtime, pid, lid = lift
+    runtime, pid, lift_id = lift
     app = runtime.app
-    app.transition_lift(pid, lid, "design", on=date(2026, 9, 10), actor=STAFF)
-    app.transition_lift(pid, lid, "public_notice", on=date(2026, 9, 25), actor=STAFF)
-    app.transition_lift(pid, lid, "objection_window", on=date(2026, 10, 9), actor=STAFF)
-    context = notice_context(runtime, pid, lid)
+    app.transition_lift(pid, lift_id, "design", on=date(2026, 9, 10), actor=STAFF)
+    app.transition_lift(pid, lift_id, "public_notice", on=date(2026, 9, 25), actor=STAFF)
+    app.transition_lift(pid, lift_id, "objection_window", on=date(2026, 10, 9), actor=STAFF)
+    context = notice_context(runtime, pid, lift_id)
     flat = re.sub(r"\s+", "", pdf_text(render_lift_notice(context), tmp_path))
     # Ten days from 9-25 end in the National Day holiday: the next working day, 10-08.
     assert "公示期截止2026年10月8日" in flat
@@ -157,8 +157,8 @@ def test_the_notice_shows_the_notice_and_objection_dates_once_known(lift, tmp_pa
 
 
 def test_without_shares_the_notice_says_when_they_come_and_carries_a_qr_code(lift):
-    runtime, pid, lid = lift
-    html = lift_notice_html(notice_context(runtime, pid, lid, shares=False))
+    runtime, pid, lift_id = lift
+    html = lift_notice_html(notice_context(runtime, pid, lift_id, shares=False))
     assert "加装协议记录预算后公布各户分摊金额" in html
     assert '<svg font-family="Noto Sans CJK SC"' in html and 'class="qr"' in html
     assert "O-6" not in html and "owner_ref" not in html  # no owner references on a notice

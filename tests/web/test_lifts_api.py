@@ -46,18 +46,20 @@ def lift(client, web_app):
     return pid, created.get_json()["lift_id"]
 
 
-def close_poll(client, web_app, pid, lid):
+def close_poll(client, web_app, pid, lift_id):
     app = web_app.extensions["renovation"].app
     real = app.clock
     app.clock = lambda: real() + timedelta(days=11)
     try:
-        return client.post(f"/api/projects/{pid}/lifts/{lid}/close-poll", headers=bearer(web_app))
+        return client.post(
+            f"/api/projects/{pid}/lifts/{lift_id}/close-poll", headers=bearer(web_app)
+        )
     finally:
         app.clock = real
 
 
 def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client, web_app, lift):
-    pid, lid = lift
+    pid, lift_id = lift
     codes = {
         c["flat_id"]: c["code"]
         for c in client.post(
@@ -67,20 +69,20 @@ def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client
     for flat_id, code in codes.items():
         choice = "disagree" if flat_id == "3-1-202" else "agree"
         vote = client.post(
-            f"/api/projects/{pid}/lifts/{lid}/votes", json={"code": code, "choice": choice}
+            f"/api/projects/{pid}/lifts/{lift_id}/votes", json={"code": code, "choice": choice}
         )
         assert vote.status_code == 201, vote.get_json()
     paper = client.post(
-        f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+        f"/api/projects/{pid}/lifts/{lift_id}/paper-votes",
         headers=bearer(web_app),
         json={"flat_id": "3-1-202", "choice": "agree", "effective_on": "2026-11-20"},
     )
     assert paper.status_code == 201
-    live = client.get(f"/api/projects/{pid}/lifts/{lid}").get_json()
+    live = client.get(f"/api/projects/{pid}/lifts/{lift_id}").get_json()
     assert live["stage"] == "willingness_poll" and live["consent"]["passed"] is True
     assert {f["flat_id"]: f["vote"] for f in live["flats"]}["3-1-202"] == "agree"
     assert "owner_ref" not in str(live) and "L-11" not in str(live)
-    closed = close_poll(client, web_app, pid, lid)
+    closed = close_poll(client, web_app, pid, lift_id)
     assert closed.status_code == 200 and closed.get_json()["stage"] == "consent_passed"
     checks = {c["name"]: c for c in closed.get_json()["consent"]["checks"]}
     assert checks["quorum_area"]["rendered"].startswith("840.00/840.00")
@@ -102,29 +104,31 @@ def test_a_unit_votes_by_code_and_on_paper_and_the_result_explains_itself(client
 def test_bad_lift_requests_are_refused_and_write_nothing(
     client, web_app, lift, path, body, status, field
 ):
-    pid, lid = lift
+    pid, lift_id = lift
     before = client.get(f"/api/projects/{pid}").get_json()["version"]
     headers = bearer(web_app) if path in ("paper-votes", "transitions") else {}
-    response = client.post(f"/api/projects/{pid}/lifts/{lid}/{path}", json=body, headers=headers)
+    response = client.post(
+        f"/api/projects/{pid}/lifts/{lift_id}/{path}", json=body, headers=headers
+    )
     assert response.status_code == status, response.get_json()
     assert field in response.get_json()["errors"], response.get_json()
     assert client.get(f"/api/projects/{pid}").get_json()["version"] == before
 
 
 def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lift):
-    pid, lid = lift
+    pid, lift_id = lift
     for floor in range(1, 7):
         for door in (1, 2):
             client.post(
-                f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+                f"/api/projects/{pid}/lifts/{lift_id}/paper-votes",
                 headers=bearer(web_app),
                 json={"flat_id": f"3-1-{floor}0{door}", "choice": "agree"},
             )
-    close_poll(client, web_app, pid, lid)
-    early = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares")
+    close_poll(client, web_app, pid, lift_id)
+    early = client.get(f"/api/projects/{pid}/lifts/{lift_id}/cost-shares")
     assert early.status_code == 422 and early.get_json()["code"] == "budget_missing"
     signed = client.post(
-        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        f"/api/projects/{pid}/lifts/{lift_id}/transitions",
         headers=bearer(web_app),
         json={
             "to_stage": "agreement_signed",
@@ -139,11 +143,11 @@ def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lif
         },
     )
     assert signed.status_code == 200, signed.get_json()
-    shares = client.get(f"/api/projects/{pid}/lifts/{lid}/cost-shares").get_json()
+    shares = client.get(f"/api/projects/{pid}/lifts/{lift_id}/cost-shares").get_json()
     assert shares["amount"] == "450000.00"
     total = sum(round(float(s["share"]) * 100) for s in shares["shares"])
     assert total == 45_000_000
-    notice = client.get(f"/api/projects/{pid}/lifts/{lid}/notice.pdf")
+    notice = client.get(f"/api/projects/{pid}/lifts/{lift_id}/notice.pdf")
     assert notice.status_code == 200 and notice.mimetype == "application/pdf"
 
 
@@ -170,7 +174,7 @@ def test_unknown_lifts_are_404(client, web_app, lift):
 
 
 def test_refusals_carry_a_code_params_and_words_in_each_language(client, web_app, lift):
-    pid, lid = lift
+    pid, lift_id = lift
     duplicate = {
         "building": "3",
         "unit": "1",
@@ -188,14 +192,14 @@ def test_refusals_carry_a_code_params_and_words_in_each_language(client, web_app
     ).get_json()
     assert chinese["code"] == "unit_has_lift" and chinese["message"] == "3-1 单元已有加装电梯项目。"
 
-    early = client.post(f"/api/projects/{pid}/lifts/{lid}/close-poll", headers=bearer(web_app))
+    early = client.post(f"/api/projects/{pid}/lifts/{lift_id}/close-poll", headers=bearer(web_app))
     body = early.get_json()
     assert early.status_code == 409 and body["code"] == "poll_open_until"
     assert body["message"].startswith("The poll is open until 20")
     assert set(body["params"]) == {"until"}
 
     skipped = client.post(
-        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        f"/api/projects/{pid}/lifts/{lift_id}/transitions",
         headers={**bearer(web_app), "Accept-Language": "zh"},
         json={"to_stage": "design", "on": "2026-11-20"},
     )
@@ -225,13 +229,13 @@ def poll_window() -> dict[str, str]:
 # Every lift write: its path, whether staff send it, a body the schema accepts.
 LIFT_WRITES = [
     ("lifts", True, {"building": "2", "unit": "1", **poll_window()}),
-    ("lifts/{lid}/votes", False, {"code": "ZZZZZ-ZZZZZ", "choice": "agree"}),
-    ("lifts/{lid}/paper-votes", True, {"flat_id": "3-1-101", "choice": "agree"}),
-    ("lifts/{lid}/close-poll", True, None),
-    ("lifts/{lid}/reopen-poll", True, poll_window()),
-    ("lifts/{lid}/transitions", True, {"to_stage": "abandoned", "details": {"reason": "撤回"}}),
-    ("lifts/{lid}/objections", False, {"text": "挡光"}),
-    ("lifts/{lid}/objections/x1/answer", True, {"outcome": "mediated", "reason": "已协商"}),
+    ("lifts/{lift_id}/votes", False, {"code": "ZZZZZ-ZZZZZ", "choice": "agree"}),
+    ("lifts/{lift_id}/paper-votes", True, {"flat_id": "3-1-101", "choice": "agree"}),
+    ("lifts/{lift_id}/close-poll", True, None),
+    ("lifts/{lift_id}/reopen-poll", True, poll_window()),
+    ("lifts/{lift_id}/transitions", True, {"to_stage": "abandoned", "details": {"reason": "撤回"}}),
+    ("lifts/{lift_id}/objections", False, {"text": "挡光"}),
+    ("lifts/{lift_id}/objections/x1/answer", True, {"outcome": "mediated", "reason": "已协商"}),
 ]
 
 
@@ -239,11 +243,13 @@ LIFT_WRITES = [
 def test_a_lift_write_with_a_stale_if_match_is_a_409_and_writes_nothing(
     client, web_app, lift, path, staff, body
 ):
-    pid, lid = lift
+    pid, lift_id = lift
     current = version_of(client, pid)
     events = history_length(client, web_app, pid)
     headers = {**(bearer(web_app) if staff else {}), "If-Match": f'"{current - 1}"'}
-    stale = client.post(f"/api/projects/{pid}/{path.format(lid=lid)}", json=body, headers=headers)
+    stale = client.post(
+        f"/api/projects/{pid}/{path.format(lift_id=lift_id)}", json=body, headers=headers
+    )
     assert stale.status_code == 409, stale.get_json()
     refusal = stale.get_json()
     assert refusal["code"] == "stale_version" and refusal["version"] == current
@@ -256,26 +262,24 @@ def test_a_lift_write_with_a_stale_if_match_is_a_409_and_writes_nothing(
 def test_lift_writes_at_the_current_version_go_through_and_answer_the_new_one(
     client, web_app, lift
 ):
-    pid, lid = lift
+    pid, lift_id = lift
     current = version_of(client, pid)
     paper = client.post(
-        f"/api/projects/{pid}/lifts/{lid}/paper-votes",
+        f"/api/projects/{pid}/lifts/{lift_id}/paper-votes",
         json={"flat_id": "3-1-101", "choice": "agree"},
         headers={**bearer(web_app), "If-Match": f'"{current}"'},
     )
     assert paper.status_code == 201 and paper.headers["ETag"] == f'"{current + 1}"'
     moved = client.post(
-        f"/api/projects/{pid}/lifts/{lid}/transitions",
+        f"/api/projects/{pid}/lifts/{lift_id}/transitions",
         json={"to_stage": "abandoned", "details": {"reason": "撤回"}},
         headers={**bearer(web_app), "If-Match": paper.headers["ETag"]},
     )
     assert moved.status_code == 200 and moved.get_json()["version"] == current + 2
 
 
-def test_a_repeated_idempotency_key_on_a_lift_write_is_replayed_not_doubled(
-    client, web_app, lift
-):
-    pid, lid = lift
+def test_a_repeated_idempotency_key_on_a_lift_write_is_replayed_not_doubled(client, web_app, lift):
+    pid, lift_id = lift
     key = {**bearer(web_app), "Idempotency-Key": "lift-2-1-first-try"}
     body = {"building": "2", "unit": "1", **poll_window()}
     first = client.post(f"/api/projects/{pid}/lifts", json=body, headers=key)
@@ -293,7 +297,7 @@ def test_a_repeated_idempotency_key_on_a_lift_write_is_replayed_not_doubled(
     codes = client.post(
         f"/api/projects/{pid}/household-codes", json={"building": "3"}, headers=bearer(web_app)
     ).get_json()["codes"]
-    url = f"/api/projects/{pid}/lifts/{lid}/votes"
+    url = f"/api/projects/{pid}/lifts/{lift_id}/votes"
     vote = {"code": codes[0]["code"], "choice": "agree"}
     resident_key = {"Idempotency-Key": "5f0c8a1e-vote-retry-3-1"}
     cast = client.post(url, json=vote, headers=resident_key)

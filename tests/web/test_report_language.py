@@ -164,7 +164,7 @@ def test_demo_residents_pages_show_no_internal_id(demo):
     for pid, project in demo["projects"].items():
         urls = [f"/projects/{pid}", f"/projects/{pid}/consultations", f"/projects/{pid}/lifts"]
         urls += [f"/projects/{pid}/consultations/{rid}" for rid in project["rounds"]]
-        urls += [f"/projects/{pid}/lifts/{lid}" for lid in project["lifts"]]
+        urls += [f"/projects/{pid}/lifts/{lift_id}" for lift_id in project["lifts"]]
         for url in urls:
             for lang in ("zh", "en"):
                 response = client.get(f"{url}?lang={lang}")

@@ -44,18 +44,18 @@ class LiftRetrofitsPart(Folding):
     ) -> str:
         """Start a unit's lift retrofit with a willingness poll of its flats."""
         flats = self.unit_flats(building, unit)
-        lid = lift_rules.lift_id(building, unit)
-        if lid in self.lifts and self.lifts[lid]["stage"] != lift_rules.LiftStage.ABANDONED:
-            raise lift_rules.LiftError("unit_has_lift", field="unit", unit=lid)
+        lift_id = lift_rules.lift_id(building, unit)
+        if lift_id in self.lifts and self.lifts[lift_id]["stage"] != lift_rules.LiftStage.ABANDONED:
+            raise lift_rules.LiftError("unit_has_lift", field="unit", unit=lift_id)
         unknown = sorted(set(veto_flats) - {f["flat_id"] for f in flats})
         if unknown:
             raise lift_rules.LiftError(
-                "flat_not_in_unit", field="veto_flats", flat=unknown[0], unit=lid
+                "flat_not_in_unit", field="veto_flats", flat=unknown[0], unit=lift_id
             )
         self._check_window(poll_opens_at, poll_closes_at)
         self.trigger_event(
             LiftRetrofitProposed,
-            lift_id=lid,
+            lift_id=lift_id,
             building=building,
             unit=unit,
             veto_flats=sorted(set(veto_flats)),
@@ -63,24 +63,24 @@ class LiftRetrofitsPart(Folding):
             poll_closes_at=poll_closes_at,
             **provenance(actor, command_id, None),
         )
-        return lid
+        return lift_id
 
     def reopen_lift_poll(
         self,
-        lid: str,
+        lift_id: str,
         *,
         poll_opens_at: datetime,
         poll_closes_at: datetime,
         actor: Actor,
         command_id: str | None = None,
     ) -> None:
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or not lift["poll_closed"]:
             raise lift_rules.LiftError("poll_not_failed", field="lift_id")
         self._check_window(poll_opens_at, poll_closes_at)
         self.trigger_event(
             LiftPollReopened,
-            lift_id=lid,
+            lift_id=lift_id,
             poll_opens_at=poll_opens_at,
             poll_closes_at=poll_closes_at,
             **provenance(actor, command_id, None),
@@ -93,7 +93,7 @@ class LiftRetrofitsPart(Folding):
 
     def cast_lift_vote(
         self,
-        lid: str,
+        lift_id: str,
         *,
         flat_id: str,
         choice: str,
@@ -103,9 +103,11 @@ class LiftRetrofitsPart(Folding):
         effective_on: date | None = None,
     ) -> None:
         """A flat's consent to its unit's lift; voting again before the close replaces it."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         if flat_id not in {f["flat_id"] for f in self.unit_flats(lift["building"], lift["unit"])}:
-            raise rules.OutOfScopeError("flat_not_in_unit", field="code", flat=flat_id, unit=lid)
+            raise rules.OutOfScopeError(
+                "flat_not_in_unit", field="code", flat=flat_id, unit=lift_id
+            )
         if choice not in lift_rules.LIFT_CHOICES:
             raise DomainError(
                 "not_allowed_value", field="choice", choices=list(lift_rules.LIFT_CHOICES)
@@ -123,7 +125,7 @@ class LiftRetrofitsPart(Folding):
         previous = lift["votes"].get(flat_id)
         self.trigger_event(
             LiftVoteCast,
-            lift_id=lid,
+            lift_id=lift_id,
             flat_id=flat_id,
             choice=choice,
             replaces_version=previous["version"] if previous else None,
@@ -132,7 +134,7 @@ class LiftRetrofitsPart(Folding):
 
     def close_lift_poll(
         self,
-        lid: str,
+        lift_id: str,
         *,
         now: datetime,
         ruleset: Ruleset,
@@ -140,26 +142,26 @@ class LiftRetrofitsPart(Folding):
         command_id: str | None = None,
     ) -> dict[str, Any]:
         """Count the poll by Civil Code art. 278 (改建: ≥2/3 take part, ≥3/4 of them agree)."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         if lift["stage"] != lift_rules.LiftStage.WILLINGNESS_POLL or lift["poll_closed"]:
             raise rules.RoundClosedError("poll_closed", field="lift_id")
         if now < lift["poll_closes_at"]:
             raise rules.RoundClosedError(
                 "poll_open_until", field="lift_id", until=lift["poll_closes_at"]
             )
-        result = self.lift_consent(lid, ruleset)
+        result = self.lift_consent(lift_id, ruleset)
         self.trigger_event(
             LiftPollClosed,
-            lift_id=lid,
+            lift_id=lift_id,
             result=result.to_dict(),
             passed=result.passed,
             **provenance(actor, command_id, None),
         )
         return result.to_dict()
 
-    def lift_consent(self, lid: str, ruleset: Ruleset):
+    def lift_consent(self, lift_id: str, ruleset: Ruleset):
         """The consent arithmetic of the lift's votes so far (the poll's result when closed)."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         return evaluate_consent(
             [
                 FlatVoteInput(
@@ -178,7 +180,7 @@ class LiftRetrofitsPart(Folding):
 
     def transition_lift(
         self,
-        lid: str,
+        lift_id: str,
         to_stage: str,
         *,
         on: date,
@@ -189,7 +191,7 @@ class LiftRetrofitsPart(Folding):
     ) -> None:
         """Move the retrofit on; the gates of DOMAIN.md and the Special Equipment Safety Law
         are named when they hold it back."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         lift_rules.check_move(lift, to_stage, on, details)
         ends = None
         if to_stage == lift_rules.LiftStage.PUBLIC_NOTICE:
@@ -198,7 +200,7 @@ class LiftRetrofitsPart(Folding):
             ends = period_end(on, ruleset.objection_period_days)
         self.trigger_event(
             LiftStageChanged,
-            lift_id=lid,
+            lift_id=lift_id,
             from_stage=lift["stage"],
             to_stage=to_stage,
             on_date=on,
@@ -209,7 +211,7 @@ class LiftRetrofitsPart(Folding):
 
     def lodge_objection(
         self,
-        lid: str,
+        lift_id: str,
         objection_id: str,
         *,
         text: str,
@@ -219,7 +221,7 @@ class LiftRetrofitsPart(Folding):
         command_id: str | None = None,
     ) -> None:
         """An objection, lodged while the plan is on public notice or in the objection window."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         text = (text or "").strip()
         if not text or len(text) > lift_rules.MAX_OBJECTION:
             raise DomainError("length_between", field="text", min=1, max=lift_rules.MAX_OBJECTION)
@@ -231,7 +233,7 @@ class LiftRetrofitsPart(Folding):
             raise rules.RoundClosedError("objections_not_taken", field="lift_id")
         self.trigger_event(
             ObjectionLodged,
-            lift_id=lid,
+            lift_id=lift_id,
             objection_id=objection_id,
             text=text,
             flat_id=flat_id,
@@ -240,7 +242,7 @@ class LiftRetrofitsPart(Folding):
 
     def answer_objection(
         self,
-        lid: str,
+        lift_id: str,
         objection_id: str,
         *,
         outcome: str,
@@ -249,7 +251,7 @@ class LiftRetrofitsPart(Folding):
         command_id: str | None = None,
     ) -> None:
         """Mediated, upheld (the design goes back for change), or dismissed with a reason."""
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         objection = lift["objections"].get(objection_id)
         if objection is None:
             raise lift_rules.UnknownObjectionError(
@@ -265,7 +267,7 @@ class LiftRetrofitsPart(Folding):
             raise DomainError("objection_reason_required", field="reason")
         self.trigger_event(
             ObjectionAnswered,
-            lift_id=lid,
+            lift_id=lift_id,
             objection_id=objection_id,
             outcome=outcome,
             reason=reason.strip(),
@@ -274,7 +276,7 @@ class LiftRetrofitsPart(Folding):
 
     def record_lift_service(
         self,
-        lid: str,
+        lift_id: str,
         *,
         kind: str,
         on: date,
@@ -282,18 +284,16 @@ class LiftRetrofitsPart(Folding):
         actor: Actor,
         command_id: str | None = None,
     ) -> None:
-        lift = self.find_lift(lid)
+        lift = self.find_lift(lift_id)
         if kind not in SERVICE_KINDS:
-            raise DomainError(
-                "not_allowed_value", field="kind", choices=list(SERVICE_KINDS)
-            )
+            raise DomainError("not_allowed_value", field="kind", choices=list(SERVICE_KINDS))
         if lift["stage"] != lift_rules.LiftStage.IN_SERVICE:
             raise lift_rules.LiftError("lift_not_in_service", field="lift_id")
         if kind == "inspection_passed" and (valid_until is None or valid_until <= on):
             raise DomainError("inspection_valid_until", field="valid_until")
         self.trigger_event(
             LiftServiceRecorded,
-            lift_id=lid,
+            lift_id=lift_id,
             kind=kind,
             on_date=on,
             valid_until=valid_until,
@@ -307,16 +307,16 @@ class LiftRetrofitsPart(Folding):
             if f["building"] == building and f["unit"] == unit
         ]
         if not flats:
-            raise rules.UnknownFlatError(
-                "unknown_unit", field="unit", building=building, unit=unit
-            )
+            raise rules.UnknownFlatError("unknown_unit", field="unit", building=building, unit=unit)
         return flats
 
-    def find_lift(self, lid: str) -> dict[str, Any]:
+    def find_lift(self, lift_id: str) -> dict[str, Any]:
         try:
-            return self.lifts[lid]
+            return self.lifts[lift_id]
         except KeyError:
-            raise lift_rules.UnknownLiftError("unknown_lift", field="lift_id", lift=lid) from None
+            raise lift_rules.UnknownLiftError(
+                "unknown_lift", field="lift_id", lift=lift_id
+            ) from None
 
     # ---- state changes ----------------------------------------------------------------
 

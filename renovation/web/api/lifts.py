@@ -157,7 +157,10 @@ class Lifts(MethodView):
     @blp.response(200, LiftSchema(many=True))
     def get(self, project_id: UUID):
         """The project's lift retrofits (public)."""
-        return [lift_body(project_id, lid) for lid in runtime().app.get_project(project_id).lifts]
+        return [
+            lift_body(project_id, lift_id)
+            for lift_id in runtime().app.get_project(project_id).lifts
+        ]
 
     @require_role(*WRITE_ROLES)
     @blp.arguments(LiftCreateSchema)

@@ -370,7 +370,7 @@ def staff_lift_new(project_id: UUID):
         if not values["unit"]:
             errors["unit"] = [_("Choose the unit (stairwell).")]
         if not errors:
-            cid = command_id(values["command_id"])
+            command_key = command_id(values["command_id"])
             try:
                 result = runtime().app.propose_lift(
                     project_id,
@@ -382,7 +382,7 @@ def staff_lift_new(project_id: UUID):
                         "poll_closes_at": closes_at,
                     },
                     actor=actor_for(user, "web"),
-                    command_id=f"web-lift-{cid}" if cid else None,
+                    command_id=f"web-lift-{command_key}" if command_key else None,
                 )
             except DomainError as error:
                 # Beside its field, and as a banner at the top unless the form's own shows it.
@@ -398,9 +398,12 @@ def staff_lift_new(project_id: UUID):
                 errors["form"] = [_("The project is busy; please try again in a moment.")]
             else:
                 runtime().catch_up()
-                lid = result.value["lift_id"]
-                flash(_("The willingness poll of unit %(lid)s is open.", lid=lid), "success")
-                return redirect(url_for("pages.staff_lift", project_id=project_id, lift_id=lid))
+                lift_id = result.value["lift_id"]
+                flash(
+                    _("The willingness poll of unit %(lift_id)s is open.", lift_id=lift_id),
+                    "success",
+                )
+                return redirect(url_for("pages.staff_lift", project_id=project_id, lift_id=lift_id))
     return render_template(
         "pages/staff/lift_new.html",
         project=project_info(project, project_id),
@@ -491,7 +494,7 @@ def staff_lift_paper_vote(project_id: UUID, lift_id: str):
     if flat_id not in {f["flat_id"] for f in view["flats"]}:
         flash(_("Choose the household whose paper vote this is."), "error")
         return _back(project_id, lift_id, "paper")
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.cast_lift_vote(
             project_id,
@@ -500,7 +503,7 @@ def staff_lift_paper_vote(project_id: UUID, lift_id: str):
             choice=choice,
             actor=actor_for(user, "paper"),
             effective_on=effective_on if isinstance(effective_on, date) else None,
-            command_id=f"web-lift-paper-{cid}" if cid else None,
+            command_id=f"web-lift-paper-{command_key}" if command_key else None,
         )
     except DomainError as error:
         flash(refusal_message(error), "error")
@@ -525,13 +528,13 @@ def staff_lift_close_poll(project_id: UUID, lift_id: str):
     """Count the poll after its window; a pass moves the lift to consent_passed."""
     user, _project = staff_project(project_id)
     find_lift(project_id, lift_id)
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         result = runtime().app.close_lift_poll(
             project_id,
             lift_id,
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-close-{cid}" if cid else None,
+            command_id=f"web-lift-close-{command_key}" if command_key else None,
         )
     except DomainError as error:
         flash(refusal_message(error), "error")
@@ -592,7 +595,7 @@ def staff_lift_transition(project_id: UUID, lift_id: str):
         for problem in problems:
             flash(problem, "error")
         return _back(project_id, lift_id, "move")
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.transition_lift(
             project_id,
@@ -601,11 +604,13 @@ def staff_lift_transition(project_id: UUID, lift_id: str):
             on=on if isinstance(on, date) else None,
             details=details,
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-move-{cid}" if cid else None,
+            command_id=f"web-lift-move-{command_key}" if command_key else None,
         )
     except StageGateError as error:
-        flash(_("%(message)s (gate %(code)s)", message=refusal_message(error), code=error.gate),
-              "error")
+        flash(
+            _("%(message)s (gate %(code)s)", message=refusal_message(error), code=error.gate),
+            "error",
+        )
     except InvalidProjectDataError as error:
         for path, messages in refusal_problems(error).items():
             name = path.removeprefix("details.")
@@ -632,7 +637,7 @@ def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
     """Answer an objection: mediated, upheld (the design goes back) or dismissed, with a reason."""
     user, _project = staff_project(project_id)
     find_lift(project_id, lift_id)
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.answer_objection(
             project_id,
@@ -641,7 +646,7 @@ def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
             outcome=request.form.get("outcome", ""),
             reason=request.form.get("reason", "").strip()[:2000],
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-answer-{cid}" if cid else None,
+            command_id=f"web-lift-answer-{command_key}" if command_key else None,
         )
     except lift_rules.UnknownObjectionError:
         abort(404)

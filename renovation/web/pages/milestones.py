@@ -164,12 +164,12 @@ def run_command(
     milestone_id: str | None,
     data: dict[str, Any],
     user: User,
-    cid: str | None,
+    command_key: str | None,
 ):
     """Send the form's command to the application; the CommandResult."""
     app = runtime().app
     actor = actor_for(user, "web")
-    key = f"web-milestone-{action}-{cid}" if cid else None
+    key = f"web-milestone-{action}-{command_key}" if command_key else None
     if action == "plan":
         return app.plan_milestone(project_id, data, actor=actor, command_id=key)
     command = {
@@ -220,9 +220,9 @@ def submit(project_id: UUID, action: str, milestone_id: str | None = None):
     data, errors = parse(action, values)
     status = 422
     if not errors:
-        cid = command_id(values.get("command_id"))
+        command_key = command_id(values.get("command_id"))
         try:
-            result = run_command(action, project_id, milestone_id, data, user, cid)
+            result = run_command(action, project_id, milestone_id, data, user, command_key)
         except UnknownMilestoneError:
             abort(404)
         except StageGateError as error:

@@ -183,13 +183,13 @@ def opinion_new(project_id: UUID):
         }
         errors = opinion_problems(values, project)
         if not errors:
-            cid = command_id(values["command_id"])
+            command_key = command_id(values["command_id"])
             try:
                 result = rt.app.submit_opinion(
                     project_id,
                     {name: values[name] for name in OPINION_FIELDS},
                     actor=RESIDENT_WEB,
-                    command_id=f"web-opinion-{cid}" if cid else None,
+                    command_id=f"web-opinion-{command_key}" if command_key else None,
                 )
             except InvalidProjectDataError as error:
                 add_problems(errors, error)
@@ -529,7 +529,7 @@ def answer_opinions(
         errors["link"] = [_("There is no such renovation item or milestone.")]
     if errors:
         return errors
-    cid = command_id(values["command_id"])
+    command_key = command_id(values["command_id"])
     try:
         runtime().app.answer_opinions(
             project_id,
@@ -542,7 +542,7 @@ def answer_opinions(
                 "links": [{"kind": link_kind, "id": values["link"]}] if values["link"] else [],
             },
             actor=actor_for(user, "web"),
-            command_id=f"web-answer-{cid}" if cid else None,
+            command_id=f"web-answer-{command_key}" if command_key else None,
         )
     except InvalidProjectDataError as error:
         add_problems(errors, error)
@@ -704,7 +704,7 @@ def staff_moderate_opinion(project_id: UUID, opinion_id: str):
     user, _project = staff_project(project_id)
     hidden = request.form.get("hidden") == "1"
     reason = request.form.get("reason", "").strip()[:500]
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.moderate_opinion(
             project_id,
@@ -712,7 +712,7 @@ def staff_moderate_opinion(project_id: UUID, opinion_id: str):
             hidden=hidden,
             reason=reason,
             actor=actor_for(user, "web"),
-            command_id=f"web-moderate-{cid}" if cid else None,
+            command_id=f"web-moderate-{command_key}" if command_key else None,
         )
     except rules.UnknownOpinionError:
         abort(404)
@@ -876,13 +876,13 @@ def staff_consultation_new(project_id: UUID):
         values = {k: request.form.get(k, "").strip() for k in ROUND_FIELDS}
         data, lines = round_payload(values, errors)
         if not errors:
-            cid = command_id(values["command_id"])
+            command_key = command_id(values["command_id"])
             try:
                 result = runtime().app.open_consultation(
                     project_id,
                     data,
                     actor=actor_for(user, "web"),
-                    command_id=f"web-round-{cid}" if cid else None,
+                    command_id=f"web-round-{command_key}" if command_key else None,
                 )
             except InvalidProjectDataError as error:
                 for path, messages in refusal_problems(error).items():
@@ -974,7 +974,7 @@ def staff_paper_vote(project_id: UUID, consultation_id: str):
     if flat is None:
         flash(_("Choose the household whose paper ballot this is."), "error")
         return redirect(back)
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.cast_paper_vote(
             project_id,
@@ -984,7 +984,7 @@ def staff_paper_vote(project_id: UUID, consultation_id: str):
             consent=request.form.get("consent") or None,
             actor=actor_for(user, "paper"),
             effective_on=effective_on,
-            command_id=f"web-paper-{cid}" if cid else None,
+            command_id=f"web-paper-{command_key}" if command_key else None,
         )
     except InvalidProjectDataError as error:
         questions = {f"answers.{q['id']}": q["text"] for q in round_["questions"]}
@@ -1015,13 +1015,13 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
     user, project = staff_project(project_id)
     if consultation_id not in project.rounds:
         abort(404)
-    cid = command_id(request.form.get("command_id"))
+    command_key = command_id(request.form.get("command_id"))
     try:
         runtime().app.close_consultation(
             project_id,
             consultation_id,
             actor=actor_for(user, "web"),
-            command_id=f"web-close-{cid}" if cid else None,
+            command_id=f"web-close-{command_key}" if command_key else None,
         )
     except DomainError as error:
         flash(refusal_message(error), "error")

@@ -136,7 +136,9 @@ def transition_project(project_id: UUID):
             to_stage,
             actor=actor_for(user, CHANNEL),
             expected_version=int(form.version.data),
-            command_id=f"web-move-{cid}" if (cid := command_id(form.command_id.data)) else None,
+            command_id=f"web-move-{command_key}"
+            if (command_key := command_id(form.command_id.data))
+            else None,
         )
     except StaleVersionError as error:
         flash(
@@ -256,12 +258,12 @@ def new_project():
         except ValidationError as error:
             problems.extend(problems_at(flatten_errors(error.messages), pasted))
         if not problems:
-            cid = command_id(form.command_id.data)
+            command_key = command_id(form.command_id.data)
             try:
                 result = runtime().app.register_project(
                     data,
                     actor=actor_for(user, CHANNEL),
-                    command_id=f"web-register-{cid}" if cid else None,
+                    command_id=f"web-register-{command_key}" if command_key else None,
                 )
             except InvalidProjectDataError as error:
                 problems.extend(problems_at(error.problems(), pasted))

@@ -149,6 +149,9 @@ def test_cost_shares_wait_for_the_agreement_and_then_add_up(client, web_app, lif
     assert total == 45_000_000
     notice = client.get(f"/api/projects/{pid}/lifts/{lift_id}/notice.pdf")
     assert notice.status_code == 200 and notice.mimetype == "application/pdf"
+    unknown_language = client.get(f"/api/projects/{pid}/lifts/{lift_id}/notice.pdf?lang=fr")
+    assert unknown_language.status_code == 422
+    assert "lang" in unknown_language.get_json()["errors"]
 
 
 def test_unknown_lifts_are_404(client, web_app, lift):

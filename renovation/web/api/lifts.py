@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -14,7 +14,12 @@ from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import BudgetMissingError
 from renovation.domain.lifts import LIFT_CHOICES, OBJECTION_OUTCOMES, LiftStage
 from renovation.web import runtime
-from renovation.web.api.schemas import CommandResultSchema, DecimalText, LocalAwareDateTime
+from renovation.web.api.schemas import (
+    CommandResultSchema,
+    DecimalText,
+    LanguageQueryArgsSchema,
+    LocalAwareDateTime,
+)
 from renovation.web.api.writes import (
     WRITE_ROLES,
     Blueprint,
@@ -314,8 +319,9 @@ class CostShares(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/notice.pdf")
 class Notice(MethodView):
+    @blp.arguments(LanguageQueryArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="the public notice (公示)")
-    def get(self, project_id: UUID, lift_id: str):
+    def get(self, args: dict[str, Any], project_id: UUID, lift_id: str):
         """The public notice (公示) of the unit's lift: votes, arithmetic, dates, shares."""
         from renovation.projections.store import get_summary
         from renovation.reports.lift_notice import render_lift_notice
@@ -327,9 +333,7 @@ class Notice(MethodView):
         summary = get_summary(rt.engine, str(project_id))
         pdf = render_lift_notice(
             {
-                "lang": request.args.get("lang", "zh")
-                if request.args.get("lang") == "en"
-                else "zh",
+                "lang": args["lang"],
                 "project": {
                     "id": str(project_id),
                     "name": summary["name"],

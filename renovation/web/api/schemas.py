@@ -143,9 +143,16 @@ class ProjectStateQueryArgsSchema(Schema):
     )
 
 
-class ReportQueryArgsSchema(Schema):
+class LanguageQueryArgsSchema(Schema):
+    lang = fields.String(
+        load_default="zh",
+        validate=OneOf(["zh", "en"]),
+        metadata={"description": "the one language of the PDF"},
+    )
+
+
+class ReportQueryArgsSchema(LanguageQueryArgsSchema):
     as_of = LocalAwareDateTime(metadata={"description": "render the report as of this time"})
-    lang = fields.String(load_default="zh", validate=OneOf(["zh", "en"]))
 
 
 class EventQueryArgsSchema(Schema):

@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from renovation.accounts import User
@@ -32,7 +31,7 @@ from renovation.domain.stages import Stage
 from renovation.reports.contexts import quantity
 from renovation.web import runtime
 from renovation.web.auth import actor_for
-from renovation.web.i18n import refusal_message, refusal_problems, words
+from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.forms import (
     MilestoneCompleteForm,
@@ -46,12 +45,6 @@ from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import milestone_rows
 
 CONSTRUCTION = Stage.UNDER_CONSTRUCTION.value
-
-MILESTONE_STATUS_LABELS = {
-    "planned": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Completed"),
-}
 
 FORMS: dict[str, type[FlaskForm]] = {
     "plan": MilestonePlanForm,
@@ -72,9 +65,8 @@ REQUIRED_FIELDS = {
 
 
 def milestone_label(kind: str, code: str | None) -> str:
-    """A milestone code in words: ``milestone_label("status", "completed")`` → 已完成."""
-    found = {"status": MILESTONE_STATUS_LABELS}[kind].get(code or "")
-    return str(found) if found is not None else (code or "")
+    """A milestone code in words, from the catalogue: ``("status", "completed")`` → 已完成."""
+    return label(f"milestone_{kind}", code)
 
 
 @bp.app_context_processor

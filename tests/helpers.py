@@ -91,3 +91,10 @@ def pdf_fonts(pdf: bytes, tmp_path: Path) -> str:
     path.write_bytes(pdf)
     result = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
     return result.stdout
+
+
+def cjk_fonts_embedded(pdf: bytes, tmp_path: Path) -> bool:
+    """Whether every CJK font of the PDF is embedded (``pdffonts``' "emb" column)."""
+    lines = pdf_fonts(pdf, tmp_path).splitlines()[2:]
+    cjk = [line.split() for line in lines if re.search(r"Noto-?S(ans|erif)-?CJK", line)]
+    return bool(cjk) and all(columns[-5] == "yes" for columns in cjk)

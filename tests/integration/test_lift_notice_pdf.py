@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -15,6 +13,7 @@ from renovation.domain.project import Actor
 from renovation.projections.replay import summary_at
 from renovation.reports.lift_notice import lift_notice_html, render_lift_notice
 from tests.conftest import STAFF
+from tests.helpers import pdf_fonts, pdf_text
 from tests.integration.test_lifts import close, six_storey_unit
 
 PAPER = Actor(STAFF.id, STAFF.role, "paper")
@@ -82,23 +81,6 @@ def lift(runtime):
         },
     )
     return runtime, pid, lift_id
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "notice.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    )
-    return out.stdout
-
-
-def pdf_fonts(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "fonts.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdffonts", str(path)], capture_output=True, text=True, check=True
-    ).stdout
 
 
 def test_the_notice_prints_votes_arithmetic_verdict_and_shares(lift, tmp_path):

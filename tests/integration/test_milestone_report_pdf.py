@@ -3,38 +3,17 @@ PostgreSQL: the text checked with pdftotext, the embedded CJK fonts with pdffont
 
 from __future__ import annotations
 
-import re
-import subprocess
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.store import list_milestones
 from renovation.reports.contexts import project_report_pdf
 from renovation.reports.milestones import milestone_values
 from tests.conftest import STAFF, registration, walk
+from tests.helpers import cjk_fonts_embedded, pdf_text
 from tests.integration.test_milestones import build_with_milestones
-
-
-def pdf_text(tmp_path: Path, pdf: bytes, name: str = "report.pdf") -> str:
-    """The PDF's text with all whitespace removed (layout spacing varies with widths)."""
-    assert pdf.startswith(b"%PDF-")
-    path = tmp_path / name
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return re.sub(r"\s+", "", text)
-
-
-def cjk_fonts_embedded(tmp_path: Path, name: str = "report.pdf") -> bool:
-    fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / name)], check=True, capture_output=True, text=True
-    ).stdout.splitlines()[2:]
-    cjk = [line.split() for line in fonts if re.search(r"Noto-?S(ans|erif)-?CJK", line)]
-    return bool(cjk) and all(columns[-5] == "yes" for columns in cjk)
 
 
 def moment() -> datetime:
@@ -48,7 +27,8 @@ def moment() -> datetime:
 def test_the_report_prints_each_milestone_with_its_delays_and_notes(runtime, tmp_path):
     pid, _first, _second = build_with_milestones(runtime)  # the bureau's today: 2026-06-30
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid))
+    pdf = project_report_pdf(runtime, pid)
+    text = pdf_text(pdf, tmp_path, squeeze=True)
 
     expected = [
         # the section and its columns
@@ -65,14 +45,15 @@ def test_the_report_prints_each_milestone_with_its_delays_and_notes(runtime, tmp
     for fragment in (fragment for group in expected for fragment in group):
         assert fragment in text, fragment
     assert "已逾期" not in text
-    assert cjk_fonts_embedded(tmp_path)
+    assert cjk_fonts_embedded(pdf, tmp_path)
 
 
 def test_an_overdue_milestone_is_flagged_in_words(runtime, tmp_path):
     pid, _first, _second = build_with_milestones(runtime)
     runtime.app.today = lambda: date(2026, 8, 1)  # the chargers were due on 2026-07-31
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid))
+    pdf = project_report_pdf(runtime, pid)
+    text = pdf_text(pdf, tmp_path, squeeze=True)
 
     assert "2026-06-30起施工中" in text and "已逾期" in text
     assert "逾期指截至2026-08-01仍未完成" in text
@@ -81,7 +62,7 @@ def test_an_overdue_milestone_is_flagged_in_words(runtime, tmp_path):
 def test_the_english_report_has_the_section_in_english(runtime, tmp_path):
     pid, _first, _second = build_with_milestones(runtime)
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid, lang="en"))
+    text = pdf_text(project_report_pdf(runtime, pid, lang="en"), tmp_path, squeeze=True)
 
     for fragment in (
         "Constructionmilestones",
@@ -126,10 +107,11 @@ def test_as_of_a_date_before_a_progress_report_the_report_shows_the_older_figure
     )
     runtime.catch_up()
 
-    now = pdf_text(tmp_path, project_report_pdf(runtime, pid), "now.pdf")
-    then = pdf_text(tmp_path, project_report_pdf(runtime, pid, as_of=between), "then.pdf")
+    now = pdf_text(project_report_pdf(runtime, pid), tmp_path, squeeze=True)
+    then_pdf = project_report_pdf(runtime, pid, as_of=between)
+    then = pdf_text(then_pdf, tmp_path, squeeze=True)
     earlier = pdf_text(
-        tmp_path, project_report_pdf(runtime, pid, as_of=before_planning), "earlier.pdf"
+        project_report_pdf(runtime, pid, as_of=before_planning), tmp_path, squeeze=True
     )
 
     assert "450/600m75%2026-04-01至2026-04-20起" in now and "2026-08-31" in now
@@ -141,7 +123,7 @@ def test_as_of_a_date_before_a_progress_report_the_report_shows_the_older_figure
     assert "管材供货延迟" not in then and "延期" not in then
     # before the milestone was planned there was no such section
     assert "施工节点" not in earlier
-    assert cjk_fonts_embedded(tmp_path, "then.pdf")
+    assert cjk_fonts_embedded(then_pdf, tmp_path)
 
 
 def test_the_replay_as_of_now_equals_the_read_model(runtime):

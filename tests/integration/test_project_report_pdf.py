@@ -18,6 +18,7 @@ from renovation.reports import (
     project_report_html,
     render_project_report,
 )
+from tests.helpers import pdf_text
 
 DIGEST = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -94,18 +95,13 @@ def run(*command: str | Path) -> str:
     ).stdout
 
 
-def pdf_text(path: Path) -> str:
-    """The PDF's text with all whitespace removed (layout spacing varies with widths)."""
-    return re.sub(r"\s+", "", run("pdftotext", "-layout", path, "-"))
-
-
 def page_count(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", run("pdfinfo", path), re.MULTILINE)[1])
 
 
 def test_report_prints_the_projects_facts_content_budget_and_verification(tmp_path):
     path = write_pdf(tmp_path, render_project_report(project_context()))
-    text, pages = pdf_text(path), page_count(path)
+    text, pages = pdf_text(path, squeeze=True), page_count(path)
 
     expected = [
         ("凤凰新村", "淮安市", "清江浦区", "施工中"),
@@ -138,14 +134,16 @@ def test_content_groups_follow_the_bureaus_order_with_a_dash_for_unknown_complet
 
 def test_report_names_the_past_date_it_was_rendered_as_of(tmp_path):
     context = project_context(as_of="2026-05-01 00:00")
-    text = pdf_text(write_pdf(tmp_path, render_project_report(context)))
+    text = pdf_text(write_pdf(tmp_path, render_project_report(context)), squeeze=True)
 
     assert "本报告反映截至2026-05-0100:00的历史状态，并非当前状态。" in text
     assert "截至2026-05-0100:00的历史状态" in text.replace("本报告反映截至", "")
 
 
 def test_english_report_uses_english_labels(tmp_path):
-    text = pdf_text(write_pdf(tmp_path, render_project_report(project_context(lang="en"))))
+    text = pdf_text(
+        write_pdf(tmp_path, render_project_report(project_context(lang="en"))), squeeze=True
+    )
 
     for fragment in ("Contentoftherenovation", "Funding", "Verification", "Page1of", "凤凰新村"):
         assert fragment in text, fragment
@@ -157,7 +155,7 @@ def test_values_are_escaped_in_the_html_and_in_the_page_margins(tmp_path):
 
     assert "<script>" not in html
     assert html.count("</style>") == 1
-    text = pdf_text(write_pdf(tmp_path, html_to_pdf(html)))
+    text = pdf_text(write_pdf(tmp_path, html_to_pdf(html)), squeeze=True)
     assert text.count('Report"A"</style><script>alert(1)</script>') >= 2  # header and title
 
 
@@ -214,7 +212,7 @@ def test_refused_resources_are_logged_and_the_pdf_renders_without_them(tmp_path,
     with caplog.at_level(logging.WARNING, logger="renovation.reports"):
         pdf = html_to_pdf(html)
 
-    assert "凤凰新村" in pdf_text(write_pdf(tmp_path, pdf))
+    assert "凤凰新村" in pdf_text(write_pdf(tmp_path, pdf), squeeze=True)
     refused = " ".join(r.getMessage() for r in caplog.records if "refused" in r.getMessage())
     for url in ("file:///etc/passwd", "http://example.com/x.css", "https://example.com/logo.png"):
         assert url in refused, url
@@ -229,7 +227,7 @@ def test_thousand_row_content_table_runs_over_many_pages_with_its_header_repeate
 
     pages = page_count(path)
     assert pages > 1
-    text = pdf_text(path)
+    text = pdf_text(path, squeeze=True)
     assert "楼道整治第1项" in text and "楼道整治第1000项" in text
     assert "基础类小计：1000项" in text
     assert text.count("完成率") >= pages - 1  # the table's header on every page it spans

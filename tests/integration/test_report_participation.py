@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from renovation.domain.project import Actor
 from renovation.reports.contexts import project_report_pdf
@@ -17,26 +14,9 @@ from renovation.reports.participation import (
     round_values,
 )
 from tests.conftest import STAFF, hold_intent_vote, registration, walk
+from tests.helpers import cjk_fonts_embedded, pdf_text
 
 RESIDENT = Actor("resident", "resident", "web")
-
-
-def pdf_text(tmp_path: Path, pdf: bytes) -> str:
-    assert pdf.startswith(b"%PDF-")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return re.sub(r"\s+", "", text)
-
-
-def cjk_fonts_embedded(tmp_path: Path) -> bool:
-    fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / "report.pdf")], check=True, capture_output=True, text=True
-    ).stdout.splitlines()[2:]
-    cjk = [line.split() for line in fonts if re.search(r"Noto-?S(ans|erif)-?CJK", line)]
-    return bool(cjk) and all(columns[-5] == "yes" for columns in cjk)
 
 
 # ---- pure helpers ----------------------------------------------------------------------
@@ -251,7 +231,8 @@ def test_report_prints_opinion_figures_and_the_intent_vote(runtime, tmp_path):
     opinions_with_answers(runtime, pid)
     runtime.catch_up()
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid))
+    pdf = project_report_pdf(runtime, pid)
+    text = pdf_text(pdf, tmp_path, squeeze=True)
 
     expected = [
         # the section and its opinion figures
@@ -275,7 +256,7 @@ def test_report_prints_opinion_figures_and_the_intent_vote(runtime, tmp_path):
         assert fragment in text, fragment
     assert "未达到" not in text
     assert "Residents" not in text and "Verification" not in text  # one language
-    assert cjk_fonts_embedded(tmp_path)
+    assert cjk_fonts_embedded(pdf, tmp_path)
 
 
 def test_a_failed_intent_vote_prints_its_failed_checks(runtime, tmp_path):
@@ -285,7 +266,8 @@ def test_a_failed_intent_vote_prints_its_failed_checks(runtime, tmp_path):
     hold_intent_vote(app, pid, agree=False)
     runtime.catch_up()
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid))
+    pdf = project_report_pdf(runtime, pid)
+    text = pdf_text(pdf, tmp_path, squeeze=True)
 
     assert "同意面积占参与表决面积≥3/40/478.80=0.00%未达到" in text
     assert "同意人数占参与表决人数≥3/40/6=0.00%未达到" in text
@@ -299,7 +281,7 @@ def test_english_report_has_the_participation_section(runtime, tmp_path):
     walk(app, pid, "in_plan")
     opinions_with_answers(runtime, pid)
 
-    text = pdf_text(tmp_path, project_report_pdf(runtime, pid, lang="en"))
+    text = pdf_text(project_report_pdf(runtime, pid, lang="en"), tmp_path, squeeze=True)
 
     for fragment in (
         "Residents'participation",
@@ -320,7 +302,9 @@ def test_report_as_of_a_past_date_leaves_the_section_out_and_says_so(runtime, tm
     opinions_with_answers(runtime, pid)
 
     text = pdf_text(
-        tmp_path, project_report_pdf(runtime, pid, as_of=datetime.now(UTC) + timedelta(days=1))
+        project_report_pdf(runtime, pid, as_of=datetime.now(UTC) + timedelta(days=1)),
+        tmp_path,
+        squeeze=True,
     )
 
     assert "居民参与情况只见于当前状态的报告；历史状态报告不含此部分。" in text

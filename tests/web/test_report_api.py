@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from datetime import UTC, datetime
 
 from tests.conftest import bearer, project_payload
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def pdf_fonts(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "fonts.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdffonts", str(path)], check=True, capture_output=True, text=True
-    ).stdout
+from tests.helpers import pdf_fonts, pdf_text
 
 
 def test_the_report_shows_the_project_as_projected_with_its_position(client, web_app, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import date
 from pathlib import Path
@@ -31,19 +32,24 @@ BUILTIN_ERRORS = {"ValueError", "TypeError", "KeyError", "RuntimeError", "NotImp
 SIMPLE_KINDS = {"text", "number", "date", "datetime", "list"}
 
 
+def source_trees() -> Iterator[tuple[Path, ast.Module]]:
+    for path in sorted((ROOT / "renovation").rglob("*.py")):
+        yield path, ast.parse(path.read_text(), filename=str(path))
+
+
+def calls_with_arguments(tree: ast.Module) -> Iterator[tuple[ast.Call, str]]:
+    """Each call that has positional arguments, with the name it calls."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            yield node, func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def raised_codes() -> dict[str, str]:
     """Every refusal code written as the first argument of an error or a Problem."""
     codes: dict[str, str] = {}
-    for path in sorted((ROOT / "renovation").rglob("*.py")):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            name = (
-                node.func.attr
-                if isinstance(node.func, ast.Attribute)
-                else getattr(node.func, "id", "")
-            )
+    for path, tree in source_trees():
+        for node, name in calls_with_arguments(tree):
             if name in BUILTIN_ERRORS:
                 continue
             first = node.args[2] if name == "add_problem" and len(node.args) > 2 else node.args[0]
@@ -72,16 +78,8 @@ NOT_REFUSALS = BUILTIN_ERRORS | {"RulesetFormatError", "LookupError", "OverflowE
 def sentence_refusals() -> list[str]:
     """Error calls whose first argument is built text (an f-string or a concatenation)."""
     found = []
-    for path in sorted((ROOT / "renovation").rglob("*.py")):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            name = (
-                node.func.attr
-                if isinstance(node.func, ast.Attribute)
-                else getattr(node.func, "id", "")
-            )
+    for path, tree in source_trees():
+        for node, name in calls_with_arguments(tree):
             built = isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
             if built and name.endswith("Error") and name not in NOT_REFUSALS:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")

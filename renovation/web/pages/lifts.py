@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from renovation.application.errors import ConcurrencyError
 from renovation.domain import lifts as lift_rules
 from renovation.domain import participation as rules
+from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import CostShareError
 from renovation.domain.errors import DomainError, InvalidProjectDataError, StageGateError
 from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
@@ -28,8 +29,7 @@ from renovation.web.auth import actor_for, limiter
 from renovation.web.i18n import current_language, label, refusal_message, refusal_problems
 from renovation.web.links import public_write_limit
 from renovation.web.pages.blueprint import bp
-from renovation.web.pages.participation import (
-    LOCAL_TZ,
+from renovation.web.pages.common import (
     MAX_CODE_INPUT,
     RESIDENT_WEB,
     code_problem,

@@ -3,24 +3,28 @@ heading, the staff member's project, a refusal's problems by field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from flask import abort, flash
 from flask_babel import gettext as _
 
 from renovation.accounts import User
+from renovation.application.errors import ConcurrencyError
 from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
-from renovation.domain.errors import DomainError
+from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import Actor, RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import check_district, page_user
-from renovation.web.i18n import label, refusal_problems, words
+from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
 
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
 MAX_CODE_INPUT = 40
+T = TypeVar("T")
 
 
 def flat_label(building: str, unit: str, number: str) -> str:
@@ -92,3 +96,40 @@ def local_moment(value: str) -> datetime | None:
 
 def code_problem() -> str:
     return words().refusal(rules.UnknownHouseholdCodeError.code)
+
+
+def run_command(
+    command: Callable[[], T],
+    *,
+    errors: dict[str, list[str]] | None = None,
+    busy: str | None = None,
+    not_found: tuple[type[Exception], ...] = (),
+) -> T | None:
+    """Run a page's command for its form; its result, or None when it did not run.
+
+    A refusal goes to ``errors`` by form field (a reason without a field under ``form``), or,
+    without ``errors``, is flashed as a banner; a busy store likewise gives the busy message
+    (``busy``, or the project's). ``not_found`` refusals are a 404. Once the command has run,
+    the projections catch up; the caller redirects or shows what it did.
+    """
+    busy = busy or _("The project is busy; please try again in a moment.")
+    try:
+        result = command()
+    except not_found:
+        abort(404)
+    except DomainError as error:
+        if errors is None:
+            flash(refusal_message(error), "error")
+        elif isinstance(error, InvalidProjectDataError):
+            add_problems(errors, error)
+        else:
+            errors.setdefault(error.field or "form", []).append(refusal_message(error))
+        return None
+    except ConcurrencyError:
+        if errors is None:
+            flash(busy, "error")
+        else:
+            errors["form"] = [busy]
+        return None
+    runtime().catch_up()
+    return result

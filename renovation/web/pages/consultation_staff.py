@@ -25,6 +25,7 @@ from renovation.web.pages.common import (
     local_moment,
     now,
     project_info,
+    run_command,
     staff_project,
     today,
 )
@@ -307,19 +308,15 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
     if consultation_id not in project.rounds:
         abort(404)
     command_key = command_id(request.form.get("command_id"))
-    try:
-        runtime().app.close_consultation(
+    done = run_command(
+        lambda: runtime().app.close_consultation(
             project_id,
             consultation_id,
             actor=actor_for(user, "web"),
             command_id=f"web-close-{command_key}" if command_key else None,
-        )
-    except DomainError as error:
-        flash(refusal_message(error), "error")
-    except ConcurrencyError:
-        flash(_("The project is busy; please try again in a moment."), "error")
-    else:
-        runtime().catch_up()
+        ),
+    )
+    if done is not None:
         flash(_("The round is closed and its result is published."), "success")
     return redirect(
         url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)

@@ -913,7 +913,7 @@ def test_issuing_codes_returns_the_printable_sheet(app):
 
 
 def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeypatch):
-    import renovation.web.pages.participation as pages
+    import renovation.web.pages.household_codes as pages
     from renovation.reports.household_codes import render_household_code_sheet
 
     seen: dict[str, Any] = {}

@@ -6,9 +6,21 @@ from flask import Flask
 
 
 def init_pages(app: Flask) -> None:
-    import renovation.web.pages.answer_templates
-    import renovation.web.pages.lifts  # noqa: F401  (routes)
-    from renovation.web.pages import audit, login, milestones, participation, staff, views  # noqa: F401  (routes)
+    from renovation.web.pages import (  # noqa: F401  (routes)
+        answer_templates,
+        audit,
+        consultation_staff,
+        consultations,
+        household_codes,
+        lift_staff,
+        lifts,
+        login,
+        milestones,
+        opinion_staff,
+        opinions,
+        staff,
+        views,
+    )
     from renovation.web.pages.blueprint import bp
 
     app.register_blueprint(bp)

@@ -33,6 +33,7 @@ from renovation.web import runtime
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
+from renovation.web.pages.common import project_info, staff_project
 from renovation.web.pages.forms import (
     MilestoneCompleteForm,
     MilestoneDelayForm,
@@ -40,7 +41,6 @@ from renovation.web.pages.forms import (
     MilestoneProgressForm,
     SupervisorNoteForm,
 )
-from renovation.web.pages.participation import project_info, staff_project
 from renovation.web.pages.staff import command_id, staff_page
 from renovation.web.pages.views import milestone_rows
 

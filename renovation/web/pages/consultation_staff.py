@@ -1,0 +1,323 @@
+"""Consultations in the staff console: open a consultation, its live result, paper votes and
+closing it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from renovation.application.errors import ConcurrencyError
+from renovation.domain import participation as rules
+from renovation.domain.base import LOCAL_TZ
+from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.rulesets import Matter
+from renovation.web import runtime
+from renovation.web.auth import actor_for
+from renovation.web.i18n import label, refusal_message, refusal_problems
+from renovation.web.pages.blueprint import bp
+from renovation.web.pages.common import (
+    flat_label,
+    local_moment,
+    now,
+    project_info,
+    run_command,
+    staff_project,
+    today,
+)
+from renovation.web.pages.consultations import answers_from, flat_of, rounds_of, shown
+from renovation.web.pages.staff import command_id, staff_page
+
+# ---- staff: consultation rounds ---------------------------------------------------------------
+
+QUESTION_FORMAT = "type|text|option1;option2|required"
+_TYPE_WORDS = {
+    "single": "single",
+    "单选": "single",
+    "multiple": "multiple",
+    "多选": "multiple",
+    "rating": "rating",
+    "评分": "rating",
+    "text": "text",
+    "文字": "text",
+    "填空": "text",
+}
+_REQUIRED_WORDS = {"required", "必答", "是", "yes", "y", "1"}
+_OPTIONAL_WORDS = {"", "optional", "选答", "否", "no", "n", "0"}
+ROUND_FIELDS = (
+    "kind",
+    "title",
+    "opens_at",
+    "closes_at",
+    "level",
+    "building",
+    "unit",
+    "intent_vote",
+    "matter",
+    "questions",
+    "command_id",
+)
+
+
+def parse_questions(text: str, errors: dict[str, list[str]]) -> tuple[list[dict], list[int]]:
+    """``type|text|option1;option2|required`` a line; the questions and each one's line number."""
+    questions: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in re.split(r"[|｜]", line)]
+        problem = None
+        qtype = _TYPE_WORDS.get(cells[0].lower())
+        if len(cells) < 2 or len(cells) > 4:
+            problem = _("write type|text|options|required, separated by |")
+        elif qtype is None:
+            problem = _("the type must be single, multiple, rating or text")
+        elif len(cells) == 4 and cells[3].lower() not in _REQUIRED_WORDS | _OPTIONAL_WORDS:
+            problem = _("write “required” at the end, or leave it empty")
+        if problem:
+            errors.setdefault("questions", []).append(
+                _("Line %(line)s: %(message)s", line=number, message=problem)
+            )
+            continue
+        options = re.split(r"[;；]", cells[2]) if len(cells) > 2 else []
+        questions.append(
+            {
+                "type": qtype,
+                "text": cells[1],
+                "options": [o.strip() for o in options if o.strip()],
+                "required": len(cells) == 4 and cells[3].lower() in _REQUIRED_WORDS,
+            }
+        )
+        lines.append(number)
+    return questions, lines
+
+
+def round_defaults() -> dict[str, str]:
+    start = now().astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    return dict(
+        dict.fromkeys(ROUND_FIELDS, ""),
+        kind="needs",
+        level="community",
+        matter="alteration",
+        opens_at=start.strftime("%Y-%m-%dT%H:%M"),
+        closes_at=(start + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+        command_id=uuid4().hex,
+    )
+
+
+def round_payload(values: dict[str, str], errors: dict[str, list[str]]) -> tuple[dict, list[int]]:
+    questions, lines = parse_questions(values["questions"], errors)
+    opens_at, closes_at = local_moment(values["opens_at"]), local_moment(values["closes_at"])
+    for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if moment is None:
+            errors.setdefault(name, []).append(_("Give a date and time, e.g. 2026-12-01 09:00."))
+    level = values["level"]
+    intent = values["intent_vote"] == "1"
+    data = {
+        "kind": values["kind"],
+        "title": values["title"],
+        "questions": questions,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "scope": {
+            "level": level,
+            "building": values["building"] if level in ("building", "unit") else None,
+            "unit": values["unit"] if level == "unit" else None,
+        },
+        "intent_vote": intent,
+        "matter": values["matter"] if intent else None,
+    }
+    return data, lines
+
+
+def round_field(path: str, lines: list[int]) -> tuple[str, str | None]:
+    """A domain problem's path as a form field, with the line of a question it names."""
+    if path.startswith("questions."):
+        index = int(path.split(".")[1])
+        return "questions", str(lines[index]) if index < len(lines) else None
+    return {"scope.level": "level", "scope.building": "building", "scope.unit": "unit"}.get(
+        path, path
+    ), None
+
+
+@bp.get("/staff/projects/<uuid:project_id>/consultations")
+@staff_page
+def staff_consultations(project_id: UUID):
+    """The project's rounds with their ballots so far; open a new one, print household codes."""
+    _user, project = staff_project(project_id)
+    return render_template(
+        "pages/staff/rounds.html",
+        project=project_info(project, project_id),
+        rounds=rounds_of(project),
+    )
+
+
+@bp.route("/staff/projects/<uuid:project_id>/consultations/new", methods=["GET", "POST"])
+@staff_page
+def staff_consultation_new(project_id: UUID):
+    """Open a consultation round; questions pasted one a line."""
+    user, project = staff_project(project_id)
+    values = round_defaults()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ROUND_FIELDS}
+        data, lines = round_payload(values, errors)
+        if not errors:
+            command_key = command_id(values["command_id"])
+            try:
+                result = runtime().app.open_consultation(
+                    project_id,
+                    data,
+                    actor=actor_for(user, "web"),
+                    command_id=f"web-round-{command_key}" if command_key else None,
+                )
+            except InvalidProjectDataError as error:
+                for path, messages in refusal_problems(error).items():
+                    field, line = round_field(path, lines)
+                    for message in messages:
+                        errors.setdefault(field, []).append(
+                            _("Line %(line)s: %(message)s", line=line, message=message)
+                            if line
+                            else message
+                        )
+            except DomainError as error:
+                errors.setdefault(error.field or "form", []).append(refusal_message(error))
+            except ConcurrencyError:
+                errors["form"] = [_("The project is busy; please try again in a moment.")]
+            else:
+                runtime().catch_up()
+                flash(_("The round “%(title)s” is open.", title=data["title"]), "success")
+                return redirect(
+                    url_for(
+                        "pages.staff_consultation",
+                        project_id=project_id,
+                        consultation_id=result.value["consultation_id"],
+                    )
+                )
+    return render_template(
+        "pages/staff/round_new.html",
+        project=project_info(project, project_id),
+        values=values,
+        errors=errors,
+        kinds=[(k, label("round_kind", k)) for k in rules.ROUND_KINDS],
+        levels=[(s, label("scope_level", s)) for s in rules.SCOPE_LEVELS],
+        matters=[(m.value, label("matter", m)) for m in Matter],
+        buildings=[b["code"] for b in project.buildings],
+        question_format=QUESTION_FORMAT,
+    ), (422 if errors else 200)
+
+
+@bp.get("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>")
+@staff_page
+def staff_consultation(project_id: UUID, consultation_id: str):
+    """A round's live result, the paper-ballot form and, after the window, the close button."""
+    _user, project = staff_project(project_id)
+    round_ = project.rounds.get(consultation_id)
+    if round_ is None:
+        abort(404)
+    flats = [
+        dict(f, flat_id=rules.flat_id(f["building"], f["unit"], f["number"]))
+        for f in project.flats()
+        if rules.in_scope(round_["scope"], f)
+    ]
+    return render_template(
+        "pages/staff/round.html",
+        project=project_info(project, project_id),
+        round=shown(round_),
+        result=runtime().app.round_result(project_id, consultation_id),
+        flats=flats,
+        voted=set(round_["ballots"]),
+        closable=not round_["closed"] and now() >= round_["closes_at"],
+        today=today().isoformat(),
+        command_id=uuid4().hex,
+    )
+
+
+@bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/paper-votes")
+@staff_page
+def staff_paper_vote(project_id: UUID, consultation_id: str):
+    """Enter a household's paper ballot; the event names the clerk and the channel "paper"."""
+    user, project = staff_project(project_id)
+    round_ = project.rounds.get(consultation_id)
+    if round_ is None:
+        abort(404)
+    back = (
+        url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)
+        + "#paper"
+    )
+    flat_id = request.form.get("flat_id", "")
+    effective_text = request.form.get("effective_on", "").strip()
+    effective_on = None
+    if effective_text:
+        try:
+            effective_on = date.fromisoformat(effective_text)
+        except ValueError:
+            flash(_("The date on the paper must be a date (YYYY-MM-DD)."), "error")
+            return redirect(back)
+        if effective_on > today():
+            flash(_("The date on the paper cannot be in the future."), "error")
+            return redirect(back)
+    flat = flat_of(project, flat_id)
+    if flat is None:
+        flash(_("Choose the household whose paper ballot this is."), "error")
+        return redirect(back)
+    command_key = command_id(request.form.get("command_id"))
+    try:
+        runtime().app.cast_paper_vote(
+            project_id,
+            consultation_id,
+            flat_id=flat_id,
+            answers=answers_from(request.form, round_),
+            consent=request.form.get("consent") or None,
+            actor=actor_for(user, "paper"),
+            effective_on=effective_on,
+            command_id=f"web-paper-{command_key}" if command_key else None,
+        )
+    except InvalidProjectDataError as error:
+        questions = {f"answers.{q['id']}": q["text"] for q in round_["questions"]}
+        for path, messages in refusal_problems(error).items():
+            where = questions.get(path) or (_("Consent") if path == "consent" else path)
+            for message in messages:
+                flash(_("%(column)s: %(message)s", column=where, message=message), "error")
+    except DomainError as error:
+        flash(refusal_message(error), "error")
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+    else:
+        runtime().catch_up()
+        flash(
+            _(
+                "The paper ballot of %(flat)s is recorded.",
+                flat=flat_label(flat["building"], flat["unit"], flat["number"]),
+            ),
+            "success",
+        )
+    return redirect(back)
+
+
+@bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/close")
+@staff_page
+def staff_close_consultation(project_id: UUID, consultation_id: str):
+    """Close a round after its window; its result is stored (and an intent vote decides)."""
+    user, project = staff_project(project_id)
+    if consultation_id not in project.rounds:
+        abort(404)
+    command_key = command_id(request.form.get("command_id"))
+    done = run_command(
+        lambda: runtime().app.close_consultation(
+            project_id,
+            consultation_id,
+            actor=actor_for(user, "web"),
+            command_id=f"web-close-{command_key}" if command_key else None,
+        ),
+    )
+    if done is not None:
+        flash(_("The round is closed and its result is published."), "success")
+    return redirect(
+        url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)
+    )

@@ -1,0 +1,259 @@
+"""Consultations on the pages: the public list and page of each consultation, household voting
+with the code on the letter, and the former addresses of these pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import abort, redirect, render_template, request
+from flask_babel import gettext as _
+
+from renovation.application.errors import ConcurrencyError
+from renovation.application.participation import code_digest
+from renovation.domain import participation as rules
+from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.project import RenovationProject
+from renovation.web import runtime
+from renovation.web.auth import limiter
+from renovation.web.i18n import refusal_message
+from renovation.web.links import public_write_limit
+from renovation.web.pages.blueprint import bp
+from renovation.web.pages.common import (
+    MAX_CODE_INPUT,
+    RESIDENT_WEB,
+    add_problems,
+    code_problem,
+    now,
+    project_info,
+    scope_label,
+)
+
+
+def round_status(round_: dict[str, Any], at: datetime | None = None) -> str:
+    at = at or now()
+    if round_["closed"] or at >= round_["closes_at"]:
+        return "closed"
+    return "open" if at >= round_["opens_at"] else "upcoming"
+
+
+def shown(round_: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
+    """A consultation as the pages show it: its status now, its id under the API's name."""
+    return dict(round_, status=round_status(round_, at), consultation_id=round_["round_id"])
+
+
+def rounds_of(project: RenovationProject) -> list[dict[str, Any]]:
+    """The project's rounds, open first, then upcoming, then closed (newest first)."""
+    at = now()
+    order = {"open": 0, "upcoming": 1, "closed": 2}
+    rounds = [shown(r, at) for r in project.rounds.values()]
+    rounds.sort(key=lambda r: r["closes_at"], reverse=True)
+    rounds.sort(key=lambda r: order[r["status"]])
+    return rounds
+
+
+@bp.app_context_processor
+def _consultation_globals() -> dict[str, Any]:
+    return {"open_rounds": open_rounds}
+
+
+def open_rounds(project_id: str | UUID) -> list[dict[str, Any]]:
+    """The rounds a household can vote in now (for the project page's buttons)."""
+    try:
+        project = runtime().app.get_project(UUID(str(project_id)))
+    except Exception:  # a page must not fail for want of its voting buttons
+        return []
+    return [r for r in rounds_of(project) if r["status"] == "open"]
+
+
+# ---- voting ----------------------------------------------------------------------------------
+
+
+@bp.get("/projects/<uuid:project_id>/consultations")
+def consultations(project_id: UUID):
+    """The project's consultation rounds: open, upcoming and closed, in Beijing time."""
+    project = runtime().app.get_project(project_id)
+    return render_template(
+        "pages/public/rounds.html",
+        project=project_info(project, project_id),
+        rounds=rounds_of(project),
+    )
+
+
+@bp.get("/projects/<uuid:project_id>/consultations/<string:consultation_id>")
+def consultation(project_id: UUID, consultation_id: str):
+    """One round: its questions and window, and its result once it is closed."""
+    project = runtime().app.get_project(project_id)
+    round_ = project.rounds.get(consultation_id)
+    if round_ is None:
+        abort(404)
+    return render_template(
+        "pages/public/round.html",
+        project=project_info(project, project_id),
+        round=shown(round_),
+        result=round_["result"],
+    )
+
+
+def answers_from(form, round_: dict[str, Any]) -> dict[str, Any]:
+    """The ballot's answers from the form fields ``q-<question id>``; unanswered ones left out."""
+    answers: dict[str, Any] = {}
+    for question in round_["questions"]:
+        key = f"q-{question['id']}"
+        if question["type"] == "multiple":
+            values = [v for v in form.getlist(key) if v.strip()]
+            if values:
+                answers[question["id"]] = values
+            continue
+        value = form.get(key, "").replace("\r\n", "\n").strip()
+        if not value:
+            continue
+        if question["type"] == "rating":
+            answers[question["id"]] = int(value) if value.isdigit() else value
+        else:
+            answers[question["id"]] = value
+    return answers
+
+
+def ballot_field(path: str) -> str:
+    """``answers.q2`` → the form's ``q-q2``; other fields keep their names."""
+    return f"q-{path.removeprefix('answers.')}" if path.startswith("answers.") else path
+
+
+def flat_of(project: RenovationProject, flat_id: str) -> dict[str, Any] | None:
+    try:
+        return project.find_flat(flat_id)
+    except DomainError:
+        return None
+
+
+def former_address(project_id: UUID, rest: str = ""):
+    """Addresses of earlier releases (bookmarks, printed pages) lead to today's: public, the
+    page it leads to checks who may see it."""
+    path = request.path.replace("/rounds", "/consultations", 1).replace(
+        "/codes", "/household-codes", 1
+    )
+    query = request.query_string.decode()
+    return redirect(path + (f"?{query}" if query else ""), 301)
+
+
+FORMER_ADDRESSES = (
+    "/projects/<uuid:project_id>/rounds",
+    "/projects/<uuid:project_id>/rounds/<path:rest>",
+    "/staff/projects/<uuid:project_id>/rounds",
+    "/staff/projects/<uuid:project_id>/rounds/<path:rest>",
+    "/staff/projects/<uuid:project_id>/codes",
+)
+for _number, _rule in enumerate(FORMER_ADDRESSES):
+    bp.add_url_rule(_rule, f"former_address_{_number}", former_address, methods=["GET"])
+
+
+@bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
+@limiter.limit(public_write_limit, methods=["POST"])
+def vote(project_id: UUID):
+    """A household votes with the code on its letter (the QR code fills it in)."""
+    rt = runtime()
+    project = rt.app.get_project(project_id)
+    info = project_info(project, project_id)
+    source = request.form if request.method == "POST" else request.args
+    code = source.get("code", "")[:MAX_CODE_INPUT].strip()
+    open_now = [r for r in rounds_of(project) if r["status"] == "open"]
+    wanted = source.get("consultation") or source.get("round", "")  # "round": older links
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        chosen = project.rounds.get(wanted)
+        if chosen is None:
+            abort(404)
+        chosen = shown(chosen)
+    else:
+        chosen = next((r for r in open_now if r["consultation_id"] == wanted), None)
+        if chosen is None and len(open_now) == 1:
+            chosen = open_now[0]
+    if chosen is None:
+        return render_template(
+            "pages/public/vote.html",
+            project=info,
+            rounds=open_now,
+            code=code,
+            round=None,
+            errors={},
+            answers={},
+            consent=None,
+            household=None,
+        )
+    answers = answers_from(source, chosen) if request.method == "POST" else {}
+    consent = source.get("consent") or None
+    household = None
+    if code:
+        flat = project.household_codes.get(code_digest(project_id, code))
+        household = flat_of(project, flat) if flat else None
+    if request.method == "GET":
+        if code and household is None:
+            errors["code"] = [code_problem()]
+        elif household is not None and not rules.in_scope(chosen["scope"], household):
+            errors["code"] = [scope_problem(chosen)]
+    else:
+        if not code:
+            errors["code"] = [_("Please enter the household code from your letter.")]
+            status = 422
+        else:
+            before = set(chosen["ballots"])
+            try:
+                result = rt.app.cast_vote(
+                    project_id,
+                    chosen["consultation_id"],
+                    code=code,
+                    answers=answers,
+                    consent=consent,
+                    actor=RESIDENT_WEB,
+                )
+            except rules.UnknownHouseholdCodeError:
+                errors["code"] = [code_problem()]
+                status = 422
+            except rules.OutOfScopeError:
+                errors["code"] = [scope_problem(chosen)]
+                status = 422
+            except rules.RoundClosedError as error:
+                errors["form"] = [refusal_message(error)]
+                status = 409
+            except InvalidProjectDataError as error:
+                add_problems(errors, error, rename=ballot_field)
+                status = 422
+            except DomainError as error:
+                errors.setdefault(ballot_field(error.field or "form"), []).append(
+                    refusal_message(error)
+                )
+                status = 422
+            except ConcurrencyError:
+                errors["form"] = [_("The service is busy; please send the form again.")]
+                status = 503
+            else:
+                rt.catch_up()
+                flat_id = result.value["flat_id"]
+                return render_template(
+                    "pages/public/vote_done.html",
+                    project=info,
+                    round=chosen,
+                    household=flat_of(project, flat_id),
+                    replaced=flat_id in before,
+                )
+    return render_template(
+        "pages/public/vote.html",
+        project=info,
+        rounds=open_now,
+        code=code,
+        round=chosen,
+        errors=errors,
+        answers=answers,
+        consent=consent,
+        household=household,
+    ), status
+
+
+def scope_problem(round_: dict[str, Any]) -> str:
+    return _(
+        "Your home is not in this vote: it is only for %(scope)s.",
+        scope=scope_label(round_["scope"]),
+    )

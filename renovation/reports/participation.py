@@ -236,7 +236,7 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     v = report_words(lang)
     words = labels(lang)
     result = round_["result"]
-    kind = v.label("round_kind", round_.get("kind", ""))
+    kind = v.label("consultation_kind", round_.get("kind", ""))
     if round_.get("intent_vote"):
         kind = f"{kind} · {words['intent_vote']}"
     return {

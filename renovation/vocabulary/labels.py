@@ -91,12 +91,12 @@ LABELS: dict[str, dict[str, str]] = {
         "not_adopted": N_("Not adopted"),
         "referred": N_("Referred"),
     },
-    "round_kind": {
+    "consultation_kind": {
         "needs": N_("Needs survey (before renovation)"),
         "plan": N_("Ideas on the plan (during renovation)"),
         "evaluation": N_("Satisfaction evaluation (after renovation)"),
     },
-    "round_status": {
+    "consultation_status": {
         "upcoming": N_("Not open yet"),
         "open": N_("Open for voting"),
         "closed": N_("Closed"),

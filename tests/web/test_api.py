@@ -356,3 +356,18 @@ def test_an_if_match_where_there_is_no_version_is_a_412_and_a_malformed_one_a_40
     assert template.status_code == 412
     huge = register(client, web_app, **{"If-Match": '"' + "9" * 5000 + '"'})
     assert huge.status_code == 400 and "If-Match" in huge.get_json()["errors"]
+
+
+def test_codes_carry_their_labels_in_the_language_asked_for(client, web_app):
+    pid = register(client, web_app).get_json()["id"]
+    english = client.get(f"/api/projects/{pid}").get_json()
+    chinese = client.get(f"/api/projects/{pid}", headers={"Accept-Language": "zh"}).get_json()
+    assert english["stage"] == chinese["stage"] == "registered"
+    assert (english["stage_label"], chinese["stage_label"]) == ("Registered", "已登记")
+    item = chinese["content_items"][0]
+    assert item["category_label"] in ("基础类", "完善类", "提升类")
+    listed = client.get("/api/projects", headers={"Accept-Language": "zh"}).get_json()
+    assert {p["stage_label"] for p in listed["items"]} == {"已登记"}
+    document = client.get("/api/openapi.json").get_json()
+    project = document["components"]["schemas"]["Project"]["properties"]
+    assert project["stage_label"]["readOnly"] is True

@@ -552,3 +552,15 @@ def test_an_erasure_sent_twice_with_one_key_is_replayed_and_a_stale_one_destroys
     again = client.post(url, json={"reason": "本人申请"}, headers=key)
     assert erased.status_code == 200 and again.status_code == 200
     assert again.get_json() == {**erased.get_json(), "replayed": True}
+
+
+def test_a_consultation_carries_its_kind_and_status_labels(client, web_app):
+    pid = new_project(client, web_app)
+    consultation_id = open_round(client, web_app, pid)
+    (shown,) = client.get(
+        f"/api/projects/{pid}/consultations", headers={"Accept-Language": "zh"}
+    ).get_json()
+    assert shown["consultation_id"] == consultation_id
+    assert shown["kind"] == "needs" and shown["kind_label"] != "needs"
+    assert shown["status"] == "open" and shown["status_label"] != "open"
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in shown["kind_label"][:1])

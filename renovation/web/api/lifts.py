@@ -17,6 +17,7 @@ from renovation.web import runtime
 from renovation.web.api.schemas import (
     CommandResultSchema,
     DecimalText,
+    Label,
     LanguageQueryArgsSchema,
     LocalAwareDateTime,
 )
@@ -108,6 +109,7 @@ class LiftSchema(Schema):
     building = fields.String()
     unit = fields.String()
     stage = fields.String()
+    stage_label = Label("lift_stage", attribute="stage")
     poll_opens_at = fields.DateTime()
     poll_closes_at = fields.DateTime()
     poll_closed = fields.Boolean()

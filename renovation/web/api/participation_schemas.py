@@ -17,7 +17,7 @@ from renovation.domain.participation import (
     SCOPE_LEVELS,
 )
 from renovation.domain.rulesets import Matter
-from renovation.web.api.schemas import LocalAwareDateTime
+from renovation.web.api.schemas import Label, LocalAwareDateTime
 from renovation.web.i18n import words
 from renovation.web.validation import Length, OneOf, Range
 
@@ -173,8 +173,10 @@ class RoundCreatedSchema(Schema):
 class RoundSchema(Schema):
     consultation_id = fields.String()
     kind = fields.String()
+    kind_label = Label("consultation_kind", attribute="kind")
     title = fields.String()
     status = fields.String(metadata={"description": "upcoming | open | closed"})
+    status_label = Label("consultation_status", attribute="status")
     opens_at = fields.DateTime()
     closes_at = fields.DateTime()
     scope = fields.Dict()
@@ -219,12 +221,15 @@ class PublicOpinionSchema(Schema):
     project_id = fields.String()
     project_name = fields.String()
     category = fields.String()
+    category_label = Label("opinion_category", attribute="category")
     text = fields.String(allow_none=True, metadata={"description": "null when moderated"})
     hidden = fields.Boolean()
     status = fields.String()
+    status_label = Label("opinion_status", attribute="status")
     submitted_at = fields.String()
     answer_due_on = fields.String()
     outcome = fields.String(allow_none=True)
+    outcome_label = Label("answer_outcome", attribute="outcome", allow_none=True)
     answer = fields.String()
     reason = fields.String()
     referred_to = fields.String()
@@ -269,6 +274,7 @@ class ProjectFiguresSchema(Schema):
     name = fields.String()
     district = fields.String()
     stage = fields.String()
+    stage_label = Label("project_stage", attribute="stage")
     opinions = fields.Nested(FiguresSchema)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, fields
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
 from renovation.domain.stages import Stage
+from renovation.web.i18n import label
 from renovation.web.validation import Length, OneOf, Range
 
 STAGES = [s.value for s in Stage]
@@ -163,6 +165,22 @@ class EventQueryArgsSchema(Schema):
 # ---- out ---------------------------------------------------------------------------------
 
 
+class Label(fields.String):
+    """The label of a code another field carries, in the API's language (``Accept-Language``):
+    ``stage_label = Label("project_stage", attribute="stage")`` → "Under construction" / "施工中".
+    The code stays what a client compares; the label is what it may show."""
+
+    def __init__(self, kind: str, *, attribute: str, **kwargs: Any) -> None:
+        description = f"the label of `{attribute}` in the language asked for by Accept-Language"
+        super().__init__(
+            attribute=attribute, dump_only=True, metadata={"description": description}, **kwargs
+        )
+        self.kind = kind
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else label(self.kind, value)
+
+
 class RefusalSchema(Schema):
     """Every 4xx and 5xx answer of the API: a stable code, words, the fields to blame."""
 
@@ -189,6 +207,7 @@ class RefusalSchema(Schema):
 class ContentItemSchema(Schema):
     id = fields.String()
     category = fields.String()
+    category_label = Label("content_category", attribute="category")
     item = fields.String()
     unit = fields.String()
     planned_quantity = DecimalText()
@@ -209,6 +228,7 @@ class ProjectSummarySchema(Schema):
     address = fields.String()
     year_built = fields.Integer(allow_none=True)
     stage = fields.String()
+    stage_label = Label("project_stage", attribute="stage")
     version = fields.Integer()
     buildings = fields.Integer()
     units = fields.Integer()
@@ -262,6 +282,7 @@ class ProjectSchema(Schema):
     id = fields.UUID()
     version = fields.Integer()
     stage = fields.String()
+    stage_label = Label("project_stage", attribute="stage")
     next_stages = fields.List(fields.String())
     community = fields.Dict()
     buildings = fields.List(fields.Nested(BuildingSchema))

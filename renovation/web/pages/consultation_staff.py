@@ -204,7 +204,7 @@ def staff_consultation_new(project_id: UUID):
         project=project_info(project, project_id),
         values=values,
         errors=errors,
-        kinds=[(k, label("round_kind", k)) for k in rules.ROUND_KINDS],
+        kinds=[(k, label("consultation_kind", k)) for k in rules.ROUND_KINDS],
         levels=[(s, label("scope_level", s)) for s in rules.SCOPE_LEVELS],
         matters=[(m.value, label("matter", m)) for m in Matter],
         buildings=[b["code"] for b in project.buildings],

@@ -31,7 +31,7 @@ from renovation.web.pages.common import (
 )
 
 
-def round_status(round_: dict[str, Any], at: datetime | None = None) -> str:
+def consultation_status(round_: dict[str, Any], at: datetime | None = None) -> str:
     at = at or now()
     if round_["closed"] or at >= round_["closes_at"]:
         return "closed"
@@ -40,7 +40,7 @@ def round_status(round_: dict[str, Any], at: datetime | None = None) -> str:
 
 def shown(round_: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
     """A consultation as the pages show it: its status now, its id under the API's name."""
-    return dict(round_, status=round_status(round_, at), consultation_id=round_["round_id"])
+    return dict(round_, status=consultation_status(round_, at), consultation_id=round_["round_id"])
 
 
 def rounds_of(project: RenovationProject) -> list[dict[str, Any]]:

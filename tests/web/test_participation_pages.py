@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -14,11 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from renovation import accounts
 from renovation.answer_templates import list_templates
 from renovation.domain.base import LOCAL_TZ
-from renovation.web import create_app, runtime
+from renovation.web import runtime
 from tests.conftest import STAFF, hold_intent_vote, project_payload, registration, walk
+from tests.helpers import make_app, signed_in
 
 SECRET_CONTACT = "13800138000"
 SECRET_FLAT = "302室"
@@ -27,28 +26,9 @@ SECRET_FLAT = "302室"
 # ---- fixtures and helpers --------------------------------------------------------------------
 
 
-def _make_app(tmp_path, **overrides: Any) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/ev.sqlite",
-            "SECRET_KEY": "t",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-            **overrides,
-        }
-    )
-
-
-@pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
-    app = _make_app(tmp_path)
-    yield app
-    app.extensions["renovation"].close()
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A resident's phone: no account."""
     return app.test_client()
 
 
@@ -59,17 +39,6 @@ def register(app: Flask, name: str = "凤凰新村", district: str = "清江浦�
         project_id = rt.app.register_project(registration(payload), actor=STAFF).project_id
         rt.catch_up()
     return str(project_id)
-
-
-def signed_in(app: Flask, username: str = "zhang", role: str = "staff", districts=("清江浦区",)):
-    with app.app_context():
-        accounts.add_user(
-            runtime().engine, username, "correct horse", role, districts=list(districts)
-        )
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "correct horse"})
-    assert response.status_code == 302
-    return client
 
 
 def text(response) -> str:
@@ -263,7 +232,7 @@ def test_staff_answer_to_one_opinion_shows_on_its_tracking_page(app, client):
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id)))
     opinion_id = opinion_id_for(app, code)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     response = staff.post(
         f"/staff/projects/{project_id}/opinions/{opinion_id}",
@@ -284,7 +253,7 @@ def test_staff_answer_several_opinions_at_once(app, client):
     project_id = register(app)
     codes = [tracking_code(text(submit(client, project_id, text=f"意见{n}"))) for n in range(3)]
     ids = [opinion_id_for(app, c) for c in codes[:2]]
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     queue = text(staff.get(f"/staff/projects/{project_id}/opinions"))
     response = staff.post(
@@ -310,7 +279,7 @@ def test_staff_answer_several_opinions_at_once(app, client):
 def test_a_referred_answer_names_whom_it_went_to(app, client):
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id, category="property_management")))
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     staff.post(
         f"/staff/projects/{project_id}/opinions/{opinion_id_for(app, code)}",
@@ -343,7 +312,7 @@ def test_an_answer_links_the_opinion_to_a_milestone_and_an_unknown_link_is_refus
         rt.catch_up()
     code = tracking_code(text(submit(client, project_id)))
     opinion_id = opinion_id_for(app, code)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     form = text(staff.get(f"/staff/projects/{project_id}/opinions/{opinion_id}"))
     assert f'value="{milestone_id}"' in form and "一期雨污分流" in form
 
@@ -366,7 +335,7 @@ def test_not_adopted_without_a_reason_is_refused_and_nothing_is_written(app, cli
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id)))
     opinion_id = opinion_id_for(app, code)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     before = events(app)
 
     single = staff.post(
@@ -392,7 +361,7 @@ def test_moderation_hides_the_text_on_the_tracking_page_and_shows_it_again(app, 
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id, text="骂人的话")))
     opinion_id = opinion_id_for(app, code)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     url = f"/staff/projects/{project_id}/opinions/{opinion_id}/moderation"
 
     no_reason = staff.post(url, data={"hidden": "1", "reason": ""}, follow_redirects=True)
@@ -414,9 +383,9 @@ def test_personal_data_is_shown_to_staff_only_and_each_read_is_logged(app, clien
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id, flat=SECRET_FLAT, contact=SECRET_CONTACT)))
     opinion_id = opinion_id_for(app, code)
-    staff = signed_in(app)
-    outsider = signed_in(app, "li", districts=("天宁区",))
-    auditor = signed_in(app, "chen", role="auditor", districts=())
+    staff = signed_in(app, username="zhang")
+    outsider = signed_in(app, username="li", districts=("天宁区",))
+    auditor = signed_in(app, "auditor", username="chen", districts=())
 
     public_pages = [
         text(client.get(f"/opinions/{code}")),
@@ -441,7 +410,7 @@ def test_personal_data_is_shown_to_staff_only_and_each_read_is_logged(app, clien
 def test_the_queue_filters_overdue_opinions(app, client):
     project_id = register(app)
     code = tracking_code(text(submit(client, project_id, text="早就该答复了")))
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     before = text(staff.get(f"/staff/projects/{project_id}/opinions?overdue=1"))
     move_clock(app, timedelta(days=60))
@@ -658,7 +627,7 @@ def test_rounds_list_shows_open_upcoming_and_closed_in_beijing_time(app, client)
 
 def test_staff_open_a_round_with_questions_one_a_line(app):
     project_id = register(app)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     page = text(staff.get(f"/staff/projects/{project_id}/consultations/new"))
     response = staff.post(
@@ -693,7 +662,7 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
 
 def test_staff_round_form_names_each_problem_by_its_line(app):
     project_id = register(app)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     before = events(app)
 
     response = staff.post(
@@ -750,7 +719,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
 def test_paper_ballot_entered_by_staff_records_channel_paper(app):
     project_id = register(app)
     consultation_id = open_round(app, project_id)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     page = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
     response = staff.post(
@@ -777,7 +746,7 @@ def test_paper_ballot_entered_by_staff_records_channel_paper(app):
 def test_a_paper_ballot_of_a_household_outside_the_scope_is_refused_by_name(app):
     project_id = register(app)
     consultation_id = open_round(app, project_id, scope={"level": "building", "building": "1"})
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     before = events(app)
 
     refused = staff.post(
@@ -804,7 +773,7 @@ def test_closing_a_round_publishes_its_result(app, client):
             f"/projects/{project_id}/vote",
             data={"round": consultation_id, "code": codes[flat_id], "consent": "agree"},
         )
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     early = staff.post(
         f"/staff/projects/{project_id}/consultations/{consultation_id}/close", follow_redirects=True
     )
@@ -863,7 +832,7 @@ def test_hold_intent_vote_helper_result_shows_on_staff_round_page(app):
         hold_intent_vote(runtime().app, UUID(project_id), agree=False)
         runtime().catch_up()
         (consultation_id,) = runtime().app.get_project(UUID(project_id)).rounds
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     html = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
 
@@ -872,7 +841,7 @@ def test_hold_intent_vote_helper_result_shows_on_staff_round_page(app):
 
 def test_staff_of_another_district_cannot_run_this_projects_rounds(app):
     project_id = register(app)
-    outsider = signed_in(app, "li", districts=("天宁区",))
+    outsider = signed_in(app, username="li", districts=("天宁区",))
 
     assert outsider.get(f"/staff/projects/{project_id}/consultations").status_code == 403
     assert outsider.get(f"/staff/projects/{project_id}/opinions").status_code == 403
@@ -886,7 +855,7 @@ def test_staff_of_another_district_cannot_run_this_projects_rounds(app):
 
 def test_console_links_each_project_to_its_opinions_and_rounds(app):
     project_id = register(app)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     html = text(staff.get("/staff"))
 
@@ -899,7 +868,7 @@ def test_console_links_each_project_to_its_opinions_and_rounds(app):
 
 def test_issuing_codes_returns_the_printable_sheet(app):
     project_id = register(app)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
     before = events(app)
 
     page = text(staff.get(f"/staff/projects/{project_id}/household-codes"))
@@ -925,7 +894,7 @@ def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeyp
     monkeypatch.setattr(pages, "render_household_code_sheet", render)
     project_id = register(app)
     consultation_id = open_round(app, project_id)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     response = staff.post(f"/staff/projects/{project_id}/household-codes", data={"building": "1"})
 
@@ -977,7 +946,7 @@ def test_resident_pages_in_english_with_lang_en(app, client):
 
 
 def test_forms_need_the_csrf_token(tmp_path):
-    app = _make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     try:
         project_id = register(app)
         client = app.test_client()
@@ -1003,7 +972,7 @@ def test_forms_need_the_csrf_token(tmp_path):
 def test_addresses_of_earlier_releases_lead_to_todays(app, client):
     project_id = register(app)
     consultation_id = open_round(app, project_id)
-    staff = signed_in(app)
+    staff = signed_in(app, username="zhang")
 
     public = client.get(f"/projects/{project_id}/rounds/{consultation_id}?lang=zh")
     assert public.status_code == 301

@@ -33,11 +33,20 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
 
 
 def add_user(
-    app: Flask, username: str, role: str = "staff", districts: Iterable[str] | None = ("清江浦区",)
+    app: Flask,
+    username: str,
+    role: str = "staff",
+    districts: Iterable[str] | None = ("清江浦区",),
+    display_name: str | None = None,
 ) -> None:
     with app.app_context():
         accounts.add_user(
-            runtime().engine, username, PASSWORD, role, districts=list(districts or ())
+            runtime().engine,
+            username,
+            PASSWORD,
+            role,
+            display_name=display_name or "",
+            districts=list(districts or ()),
         )
 
 

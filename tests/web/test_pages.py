@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from renovation import accounts
 from renovation.domain.project import Actor
 from renovation.projections.store import list_summaries
 from renovation.web import create_app, runtime
 from renovation.web.pages.labels import timeline
 from renovation.web.pages.paste import locate
+from tests.helpers import PASSWORD, add_user, signed_in
 
 SECRET_OWNER = "OWNER-REF-7731"
 CLERK = Actor(id="user:clerk", role="staff", channel="test")
@@ -101,26 +101,6 @@ def register(app: Flask, *stages: str, **kwargs: Any) -> str:
             rt.app.transition_project(project_id, stage, actor=CLERK)
         rt.catch_up()
     return str(project_id)
-
-
-def add_user(app: Flask, username: str, role: str, districts: list[str] | None = None) -> None:
-    with app.app_context():
-        accounts.add_user(
-            runtime().engine,
-            username,
-            "correct horse",
-            role,
-            display_name=f"{username} 同志",
-            districts=districts,
-        )
-
-
-def signed_in(app: Flask, role: str = "staff", districts: list[str] | None = None) -> FlaskClient:
-    add_user(app, role, role, districts)
-    client = app.test_client()
-    response = client.post("/login", data={"username": role, "password": "correct horse"})
-    assert response.status_code == 302
-    return client
 
 
 def project_count(app: Flask) -> tuple[int, int]:
@@ -272,10 +252,10 @@ def test_an_unknown_project_is_a_404_page(app):
 
 
 def test_sign_in_with_the_right_password_lands_on_the_console(form_app):
-    add_user(form_app, "zhang", "staff")
+    add_user(form_app, "zhang", "staff", districts=None, display_name="zhang 同志")
     client = form_app.test_client()
 
-    response = client.post("/login", data={"username": "zhang", "password": "correct horse"})
+    response = client.post("/login", data={"username": "zhang", "password": PASSWORD})
 
     assert response.status_code == 302 and response.headers["Location"] == "/staff"
     console = text(client.get("/staff"))
@@ -284,7 +264,7 @@ def test_sign_in_with_the_right_password_lands_on_the_console(form_app):
 
 @pytest.mark.parametrize("username, password", [("zhang", "wrong password"), ("nobody", "x" * 9)])
 def test_sign_in_failure_says_only_that_name_or_password_is_wrong(form_app, username, password):
-    add_user(form_app, "zhang", "staff")
+    add_user(form_app, "zhang", "staff", districts=None)
     client = form_app.test_client()
 
     response = client.post("/login", data={"username": username, "password": password})
@@ -304,22 +284,22 @@ def test_sign_in_failure_says_only_that_name_or_password_is_wrong(form_app, user
     ],
 )
 def test_sign_in_goes_on_only_to_pages_of_this_site(form_app, next_url, lands_on):
-    add_user(form_app, "zhang", "staff")
+    add_user(form_app, "zhang", "staff", districts=None)
 
     response = form_app.test_client().post(
-        "/login", data={"username": "zhang", "password": "correct horse", "next": next_url}
+        "/login", data={"username": "zhang", "password": PASSWORD, "next": next_url}
     )
 
     assert response.headers["Location"] == lands_on
 
 
 def test_sign_in_works_with_the_token_the_form_carries(app):
-    add_user(app, "zhang", "staff")
+    add_user(app, "zhang", "staff", districts=None)
     client = app.test_client()
     token = csrf_token(text(client.get("/login")))
 
     response = client.post(
-        "/login", data={"username": "zhang", "password": "correct horse", "csrf_token": token}
+        "/login", data={"username": "zhang", "password": PASSWORD, "csrf_token": token}
     )
 
     assert response.status_code == 302 and response.headers["Location"] == "/staff"
@@ -327,14 +307,14 @@ def test_sign_in_works_with_the_token_the_form_carries(app):
 
 @pytest.mark.parametrize("url", ["/login", "/logout", "/staff/projects/new"])
 def test_a_post_without_a_csrf_token_is_refused(app, url):
-    add_user(app, "zhang", "staff")
+    add_user(app, "zhang", "staff", districts=None)
     project_count_before = project_count(app)
 
     response = app.test_client().post(
         url,
         data={
             "username": "zhang",
-            "password": "correct horse",
+            "password": PASSWORD,
             "name": "x",
             "district": "清江浦区",
         },
@@ -347,12 +327,10 @@ def test_a_post_without_a_csrf_token_is_refused(app, url):
 
 def test_a_move_without_a_csrf_token_is_refused(app):
     project_id = register(app)
-    add_user(app, "zhang", "staff")
+    add_user(app, "zhang", "staff", districts=None)
     client = app.test_client()
     token = csrf_token(text(client.get("/login")))
-    client.post(
-        "/login", data={"username": "zhang", "password": "correct horse", "csrf_token": token}
-    )
+    client.post("/login", data={"username": "zhang", "password": PASSWORD, "csrf_token": token})
 
     response = client.post(
         f"/staff/projects/{project_id}/transitions",
@@ -364,7 +342,7 @@ def test_a_move_without_a_csrf_token_is_refused(app):
 
 
 def test_sign_out_is_a_post_and_ends_the_session(form_app):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     assert client.get("/logout").status_code == 405
     response = client.post("/logout")
@@ -387,7 +365,7 @@ def test_consoles_send_visitors_to_sign_in(app, url):
 
 def test_the_staff_console_refuses_auditors(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app, "auditor")
+    client = signed_in(form_app, "auditor", districts=None)
 
     assert client.get("/staff").status_code == 403
     assert client.get("/staff/projects/new").status_code == 403
@@ -401,13 +379,13 @@ def test_the_staff_console_refuses_auditors(form_app):
 
 def test_the_audit_page_lists_projects_with_their_history_and_verification(form_app):
     project_id = register(form_app)
-    auditor = signed_in(form_app, "auditor")
+    auditor = signed_in(form_app, "auditor", districts=None)
 
     html = text(auditor.get("/audit"))
 
     assert f'href="/api/projects/{project_id}/events"' in html
     assert f'href="/api/projects/{project_id}/verify"' in html
-    assert signed_in(form_app, "staff").get("/audit").status_code == 403
+    assert signed_in(form_app, "staff", districts=None).get("/audit").status_code == 403
 
 
 def test_staff_with_districts_see_only_their_districts(form_app):
@@ -459,7 +437,7 @@ def registration(**changes: str) -> dict[str, str]:
 
 
 def test_registering_from_the_form_with_a_pasted_flats_register(form_app):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
     assert 'name="csrf_token"' in text(client.get("/staff/projects/new"))
 
     response = client.post("/staff/projects/new", data=registration())
@@ -474,7 +452,7 @@ def test_registering_from_the_form_with_a_pasted_flats_register(form_app):
 
 
 def test_a_repeated_registration_form_makes_one_project(form_app):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     first = client.post("/staff/projects/new", data=registration())
     second = client.post("/staff/projects/new", data=registration())
@@ -495,7 +473,7 @@ def test_a_repeated_registration_form_makes_one_project(form_app):
     ids=["negative-area", "duplicate-flat", "wrong-column-count", "floor-not-a-number", "no-owner"],
 )
 def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, bad_line, message):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
     before = project_count(form_app)
     flats = f"{FLATS}\n{bad_line}"
 
@@ -514,7 +492,7 @@ def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, 
 
 
 def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belong(form_app):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
     before = project_count(form_app)
 
     response = client.post(
@@ -544,7 +522,7 @@ def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belon
 
 
 def test_a_finish_before_the_start_is_refused_by_the_domain_next_to_its_field(form_app):
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
     before = project_count(form_app)
 
     response = client.post("/staff/projects/new", data=registration(planned_finish="2026-01-01"))
@@ -579,7 +557,7 @@ def move(client: FlaskClient, project_id: str, to_stage: str, version: int, **ex
 
 def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
     project_id = register(form_app, "needs_survey", "intent_vote")
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     html = text(client.get("/staff"))
 
@@ -590,7 +568,7 @@ def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
 
 def test_moving_a_project_to_its_next_stage_from_the_console(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     response = move(client, project_id, "needs_survey", 1, back="/staff?district=清江浦区")
 
@@ -604,7 +582,7 @@ def test_moving_a_project_to_its_next_stage_from_the_console(form_app):
 
 def test_skipping_a_stage_names_the_gate(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     response = move(client, project_id, "under_construction", 1)
 
@@ -617,7 +595,7 @@ def test_skipping_a_stage_names_the_gate(form_app):
 
 def test_a_stale_page_gets_a_clear_message_not_an_error(form_app):
     project_id = register(form_app, "needs_survey")  # now at version 2
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
 
     response = move(client, project_id, "intent_vote", 1)
 
@@ -629,7 +607,7 @@ def test_a_stale_page_gets_a_clear_message_not_an_error(form_app):
 
 def test_a_double_clicked_move_button_moves_once(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app)
+    client = signed_in(form_app, districts=None)
     once = {"command_id": "fedcba9876543210fedcba9876543210"}
 
     move(client, project_id, "needs_survey", 1, **once)

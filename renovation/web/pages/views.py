@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from math import ceil
 from typing import Any
 from uuid import UUID
@@ -31,9 +30,8 @@ MOVE_SENTENCES = {
     ),
     ("intent_vote", "rejected_by_residents"): N_("The residents did not agree in the intent vote."),
 }
-# Closing an intent vote used to store an English sentence as the stage move's note
-# ("intent vote ee5d991c361e: passed"); the move's stages say it, so it is never shown.
-RECORDED_SENTENCE = re.compile(r"intent vote [0-9a-f]+: (passed|failed)")
+# The moves above are made by closing the intent vote, never by a person: they carry no
+# person's note (older ones stored the service's own English line, which the sentence says).
 
 
 def list_filters() -> dict[str, object]:
@@ -109,7 +107,7 @@ def history(row: dict[str, Any]) -> list[dict[str, Any]]:
                 if sentence
                 else v.gettext(MOVED_TO, stage=v.label("project_stage", step["to_stage"])),
                 "effective_on": v.date(step["effective_on"]) if step.get("effective_on") else None,
-                "note": "" if RECORDED_SENTENCE.fullmatch(note) else note,
+                "note": "" if sentence else note,
             }
         )
     entries.append(

@@ -30,7 +30,7 @@ from renovation.web.pages.common import (
     today,
 )
 from renovation.web.pages.consultations import answers_from, flat_of, rounds_of, shown
-from renovation.web.pages.staff import command_id, staff_page
+from renovation.web.pages.staff import command_id, staff_page, web_command_id
 
 # ---- staff: consultation rounds ---------------------------------------------------------------
 
@@ -174,7 +174,7 @@ def staff_consultation_new(project_id: UUID):
                     project_id,
                     data,
                     actor=actor_for(user, "web"),
-                    command_id=f"web-round-{command_key}" if command_key else None,
+                    command_id=web_command_id("round", command_key),
                 )
             except InvalidProjectDataError as error:
                 for path, messages in refusal_problems(error).items():
@@ -276,7 +276,7 @@ def staff_paper_vote(project_id: UUID, consultation_id: str):
             consent=request.form.get("consent") or None,
             actor=actor_for(user, "paper"),
             effective_on=effective_on,
-            command_id=f"web-paper-{command_key}" if command_key else None,
+            command_id=web_command_id("paper", command_key),
         )
     except InvalidProjectDataError as error:
         questions = {f"answers.{q['id']}": q["text"] for q in round_["questions"]}
@@ -313,7 +313,7 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
             project_id,
             consultation_id,
             actor=actor_for(user, "web"),
-            command_id=f"web-close-{command_key}" if command_key else None,
+            command_id=web_command_id("close", command_key),
         ),
     )
     if done is not None:

@@ -40,7 +40,7 @@ from renovation.web.pages.lifts import (
     steps,
     tally,
 )
-from renovation.web.pages.staff import command_id, staff_page
+from renovation.web.pages.staff import command_id, staff_page, web_command_id
 
 # ---- staff pages -----------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ def staff_lift_new(project_id: UUID):
                         "poll_closes_at": closes_at,
                     },
                     actor=actor_for(user, "web"),
-                    command_id=f"web-lift-{command_key}" if command_key else None,
+                    command_id=web_command_id("lift", command_key),
                 )
             except DomainError as error:
                 # Beside its field, and as a banner at the top unless the form's own shows it.
@@ -242,7 +242,7 @@ def staff_lift_paper_vote(project_id: UUID, lift_id: str):
             choice=choice,
             actor=actor_for(user, "paper"),
             effective_on=effective_on if isinstance(effective_on, date) else None,
-            command_id=f"web-lift-paper-{command_key}" if command_key else None,
+            command_id=web_command_id("lift-paper", command_key),
         ),
     )
     if done is not None:
@@ -269,7 +269,7 @@ def staff_lift_close_poll(project_id: UUID, lift_id: str):
             project_id,
             lift_id,
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-close-{command_key}" if command_key else None,
+            command_id=web_command_id("lift-close", command_key),
         ),
     )
     if result is not None:
@@ -335,7 +335,7 @@ def staff_lift_transition(project_id: UUID, lift_id: str):
             on=on if isinstance(on, date) else None,
             details=details,
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-move-{command_key}" if command_key else None,
+            command_id=web_command_id("lift-move", command_key),
         )
     except StageGateError as error:
         flash(
@@ -377,7 +377,7 @@ def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
             outcome=request.form.get("outcome", ""),
             reason=request.form.get("reason", "").strip()[:2000],
             actor=actor_for(user, "web"),
-            command_id=f"web-lift-answer-{command_key}" if command_key else None,
+            command_id=web_command_id("lift-answer", command_key),
         ),
         not_found=(lift_rules.UnknownObjectionError,),
     )

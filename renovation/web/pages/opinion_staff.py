@@ -33,7 +33,7 @@ from renovation.web.pages.common import (
     staff_project,
     today,
 )
-from renovation.web.pages.staff import command_id, staff_page
+from renovation.web.pages.staff import command_id, staff_page, web_command_id
 from renovation.web.pages.views import pagination
 
 PER_PAGE = 20
@@ -105,7 +105,7 @@ def answer_opinions(
                 "links": [{"kind": link_kind, "id": values["link"]}] if values["link"] else [],
             },
             actor=actor_for(user, "web"),
-            command_id=f"web-answer-{command_key}" if command_key else None,
+            command_id=web_command_id("answer", command_key),
         )
     except InvalidProjectDataError as error:
         add_problems(errors, error)
@@ -275,7 +275,7 @@ def staff_moderate_opinion(project_id: UUID, opinion_id: str):
             hidden=hidden,
             reason=reason,
             actor=actor_for(user, "web"),
-            command_id=f"web-moderate-{command_key}" if command_key else None,
+            command_id=web_command_id("moderate", command_key),
         ),
         not_found=(rules.UnknownOpinionError,),
     )

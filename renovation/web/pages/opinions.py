@@ -27,7 +27,7 @@ from renovation.web.pages.common import (
     project_info,
     run_command,
 )
-from renovation.web.pages.staff import command_id
+from renovation.web.pages.staff import command_id, web_command_id
 
 MAX_FLAT = 20
 MAX_CONTACT = 100
@@ -98,7 +98,7 @@ def opinion_new(project_id: UUID):
                     project_id,
                     {name: values[name] for name in OPINION_FIELDS},
                     actor=RESIDENT_WEB,
-                    command_id=f"web-opinion-{command_key}" if command_key else None,
+                    command_id=web_command_id("opinion", command_key),
                 ),
                 errors=errors,
                 busy=_("The service is busy; please send the form again."),

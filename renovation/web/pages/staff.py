@@ -72,6 +72,12 @@ def command_id(value: str | None) -> str | None:
     return value if value and _COMMAND_ID.match(value) else None
 
 
+def web_command_id(kind: str, key: str | None) -> str | None:
+    """The command id of a page's write, ``web-<kind>-<the form's one-time id>``: a form
+    sent twice makes one change. None when the form carried no well-formed id."""
+    return f"web-{kind}-{key}" if key else None
+
+
 @bp.get("/staff")
 @staff_page
 def staff_console():
@@ -136,9 +142,7 @@ def transition_project(project_id: UUID):
             to_stage,
             actor=actor_for(user, CHANNEL),
             expected_version=int(form.version.data),
-            command_id=f"web-move-{command_key}"
-            if (command_key := command_id(form.command_id.data))
-            else None,
+            command_id=web_command_id("move", command_id(form.command_id.data)),
         )
     except StaleVersionError as error:
         flash(
@@ -263,7 +267,7 @@ def new_project():
                 result = runtime().app.register_project(
                     data,
                     actor=actor_for(user, CHANNEL),
-                    command_id=f"web-register-{command_key}" if command_key else None,
+                    command_id=web_command_id("register", command_key),
                 )
             except InvalidProjectDataError as error:
                 problems.extend(problems_at(error.problems(), pasted))

@@ -107,6 +107,13 @@ class Ruleset:
     subsidy_per_lift: Decimal
     satisfaction_threshold: Fraction  # inclusive: a rate ≥ this meets the bar
     opinion_response_working_days: int
+    # Completion acceptance (竣工验收): the quality supervision body is told this many working
+    # days before the meeting; the record is filed (备案) within this many days of passing.
+    acceptance_notice_working_days: int
+    acceptance_filing_days: int
+    # Satisfaction evaluation (问效): below this share of households in scope answering, the
+    # result does not count (inclusive: coverage ≥ this is enough).
+    evaluation_min_coverage: Fraction
     note: str = ""
 
     def consent_rules(self, matter: Matter | str) -> ConsentRules:
@@ -151,6 +158,9 @@ class Ruleset:
             "subsidy_per_lift": str(self.subsidy_per_lift),
             "satisfaction_threshold": str(self.satisfaction_threshold),
             "opinion_response_working_days": self.opinion_response_working_days,
+            "acceptance_notice_working_days": self.acceptance_notice_working_days,
+            "acceptance_filing_days": self.acceptance_filing_days,
+            "evaluation_min_coverage": str(self.evaluation_min_coverage),
             "note": self.note,
         }
 
@@ -166,6 +176,7 @@ _TOP_KEYS = {
     "id", "name", "city", "effective_from", "effective_until", "consent",
     "notice_period_days", "objection_period_days", "floor_coefficients",
     "subsidy_per_lift", "satisfaction_threshold", "opinion_response_working_days", "note",
+    "acceptance_notice_working_days", "acceptance_filing_days", "evaluation_min_coverage",
 }  # fmt: skip
 _OPTIONAL_TOP_KEYS = {"effective_until", "note"}
 _CONSENT_KEYS = {"quorum_area", "quorum_owners", "pass_area", "pass_owners"}
@@ -290,6 +301,13 @@ def parse_ruleset(data: Any, source: str = "<ruleset>") -> Ruleset:
         ),
         opinion_response_working_days=read.count(
             data["opinion_response_working_days"], "opinion_response_working_days"
+        ),
+        acceptance_notice_working_days=read.count(
+            data["acceptance_notice_working_days"], "acceptance_notice_working_days"
+        ),
+        acceptance_filing_days=read.count(data["acceptance_filing_days"], "acceptance_filing_days"),
+        evaluation_min_coverage=read.fraction(
+            data["evaluation_min_coverage"], "evaluation_min_coverage"
         ),
         note=note,
     )

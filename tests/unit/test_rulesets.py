@@ -36,6 +36,8 @@ def test_national_ruleset_carries_article_278_thresholds():
     assert ordinary.pass_area == Threshold(Fraction(1, 2), inclusive=False)
     assert (national.notice_period_days, national.objection_period_days) == (10, 7)
     assert national.satisfaction_threshold == Fraction(9, 10)
+    assert (national.acceptance_notice_working_days, national.acceptance_filing_days) == (7, 15)
+    assert national.evaluation_min_coverage == Fraction(1, 2)
 
 
 def test_city_variant_asks_two_thirds_of_all_owners():
@@ -114,6 +116,8 @@ def test_every_packaged_ruleset_round_trips_through_its_json_shape():
         ({"consent": {"alteration": {}, "ordinary": {}}}, "consent.alteration: missing"),
         ({"satisfaction_threshold": 0.9}, "satisfaction_threshold: expected a fraction"),
         ({"satisfaction_threshold": "3/2"}, r"must lie in \(0, 1\]"),
+        ({"evaluation_min_coverage": "0.5"}, "evaluation_min_coverage: expected a fraction"),
+        ({"acceptance_notice_working_days": -1}, "acceptance_notice_working_days"),
         ({"subsidy_per_lift": 1000}, "subsidy_per_lift"),
         ({"floor_coefficients": {"1": "0", "3": "0.7"}}, "without gaps"),
         ({"effective_from": "2021-13-01"}, "ISO date"),

@@ -242,11 +242,16 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
 
 
 def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
-    """Move a project along the happy path up to ``to_stage``, holding a passing intent vote."""
+    """Move a project along the happy path up to ``to_stage``, holding a passing intent vote
+    and recording a passed acceptance meeting."""
     current = app.get_project(project_id).stage
     start = HAPPY_PATH.index(current) + 1 if current in HAPPY_PATH else 0
     for stage in HAPPY_PATH[start : HAPPY_PATH.index(to_stage) + 1]:
         if stage == "in_plan":
             hold_intent_vote(app, project_id, actor=actor)  # moves it to in_plan
-        else:
-            app.transition_project(project_id, stage, actor=actor)
+            continue
+        if stage == "accepted" and not app.get_project(project_id).acceptance_meetings:
+            from tests.helpers import record_acceptance
+
+            record_acceptance(app, project_id, actor=actor)
+        app.transition_project(project_id, stage, actor=actor)

@@ -75,6 +75,8 @@ def register_project(app: Flask, payload: dict[str, Any], *stages: str, actor=No
         rt = runtime()
         project_id = rt.app.register_project(payload, actor=actor).project_id
         for stage in stages:
+            if stage == "accepted" and not rt.app.get_project(project_id).acceptance_meetings:
+                record_acceptance(rt.app, project_id, actor=actor)
             rt.app.transition_project(project_id, stage, actor=actor)
         rt.catch_up()
     return str(project_id)
@@ -107,3 +109,70 @@ def cjk_fonts_embedded(pdf: bytes, tmp_path: Path) -> bool:
     lines = pdf_fonts(pdf, tmp_path).splitlines()[2:]
     cjk = [line.split() for line in lines if re.search(r"Noto-?S(ans|erif)-?CJK", line)]
     return bool(cjk) and all(columns[-5] == "yes" for columns in cjk)
+
+
+# ---- completion acceptance -----------------------------------------------------------
+
+UNIT_NAMES = {
+    "client": "市住房和城乡建设局",
+    "survey": "江苏勘察院有限公司",
+    "design": "金陵设计院有限公司",
+    "construction": "华东建设工程有限公司",
+    "supervision": "宁远工程监理有限公司",
+    "quality_supervision": "市建设工程质量监督站",
+}
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code (GB 32100-2015), different for each ``n``."""
+    from renovation.domain.credit_code import check_character
+
+    base = f"91320100MA{n:07d}"
+    return base + check_character(base)
+
+
+def unit_data(role: str, n: int = 1) -> dict[str, str]:
+    return {
+        "role": role,
+        "name": UNIT_NAMES[role],
+        "credit_code": credit_code(n),
+        "contact_role": "项目负责人",
+    }
+
+
+def acceptance_meeting_data(held_on, *, conclusion: str = "passed", defects=()) -> dict:
+    from renovation.domain.parts.acceptance import ACCEPTANCE_UNITS
+
+    return {
+        "held_on": held_on,
+        "place": "小区活动室",
+        "units_present": list(ACCEPTANCE_UNITS),
+        "representatives": [{"role": "resident_representative"}],
+        "conclusion": conclusion,
+        "defects": list(defects),
+    }
+
+
+def record_acceptance(app, project_id, *, actor, conclusion="passed", defects=()) -> list[str]:
+    """Units, a notice three weeks back and a meeting today, through the application."""
+    from datetime import timedelta
+
+    from renovation.domain.parts.acceptance import UNIT_ROLES
+
+    today = app.today()
+    project = app.get_project(project_id)
+    for n, role in enumerate(UNIT_ROLES, start=1):
+        if role not in project.units:
+            app.record_unit(project_id, unit_data(role, n), actor=actor)
+    app.notify_acceptance(
+        project_id,
+        {
+            "notified_on": today - timedelta(days=21),
+            "meeting_on": today,
+            "place": "小区活动室",
+            "group": ["建设单位项目负责人", "监理单位总监"],
+        },
+        actor=actor,
+    )
+    meeting = acceptance_meeting_data(today, conclusion=conclusion, defects=defects)
+    return app.record_acceptance_meeting(project_id, meeting, actor=actor).value["item_ids"]

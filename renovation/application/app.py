@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from events.project import ProjectEvent
+from renovation.application.acceptance import AcceptanceArea
 from renovation.application.base import CommandResult, project_events
 from renovation.application.errors import ProjectNotFoundError
 from renovation.application.lifts import LiftsArea
@@ -40,7 +41,7 @@ class DateAsISO(Transcoding):
 __all__ = ["CommandResult", "RenovationApplication", "event_data", "project_events"]
 
 
-class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea):
+class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea, AcceptanceArea):
     """Commands and queries on renovation projects, over the library's own recorders."""
 
     name = "Renovation"

@@ -24,7 +24,7 @@ Method = TypeVar("Method", bound=Callable[..., None])
 
 # Who records events: the accounts' roles, residents (voting or writing without an account)
 # and the service itself; and the ways a record reaches the service.
-ACTOR_ROLES = ("staff", "admin", "auditor", "resident", "system")
+ACTOR_ROLES = ("staff", "admin", "auditor", "resident", "supervisor", "system")
 CHANNELS = ("web", "api", "paper", "cli")
 
 

@@ -26,10 +26,13 @@ from renovation.domain.errors import (
     UnknownContentItemError,
     add_problem,
 )
+from renovation.domain.parts.acceptance import AcceptancePart
 from renovation.domain.parts.consultations import ConsultationsPart
 from renovation.domain.parts.lift_retrofits import LiftRetrofitsPart
 from renovation.domain.parts.milestones import MilestonesPart
 from renovation.domain.parts.opinions import OpinionsPart
+from renovation.domain.parts.rectification import RectificationPart
+from renovation.domain.parts.supervision import SupervisionPart
 from renovation.domain.registration import (
     CATEGORIES,
     check_budget,
@@ -49,7 +52,15 @@ _BUILDING_STAGES = {
 
 
 class RenovationProject(
-    ConsultationsPart, OpinionsPart, LiftRetrofitsPart, MilestonesPart, Folding, Aggregate
+    ConsultationsPart,
+    OpinionsPart,
+    LiftRetrofitsPart,
+    MilestonesPart,
+    AcceptancePart,
+    RectificationPart,
+    SupervisionPart,
+    Folding,
+    Aggregate,
 ):
     """One old-neighbourhood renovation project."""
 
@@ -71,6 +82,16 @@ class RenovationProject(
         self.intent_vote_passed: bool | None = None
         self.lifts: dict[str, dict[str, Any]] = {}
         self.milestones: dict[str, dict[str, Any]] = {}
+        # AcceptancePart, RectificationPart, SupervisionPart
+        self.units: dict[str, dict[str, Any]] = {}
+        self.acceptance_notices: list[dict[str, Any]] = []
+        self.acceptance_meetings: list[dict[str, Any]] = []
+        self.rectification_items: dict[str, dict[str, Any]] = {}
+        self.acceptance_filing: dict[str, Any] | None = None
+        self.supervisors: dict[str, dict[str, Any]] = {}
+        self.inspection_notes: list[dict[str, Any]] = []
+        self.photos: dict[str, list[dict[str, Any]]] = {}
+        self.handover: dict[str, Any] | None = None
 
     # ---- commands -------------------------------------------------------------------
 
@@ -138,17 +159,13 @@ class RenovationProject(
             raise DomainError("too_long", field="note", max=MAX_NOTE)
         current = Stage(self.stage)
         gate = gate_for(current, target)
-        if target not in TRANSITIONS[current] or not self._gate_open(gate):
-            unfinished = self.milestones_unfinished() if gate == "construction_finished" else []
-            if unfinished:
-                raise StageGateError(
-                    "milestones_unfinished",
-                    gate=gate,
-                    from_stage=current.value,
-                    to_stage=target.value,
-                    milestones=unfinished,
-                )
-            raise StageGateError(gate=gate, from_stage=current.value, to_stage=target.value)
+        held = None if target in TRANSITIONS[current] else ("gate_closed", {})
+        held = held or self._gate_held(gate)
+        if held is not None:
+            code, params = held
+            raise StageGateError(
+                code, gate=gate, from_stage=current.value, to_stage=target.value, **params
+            )
         self.trigger_event(
             StageChanged,
             from_stage=current.value,
@@ -157,15 +174,33 @@ class RenovationProject(
             **provenance(actor, command_id, effective_on),
         )
 
-    def _gate_open(self, gate: str) -> bool:
-        """Gates that depend on what happened, beyond the order of stages."""
+    def _gate_held(self, gate: str) -> tuple[str, dict[str, Any]] | None:
+        """What the records still lack for ``gate``: a refusal code and its parameters.
+
+        ``None`` when the gate is open. Gates not named here depend only on the order of
+        the stages.
+        """
+        closed: tuple[str, dict[str, Any]] = ("gate_closed", {})
         if gate == "intent_vote_passed":
-            return self.intent_vote_passed is True
+            return None if self.intent_vote_passed is True else closed
         if gate == "intent_vote_failed":
-            return self.intent_vote_passed is False
+            return None if self.intent_vote_passed is False else closed
         if gate == "construction_finished":
-            return not self.milestones_unfinished()
-        return True
+            unfinished = self.milestones_unfinished()
+            return ("milestones_unfinished", {"milestones": unfinished}) if unfinished else None
+        if gate == "defects_found":
+            meeting = self.latest_acceptance_meeting()
+            if meeting is None:
+                return "no_acceptance_record", {}
+            if self.open_rectification_items() or meeting["conclusion"] == "failed":
+                return None
+            return "no_defects_found", {}
+        if gate == "rectification_done":
+            still_open = self.open_rectification_items()
+            return ("rectification_items_open", {"items": still_open}) if still_open else None
+        if gate == "no_open_rectification":
+            return self.acceptance_problems()
+        return None
 
     # ---- construction ----------------------------------------------------------------
 

@@ -172,12 +172,50 @@ LABELS: dict[str, dict[str, str]] = {
         "auditor": N_("Auditor"),
         "resident": N_("Resident"),
         "system": N_("The system"),
+        "supervisor": N_("Resident supervisor"),
     },
     "channel": {
         "web": N_("Website"),
         "api": N_("Data interface"),
         "paper": N_("On paper"),
         "cli": N_("Bureau's own tools"),
+    },
+    # ---- completion acceptance and after ---------------------------------------------
+    "unit_role": {
+        "client": N_("Client unit"),
+        "survey": N_("Survey unit"),
+        "design": N_("Design unit"),
+        "construction": N_("Construction unit"),
+        "supervision": N_("Supervision unit"),
+        "quality_supervision": N_("Quality supervision body"),
+    },
+    "acceptance_conclusion": {
+        "passed": N_("Passed"),
+        "passed_with_rectification": N_("Passed, subject to rectification"),
+        "failed": N_("Failed"),
+    },
+    "representative_role": {
+        "resident_representative": N_("Residents' representative"),
+        "resident_supervisor": N_("Resident supervisor"),
+        "owners_committee": N_("Owners' committee"),
+    },
+    "rectification_status": {
+        "opened": N_("Recorded"),
+        "work_required": N_("Work required"),
+        "ready_for_review": N_("Ready for review"),
+        "closed": N_("Closed (signed off)"),
+    },
+    "co_approver": {
+        "supervision_unit": N_("Supervision unit"),
+    },
+    "manager_kind": {
+        "property_company": N_("Property management company"),
+        "community": N_("Residents' community"),
+        "owners_self_management": N_("Owners' self-management"),
+    },
+    "photo_subject": {
+        "milestone": N_("milestone"),
+        "rectification_item": N_("rectification item"),
     },
 }
 

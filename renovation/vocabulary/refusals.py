@@ -228,6 +228,66 @@ REFUSALS: dict[str, str] = {
         "construction until rectification ends."
     ),
     "progress_through_milestones": N_("This item's progress is reported through its milestones."),
+    # ---- completion acceptance, rectification, supervision -----------------------------
+    "too_many": N_("at most %(max)s"),
+    "credit_code_length": N_("a unified social credit code has %(length)s characters"),
+    "credit_code_characters": N_(
+        "these characters do not occur in a unified social credit code: %(characters)s"
+    ),
+    "credit_code_check": N_(
+        "the check character is wrong (it would be %(check_character)s): check the code "
+        "against the licence"
+    ),
+    "unit_missing": N_("record the %(unit_role)s first"),
+    "unit_absent": N_("the %(unit_role)s must be present"),
+    "meeting_before_notice_period_ends": N_(
+        "the quality supervision body must be told %(days)s working days ahead: the meeting "
+        "may be held from %(earliest)s"
+    ),
+    "acceptance_not_notified": N_(
+        "first record the notice to the quality supervision body for this meeting"
+    ),
+    "acceptance_closed": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."
+    ),
+    "unknown_supervisor": N_("there is no such resident supervisor"),
+    "passed_with_defects": N_("defects were found: the conclusion is a pass with rectification"),
+    "rectification_without_defects": N_("list the defects to be rectified"),
+    "due_before_meeting": N_("must not be before the meeting, on %(held_on)s"),
+    "unknown_rectification_item": N_("There is no rectification item %(item_id)s."),
+    "rectification_item_status": N_(
+        "Rectification item %(item_id)s is “%(item_status)s”: this step is not possible now."
+    ),
+    "not_co_approver": N_(
+        "Only a co-approver of rectification item %(item_id)s may approve or reopen it."
+    ),
+    "already_approved": N_("This co-approver has approved already."),
+    "filing_before_acceptance": N_(
+        "Not possible at the stage “%(from_stage)s”: the filing follows a passed acceptance."
+    ),
+    "filed_already": N_("The acceptance is filed already."),
+    "filed_before_acceptance": N_("must not be before the acceptance, on %(accepted_on)s"),
+    "no_acceptance_record": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "
+        "no acceptance meeting is recorded."
+    ),
+    "acceptance_failed": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; the "
+        "acceptance meeting of %(held_on)s did not pass: rectify and hold it again."
+    ),
+    "rectification_items_open": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "
+        "rectification items still open: %(items)s."
+    ),
+    "no_defects_found": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; the "
+        "acceptance meeting found nothing to rectify."
+    ),
+    "unknown_photo": N_("upload the photo first"),
+    "unknown_photo_subject": N_("There is no such %(subject)s."),
+    "handover_before_acceptance": N_(
+        "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."
+    ),
 }
 
 PARAMS: dict[str, str] = {
@@ -265,4 +325,14 @@ PARAMS: dict[str, str] = {
     "planned_finish": "date",
     "last_report_on": "date",
     "completed_on": "date",
+    "length": "number",
+    "characters": "list",
+    "unit_role": "unit_role",
+    "days": "number",
+    "earliest": "date",
+    "held_on": "date",
+    "accepted_on": "date",
+    "item_status": "rectification_status",
+    "items": "list",
+    "subject": "photo_subject",
 }

@@ -18,6 +18,7 @@ from renovation.domain.base import ACTOR_ROLES, CHANNELS
 from renovation.domain.consent import VoteChoice
 from renovation.domain.deadlines import DeadlineStatus, lift_deadlines
 from renovation.domain.lifts import LiftStage
+from renovation.domain.parts import acceptance, supervision
 from renovation.domain.registration import CATEGORIES
 from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
 from renovation.domain.stages import TRANSITIONS, Stage
@@ -153,6 +154,13 @@ DOMAIN_ENUMERATIONS = [
     ("deadline_status", [s.value for s in DeadlineStatus]),
     ("actor_role", list(ACTOR_ROLES) + list(ROLES)),
     ("channel", list(CHANNELS)),
+    ("unit_role", list(acceptance.UNIT_ROLES)),
+    ("acceptance_conclusion", list(acceptance.CONCLUSIONS)),
+    ("representative_role", list(acceptance.REPRESENTATIVE_ROLES)),
+    ("rectification_status", list(acceptance.ITEM_STATUSES)),
+    ("co_approver", [acceptance.SUPERVISION_UNIT]),
+    ("manager_kind", list(supervision.MANAGER_KINDS)),
+    ("photo_subject", list(supervision.PHOTO_SUBJECTS)),
 ]
 
 

@@ -46,9 +46,7 @@ class OpinionsPart(Folding):
         if unit and not any(
             u["code"] == unit for b in self.buildings if b["code"] == building for u in b["units"]
         ):
-            raise rules.UnknownFlatError(
-                "unknown_unit", field="unit", building=building, unit=unit
-            )
+            raise rules.UnknownFlatError("unknown_unit", field="unit", building=building, unit=unit)
         if opinion_id in self.opinions:
             raise DomainError("opinion_exists", field="opinion_id", opinion_id=opinion_id)
         self.trigger_event(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.application.app import RenovationApplication
+from renovation.demo_acceptance import add_demo_acceptance
 from renovation.domain.project import Actor
 
 DEMO_ACTOR = Actor(id="user:demo", role="staff", channel="cli")
@@ -275,6 +276,9 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
             if stage == "in_plan":
                 hold_demo_intent_vote(app, project_id, name, rng, passing=True)
                 continue
+            if stage == "accepted":  # through the meeting, rectification and sign-offs
+                add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=True)
+                continue
             app.transition_project(
                 project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{name}:{index}"
             )
@@ -294,6 +298,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
                         actor=DEMO_ACTOR,
                         command_id=f"demo:{name}:progress:{item['id']}",
                     )
+        if target == "acceptance_inspection":  # items still open, one overdue
+            add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=False)
         if target == "rejected_by_residents":
             hold_demo_intent_vote(app, project_id, name, rng, passing=False)
         if target not in ("needs_survey", "rejected_by_residents"):

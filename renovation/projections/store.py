@@ -7,6 +7,7 @@ processes and a worker never apply an event twice, and a crash at any point lose
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from events.participation import PersonalDataErased
 from renovation.application.app import RenovationApplication
+from renovation.projections import acceptance as acceptance_model
 from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
 from renovation.projections.summary import (
@@ -147,6 +149,15 @@ milestones = Table(
     Column("reports", Text, nullable=False),
     Column("delays", Text, nullable=False),
     Column("notes", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# One row per project with acceptance records; ``state`` is the fold's JSON (acceptance.py).
+project_acceptance = Table(
+    "project_acceptance",
+    metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("state", Text, nullable=False),
     Column("version", Integer, nullable=False),
 )
 
@@ -318,6 +329,8 @@ class ProjectSummaryProjection:
             known_opinions = set(opinion_rows)
             milestone_rows = self._load_milestones(conn, decoded)
             known_milestones = set(milestone_rows)
+            acceptance_rows = _load_acceptance(conn, decoded)
+            known_acceptance = set(acceptance_rows)
             log_rows = []
             for notification, event_ in zip(notifications, decoded, strict=True):
                 project_id = str(notification.originator_id)
@@ -338,6 +351,10 @@ class ProjectSummaryProjection:
                     key = (project_id, event_.milestone_id)
                     milestone_rows[key] = milestone_model.fold_milestone(
                         milestone_rows.get(key), event_, rows[project_id]
+                    )
+                elif isinstance(event_, acceptance_model.ACCEPTANCE_EVENTS):
+                    acceptance_rows[project_id] = acceptance_model.fold_acceptance(
+                        acceptance_rows.get(project_id), event_
                     )
                 elif isinstance(event_, PersonalDataErased):
                     for oid, opinion in opinion_rows.items():
@@ -368,6 +385,13 @@ class ProjectSummaryProjection:
                 known_opinions,
             )
             _upsert_milestones(conn, milestone_rows, known_milestones)
+            _upsert(
+                conn,
+                project_acceptance,
+                "project_id",
+                [acceptance_model.to_columns(r) for _, r in sorted(acceptance_rows.items())],
+                known_acceptance,
+            )
             conn.execute(event_log.insert(), log_rows)
         return None
 
@@ -436,6 +460,26 @@ def _upsert(
         for row in changed:
             del row[key]
         conn.execute(table.update().where(table.c[key] == bindparam("_key")), changed)
+
+
+def _load_acceptance(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
+    """The stored acceptance rows of the projects these events add acceptance records to."""
+    ids = sorted(
+        {str(e.originator_id) for e in decoded if isinstance(e, acceptance_model.ACCEPTANCE_EVENTS)}
+    )
+    if not ids:
+        return {}
+    query = select(project_acceptance).where(project_acceptance.c.project_id.in_(ids))
+    return {r.project_id: json.loads(r.state) for r in conn.execute(query)}
+
+
+def get_acceptance(engine: Engine, project_id: str) -> dict[str, Any] | None:
+    """A project's acceptance row, or None when it has no acceptance records."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(project_acceptance.c.state).where(project_acceptance.c.project_id == project_id)
+        ).scalar()
+    return json.loads(found) if found else None
 
 
 def _upsert_milestones(
@@ -565,6 +609,12 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
                 tuple(r)
                 for r in conn.execute(
                     select(milestones).order_by(milestones.c.project_id, milestones.c.milestone_id)
+                )
+            ],
+            "project_acceptance": [
+                tuple(r)
+                for r in conn.execute(
+                    select(project_acceptance).order_by(project_acceptance.c.project_id)
                 )
             ],
         }

@@ -1,4 +1,9 @@
-"""Staff, auditor and admin accounts; API bearer tokens. Not event-sourced: plain tables.
+"""Staff, auditor, admin and resident-supervisor accounts; API bearer tokens. Not
+event-sourced: plain tables.
+
+A resident supervisor's account (居民监督员) is bound to one project and to the supervisor
+the project appointed: it records that supervisor's inspection notes and sign-offs, nothing
+else.
 
 Passwords are argon2 hashes; tokens are stored as SHA-256 digests, so a leaked table
 gives no usable token.
@@ -24,13 +29,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 
 from renovation.domain.errors import DomainError
 
-ROLES = ("staff", "auditor", "admin")
+ROLES = ("staff", "auditor", "admin", "supervisor")
 TOKEN_PREFIX = "rnv_"
 
 account_metadata = MetaData()
@@ -60,6 +66,16 @@ api_tokens = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
+# The project and appointed supervisor a supervisor's account acts for.
+supervisor_accounts = Table(
+    "supervisor_accounts",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("project_id", String(36), nullable=False),
+    Column("supervisor_id", String(40), nullable=False),
+    UniqueConstraint("project_id", "supervisor_id", name="uq_supervisor_account"),
+)
+
 _hasher = PasswordHasher()
 
 
@@ -76,6 +92,9 @@ class User:
     display_name: str
     role: str
     districts: tuple[str, ...]
+    # A supervisor's account: the project and the appointed supervisor it acts for.
+    project_id: str | None = None
+    supervisor_id: str | None = None
 
     @property
     def actor_id(self) -> str:
@@ -96,9 +115,22 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _user(row) -> User:
+def _user(conn: Connection, row) -> User:
     districts = tuple(d for d in row.districts.split(",") if d)
-    return User(row.id, row.username, row.display_name, row.role, districts)
+    binding = None
+    if row.role == "supervisor":
+        binding = conn.execute(
+            select(supervisor_accounts).where(supervisor_accounts.c.user_id == row.id)
+        ).first()
+    return User(
+        row.id,
+        row.username,
+        row.display_name,
+        row.role,
+        districts,
+        project_id=binding.project_id if binding else None,
+        supervisor_id=binding.supervisor_id if binding else None,
+    )
 
 
 def add_user(
@@ -115,6 +147,23 @@ def add_user(
         raise AccountError("required", field="username")
     if role not in ROLES:
         raise AccountError("not_allowed_value", field="role", choices=list(ROLES))
+    if role == "supervisor":
+        raise AccountError("supervisor_account_needs_project", field="role")
+    return _insert_user(engine, username, password, role, display_name, districts)
+
+
+def _insert_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    districts: list[str] | None,
+    binding: tuple[str, str] | None = None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise AccountError("required", field="username")
     if len(password) < 8:
         raise AccountError("password_too_short", field="password", min=8)
     try:
@@ -130,9 +179,52 @@ def add_user(
                     created_at=_now(),
                 )
             )
+            if binding is not None:
+                user_id = conn.execute(
+                    select(users.c.id).where(users.c.username == username)
+                ).scalar_one()
+                taken = conn.execute(
+                    select(supervisor_accounts.c.user_id).where(
+                        supervisor_accounts.c.project_id == binding[0],
+                        supervisor_accounts.c.supervisor_id == binding[1],
+                    )
+                ).first()
+                if taken:
+                    raise AccountError("supervisor_has_account", field="supervisor_id")
+                conn.execute(
+                    supervisor_accounts.insert().values(
+                        user_id=user_id, project_id=binding[0], supervisor_id=binding[1]
+                    )
+                )
     except IntegrityError:
         raise AccountError("user_exists", field="username", username=username) from None
     return get_user_by_name(engine, username)
+
+
+def add_supervisor_account(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    project_id: str,
+    supervisor_id: str,
+    display_name: str = "",
+) -> User:
+    """An account for a project's appointed resident supervisor, and for nothing else."""
+    return _insert_user(
+        engine, username, password, "supervisor", display_name, None, (project_id, supervisor_id)
+    )
+
+
+def supervisor_account_names(engine: Engine, project_id: str) -> dict[str, str]:
+    """The username of each of the project's supervisors that has an account."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(supervisor_accounts.c.supervisor_id, users.c.username)
+            .join(users, users.c.id == supervisor_accounts.c.user_id)
+            .where(supervisor_accounts.c.project_id == project_id)
+        ).all()
+    return {row.supervisor_id: row.username for row in rows}
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
@@ -140,15 +232,15 @@ def get_user(engine: Engine, user_id: int) -> User | None:
         row = conn.execute(
             select(users).where(users.c.id == user_id, users.c.active.is_(True))
         ).first()
-    return _user(row) if row else None
+        return _user(conn, row) if row else None
 
 
 def get_user_by_name(engine: Engine, username: str) -> User:
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username)).first()
-    if row is None:
-        raise AccountError("unknown_user", field="username", username=username)
-    return _user(row)
+        if row is None:
+            raise AccountError("unknown_user", field="username", username=username)
+        return _user(conn, row)
 
 
 def display_names(engine: Engine, actor_ids: Iterable[str]) -> dict[str, str]:
@@ -172,12 +264,12 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         row = conn.execute(
             select(users).where(users.c.username == username, users.c.active.is_(True))
         ).first()
-    stored = row.password_hash if row else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return _user(row) if row else None
+        stored = row.password_hash if row else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return _user(conn, row) if row else None
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -215,4 +307,4 @@ def user_for_token(engine: Engine, token: str) -> User | None:
                 users.c.active.is_(True),
             )
         ).first()
-    return _user(row) if row else None
+        return _user(conn, row) if row else None

@@ -107,7 +107,12 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r for r in accounts.ROLES if r != "supervisor"]),
+    required=True,
+    help="resident supervisors' accounts are made on the project's acceptance page",
+)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
 @click.option("--district", "districts", multiple=True, help="staff: districts they may write in")

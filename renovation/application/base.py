@@ -96,7 +96,11 @@ class ApplicationBase(Application[UUID]):
     @staticmethod
     def ruleset_for(project: RenovationProject, day: date) -> Ruleset:
         """The ruleset in force in the project's city on ``day``, else the national one."""
-        city = project.community.get("city") or ""
+        return ApplicationBase.ruleset_for_city(project.community.get("city") or "", day)
+
+    @staticmethod
+    def ruleset_for_city(city: str, day: date) -> Ruleset:
+        """The ruleset in force in the city named on ``day``, else the national one."""
         codes = {r.city_name: r.city_code for r in all_rulesets() if r.city_code}
         return ruleset_in_force(codes.get(city), day)
 

@@ -105,6 +105,12 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class ForbiddenError(DomainError):
+    """The caller may act, but not on this: a supervisor outside their project (403)."""
+
+    code = "forbidden"
+
+
 class ConflictError(DomainError):
     """A command came at the wrong time: the round, poll or window is closed (409)."""
 

@@ -19,6 +19,7 @@ REFUSALS: dict[str, str] = {
     "invalid_data": N_("Some fields are not acceptable."),
     "not_found": N_("Not found."),
     "conflict": N_("Not possible now."),
+    "forbidden": N_("Your account may not do this."),
     # ---- a field's value (shared by every area) --------------------------------------
     "required": N_("must not be empty"),
     "must_be_text": N_("must be text"),
@@ -66,6 +67,11 @@ REFUSALS: dict[str, str] = {
     "password_too_short": N_("at least %(min)s characters"),
     "user_exists": N_("user %(username)s exists already"),
     "unknown_user": N_("no user %(username)s"),
+    "supervisor_account_needs_project": N_(
+        "A resident supervisor's account is made from the project's supervisor list."
+    ),
+    "supervisor_has_account": N_("This resident supervisor has an account already."),
+    "not_your_project": N_("Your account records for its own project only."),
     "invalid_answer_template": N_("The common answer cannot be kept."),
     "unknown_answer_template": N_("There is no such common answer."),
     "answer_template_exists": N_("There is a common answer with this text already."),

@@ -10,7 +10,13 @@ from marshmallow import fields, validate
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from renovation.application.errors import ConcurrencyError, ProjectNotFoundError, StaleVersionError
-from renovation.domain.errors import ConflictError, DomainError, NotFoundError, StageGateError
+from renovation.domain.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    NotFoundError,
+    StageGateError,
+)
 from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
@@ -57,9 +63,12 @@ _CONFLICT = (ConflictError, RoundClosedError, StageGateError)
 
 
 def refusal_status(error: DomainError) -> int:
-    """404 for a path naming what the project lacks, 409 for a wrong time or stage, else 422."""
+    """404 for a path naming what the project lacks, 403 for another project's supervisor, 409
+    for a wrong time or stage, else 422."""
     if isinstance(error, _NOT_FOUND):
         return 404
+    if isinstance(error, ForbiddenError):
+        return 403
     if isinstance(error, _CONFLICT):
         return 409
     return 422
@@ -142,6 +151,7 @@ class RenovationApi(Api):
 
 def init_api(app: Flask) -> None:
     from renovation.web import csrf
+    from renovation.web.api.acceptance import blp as acceptance_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.lifts import blp as lifts_blp
@@ -162,6 +172,7 @@ def init_api(app: Flask) -> None:
         lifts_blp,
         milestones_blp,
         answer_templates_blp,
+        acceptance_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -32,11 +32,13 @@ from flask import g, request
 from flask_smorest import abort
 
 from renovation.application.base import CommandResult
+from renovation.domain.errors import ForbiddenError
 from renovation.domain.project import Actor, RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import actor_for, api_user, check_district
 
 WRITE_ROLES = ("staff", "admin")
+SUPERVISOR_WRITE_ROLES = (*WRITE_ROLES, "supervisor")
 RESIDENT_WEB = Actor(id="resident", role="resident", channel="web")
 MIN_PUBLIC_KEY = 16
 MAX_VERSION_DIGITS = 18  # a version is a 64-bit integer at most
@@ -141,6 +143,18 @@ def staff_write(project_id: UUID | None, *, channel: str = "api") -> Write:
     if project_id is not None:
         writable_project(project_id)
     return Write(actor_for(api_user(), channel), command_id(), expected_version())
+
+
+def supervisor_or_staff_write(project_id: UUID) -> Write:
+    """A write by staff of the project's district, or by a resident supervisor of this very
+    project (whose account acts for that project only: 403 ``not_your_project`` elsewhere)."""
+    user = api_user()
+    if user is not None and user.role == "supervisor":
+        _declared()
+        if user.project_id != str(project_id):
+            raise ForbiddenError("not_your_project", field="project_id")
+        return Write(actor_for(user, "api"), command_id(), expected_version())
+    return staff_write(project_id)
 
 
 def resident_write() -> Write:

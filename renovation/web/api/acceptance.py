@@ -1,0 +1,467 @@
+"""After construction over the API: participating units, the acceptance notice and meeting,
+rectification items and their sign-offs, the filing, resident supervisors (and their
+accounts), inspection notes, photos and the hand-over.
+
+Reads come from the acceptance read model (no request loads the project's events). Staff of
+the project's district write everything; a resident supervisor's account writes only its own
+inspection notes and its own sign-offs, on its own project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from renovation import accounts
+from renovation.application.errors import ProjectNotFoundError
+from renovation.domain.parts.acceptance import (
+    CONCLUSIONS,
+    REPRESENTATIVE_ROLES,
+    UNIT_ROLES,
+)
+from renovation.domain.parts.supervision import MANAGER_KINDS, PHOTO_SUBJECTS
+from renovation.projections import acceptance as acceptance_model
+from renovation.projections.store import get_acceptance, get_summary
+from renovation.web import runtime
+from renovation.web.api.schemas import CommandResultSchema
+from renovation.web.api.writes import (
+    SUPERVISOR_WRITE_ROLES,
+    WRITE_ROLES,
+    Blueprint,
+    committed,
+    created,
+    staff_write,
+    supervisor_or_staff_write,
+)
+from renovation.web.auth import api_user, require_role
+
+blp = Blueprint(
+    "acceptance",
+    __name__,
+    url_prefix="/api/projects",
+    description="After construction: completion acceptance (竣工验收), rectification (整改), "
+    "filing (备案), resident supervisors (居民监督员), hand-over (长效管理)",
+)
+
+PHOTOS = fields.List(
+    fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$")),
+    load_default=list,
+    validate=validate.Length(max=12),
+    metadata={"description": "SHA-256 of photos uploaded with POST /api/projects/{id}/photos"},
+)
+TEXT = {"validate": validate.Length(min=1, max=2000)}
+
+# ---- schemas -----------------------------------------------------------------------------
+
+
+class ParticipatingUnitCreateSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(UNIT_ROLES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    credit_code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "统一社会信用代码: 18 characters, check character per GB 32100"},
+    )
+    contact_role = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class NoticeCreateSchema(Schema):
+    notified_on = fields.Date(
+        allow_none=True, metadata={"description": "the day the notice went out; today if none"}
+    )
+    meeting_on = fields.Date(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    group = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "the acceptance group, by position"},
+    )
+
+
+class RepresentativeSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(REPRESENTATIVE_ROLES))
+    supervisor_id = fields.String(validate=validate.Length(min=1, max=40), allow_none=True)
+
+
+class DefectSchema(Schema):
+    what = fields.String(required=True, **TEXT)
+    building = fields.String(load_default="", validate=validate.Length(max=20))
+    unit = fields.String(load_default="", validate=validate.Length(max=20))
+    responsible = fields.String(required=True, validate=validate.OneOf(UNIT_ROLES))
+    due_on = fields.Date(required=True)
+    supervisors = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=list,
+        metadata={
+            "description": "resident supervisors who co-approve besides the supervision unit"
+        },
+    )
+
+
+class MeetingCreateSchema(Schema):
+    held_on = fields.Date(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    units_present = fields.List(fields.String(validate=validate.OneOf(UNIT_ROLES)), required=True)
+    representatives = fields.List(fields.Nested(RepresentativeSchema), load_default=list)
+    conclusion = fields.String(required=True, validate=validate.OneOf(CONCLUSIONS))
+    defects = fields.List(fields.Nested(DefectSchema), load_default=list)
+
+
+class MeetingCreatedSchema(CommandResultSchema):
+    item_ids = fields.List(fields.String())
+
+
+class StepNoteSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReadySchema(StepNoteSchema):
+    photos = PHOTOS
+
+
+class SignOffSchema(StepNoteSchema):
+    approver = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "staff entering a paper sign-off: the co-approver it is "
+            "from (supervision_unit or a supervisor id); a supervisor signs as themself"
+        },
+    )
+
+
+class ReopenSchema(Schema):
+    reason = fields.String(required=True, **TEXT)
+    approver = fields.String(validate=validate.Length(min=1, max=40))
+
+
+class FilingCreateSchema(Schema):
+    filing_number = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    filed_on = fields.Date(allow_none=True)
+
+
+class SupervisorCreateSchema(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "kept as personal data, sealed; never published"},
+    )
+    role_label = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "how pages name them, e.g. 2幢居民监督员"},
+    )
+
+
+class SupervisorCreatedSchema(CommandResultSchema):
+    supervisor_id = fields.String()
+
+
+class SupervisorAccountCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=3, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+
+
+class SupervisorAccountSchema(Schema):
+    username = fields.String()
+    supervisor_id = fields.String()
+
+
+class InspectionNoteCreateSchema(Schema):
+    text = fields.String(required=True, **TEXT)
+    on_date = fields.Date(allow_none=True)
+    photos = PHOTOS
+    milestone_id = fields.String(validate=validate.Length(min=1, max=40), allow_none=True)
+    item_id = fields.String(validate=validate.Length(min=1, max=20), allow_none=True)
+    supervisor_id = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "staff entering a paper note: whose note it is"},
+    )
+
+
+class NoteCreatedSchema(CommandResultSchema):
+    note_id = fields.String()
+
+
+class PhotosAttachSchema(Schema):
+    subject = fields.String(required=True, validate=validate.OneOf(PHOTO_SUBJECTS))
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    photos = fields.List(
+        fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$")),
+        required=True,
+        validate=validate.Length(min=1, max=12),
+    )
+    caption = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class HandoverCreateSchema(Schema):
+    manager_kind = fields.String(required=True, validate=validate.OneOf(MANAGER_KINDS))
+    manager_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    rules_adopted = fields.String(required=True, **TEXT)
+    maintenance_fund = fields.String(required=True, **TEXT)
+    handed_over_on = fields.Date(allow_none=True)
+
+
+class AcceptanceSchema(Schema):
+    project_id = fields.String()
+    version = fields.Integer()
+    has_record = fields.Boolean(
+        metadata={"description": "false for a project with no acceptance meeting recorded"}
+    )
+    units = fields.Dict()
+    notices = fields.List(fields.Dict())
+    meetings = fields.List(fields.Dict())
+    latest_meeting = fields.Dict(allow_none=True)
+    items = fields.List(fields.Dict(), metadata={"description": "with overdue, days_overdue"})
+    open_items = fields.List(fields.String())
+    overdue_items = fields.List(fields.String())
+    filing = fields.Dict(allow_none=True)
+    accepted_on = fields.String(allow_none=True)
+    filing_due_on = fields.String(allow_none=True)
+    filing_overdue = fields.Boolean()
+    filing_days = fields.Integer()
+    notice_working_days = fields.Integer()
+    supervisors = fields.Dict(metadata={"description": "role labels only; names are sealed"})
+    notes = fields.List(fields.Dict())
+    photos = fields.Dict()
+    handover = fields.Dict(allow_none=True)
+
+
+# ---- reads -------------------------------------------------------------------------------
+
+
+def acceptance_body(project_id: UUID | str) -> tuple[dict[str, Any], int]:
+    """The project's acceptance record as of the bureau's today, from the read models, and
+    the project version they reflect."""
+    engine = runtime().engine
+    summary = get_summary(engine, str(project_id))
+    if summary is None:
+        raise ProjectNotFoundError(project_id)
+    app = runtime().app
+    today = app.today()
+    ruleset = app.ruleset_for_city(summary.get("city") or "", today)
+    row = get_acceptance(engine, str(project_id))
+    return acceptance_model.view(row, summary, ruleset, today), summary["version"]
+
+
+@blp.route("/<uuid:project_id>/acceptance")
+class Acceptance(MethodView):
+    @blp.response(200, AcceptanceSchema)
+    def get(self, project_id: UUID):
+        """Units, notices, the meeting, rectification items with their history and overdue
+        flags, the filing and its due date, supervisors by role label, the hand-over
+        (public)."""
+        body, version = acceptance_body(project_id)
+        return body, 200, {"ETag": f'"{version}"'}
+
+
+# ---- writes by staff ----------------------------------------------------------------------
+
+
+def _staff(command: str, project_id: UUID, data: dict[str, Any]):
+    return getattr(runtime().app, command)(project_id, data, **staff_write(project_id).kwargs)
+
+
+@blp.route("/<uuid:project_id>/units")
+class Units(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(ParticipatingUnitCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Record a participating unit (参建单位) with its unified social credit code; a unit
+        recorded again under the same role replaces the earlier entry."""
+        return created(_staff("record_unit", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/acceptance/notices")
+class Notices(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(NoticeCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Notify the quality supervision body of the meeting's time, place and group; the
+        meeting may be no earlier than the ruleset's notice period of working days."""
+        return created(_staff("notify_acceptance", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/acceptance/meetings")
+class Meetings(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MeetingCreateSchema)
+    @blp.response(201, MeetingCreatedSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Record the acceptance meeting: all five units present, the representatives by
+        role, the conclusion; each defect becomes a rectification item."""
+        result = _staff("record_acceptance_meeting", project_id, data)
+        body, status, headers = created(result)
+        return {**body, "item_ids": result.value["item_ids"]}, status, headers
+
+
+@blp.route("/<uuid:project_id>/acceptance/filing")
+class Filing(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(FilingCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Record the filing (竣工验收备案) of the passed acceptance, with its number."""
+        return created(_staff("file_acceptance", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/handover")
+class Handover(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(HandoverCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Record the hand-over to long-term management: who manages, the rules adopted,
+        the maintenance fund arrangement, the day."""
+        return created(_staff("record_handover", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/photo-attachments")
+class PhotoAttachments(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(PhotosAttachSchema)
+    @blp.response(201, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Attach uploaded photos to a milestone, rectification item or inspection note."""
+        return created(_staff("attach_photos", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/supervisors")
+class Supervisors(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(SupervisorCreateSchema)
+    @blp.response(201, SupervisorCreatedSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """Appoint a resident of the compound as a resident supervisor (居民监督员): the name is
+        sealed as personal data, pages show the role label."""
+        result = _staff("appoint_supervisor", project_id, data)
+        body, status, headers = created(result)
+        return {**body, "supervisor_id": result.value["supervisor_id"]}, status, headers
+
+
+@blp.route("/<uuid:project_id>/supervisors/<string:supervisor_id>/account")
+class SupervisorAccount(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(SupervisorAccountCreateSchema)
+    @blp.response(201, SupervisorAccountSchema)
+    @blp.write(versioned=False)
+    def post(self, data: dict[str, Any], project_id: UUID, supervisor_id: str):
+        """An account for an appointed supervisor, limited to this project: its own inspection
+        notes and its own sign-offs of rectification items, nothing else staff see."""
+        staff_write(project_id)
+        project = runtime().app.get_project(project_id)
+        project.find_supervisor(supervisor_id)
+        accounts.add_supervisor_account(
+            runtime().engine,
+            data["username"],
+            data["password"],
+            project_id=str(project_id),
+            supervisor_id=supervisor_id,
+            display_name=project.supervisors[supervisor_id]["role_label"],
+        )
+        return {"username": data["username"].strip(), "supervisor_id": supervisor_id}, 201
+
+
+# ---- writes by staff or by the project's own resident supervisor ---------------------------
+
+
+def _approver(data: dict[str, Any]) -> str | None:
+    """A supervisor signs as themself; staff name whose paper sign-off they enter."""
+    user = api_user()
+    if user is not None and user.role == "supervisor":
+        return user.supervisor_id
+    return data.get("approver")
+
+
+def _step(project_id: UUID, item_id: str, action: str, data: dict[str, Any], **extra: Any):
+    write = supervisor_or_staff_write(project_id)
+    return runtime().app.rectification_step(
+        project_id, item_id, action, data, **extra, **write.kwargs
+    )
+
+
+@blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/work-required")
+class ItemWorkRequired(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(StepNoteSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
+        """The responsible unit is told to do the work."""
+        return committed(
+            runtime().app.rectification_step(
+                project_id, item_id, "work_required", data, **staff_write(project_id).kwargs
+            )
+        )
+
+
+@blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/ready")
+class ItemReady(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(ReadySchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
+        """The work is done and ready for the co-approvers' review, with photos."""
+        return committed(
+            runtime().app.rectification_step(
+                project_id, item_id, "ready", data, **staff_write(project_id).kwargs
+            )
+        )
+
+
+@blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/approve")
+class ItemApprove(MethodView):
+    @require_role(*SUPERVISOR_WRITE_ROLES)
+    @blp.arguments(SignOffSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
+        """A co-approver signs off (销项); the item closes when every co-approver has. Staff
+        entering a paper sign-off name the co-approver; it is marked as made on their
+        behalf."""
+        return committed(_step(project_id, item_id, "approve", data, approver=_approver(data)))
+
+
+@blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/reopen")
+class ItemReopen(MethodView):
+    @require_role(*SUPERVISOR_WRITE_ROLES)
+    @blp.arguments(ReopenSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
+        """A co-approver sends the work back, with a reason."""
+        return committed(_step(project_id, item_id, "reopen", data, approver=_approver(data)))
+
+
+@blp.route("/<uuid:project_id>/inspection-notes")
+class InspectionNotes(MethodView):
+    @require_role(*SUPERVISOR_WRITE_ROLES)
+    @blp.arguments(InspectionNoteCreateSchema)
+    @blp.response(201, NoteCreatedSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID):
+        """A resident supervisor's inspection note, with photos; staff entering a paper note
+        name the supervisor, and it is marked as entered on their behalf."""
+        write = supervisor_or_staff_write(project_id)
+        user = api_user()
+        supervisor_id = (
+            user.supervisor_id if user.role == "supervisor" else data.get("supervisor_id") or ""
+        )
+        result = runtime().app.record_inspection_note(
+            project_id, data, supervisor_id=supervisor_id, **write.kwargs
+        )
+        body, status, headers = created(result)
+        return {**body, "note_id": result.value["note_id"]}, status, headers

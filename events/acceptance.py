@@ -134,6 +134,13 @@ class PhotosAttached(ProjectEvent):
     caption: str
 
 
+class MilestoneBuilderNamed(ProjectEvent):
+    """A construction milestone names the participating unit doing its work (by role)."""
+
+    milestone_id: str
+    unit_role: str
+
+
 class HandoverRecorded(ProjectEvent):
     """The compound was handed over to long-term management (长效管理)."""
 

@@ -70,6 +70,8 @@ DEMO_USERS = [
     ("auditor", "audit-demo-2026", "auditor", "市审计局 陈审计", []),
     ("admin", "admin-demo-2026", "admin", "系统管理员", []),
 ]
+# The resident supervisor of 河海新村, whose sign-off an item is waiting for.
+DEMO_SUPERVISOR = ("jiandu", "jiandu-demo-2026", "supervisor", "河海新村 2幢居民监督员")
 
 
 @main.command("demo")
@@ -87,10 +89,21 @@ def demo() -> None:
             accounts.add_user(
                 rt.engine, username, password, role, display_name=name, districts=districts
             )
+    if loaded["supervisor"]:
+        project_id, supervisor_id = loaded["supervisor"]
+        with contextlib.suppress(accounts.AccountError):
+            accounts.add_supervisor_account(
+                rt.engine,
+                DEMO_SUPERVISOR[0],
+                DEMO_SUPERVISOR[1],
+                project_id=project_id,
+                supervisor_id=supervisor_id,
+                display_name=DEMO_SUPERVISOR[3],
+            )
     click.echo(f"demo: {len(ids)} projects, position {rt.projection.position()}")
     click.echo("demo logins (username / password / role):")
-    for username, password, role, name, _ in DEMO_USERS:
-        click.echo(f"  {username:10} {password:18} {role:8} {name}")
+    for username, password, role, name, _ in [*DEMO_USERS, (*DEMO_SUPERVISOR, [])]:
+        click.echo(f"  {username:10} {password:18} {role:10} {name}")
     if loaded["household_codes"]:
         click.echo("household codes to try the voting page (shown once, now):")
         for flat, code in loaded["household_codes"].items():

@@ -255,11 +255,13 @@ def hold_demo_intent_vote(
 def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, Any]:
     """Register the demo communities and walk each to its stage; idempotent by command id.
 
-    Returns the project ids and, on the first run only, a few household codes to try the
-    voting page with (codes are shown once, when issued).
+    Returns the project ids, the resident supervisor waiting to sign items off (project id,
+    supervisor id) for a demo account, and, on the first run only, a few household codes to
+    try the voting page with (codes are shown once, when issued).
     """
     rng = random.Random(seed)
     ids, codes = [], {}
+    supervisor = None
     for spec in COMMUNITIES:
         name = spec["name"]
         payload = community_payload(spec, rng)
@@ -299,7 +301,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
                         command_id=f"demo:{name}:progress:{item['id']}",
                     )
         if target == "acceptance_inspection":  # items still open, one overdue
-            add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=False)
+            sid = add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=False)
+            supervisor = (str(project_id), sid)
         if target == "rejected_by_residents":
             hold_demo_intent_vote(app, project_id, name, rng, passing=False)
         if target not in ("needs_survey", "rejected_by_residents"):
@@ -309,7 +312,7 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
         if name == "凤凰新村":
             add_demo_lift(app, project_id, name, rng)
         ids.append(str(project_id))
-    return {"projects": ids, "household_codes": codes}
+    return {"projects": ids, "household_codes": codes, "supervisor": supervisor}
 
 
 # name, content item, share of the item's planned quantity, then days from today: planned

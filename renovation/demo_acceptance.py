@@ -49,10 +49,11 @@ def add_demo_acceptance(
     actor: Actor,
     *,
     passing: bool,
-) -> None:
+) -> str:
     """Units, notice and meeting; with ``passing`` the items are rectified and signed off.
 
     Without it the project waits in 竣工验收 with its items at different steps, one overdue.
+    Returns the resident supervisor's id.
     """
     name = spec["name"]
     today = app.today()
@@ -121,6 +122,7 @@ def add_demo_acceptance(
     _rectify(app, project_id, item_ids, supervisor_id, actor, key, passing=passing)
     if passing:
         _accept_and_file(app, project_id, spec, held_on, actor, key)
+    return supervisor_id
 
 
 def _rectify(app, project_id, item_ids, supervisor_id, actor, key, *, passing: bool) -> None:

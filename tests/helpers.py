@@ -176,3 +176,21 @@ def record_acceptance(app, project_id, *, actor, conclusion="passed", defects=()
     )
     meeting = acceptance_meeting_data(today, conclusion=conclusion, defects=defects)
     return app.record_acceptance_meeting(project_id, meeting, actor=actor).value["item_ids"]
+
+
+def legacy_accept(app, project_id) -> None:
+    """Write the history of a project accepted before acceptance records were kept: a bare
+    move from 竣工验收 to 已验收, as the service stored it then (the gate did not exist)."""
+    from events.project import StageChanged
+    from renovation.domain.base import provenance
+    from tests.conftest import STAFF
+
+    project = app.repository.get(project_id)
+    project.trigger_event(
+        StageChanged,
+        from_stage="acceptance_inspection",
+        to_stage="accepted",
+        note="",
+        **provenance(STAFF, None, None),
+    )
+    app.save(project)

@@ -67,6 +67,25 @@ class AcceptanceArea(ApplicationBase):
         fields = {k: data.get(k, "") for k in ("role", "name", "credit_code", "contact_role")}
         return self._command("record_unit", project_id, fields, actor=actor, **_opts(options))
 
+    def name_milestone_builder(
+        self,
+        project_id: UUID,
+        milestone_id: str,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        **options: Any,
+    ) -> CommandResult:
+        fields = {"unit_role": data.get("unit_role", "")}
+        return self._command(
+            "name_milestone_builder",
+            project_id,
+            fields,
+            actor=actor,
+            args=(milestone_id,),
+            **_opts(options),
+        )
+
     def notify_acceptance(
         self, project_id: UUID, data: dict[str, Any], *, actor: Actor, **options: Any
     ) -> CommandResult:

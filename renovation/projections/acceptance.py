@@ -30,6 +30,7 @@ ACCEPTANCE_EVENTS = (
     ev.InspectionNoteRecorded,
     ev.PhotosAttached,
     ev.HandoverRecorded,
+    ev.MilestoneBuilderNamed,
 )
 
 
@@ -49,6 +50,7 @@ def empty(project_id: str) -> dict[str, Any]:
         "notes": [],
         "photos": {},
         "handover": None,
+        "builders": {},
         "version": 0,
     }
 
@@ -149,6 +151,8 @@ def fold_acceptance(row: dict[str, Any] | None, event: Any) -> dict[str, Any]:
             "maintenance_fund": event.maintenance_fund,
             "handed_over_on": _iso(event.handed_over_on),
         }
+    elif isinstance(event, ev.MilestoneBuilderNamed):
+        row["builders"] = {**row.get("builders", {}), event.milestone_id: event.unit_role}
     else:
         row["items"] = _fold_item_step(row["items"], event, step)
     return row

@@ -205,6 +205,20 @@ LABELS: dict[str, dict[str, str]] = {
         "ready_for_review": N_("Ready for review"),
         "closed": N_("Closed (signed off)"),
     },
+    "rectification_step": {
+        "opened": N_("Recorded at the acceptance meeting"),
+        "work_required": N_("Work required"),
+        "ready_for_review": N_("Ready for review"),
+        "approved": N_("Signed off"),
+        "closed": N_("Closed: every co-approver signed off"),
+        "reopened": N_("Sent back"),
+    },
+    "rectification_action": {
+        "work_required": N_("Tell the unit to do the work"),
+        "ready": N_("Report the work done"),
+        "approve": N_("Sign off"),
+        "reopen": N_("Send back"),
+    },
     "co_approver": {
         "supervision_unit": N_("Supervision unit"),
     },

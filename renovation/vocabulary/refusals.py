@@ -290,6 +290,7 @@ REFUSALS: dict[str, str] = {
         "acceptance meeting found nothing to rectify."
     ),
     "unknown_photo": N_("upload the photo first"),
+    "unit_not_recorded": N_("Record the %(unit_role)s among the participating units first."),
     "unknown_photo_subject": N_("There is no such %(subject)s."),
     "handover_before_acceptance": N_(
         "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."

@@ -6,33 +6,19 @@ read its tracking page, then vote with the household code from the printed slip'
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from renovation.runtime import Runtime
 from tests.conftest import STAFF, project_payload, registration, walk
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
+from tests.e2e.conftest import PHONE, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def under_construction_with_a_late_milestone(app):
@@ -96,37 +82,7 @@ def site(tmp_path_factory):
     building = under_construction_with_a_late_milestone(app)
     runtime.catch_up()
     runtime.close()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "e2e",
-        "RATELIMIT_ENABLED": "0",
-        "RENOVATION_INSTANCE": str(tmp / "instance"),
-    }
-    log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "renovation.wsgi_entry:app",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base, timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.2)
+    server, base, log = start_server(url, tmp)
     yield {
         "base": base,
         "project_id": str(project_id),
@@ -135,37 +91,7 @@ def site(tmp_path_factory):
         "url": url,
         "shots": tmp,
     }
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phone(browser: Browser):
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    stop_server(server, log)
 
 
 def test_a_resident_sends_an_opinion_and_follows_it(site, phone):

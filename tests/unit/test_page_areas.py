@@ -17,6 +17,7 @@ AREAS = {
     "household_codes": ["household_codes.py"],
     "lifts": ["lifts.py", "lift_staff.py"],
     "milestones": ["milestones.py"],
+    "acceptance": ["acceptance.py", "acceptance_forms.py", "supervision.py"],
 }
 AREA_OF = {f"renovation.web.pages.{m[:-3]}": area for area, ms in AREAS.items() for m in ms}
 

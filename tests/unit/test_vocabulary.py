@@ -26,6 +26,7 @@ from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
 from renovation.vocabulary.refusals import PARAMS, REFUSALS
 from renovation.web.api.milestone_schemas import MILESTONE_STATUSES
+from renovation.web.pages.acceptance_forms import ITEM_STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -161,6 +162,9 @@ DOMAIN_ENUMERATIONS = [
     ("co_approver", [acceptance.SUPERVISION_UNIT]),
     ("manager_kind", list(supervision.MANAGER_KINDS)),
     ("photo_subject", list(supervision.PHOTO_SUBJECTS)),
+    # an item's history, as the acceptance read model keeps it, and the pages' actions on it
+    ("rectification_step", [*acceptance.ITEM_STATUSES, "approved", "reopened"]),
+    ("rectification_action", list(ITEM_STEPS)),
 ]
 
 

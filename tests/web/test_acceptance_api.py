@@ -308,3 +308,45 @@ def test_the_public_view_of_a_project_without_records(client, web_app):
     body = client.get(f"/api/projects/{pid}/acceptance").get_json()
     assert body["has_record"] is False and body["items"] == [] and body["filing"] is None
     assert client.get(f"/api/projects/{uuid.uuid4()}/acceptance").status_code == 404
+
+
+def test_a_milestone_names_a_recorded_unit_doing_its_work(client, web_app):
+    rt = web_app.extensions["renovation"]
+    rt.app.today = lambda: TODAY
+    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()[
+        "id"
+    ]
+    walk(rt.app, uuid.UUID(pid), "in_plan")
+    milestone = {
+        "name": "一期雨污分流",
+        "item_id": "item-1",
+        "quantity": "600",
+        "planned_start": "2026-10-01",
+        "planned_finish": "2026-11-30",
+    }
+    mid = post(client, web_app, f"/api/projects/{pid}/milestones", milestone).get_json()[
+        "milestone_id"
+    ]
+    path = f"/api/projects/{pid}/milestones/{mid}/builder"
+    before = version(client, pid)
+    missing = post(client, web_app, path, {"unit_role": "construction"})
+    assert missing.status_code == 422 and missing.get_json()["code"] == "unit_not_recorded"
+    assert "unit_role" in missing.get_json()["errors"]
+    assert (
+        post(
+            client,
+            web_app,
+            f"{path[: -len(mid) - 8]}milestone-9/builder",
+            {"unit_role": "construction"},
+        ).status_code
+        == 404
+    )
+    assert version(client, pid) == before
+    unit = unit_data("construction", 4)
+    assert post(client, web_app, f"/api/projects/{pid}/units", unit).status_code == 201
+    assert post(client, web_app, path, {"unit_role": "construction"}).status_code == 200
+    assert client.get(f"/api/projects/{pid}/acceptance").get_json()["builders"] == {
+        mid: "construction"
+    }
+    page = client.get(f"/projects/{pid}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert unit["name"] in page and "施工单位" in page

@@ -18,6 +18,7 @@ from events.acceptance import (
     AcceptanceFiled,
     AcceptanceMeetingRecorded,
     AcceptanceNoticeGiven,
+    MilestoneBuilderNamed,
     ParticipatingUnitRecorded,
 )
 from renovation.domain.base import LOCAL_TZ, MAX_NAME, MAX_NOTE, Actor, Folding, folds, provenance
@@ -31,6 +32,7 @@ from renovation.domain.errors import (
     StageGateError,
     add_problem,
 )
+from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.domain.stages import Stage
 
 # The five units that organise and sign the acceptance (五方), and the body that is told.
@@ -100,6 +102,7 @@ class AcceptancePart(Folding):
     rectification_items: dict[str, dict[str, Any]]
     acceptance_filing: dict[str, Any] | None
     supervisors: dict[str, dict[str, Any]]
+    milestones: dict[str, dict[str, Any]]
 
     # ---- participating units --------------------------------------------------------
 
@@ -131,6 +134,30 @@ class AcceptancePart(Folding):
             name=name,
             credit_code=code,
             contact_role=contact_role,
+            **provenance(actor, command_id, None),
+        )
+
+    def name_milestone_builder(
+        self,
+        milestone_id: str,
+        *,
+        unit_role: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Name the recorded unit (by its role) that does a milestone's work."""
+        if milestone_id not in self.milestones:
+            raise UnknownMilestoneError(
+                "unknown_milestone", field="milestone_id", milestone_id=milestone_id
+            )
+        if unit_role not in UNIT_ROLES:
+            raise DomainError("not_allowed_value", field="unit_role", choices=list(UNIT_ROLES))
+        if unit_role not in self.units:
+            raise DomainError("unit_not_recorded", field="unit_role", unit_role=unit_role)
+        self.trigger_event(
+            MilestoneBuilderNamed,
+            milestone_id=milestone_id,
+            unit_role=unit_role,
             **provenance(actor, command_id, None),
         )
 
@@ -408,6 +435,13 @@ class AcceptancePart(Folding):
             "credit_code": event.credit_code,
             "contact_role": event.contact_role,
             "version": event.originator_version,
+        }
+
+    @folds(MilestoneBuilderNamed)
+    def _fold_milestone_builder(self, event: MilestoneBuilderNamed) -> None:
+        self.milestones[event.milestone_id] = {
+            **self.milestones[event.milestone_id],
+            "builder": event.unit_role,
         }
 
     @folds(AcceptanceNoticeGiven)

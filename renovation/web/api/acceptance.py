@@ -68,6 +68,14 @@ class ParticipatingUnitCreateSchema(Schema):
     contact_role = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class MilestoneBuilderSchema(Schema):
+    unit_role = fields.String(
+        required=True,
+        validate=validate.OneOf(UNIT_ROLES),
+        metadata={"description": "the role of a recorded participating unit"},
+    )
+
+
 class NoticeCreateSchema(Schema):
     notified_on = fields.Date(
         allow_none=True, metadata={"description": "the day the notice went out; today if none"}
@@ -228,6 +236,7 @@ class AcceptanceSchema(Schema):
     notes = fields.List(fields.Dict())
     photos = fields.Dict()
     handover = fields.Dict(allow_none=True)
+    builders = fields.Dict(metadata={"description": "milestone id → the unit role doing it"})
 
 
 # ---- reads -------------------------------------------------------------------------------
@@ -275,6 +284,21 @@ class Units(MethodView):
         """Record a participating unit (参建单位) with its unified social credit code; a unit
         recorded again under the same role replaces the earlier entry."""
         return created(_staff("record_unit", project_id, data))
+
+
+@blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/builder")
+class MilestoneBuilder(MethodView):
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(MilestoneBuilderSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, milestone_id: str):
+        """Name the participating unit that does a milestone's work."""
+        return committed(
+            runtime().app.name_milestone_builder(
+                project_id, milestone_id, data, **staff_write(project_id).kwargs
+            )
+        )
 
 
 @blp.route("/<uuid:project_id>/acceptance/notices")

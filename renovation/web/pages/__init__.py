@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_pages(app: Flask) -> None:
     from renovation.web.pages import (  # noqa: F401  (routes)
+        acceptance,
+        acceptance_forms,
         answer_templates,
         audit,
         consultation_staff,
@@ -19,6 +21,7 @@ def init_pages(app: Flask) -> None:
         opinion_staff,
         opinions,
         staff,
+        supervision,
         views,
     )
     from renovation.web.pages.blueprint import bp

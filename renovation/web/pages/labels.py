@@ -112,4 +112,3 @@ def timeline(stage: str) -> list[dict[str, str]]:
             state = "later"
         marked.append({"stage": step.value, "label": stage_label(step), "state": state})
     return marked
-

@@ -17,6 +17,8 @@ def home_for(user: User) -> str:
     """Where a user lands after signing in: their console."""
     if user.role in ("staff", "admin"):
         return url_for("pages.staff_console")
+    if user.role == "supervisor":
+        return url_for("pages.supervise")
     return url_for("pages.audit_list")
 
 

@@ -20,6 +20,7 @@ from renovation.domain.stages import next_stages
 from renovation.projections.store import districts, list_summaries
 from renovation.web import runtime
 from renovation.web.api import flatten_errors
+from renovation.web.api.acceptance import acceptance_body
 from renovation.web.api.schemas import ProjectCreateSchema
 from renovation.web.auth import actor_for, page_user, require_role
 from renovation.web.i18n import refusal_message, words
@@ -101,6 +102,10 @@ def staff_console():
         row["lift_overdue"] = sum(1 for a in alerts if a["status"] == "overdue")
         row["lift_due_soon"] = len(alerts) - row["lift_overdue"]
         row["milestones_overdue"] = sum(1 for m in milestone_rows(UUID(row["id"])) if m["overdue"])
+        acceptance = acceptance_body(row["id"])[0]
+        row["items_overdue"] = len(acceptance["overdue_items"])
+        row["items_open"] = len(acceptance["open_items"])
+        row["filing_overdue"] = acceptance["filing_overdue"]
         row["moves"] = [
             {"to_stage": s, "label": stage_label(s), "command_id": uuid4().hex}
             for s in next_stages(row["stage"])

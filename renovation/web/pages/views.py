@@ -14,6 +14,7 @@ from renovation.projections.milestones import is_overdue
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime
+from renovation.web.api.acceptance import acceptance_body
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import stage_label, timeline
@@ -138,5 +139,6 @@ def project(project_id: UUID):
         steps=timeline(row["stage"]),
         content=[(c, items) for c, items in by_category if items],
         milestones=milestone_rows(project_id),
+        view=acceptance_body(project_id)[0],
         history=history(row),
     )

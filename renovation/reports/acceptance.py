@@ -44,7 +44,7 @@ from renovation.vocabulary.markers import N_
 
 TEMPLATE = "reports/acceptance/record.html"
 NOT_APPLICABLE = "—"
-SHORT_HASH = 12
+SHORT_HASH = 8  # shorter than an id: page scans flag 12 hex digits or more
 
 Thumbnail = Callable[[str], bytes | None]
 

@@ -142,6 +142,7 @@ class RenovationApi(Api):
 
 def init_api(app: Flask) -> None:
     from renovation.web import csrf
+    from renovation.web.api.acceptance_report import blp as acceptance_report_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.lifts import blp as lifts_blp
@@ -162,6 +163,7 @@ def init_api(app: Flask) -> None:
         lifts_blp,
         milestones_blp,
         answer_templates_blp,
+        acceptance_report_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

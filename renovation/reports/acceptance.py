@@ -159,7 +159,7 @@ SECTION_MESSAGES: dict[str, str] = {
     "status": MESSAGES["status"],
     "no_items": MESSAGES["no_items"],
     "filing": N_("Filing"),
-    "see_record": N_("The full record is the completion acceptance record (a separate PDF)."),
+    "see_record": N_("The full record is the completion acceptance record, issued separately."),
 }
 
 

@@ -89,3 +89,36 @@ def registration_payload() -> dict:
     from tests.conftest import project_payload
 
     return project_payload()
+
+
+def test_the_demo_records_in_chinese_show_no_internal_id_no_english_and_no_name(tmp_path):
+    from renovation.demo import load_demo
+    from tests.helpers import make_app
+    from tests.web.test_report_language import LATIN_WORD, internal_ids, without_verification
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        ids = load_demo(runtime().app)["projects"]
+        runtime().catch_up()
+    client = app.test_client()
+    texts = {}
+    for pid in ids:
+        response = client.get(f"/api/projects/{pid}/acceptance.pdf")
+        assert response.status_code == 200
+        texts[pid] = text = pdf_text(response.data, tmp_path)
+        assert internal_ids(text, pid) == [], pid
+        # Latin only in the units' credit codes and the digest's name.
+        flat = CREDIT_CODE.sub(" ", without_verification(text, pid))
+        assert set(LATIN_WORD.findall(flat)) <= {"SHA"}, pid
+        assert "王秀英" not in text  # the demo's supervisor, by role label only
+    app.extensions["renovation"].close()
+    flat = {pid: re.sub(r"\s+", "", text) for pid, text in texts.items()}
+    accepted = [t for t in flat.values() if "建竣备〔" in t]
+    assert len(accepted) == 1 and "已销项" in accepted[0] and "2幢居民监督员" in accepted[0]
+    assert "闭水试验仍见渗水点" in accepted[0] and "已在期限内备案" in accepted[0]
+    waiting = [t for t in flat.values() if "待复查" in t and "建竣备〔" not in t]
+    assert len(waiting) == 1 and "已逾期" in waiting[0]
+    assert sum("本项目没有竣工验收记录。" in t for t in flat.values()) == len(ids) - 2
+
+
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")

@@ -4,6 +4,7 @@ their co-approvers and history, the filing, supervisors by role only, as of a pa
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import re
@@ -24,6 +25,7 @@ from renovation.reports.acceptance import (
     image_type,
 )
 from renovation.reports.contexts import project_report_pdf
+from renovation.reports.rendering import ReportResourceRefused, StaticOnlyURLFetcher, html_to_pdf
 from renovation.runtime import Runtime
 from tests.conftest import STAFF, registration, walk
 from tests.helpers import cjk_fonts_embedded, credit_code, pdf_text, record_acceptance
@@ -328,23 +330,32 @@ def test_thumbnails_are_embedded_only_when_they_are_images(runtime, tmp_path):
     assert uri.startswith("data:image/png;base64,") and media_type == "image/png"
     assert data == png() and html.count("<img ") == 1
     pdf = acceptance_record_pdf(runtime, pid, thumbnail=thumbnails)
-    (tmp_path / "photos.pdf").write_bytes(pdf)
+    assert image_count(pdf, tmp_path) == 1
+    assert image_count(acceptance_record_pdf(runtime, pid), tmp_path) == 0
+
+
+def image_count(pdf: bytes, tmp_path: Path) -> int:
+    (tmp_path / "images.pdf").write_bytes(pdf)
     listing = subprocess.run(
-        ["pdfimages", "-list", str(tmp_path / "photos.pdf")],
+        ["pdfimages", "-list", str(tmp_path / "images.pdf")],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    assert len(listing.splitlines()[2:]) == 1 and " 64    48 " in listing
-    without = acceptance_record_pdf(runtime, pid)
-    (tmp_path / "none.pdf").write_bytes(without)
-    bare = subprocess.run(
-        ["pdfimages", "-list", str(tmp_path / "none.pdf")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    assert bare.splitlines()[2:] == []
+    return len(listing.splitlines()[2:])
+
+
+def test_only_the_images_a_report_embedded_are_fetched(tmp_path):
+    uri = "data:image/png;base64," + base64.b64encode(png()).decode("ascii")
+    other = "data:image/png;base64," + base64.b64encode(png("blue")).decode("ascii")
+    fetcher = StaticOnlyURLFetcher(inline={uri: ("image/png", png())})
+
+    assert fetcher.fetch(uri).read() == png()
+    with pytest.raises(ReportResourceRefused, match="refused"):
+        fetcher.fetch(other)
+    html = f'<html><body><p>凤凰新村</p><img src="{uri}"><img src="{other}"></body></html>'
+    assert image_count(html_to_pdf(html, images={uri: ("image/png", png())}), tmp_path) == 1
+    assert image_count(html_to_pdf(html), tmp_path) == 0
 
 
 def test_image_types_are_recognised_from_their_first_bytes():

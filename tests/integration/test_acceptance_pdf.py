@@ -18,7 +18,8 @@ from PIL import Image
 
 from events.project import StageChanged
 from renovation.domain.base import provenance
-from renovation.projections.store import get_summary
+from renovation.projections.acceptance_replay import acceptance_at
+from renovation.projections.store import get_acceptance, get_summary
 from renovation.reports.acceptance import (
     acceptance_record_html,
     acceptance_record_pdf,
@@ -275,6 +276,24 @@ def test_the_record_as_of_a_past_time_shows_the_items_as_they_stood(runtime, tmp
     assert "已销项" not in past and "已登记" in past and "历史状态时点" in past
     assert f"事件位置 {position_then}" in past
     assert "监理单位签认通过" not in re.sub(r"\s+", "", past)
+
+
+def test_a_summary_read_before_a_later_step_gets_the_acceptance_row_of_its_version(runtime):
+    app = runtime.app
+    pid, _, (item,) = through_meeting(
+        app, lambda today, sup: [defect("外墙空鼓", today + timedelta(days=5))]
+    )
+    runtime.catch_up()
+    before = get_summary(runtime.engine, str(pid))
+    app.rectification_step(pid, item, "work_required", {}, actor=STAFF)
+    runtime.catch_up()
+
+    stale = acceptance_at(app, runtime.engine, pid, summary=before)
+    fresh = acceptance_at(app, runtime.engine, pid)
+
+    assert stale["items"][item]["status"] == "opened" and stale["version"] <= before["version"]
+    assert fresh["items"][item]["status"] == "work_required"
+    assert fresh == get_acceptance(runtime.engine, str(pid))
 
 
 def test_english_record_uses_english_labels(runtime, tmp_path):

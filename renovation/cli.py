@@ -267,3 +267,33 @@ def report_project(project_id: UUID, output: Path, as_of: str | None, lang: str)
         raise click.ClickException(str(error)) from None
     output.write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
+
+
+@report.command("acceptance")
+@click.argument("project_id", type=click.UUID)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--as-of", "as_of", default=None, help="ISO 8601 time; Beijing time if no offset")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@with_appcontext
+def report_acceptance(project_id: UUID, output: Path, as_of: str | None, lang: str) -> None:
+    """The completion acceptance record (竣工验收记录) as PDF."""
+    from marshmallow import ValidationError
+
+    from renovation.application.errors import ProjectNotFoundError
+    from renovation.reports.acceptance import acceptance_record_pdf
+    from renovation.web.api.acceptance_report import photo_thumbnail
+    from renovation.web.api.schemas import ReportQueryArgsSchema
+
+    try:
+        args = ReportQueryArgsSchema().load({"as_of": as_of} if as_of else {})
+    except ValidationError as error:
+        raise click.BadParameter(str(error.messages), param_hint="--as-of") from None
+    rt = _runtime()
+    try:
+        pdf = acceptance_record_pdf(
+            rt, project_id, as_of=args.get("as_of"), lang=lang, thumbnail=photo_thumbnail(rt)
+        )
+    except ProjectNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    output.write_bytes(pdf)
+    click.echo(f"wrote {output} ({len(pdf)} bytes)")

@@ -12,6 +12,7 @@ from renovation.accounts import display_names
 from renovation.domain.base import LOCAL_TZ
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
+from renovation.reports.acceptance import acceptance_section, acceptance_view
 from renovation.reports.milestones import milestone_values
 from renovation.reports.participation import (
     as_of_note,
@@ -53,6 +54,7 @@ def project_report_context(
     milestones: list[dict[str, Any]] | None = None,
     today: date | None = None,
     names: dict[str, str] | None = None,
+    acceptance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The project report's context from one project-summary row, in one language.
 
@@ -61,7 +63,8 @@ def project_report_context(
     says so in one line instead. ``milestones`` (rows as of the same time) add the
     construction milestones' table, overdue ones flagged as of ``today``, the report's day.
     ``names`` maps the actor ids of staff and auditors to their names (from the accounts):
-    a step is signed by that name, else by the actor's role, never by an id.
+    a step is signed by that name, else by the actor's role, never by an id. ``acceptance``
+    (the acceptance view as of the same time) adds the completion acceptance section.
     """
     lang = report_language(lang)
     v = report_words(lang)
@@ -119,6 +122,7 @@ def project_report_context(
         "milestones": (
             milestone_values(milestones, lang, today or _local_day(as_of)) if milestones else None
         ),
+        "acceptance": acceptance_section(acceptance, lang) if acceptance else None,
     }
 
 
@@ -140,6 +144,10 @@ def project_report_pdf(
     # Milestones as they stood at the same version as the summary.
     milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=row)
     names = display_names(runtime.engine, (step["actor_id"] for step in row["stage_history"]))
+    today = runtime.app.today() if as_of is None else None
+    acceptance = acceptance_view(
+        runtime, project_id, row, as_of=as_of, today=today or _local_day(as_of)
+    )
     return render_project_report(
         project_report_context(
             row,
@@ -147,8 +155,9 @@ def project_report_pdf(
             as_of=as_of,
             participation=participation,
             milestones=milestones,
-            today=runtime.app.today() if as_of is None else None,
+            today=today,
             names=names,
+            acceptance=acceptance,
         )
     )
 

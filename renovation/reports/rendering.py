@@ -7,7 +7,9 @@ so such links (and ``url(...)`` inside the stylesheets) resolve to files there, 
 :class:`StaticOnlyURLFetcher` serves exactly those files. Any other URL (``file:``
 outside the static folder, ``http(s):``, ``data:``, anything else) is refused with
 :class:`ReportResourceRefused`: the refusal is logged and the document renders
-without that resource.
+without that resource. The one exception is an image the report itself embeds (a photo's
+thumbnail as a ``data:`` URI): :func:`html_to_pdf` is told those URIs and their bytes, and
+the fetcher serves exactly them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import mimetypes
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,10 @@ MESSAGES: dict[str, str] = {
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
+# An image a report embeds itself: its media type and bytes.
+InlineImage = tuple[str, bytes]
+
+
 class ReportResourceRefused(ValueError):
     """A report document asked for a resource outside the static folder."""
 
@@ -67,12 +73,16 @@ class StaticOnlyURLFetcher(URLFetcher):
     """Serve files under the static folder to WeasyPrint, and nothing else.
 
     Accepts only ``file:`` URLs (no host, or ``localhost``) whose resolved path,
-    symbolic links followed, is a file inside ``static_dir``.
+    symbolic links followed, is a file inside ``static_dir``, and the ``data:`` URIs in
+    ``inline`` (URI → media type and bytes), which the report built from its own images.
     """
 
-    def __init__(self, static_dir: Path | None = None) -> None:
+    def __init__(
+        self, static_dir: Path | None = None, inline: Mapping[str, InlineImage] | None = None
+    ) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.static_dir = (static_dir or STATIC_DIR).resolve()
+        self.inline = dict(inline or {})
 
     def static_path(self, url: str) -> Path:
         """The file under the static folder that ``url`` names; refuse anything else."""
@@ -94,6 +104,9 @@ class StaticOnlyURLFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         # A refusal propagates to WeasyPrint, which logs it (forwarded to our logger as an
         # error naming the URL) and renders the document without the resource.
+        if url in self.inline:
+            media_type, body = self.inline[url]
+            return URLFetcherResponse(url, body, {"Content-Type": media_type})
         path = self.static_path(url)
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         content_type = f"{mime_type}; charset=utf-8" if mime_type.startswith("text/") else mime_type
@@ -228,11 +241,14 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render report HTML to PDF bytes; resources come only from the static folder."""
+def html_to_pdf(html: str, *, images: Mapping[str, InlineImage] | None = None) -> bytes:
+    """Render report HTML to PDF bytes; resources come only from the static folder, and
+    from ``images``: the ``data:`` URIs the report embedded, with their media type and bytes."""
     _route_weasyprint_logging()
     with _cyclic_gc_paused():
         document = weasyprint.HTML(
-            string=html, base_url=static_base_url(), url_fetcher=StaticOnlyURLFetcher()
+            string=html,
+            base_url=static_base_url(),
+            url_fetcher=StaticOnlyURLFetcher(inline=images),
         )
         return document.write_pdf()

@@ -152,6 +152,7 @@ class RenovationApi(Api):
 def init_api(app: Flask) -> None:
     from renovation.web import csrf
     from renovation.web.api.acceptance import blp as acceptance_blp
+    from renovation.web.api.acceptance_report import blp as acceptance_report_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.lifts import blp as lifts_blp
@@ -173,6 +174,7 @@ def init_api(app: Flask) -> None:
         milestones_blp,
         answer_templates_blp,
         acceptance_blp,
+        acceptance_report_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -20,11 +20,14 @@ import io
 import os
 import re
 import tempfile
+import threading
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from renovation.domain.errors import DomainError
 
@@ -102,7 +105,7 @@ class PhotoStore:
         too_many = DomainError(
             "photo_too_many_pixels", field=FIELD, max=round(self.max_pixels / 1_000_000)
         )
-        with warnings.catch_warnings():
+        with _strict_pillow():
             # Pillow only warns below twice its own limit: here any bomb is a refusal. Its
             # other warnings (corrupt EXIF, say) concern what is thrown away anyway.
             warnings.simplefilter("ignore")
@@ -125,6 +128,7 @@ class PhotoStore:
 
     def _thumbnail(self, image: Image.Image) -> bytes:
         thumb = _flat_rgb(image)
+        thumb.info = {}  # a comment, a profile, EXIF: none of them goes along
         thumb.thumbnail((self.thumbnail_px, self.thumbnail_px), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         thumb.save(out, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
@@ -164,6 +168,27 @@ class PhotoStore:
             if path.is_file():
                 return path
         return None
+
+
+_PILLOW_SETTINGS = threading.Lock()
+
+
+@contextmanager
+def _strict_pillow() -> Iterator[None]:
+    """Pillow's process-wide settings as a check needs them, one decode at a time.
+
+    WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` when it is imported, and with it
+    Pillow completes a truncated or broken image with grey instead of failing: while a
+    photo is checked it is off, and warnings are caught here (a decompression-bomb warning
+    is an error). Both are put back afterwards.
+    """
+    with _PILLOW_SETTINGS, warnings.catch_warnings():
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _encode(image: Image.Image, kind: str) -> bytes:

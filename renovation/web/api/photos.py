@@ -95,15 +95,19 @@ class ProjectPhotos(MethodView):
         "many pixels (photo_too_many_pixels), damaged or truncated (photo_damaged)",
     )
     @blp.doc(security=[{"bearer": []}])
-    def post(self, data: dict[str, Any], project_id: UUID):
+    def post(self, form: dict[str, Any], project_id: UUID):
         """Upload a photo for the project's inspection notes, milestones or rectification
         items (staff of its district); the same picture uploaded again has the same hash.
         Nothing is recorded in the project until a command names the hash."""
         writable_project(project_id)
-        upload = data["photo"]
+        upload = form["photo"]
         if not hasattr(upload, "read"):  # a form field, not a file
             abort(422, description="photo: send a file")
-        sha256 = runtime().photo_store.put(upload.read())
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file
+        sha256 = runtime().photo_store.put(data)
         return {"sha256": sha256, **photo_urls(sha256)}, 201
 
 

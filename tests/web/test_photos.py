@@ -109,6 +109,7 @@ def photo_app(tmp_path):
 
 def upload(app, data: bytes, filename: str = "photo.jpg", *, user: str | None = "zhang", **kw):
     headers = {"Authorization": f"Bearer {app.tokens[user]}"} if user else {}
+    headers.update(kw.get("headers", {}))
     # Encoded in memory: the test client spools a large body to a file it never closes.
     mimetype = kw.get("mimetype", "image/jpeg")
     boundary, body = encode_multipart(
@@ -177,6 +178,18 @@ def test_the_same_picture_twice_is_one_photo(photo_app):
     first = upload(photo_app, data).get_json()["sha256"]
     assert upload(photo_app, data).get_json()["sha256"] == first
     assert len(stored_files(photo_app)) == 2
+
+
+def test_an_upload_is_a_write_without_a_project_version(photo_app):
+    data = jpeg()
+    keyed = {"Idempotency-Key": "photo-1"}
+    first = upload(photo_app, data, headers=keyed).get_json()["sha256"]
+    assert upload(photo_app, data, headers=keyed).get_json()["sha256"] == first
+    stale = upload(photo_app, jpeg(), headers={"If-Match": '"3"'})
+    assert stale.status_code == 412 and "If-Match" in stale.get_json()["errors"]
+    bad_key = upload(photo_app, jpeg(), headers={"Idempotency-Key": "no spaces"})
+    assert bad_key.status_code == 400
+    assert len(stored_files(photo_app)) == 2  # the first photo and its thumbnail only
 
 
 def test_a_png_is_stored_as_png_and_served_as_png(photo_app):

@@ -94,15 +94,14 @@ class ProjectPhotos(MethodView):
         description="refused: not a JPEG or PNG (photo_not_image), empty (photo_empty), too "
         "many pixels (photo_too_many_pixels), damaged or truncated (photo_damaged)",
     )
-    @blp.doc(security=[{"bearer": []}])
+    @blp.write(versioned=False)
     def post(self, form: dict[str, Any], project_id: UUID):
         """Upload a photo for the project's inspection notes, milestones or rectification
         items (staff of its district); the same picture uploaded again has the same hash.
-        Nothing is recorded in the project until a command names the hash."""
+        Nothing is recorded in the project until a command names the hash, so a repeat with
+        the same Idempotency-Key, or none, answers the same hash."""
         writable_project(project_id)
-        upload = form["photo"]
-        if not hasattr(upload, "read"):  # a form field, not a file
-            abort(422, description="photo: send a file")
+        upload = form["photo"]  # a file: the form's fields are not read
         try:
             data = upload.read()
         finally:

@@ -98,7 +98,10 @@ class PhotoStore:
         else:
             raise DomainError("photo_not_image", field=FIELD)
         image = self._decode(data, formats)
-        return _encode(image, kind), kind, self._thumbnail(image)
+        try:
+            return _encode(image, kind), kind, self._thumbnail(image)
+        except (OSError, ValueError):  # a mode that cannot be written back (none is known)
+            raise DomainError("photo_damaged", field=FIELD) from None
 
     def _decode(self, data: bytes, formats: tuple[str, ...]) -> Image.Image:
         """The whole picture decoded, upright; a bomb or a damaged file is refused."""
@@ -200,7 +203,8 @@ def _encode(image: Image.Image, kind: str) -> bytes:
         picture.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     else:
         transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        picture = image.convert("RGBA" if transparent else "RGB")
+        grey = image.mode in ("1", "L")
+        picture = image.convert("RGBA" if transparent else "L" if grey else "RGB")
         picture.info = {}
         picture.save(out, "PNG", optimize=True)
     return out.getvalue()

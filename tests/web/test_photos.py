@@ -491,3 +491,27 @@ def test_an_api_refusal_speaks_chinese_when_asked(photo_app):
     body = response.get_json()
     assert body["code"] == "photo_not_image"
     assert any("\u4e00" <= c <= "\u9fff" for c in body["errors"]["photo"][0])
+
+
+@pytest.mark.parametrize(
+    ("mode", "transparent", "stored"),
+    [
+        ("1", False, "L"),
+        ("L", False, "L"),
+        ("LA", False, "RGBA"),
+        ("P", True, "RGBA"),
+        ("P", False, "RGB"),
+        ("RGB", False, "RGB"),
+        ("RGBA", False, "RGBA"),
+        ("I;16", False, "RGB"),
+    ],
+)
+def test_every_png_mode_is_written_back(tmp_path, mode, transparent, stored):
+    picture = Image.new(mode, (30, 20))
+    if transparent:
+        picture.info["transparency"] = 0
+    store = PhotoStore(tmp_path / "photos")
+    sha = store.put(png(picture))
+    assert Image.open(io.BytesIO(store.read(sha))).mode == stored
+    assert Image.open(io.BytesIO(store.thumbnail(sha))).mode == "RGB"
+    assert store.content_type(sha) == "image/png"

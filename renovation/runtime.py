@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
@@ -20,9 +21,12 @@ SCHEMA_LOCK_KEY = 0x72656E6F76617469
 class Runtime:
     """Everything below the web layer that a process needs, built once per process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, photo_store: Any = None) -> None:
         self.database_url = database_url
         self.storage: Storage = storage_from_url(database_url)
+        # The uploaded photos (renovation.photos.PhotoStore); with one, commands naming a
+        # photo that was never uploaded are refused (unknown_photo).
+        self.photo_store = photo_store
 
     @cached_property
     def app(self) -> RenovationApplication:
@@ -32,6 +36,7 @@ class Runtime:
         with self._schema_lock() if postgres else nullcontext():
             app = RenovationApplication(self.storage.event_store_env)
         app.vault = self.vault
+        app.photo_store = self.photo_store
         return app
 
     @cached_property

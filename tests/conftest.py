@@ -151,6 +151,7 @@ def web_app(database_url: str, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "RATELIMIT_ENABLED": False,
+            "PHOTO_DIR": str(tmp_path / "photos"),
         }
     )
     engine = app.extensions["renovation"].engine

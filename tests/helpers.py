@@ -27,6 +27,7 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
             "SECRET_KEY": "test",
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
+            "PHOTO_DIR": str(tmp_path / "photos"),
             **config,
         }
     )

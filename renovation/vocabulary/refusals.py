@@ -291,6 +291,12 @@ REFUSALS: dict[str, str] = {
     ),
     "unknown_photo": N_("upload the photo first"),
     "unit_not_recorded": N_("Record the %(unit_role)s among the participating units first."),
+    # ---- photo uploads ------------------------------------------------------------------
+    "photo_empty": N_("the file is empty"),
+    "photo_not_image": N_("must be a JPEG or PNG photo"),
+    "photo_too_large": N_("the file is larger than %(max)s MB"),
+    "photo_too_many_pixels": N_("the picture has more than %(max)s million pixels"),
+    "photo_damaged": N_("the picture is damaged or incomplete"),
     "unknown_photo_subject": N_("There is no such %(subject)s."),
     "handover_before_acceptance": N_(
         "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."

@@ -13,6 +13,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
+from renovation.photos import PhotoStore
 from renovation.runtime import Runtime
 from renovation.web.converters import HexIdConverter
 from renovation.web.i18n import api_language
@@ -48,6 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # Uploaded photos (renovation.photos): where, and the limits of one upload, which
+        # the photo upload's request may exceed MAX_CONTENT_LENGTH by.
+        PHOTO_DIR=os.environ.get("PHOTO_DIR") or str(instance / "photos"),
+        PHOTO_MAX_BYTES=int(os.environ.get("PHOTO_MAX_BYTES", 10 * 1024 * 1024)),
+        PHOTO_MAX_PIXELS=int(os.environ.get("PHOTO_MAX_PIXELS", 50_000_000)),
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent.parent / "translations"),
@@ -71,7 +77,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
     _log_to_stderr(app)
-    runtime = Runtime(app.config["DATABASE_URL"])
+    photo_store = PhotoStore(
+        app.config["PHOTO_DIR"],
+        max_bytes=app.config["PHOTO_MAX_BYTES"],
+        max_pixels=app.config["PHOTO_MAX_PIXELS"],
+    )
+    runtime = Runtime(app.config["DATABASE_URL"], photo_store=photo_store)
     runtime.create_tables()
     app.extensions["renovation"] = runtime
 

@@ -27,3 +27,11 @@ def public_write_limit() -> str:
     """Residents' writes (opinions, ballots) per client address; shared across workers
     when RATELIMIT_STORAGE_URI points at Redis."""
     return current_app.config["PUBLIC_WRITE_RATE_LIMIT"]
+
+
+def photo_urls(sha256: str) -> dict[str, str]:
+    """A stored photo's addresses (``url``, ``thumbnail_url``): site paths, public."""
+    return {
+        "url": url_for("photo_files.photo", sha256=sha256),
+        "thumbnail_url": url_for("photo_files.photo_thumbnail", sha256=sha256),
+    }

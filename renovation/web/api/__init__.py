@@ -20,6 +20,7 @@ from renovation.domain.errors import (
 from renovation.domain.lifts import UnknownLiftError, UnknownObjectionError
 from renovation.domain.participation import RoundClosedError, UnknownOpinionError, UnknownRoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
+from renovation.photos import PhotoTooLargeError
 from renovation.web import validation
 from renovation.web.converters import HexIdConverter, hex_id_schema
 from renovation.web.i18n import json_params, refusal_message, refusal_problems, words
@@ -64,13 +65,15 @@ _CONFLICT = (ConflictError, RoundClosedError, StageGateError)
 
 def refusal_status(error: DomainError) -> int:
     """404 for a path naming what the project lacks, 403 for another project's supervisor, 409
-    for a wrong time or stage, else 422."""
+    for a wrong time or stage, 413 for an upload over its limit, else 422."""
     if isinstance(error, _NOT_FOUND):
         return 404
     if isinstance(error, ForbiddenError):
         return 403
     if isinstance(error, _CONFLICT):
         return 409
+    if isinstance(error, PhotoTooLargeError):
+        return 413
     return 422
 
 
@@ -158,6 +161,8 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
+    from renovation.web.api.photos import blp as photos_blp
+    from renovation.web.api.photos import files as photo_files_bp
     from renovation.web.api.projects import blp as projects_blp
     from renovation.web.api.schemas import DecimalText
 
@@ -175,9 +180,11 @@ def init_api(app: Flask) -> None:
         answer_templates_blp,
         acceptance_blp,
         acceptance_report_blp,
+        photos_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
+    app.register_blueprint(photo_files_bp)  # files, not API answers: not in OpenAPI
 
     @app.errorhandler(DomainError)
     def _refused(error: DomainError):

@@ -290,6 +290,22 @@ class ParticipationArea(ApplicationBase):
             replay=lambda _e: {"opinion_ids": list(opinion_ids)},
         )
 
+    def rate_opinion_answer(
+        self,
+        project_id: UUID,
+        opinion_id: str,
+        *,
+        rating: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> CommandResult:
+        """The resident's rating of the answer (reached through the opinion's tracking code)."""
+        return self.execute(
+            project_id,
+            lambda p: p.rate_answer(opinion_id, rating=rating, actor=actor, command_id=command_id),
+            command_id=command_id,
+        )
+
     def moderate_opinion(
         self,
         project_id: UUID,

@@ -13,9 +13,16 @@ from typing import Any
 from renovation.domain.consent import FlatVoteInput, evaluate_consent
 from renovation.domain.errors import DomainError, InvalidProjectDataError, Problem, add_problem
 from renovation.domain.rulesets import Matter, Ruleset
+from renovation.domain.satisfaction import (
+    SATISFACTION_CHOICES,
+    SatisfactionResult,
+    evaluate_satisfaction,
+)
 
 ROUND_KINDS = ("needs", "plan", "evaluation")
-QUESTION_TYPES = ("single", "multiple", "rating", "text")
+# "satisfaction": the evaluation round's question with the three fixed answers
+# (满意 / 基本满意 / 不满意) that the satisfaction rate is counted from.
+QUESTION_TYPES = ("single", "multiple", "rating", "text", "satisfaction")
 SCOPE_LEVELS = ("community", "building", "unit")
 CONSENT_CHOICES = ("agree", "disagree", "abstain")
 OPINION_CATEGORIES = (
@@ -103,6 +110,11 @@ def check_round(
     if len(questions) > MAX_QUESTIONS:
         add_problem(problems, "questions", "too_many_questions", max=MAX_QUESTIONS)
     checked = [_check_question(index, q, problems) for index, q in enumerate(questions)]
+    satisfaction = sum(1 for q in checked if q["type"] == "satisfaction")
+    if kind == "evaluation" and satisfaction != 1:
+        add_problem(problems, "questions", "evaluation_needs_one_satisfaction_question")
+    elif kind != "evaluation" and satisfaction:
+        add_problem(problems, "questions", "satisfaction_question_in_evaluation_only")
     checked_scope = _check_scope(scope, buildings, problems)
     if problems:
         raise InvalidProjectDataError(problems)
@@ -130,7 +142,8 @@ def _check_question(index: int, question: dict[str, Any], problems: dict) -> dic
         "type": qtype,
         "text": text,
         "options": options,
-        "required": bool(question.get("required", False)),
+        # The satisfaction rate is counted over those who answered: the question is asked of all.
+        "required": qtype == "satisfaction" or bool(question.get("required", False)),
     }
 
 
@@ -217,6 +230,10 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
         return (
             sorted(set(values), key=question["options"].index) if not problems.get(path) else values
         )
+    if qtype == "satisfaction":
+        if value not in SATISFACTION_CHOICES:
+            add_problem(problems, path, "choose_satisfaction")
+        return value
     if qtype == "rating":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             add_problem(problems, path, "rating_1_to_5")
@@ -230,7 +247,8 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
 def round_result(
     round_: dict[str, Any], flats: list[dict[str, Any]], ruleset: Ruleset | None
 ) -> dict[str, Any]:
-    """Participation by head and by area, answers per question, and an intent vote's consent.
+    """Participation by head and by area, answers per question, an intent vote's consent and
+    an evaluation round's satisfaction result (``satisfaction``).
 
     Headcount is one per owner (unsold developer flats together count as one), as Civil Code
     art. 278 counts it; every number is exact, shown as strings.
@@ -272,7 +290,39 @@ def round_result(
         )
         result["consent"] = consent.to_dict()
         result["passed"] = consent.passed
+    satisfaction = satisfaction_of(round_, flats, ruleset) if ruleset is not None else None
+    if satisfaction is not None:
+        result["satisfaction"] = satisfaction.to_dict()
     return result
+
+
+def satisfaction_of(
+    round_: dict[str, Any], flats: list[dict[str, Any]], ruleset: Ruleset
+) -> SatisfactionResult | None:
+    """An evaluation round's satisfaction result from its stored ballots (online and paper).
+
+    ``None`` for a round that asks no satisfaction question (any other round, or an
+    evaluation round opened before the question existed).
+    """
+    question = next((q for q in round_["questions"] if q["type"] == "satisfaction"), None)
+    if round_["kind"] != "evaluation" or question is None:
+        return None
+    in_scope_ids = {
+        flat_id(f["building"], f["unit"], f["number"])
+        for f in flats
+        if in_scope(round_["scope"], f)
+    }
+    answers = [
+        ballot["answers"][question["id"]]
+        for fid, ballot in round_["ballots"].items()
+        if fid in in_scope_ids and question["id"] in ballot["answers"]
+    ]
+    return evaluate_satisfaction(
+        answers,
+        households_in_scope=len(in_scope_ids),
+        threshold=ruleset.satisfaction_threshold,
+        min_coverage=ruleset.evaluation_min_coverage,
+    )
 
 
 def _owner(flat: dict[str, Any]) -> str:
@@ -298,6 +348,9 @@ def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict
     if question["type"] in ("single", "multiple"):
         counts = Counter(v for a in answers for v in (a if isinstance(a, list) else [a]))
         tally["counts"] = {option: counts.get(option, 0) for option in question["options"]}
+    elif question["type"] == "satisfaction":
+        counts = Counter(answers)
+        tally["counts"] = {choice: counts.get(choice, 0) for choice in SATISFACTION_CHOICES}
     elif question["type"] == "rating":
         counts = Counter(answers)
         tally["counts"] = {str(n): counts.get(n, 0) for n in range(1, 6)}

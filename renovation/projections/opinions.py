@@ -11,6 +11,7 @@ from typing import Any
 
 from events.participation import (
     OpinionAnswered,
+    OpinionAnswerRated,
     OpinionModerated,
     OpinionSubmitted,
     PersonalDataErased,
@@ -18,7 +19,7 @@ from events.participation import (
 from renovation.domain.base import LOCAL_TZ
 from renovation.projections.rows import decode_row, encode_row
 
-OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated)
+OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated, OpinionAnswerRated)
 JSON_COLUMNS = ("links",)
 
 
@@ -56,6 +57,8 @@ def fold_opinion(row: dict[str, Any] | None, event: Any, project: dict[str, Any]
             "answered_by": None,
             "personal_key_id": event.personal_key_id,
             "personal_sealed": event.personal_sealed,
+            "rating": None,  # the resident's rating of the answer: satisfied | … | dissatisfied
+            "rated_at": None,
             "version": event.originator_version,
         }
     assert row is not None, f"{type(event).__name__} before OpinionSubmitted"
@@ -78,6 +81,8 @@ def fold_opinion(row: dict[str, Any] | None, event: Any, project: dict[str, Any]
         )
     elif isinstance(event, OpinionModerated):
         row.update(hidden=event.hidden, moderation_reason=event.reason)
+    elif isinstance(event, OpinionAnswerRated):
+        row.update(rating=event.rating, rated_at=event.timestamp.isoformat())
     return row
 
 

@@ -21,6 +21,7 @@ from renovation.domain.lifts import LiftStage
 from renovation.domain.parts import acceptance, supervision
 from renovation.domain.registration import CATEGORIES
 from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.domain.stages import TRANSITIONS, Stage
 from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
@@ -161,6 +162,7 @@ DOMAIN_ENUMERATIONS = [
     ("co_approver", [acceptance.SUPERVISION_UNIT]),
     ("manager_kind", list(supervision.MANAGER_KINDS)),
     ("photo_subject", list(supervision.PHOTO_SUBJECTS)),
+    ("satisfaction", list(SATISFACTION_CHOICES)),
 ]
 
 

@@ -298,12 +298,14 @@ class ParticipationArea(ApplicationBase):
         rating: str,
         actor: Actor,
         command_id: str | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """The resident's rating of the answer (reached through the opinion's tracking code)."""
         return self.execute(
             project_id,
             lambda p: p.rate_answer(opinion_id, rating=rating, actor=actor, command_id=command_id),
             command_id=command_id,
+            expected_version=expected_version,
         )
 
     def moderate_opinion(

@@ -17,6 +17,7 @@ from renovation.domain.participation import (
     SCOPE_LEVELS,
 )
 from renovation.domain.rulesets import Matter
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.web.api.schemas import Label, LocalAwareDateTime
 from renovation.web.i18n import words
 from renovation.web.validation import Length, OneOf, Range
@@ -235,6 +236,18 @@ class PublicOpinionSchema(Schema):
     referred_to = fields.String()
     links = fields.List(fields.Dict())
     answered_at = fields.String(allow_none=True)
+    rating = fields.String(
+        allow_none=True,
+        metadata={"description": "the resident's rating of the answer, null until rated"},
+    )
+    rating_label = Label("satisfaction", attribute="rating", allow_none=True)
+    rated_at = fields.String(allow_none=True)
+
+
+class RatingCreateSchema(Schema):
+    """The resident's rating of the answer to their opinion: 满意 / 基本满意 / 不满意."""
+
+    rating = fields.String(required=True, validate=OneOf(SATISFACTION_CHOICES))
 
 
 class StaffOpinionSchema(PublicOpinionSchema):

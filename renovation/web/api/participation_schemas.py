@@ -28,9 +28,7 @@ from renovation.web.validation import Length, OneOf, Range
 class QuestionCreateSchema(Schema):
     type = fields.String(required=True, validate=OneOf(QUESTION_TYPES))
     text = fields.String(required=True, validate=Length(min=1, max=MAX_TITLE))
-    options = fields.List(
-        fields.String(validate=Length(min=1, max=100)), load_default=list
-    )
+    options = fields.List(fields.String(validate=Length(min=1, max=100)), load_default=list)
     required = fields.Boolean(load_default=False)
 
 

@@ -107,7 +107,8 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
     """Received, answered, answered on time, adoption rate: what the bureau publishes.
 
     Adoption rate = (adopted + partly adopted) / answered; on-time share = answered by the
-    deadline / answered. Open opinions past their deadline are counted as overdue.
+    deadline / answered; satisfaction with the answers = (satisfied + basically satisfied) /
+    answers the residents rated. Open opinions past their deadline are counted as overdue.
     """
     received = len(rows)
     answered = [r for r in rows if r["status"] == "answered"]
@@ -123,6 +124,13 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
     def share(part: int, whole: int) -> str | None:
         return f"{part * 100 / whole:.1f}%" if whole else None
 
+    # Residents' ratings of the answers: satisfied + basically satisfied over those rated.
+    ratings = {
+        choice: sum(1 for r in answered if r.get("rating") == choice)
+        for choice in ("satisfied", "basically_satisfied", "dissatisfied")
+    }
+    rated = sum(ratings.values())
+
     return {
         "received": received,
         "answered": len(answered),
@@ -132,4 +140,9 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
         "on_time_rate": share(on_time, len(answered)),
         "outcomes": outcomes,
         "adoption_rate": share(outcomes["adopted"] + outcomes["partly_adopted"], len(answered)),
+        "ratings": ratings,
+        "rated": rated,
+        "answer_satisfaction_rate": share(
+            ratings["satisfied"] + ratings["basically_satisfied"], rated
+        ),
     }

@@ -697,6 +697,7 @@ def opinion_rows(
         opinions.c.answer_due_on,
         opinions.c.project_id,
         opinions.c.district,
+        opinions.c.rating,
     ]
     query = select(*columns)
     if project_id:

@@ -201,6 +201,9 @@ def test_the_rating_over_the_api(client, web_app):
     body = rated.get_json()
     assert body["rating"] == "satisfied" and body["rating_label"] == "满意"
     assert client.get(f"/api/opinions/{code}").get_json()["rating"] == "satisfied"
+    figures = client.get("/api/stats").get_json()["opinions"]
+    assert figures["ratings"] == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 0}
+    assert figures["rated"] == 1 and figures["answer_satisfaction_rate"] == "100.0%"
     assert unknown.status_code == 404
 
 
@@ -218,3 +221,33 @@ def test_the_round_over_the_api_carries_the_satisfaction_result(client, web_app)
     assert result["passed"] is False and result["coverage_met"] is True
     assert result["definition"].startswith(DEFINITION)
     assert result["ruleset_id"] == "national-2021"
+
+
+def test_staff_open_an_evaluation_round_with_a_satisfaction_line_or_are_told_it_lacks_one(app):
+    project_id = register(app)
+    staff = signed_in(app, username="zhang")
+    form = {
+        "kind": "evaluation",
+        "title": "改造满意度测评",
+        "opens_at": "2026-01-01T09:00",
+        "closes_at": "2026-01-15T18:00",
+        "level": "community",
+    }
+    before = events(app)
+    lacking = staff.post(
+        f"/staff/projects/{project_id}/consultations/new",
+        data={**form, "questions": "text|还有什么建议"},
+    )
+    assert lacking.status_code == 422
+    assert "问效轮次须有且只有一道满意度题" in text(lacking) and events(app) == before
+
+    opened = staff.post(
+        f"/staff/projects/{project_id}/consultations/new",
+        data={**form, "questions": "满意度|您对本次改造是否满意？\ntext|还有什么建议"},
+    )
+    assert opened.status_code == 302
+    (round_,) = [
+        e for e in stored_events(app, project_id) if type(e).__name__ == "ConsultationOpened"
+    ]
+    assert [q["type"] for q in round_.questions] == ["satisfaction", "text"]
+    assert round_.questions[0]["required"] is True

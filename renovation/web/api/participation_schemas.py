@@ -278,6 +278,16 @@ class FiguresSchema(Schema):
     on_time_rate = fields.String(allow_none=True)
     outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
     adoption_rate = fields.String(allow_none=True)
+    ratings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "residents' ratings of the answers: satisfied, … dissatisfied"},
+    )
+    rated = fields.Integer()
+    answer_satisfaction_rate = fields.String(
+        allow_none=True,
+        metadata={"description": "(satisfied + basically satisfied) / answers rated"},
+    )
 
 
 class ProjectFiguresSchema(Schema):

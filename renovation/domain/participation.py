@@ -15,6 +15,7 @@ from renovation.domain.errors import DomainError, InvalidProjectDataError, Probl
 from renovation.domain.rulesets import Matter, Ruleset
 from renovation.domain.satisfaction import (
     SATISFACTION_CHOICES,
+    SATISFACTION_OPTIONS,
     SatisfactionResult,
     evaluate_satisfaction,
 )
@@ -137,6 +138,8 @@ def _check_question(index: int, question: dict[str, Any], problems: dict) -> dic
             add_problem(problems, f"{path}.options", "options_distinct")
     elif options:
         add_problem(problems, f"{path}.options", "question_takes_no_options")
+    if qtype == "satisfaction":  # fixed: 满意 / 基本满意 / 不满意
+        options = list(SATISFACTION_OPTIONS)
     return {
         "id": f"q{index + 1}",
         "type": qtype,
@@ -230,7 +233,9 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
         return (
             sorted(set(values), key=question["options"].index) if not problems.get(path) else values
         )
-    if qtype == "satisfaction":
+    if qtype == "satisfaction":  # stored as the choice; its option's words are taken too
+        if value in question["options"]:
+            return SATISFACTION_CHOICES[question["options"].index(value)]
         if value not in SATISFACTION_CHOICES:
             add_problem(problems, path, "choose_satisfaction")
         return value
@@ -348,9 +353,12 @@ def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict
     if question["type"] in ("single", "multiple"):
         counts = Counter(v for a in answers for v in (a if isinstance(a, list) else [a]))
         tally["counts"] = {option: counts.get(option, 0) for option in question["options"]}
-    elif question["type"] == "satisfaction":
+    elif question["type"] == "satisfaction":  # by the options' words, as for a single choice
         counts = Counter(answers)
-        tally["counts"] = {choice: counts.get(choice, 0) for choice in SATISFACTION_CHOICES}
+        tally["counts"] = {
+            option: counts.get(choice, 0)
+            for option, choice in zip(question["options"], SATISFACTION_CHOICES, strict=True)
+        }
     elif question["type"] == "rating":
         counts = Counter(answers)
         tally["counts"] = {str(n): counts.get(n, 0) for n in range(1, 6)}

@@ -22,6 +22,9 @@ from typing import Any
 
 # The three fixed answers of a satisfaction question (满意 / 基本满意 / 不满意), in order.
 SATISFACTION_CHOICES = ("satisfied", "basically_satisfied", "dissatisfied")
+# The question's options as its text shows them: a question's wording and options are the
+# bureau's Chinese content (stored with the round); answers are stored as the choices above.
+SATISFACTION_OPTIONS = ("满意", "基本满意", "不满意")
 # The definition, stated wherever the rate is shown.
 DEFINITION = "满意率 = (满意 + 基本满意) ÷ 作答户数；覆盖率 = 作答户数 ÷ 范围内户数"
 

@@ -175,3 +175,22 @@ def test_an_answer_is_rated_only_once_it_exists_and_a_new_rating_replaces_the_ol
     assert project.opinions["op1"]["rating"] == "basically_satisfied"
     rated = [e for e in project.collect_events() if isinstance(e, OpinionAnswerRated)]
     assert [e.rating for e in rated] == ["dissatisfied", "basically_satisfied"]
+
+
+def test_the_satisfaction_question_has_the_three_fixed_options_and_takes_their_words():
+    project = in_evaluation()
+    open_round(project, [{"type": "satisfaction", "text": "满意吗"}])
+    assert project.rounds["r1"]["questions"][0]["options"] == ["满意", "基本满意", "不满意"]
+    first, second = sorted(project.flat_ids())[:2]
+    for flat_id, answer in ((first, "基本满意"), (second, "dissatisfied")):
+        project.cast_vote(
+            "r1", flat_id=flat_id, answers={"q1": answer}, consent=None,
+            now=OPENS + timedelta(days=1), actor=STAFF,
+        )  # fmt: skip
+    ballots = project.rounds["r1"]["ballots"]
+    assert ballots[first]["answers"] == {"q1": "basically_satisfied"}
+    assert ballots[second]["answers"] == {"q1": "dissatisfied"}
+    from renovation.domain.participation import round_result
+
+    (tally,) = round_result(project.rounds["r1"], project.flats(), None)["questions"]
+    assert tally["counts"] == {"满意": 0, "基本满意": 1, "不满意": 1}

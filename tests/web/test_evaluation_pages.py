@@ -96,6 +96,7 @@ def test_an_evaluation_counts_online_and_paper_answers_and_closes_only_with_cove
     for page in (public, closed):
         assert DEFINITION in page
         assert "(满意 2 + 基本满意 1) ÷ 作答 4 户 = 3/4 = 75.0%" in page
+        assert "basically_satisfied" not in page.replace('value="basically_satisfied"', "")
         assert "7 户中的 4 户" in page  # sample size
         assert "57.1%" in page and "90.0%" in page  # coverage and threshold
         assert "未通过" in page and "satisfied" not in page.replace('value="satisfied"', "")

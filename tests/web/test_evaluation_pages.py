@@ -12,7 +12,8 @@ import pytest
 from renovation.web import runtime
 from tests.conftest import STAFF, bearer, hold_evaluation, walk
 from tests.helpers import signed_in
-from tests.web.test_participation_api import new_project
+from tests.web.test_participation_api import new_project, past_the_close
+from tests.web.test_participation_api import open_round as open_api_round
 from tests.web.test_participation_pages import (
     events,
     issue_codes,
@@ -252,3 +253,33 @@ def test_staff_open_an_evaluation_round_with_a_satisfaction_line_or_are_told_it_
     ]
     assert [q["type"] for q in round_.questions] == ["satisfaction", "text"]
     assert round_.questions[0]["required"] is True
+
+
+def test_an_evaluation_over_the_api_is_closed_only_with_enough_answers(client, web_app):
+    pid = new_project(client, web_app)
+    rid = open_api_round(
+        client, web_app, pid, kind="evaluation", title="满意度测评", questions=SATISFACTION
+    )
+    for flat_id, answer in (("1-1-101", "satisfied"), ("1-1-102", "满意"), ("1-2-101", "不满意")):
+        entered = client.post(
+            f"/api/projects/{pid}/consultations/{rid}/paper-votes",
+            json={"flat_id": flat_id, "answers": {"q1": answer}},
+            headers=bearer(web_app),
+        )
+        assert entered.status_code == 201
+    past_the_close(web_app)
+    with web_app.app_context():
+        before = runtime().app.recorder.max_notification_id()
+
+    refused = client.post(f"/api/projects/{pid}/consultations/{rid}/close", headers=bearer(web_app))
+
+    assert refused.status_code == 409
+    body = refused.get_json()
+    assert body["code"] == "evaluation_coverage_too_low"
+    assert body["params"] == {
+        "answered": 3, "households": 7, "coverage": "42.9%", "min_coverage": "50.0%",
+    }  # fmt: skip
+    with web_app.app_context():
+        assert runtime().app.recorder.max_notification_id() == before
+    live = client.get(f"/api/projects/{pid}/consultations/{rid}", headers=bearer(web_app))
+    assert live.get_json()["result"]["satisfaction"]["answered"] == 3

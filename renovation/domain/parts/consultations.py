@@ -14,7 +14,7 @@ from events.participation import (
 )
 from renovation.domain import participation as rules
 from renovation.domain.base import Actor, Folding, folds, provenance
-from renovation.domain.errors import DomainError
+from renovation.domain.errors import ConflictError, DomainError
 from renovation.domain.rulesets import Ruleset
 from renovation.domain.stages import Stage
 
@@ -154,7 +154,7 @@ class ConsultationsPart(Folding):
         if satisfaction is not None and not satisfaction["coverage_met"]:
             # Below the ruleset's minimum coverage the evaluation does not count: it stays
             # open for more answers (paper ones too) rather than closing on too few.
-            raise DomainError(
+            raise ConflictError(
                 "evaluation_coverage_too_low",
                 field="consultation_id",
                 answered=satisfaction["answered"],

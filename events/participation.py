@@ -53,6 +53,20 @@ class ConsultationClosed(ProjectEvent):
     result: dict[str, Any]
 
 
+class EvaluationResultRecorded(ProjectEvent):
+    """An evaluation round (问效) closed: its satisfaction result, recorded with the close.
+
+    Counted from the round's stored ballots (online and paper) under the ruleset named here,
+    so it can be recomputed from them: counts of satisfied / basically satisfied /
+    dissatisfied, households answering and in scope, the rate and coverage as "n/d" strings,
+    the threshold and minimum coverage, passed and coverage_met.
+    """
+
+    round_id: str
+    ruleset_id: str
+    result: dict[str, Any]
+
+
 class OpinionSubmitted(ProjectEvent):
     """A resident's opinion (意见建议); the public tracking code follows it."""
 
@@ -93,3 +107,14 @@ class OpinionModerated(ProjectEvent):
     opinion_id: str
     hidden: bool
     reason: str
+
+
+class OpinionAnswerRated(ProjectEvent):
+    """The resident who sent an opinion rated the answer, through its tracking code.
+
+    satisfied | basically_satisfied | dissatisfied (满意 / 基本满意 / 不满意); a later rating of
+    the same opinion replaces it, the history keeps both.
+    """
+
+    opinion_id: str
+    rating: str

@@ -14,6 +14,7 @@ from typing import Any
 
 from renovation.application.app import RenovationApplication
 from renovation.demo_acceptance import add_demo_acceptance
+from renovation.demo_evaluation import add_demo_evaluation
 from renovation.domain.project import Actor
 
 DEMO_ACTOR = Actor(id="user:demo", role="staff", channel="cli")
@@ -300,6 +301,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
                         actor=DEMO_ACTOR,
                         command_id=f"demo:{name}:progress:{item['id']}",
                     )
+        if target == "evaluation":  # a real round, answered on paper and closed
+            add_demo_evaluation(app, project_id, name, DEMO_ACTOR)
         if target == "acceptance_inspection":  # items still open, one overdue
             sid = add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=False)
             supervisor = (str(project_id), sid)

@@ -242,9 +242,58 @@ def hold_intent_vote(app, project_id, *, agree: bool = True, actor=STAFF) -> dic
         app.clock = real_clock
 
 
+SATISFACTION_QUESTION = {"type": "satisfaction", "text": "您对本次改造是否满意？"}
+
+
+def hold_evaluation(
+    app, project_id, answers: list[str] | None = None, *, actor=STAFF, close: bool = True
+) -> tuple[str, dict | None]:
+    """Run a satisfaction evaluation (问效) on paper: ``answers`` go to the first flats in
+    order (default: every flat satisfied); closing moves the clock past the window.
+
+    Returns the round id and the close's result (None when ``close`` is False).
+    """
+    from datetime import timedelta
+
+    real_clock = app.clock
+    now = real_clock()
+    consultation_id = app.open_consultation(
+        project_id,
+        {
+            "kind": "evaluation",
+            "title": "改造满意度测评",
+            "questions": [SATISFACTION_QUESTION],
+            "opens_at": now - timedelta(hours=1),
+            "closes_at": now + timedelta(hours=1),
+            "scope": {"level": "community"},
+        },
+        actor=actor,
+    ).value["consultation_id"]
+    flats = app.get_project(project_id).flats()
+    answers = ["satisfied"] * len(flats) if answers is None else answers
+    for f, answer in zip(flats, answers, strict=False):
+        app.cast_paper_vote(
+            project_id,
+            consultation_id,
+            flat_id=f"{f['building']}-{f['unit']}-{f['number']}",
+            answers={"q1": answer},
+            consent=None,
+            actor=actor.__class__(actor.id, actor.role, "paper"),
+        )
+    if not close:
+        return consultation_id, None
+    app.clock = lambda: now + timedelta(hours=2)
+    try:
+        return consultation_id, app.close_consultation(
+            project_id, consultation_id, actor=actor
+        ).value
+    finally:
+        app.clock = real_clock
+
+
 def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
-    """Move a project along the happy path up to ``to_stage``, holding a passing intent vote
-    and recording a passed acceptance meeting."""
+    """Move a project along the happy path up to ``to_stage``, holding a passing intent vote,
+    recording a passed acceptance meeting and holding a satisfaction evaluation."""
     current = app.get_project(project_id).stage
     start = HAPPY_PATH.index(current) + 1 if current in HAPPY_PATH else 0
     for stage in HAPPY_PATH[start : HAPPY_PATH.index(to_stage) + 1]:
@@ -255,4 +304,6 @@ def walk(app, project_id, to_stage: str, *, actor=STAFF) -> None:
             from tests.helpers import record_acceptance
 
             record_acceptance(app, project_id, actor=actor)
+        if stage == "long_term_management" and app.get_project(project_id).evaluation_held():
+            hold_evaluation(app, project_id, actor=actor)
         app.transition_project(project_id, stage, actor=actor)

@@ -290,6 +290,24 @@ class ParticipationArea(ApplicationBase):
             replay=lambda _e: {"opinion_ids": list(opinion_ids)},
         )
 
+    def rate_opinion_answer(
+        self,
+        project_id: UUID,
+        opinion_id: str,
+        *,
+        rating: str,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """The resident's rating of the answer (reached through the opinion's tracking code)."""
+        return self.execute(
+            project_id,
+            lambda p: p.rate_answer(opinion_id, rating=rating, actor=actor, command_id=command_id),
+            command_id=command_id,
+            expected_version=expected_version,
+        )
+
     def moderate_opinion(
         self,
         project_id: UUID,

@@ -13,9 +13,17 @@ from typing import Any
 from renovation.domain.consent import FlatVoteInput, evaluate_consent
 from renovation.domain.errors import DomainError, InvalidProjectDataError, Problem, add_problem
 from renovation.domain.rulesets import Matter, Ruleset
+from renovation.domain.satisfaction import (
+    SATISFACTION_CHOICES,
+    SATISFACTION_OPTIONS,
+    SatisfactionResult,
+    evaluate_satisfaction,
+)
 
 ROUND_KINDS = ("needs", "plan", "evaluation")
-QUESTION_TYPES = ("single", "multiple", "rating", "text")
+# "satisfaction": the evaluation round's question with the three fixed answers
+# (满意 / 基本满意 / 不满意) that the satisfaction rate is counted from.
+QUESTION_TYPES = ("single", "multiple", "rating", "text", "satisfaction")
 SCOPE_LEVELS = ("community", "building", "unit")
 CONSENT_CHOICES = ("agree", "disagree", "abstain")
 OPINION_CATEGORIES = (
@@ -103,6 +111,11 @@ def check_round(
     if len(questions) > MAX_QUESTIONS:
         add_problem(problems, "questions", "too_many_questions", max=MAX_QUESTIONS)
     checked = [_check_question(index, q, problems) for index, q in enumerate(questions)]
+    satisfaction = sum(1 for q in checked if q["type"] == "satisfaction")
+    if kind == "evaluation" and satisfaction != 1:
+        add_problem(problems, "questions", "evaluation_needs_one_satisfaction_question")
+    elif kind != "evaluation" and satisfaction:
+        add_problem(problems, "questions", "satisfaction_question_in_evaluation_only")
     checked_scope = _check_scope(scope, buildings, problems)
     if problems:
         raise InvalidProjectDataError(problems)
@@ -125,12 +138,15 @@ def _check_question(index: int, question: dict[str, Any], problems: dict) -> dic
             add_problem(problems, f"{path}.options", "options_distinct")
     elif options:
         add_problem(problems, f"{path}.options", "question_takes_no_options")
+    if qtype == "satisfaction":  # fixed: 满意 / 基本满意 / 不满意
+        options = list(SATISFACTION_OPTIONS)
     return {
         "id": f"q{index + 1}",
         "type": qtype,
         "text": text,
         "options": options,
-        "required": bool(question.get("required", False)),
+        # The satisfaction rate is counted over those who answered: the question is asked of all.
+        "required": qtype == "satisfaction" or bool(question.get("required", False)),
     }
 
 
@@ -217,6 +233,12 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
         return (
             sorted(set(values), key=question["options"].index) if not problems.get(path) else values
         )
+    if qtype == "satisfaction":  # stored as the choice; its option's words are taken too
+        if value in question["options"]:
+            return SATISFACTION_CHOICES[question["options"].index(value)]
+        if value not in SATISFACTION_CHOICES:
+            add_problem(problems, path, "choose_satisfaction")
+        return value
     if qtype == "rating":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             add_problem(problems, path, "rating_1_to_5")
@@ -230,7 +252,8 @@ def _check_answer(question: dict[str, Any], value: Any, path: str, problems: dic
 def round_result(
     round_: dict[str, Any], flats: list[dict[str, Any]], ruleset: Ruleset | None
 ) -> dict[str, Any]:
-    """Participation by head and by area, answers per question, and an intent vote's consent.
+    """Participation by head and by area, answers per question, an intent vote's consent and
+    an evaluation round's satisfaction result (``satisfaction``).
 
     Headcount is one per owner (unsold developer flats together count as one), as Civil Code
     art. 278 counts it; every number is exact, shown as strings.
@@ -272,7 +295,39 @@ def round_result(
         )
         result["consent"] = consent.to_dict()
         result["passed"] = consent.passed
+    satisfaction = satisfaction_of(round_, flats, ruleset) if ruleset is not None else None
+    if satisfaction is not None:
+        result["satisfaction"] = satisfaction.to_dict()
     return result
+
+
+def satisfaction_of(
+    round_: dict[str, Any], flats: list[dict[str, Any]], ruleset: Ruleset
+) -> SatisfactionResult | None:
+    """An evaluation round's satisfaction result from its stored ballots (online and paper).
+
+    ``None`` for a round that asks no satisfaction question (any other round, or an
+    evaluation round opened before the question existed).
+    """
+    question = next((q for q in round_["questions"] if q["type"] == "satisfaction"), None)
+    if round_["kind"] != "evaluation" or question is None:
+        return None
+    in_scope_ids = {
+        flat_id(f["building"], f["unit"], f["number"])
+        for f in flats
+        if in_scope(round_["scope"], f)
+    }
+    answers = [
+        ballot["answers"][question["id"]]
+        for fid, ballot in round_["ballots"].items()
+        if fid in in_scope_ids and question["id"] in ballot["answers"]
+    ]
+    return evaluate_satisfaction(
+        answers,
+        households_in_scope=len(in_scope_ids),
+        threshold=ruleset.satisfaction_threshold,
+        min_coverage=ruleset.evaluation_min_coverage,
+    )
 
 
 def _owner(flat: dict[str, Any]) -> str:
@@ -298,6 +353,12 @@ def _tally(question: dict[str, Any], ballots: dict[str, dict[str, Any]]) -> dict
     if question["type"] in ("single", "multiple"):
         counts = Counter(v for a in answers for v in (a if isinstance(a, list) else [a]))
         tally["counts"] = {option: counts.get(option, 0) for option in question["options"]}
+    elif question["type"] == "satisfaction":  # by the options' words, as for a single choice
+        counts = Counter(answers)
+        tally["counts"] = {
+            option: counts.get(choice, 0)
+            for option, choice in zip(question["options"], SATISFACTION_CHOICES, strict=True)
+        }
     elif question["type"] == "rating":
         counts = Counter(answers)
         tally["counts"] = {str(n): counts.get(n, 0) for n in range(1, 6)}

@@ -200,6 +200,8 @@ class RenovationProject(
             return ("rectification_items_open", {"items": still_open}) if still_open else None
         if gate == "no_open_rectification":
             return self.acceptance_problems()
+        if gate == "evaluation_done":
+            return self.evaluation_held()
         return None
 
     # ---- construction ----------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from events.participation import (
     OpinionAnswered,
+    OpinionAnswerRated,
     OpinionModerated,
     OpinionSubmitted,
     PersonalDataErased,
@@ -18,7 +19,7 @@ from events.participation import (
 from renovation.domain.base import LOCAL_TZ
 from renovation.projections.rows import decode_row, encode_row
 
-OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated)
+OPINION_EVENTS = (OpinionSubmitted, OpinionAnswered, OpinionModerated, OpinionAnswerRated)
 JSON_COLUMNS = ("links",)
 
 
@@ -56,6 +57,8 @@ def fold_opinion(row: dict[str, Any] | None, event: Any, project: dict[str, Any]
             "answered_by": None,
             "personal_key_id": event.personal_key_id,
             "personal_sealed": event.personal_sealed,
+            "rating": None,  # the resident's rating of the answer: satisfied | … | dissatisfied
+            "rated_at": None,
             "version": event.originator_version,
         }
     assert row is not None, f"{type(event).__name__} before OpinionSubmitted"
@@ -78,6 +81,8 @@ def fold_opinion(row: dict[str, Any] | None, event: Any, project: dict[str, Any]
         )
     elif isinstance(event, OpinionModerated):
         row.update(hidden=event.hidden, moderation_reason=event.reason)
+    elif isinstance(event, OpinionAnswerRated):
+        row.update(rating=event.rating, rated_at=event.timestamp.isoformat())
     return row
 
 
@@ -102,7 +107,8 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
     """Received, answered, answered on time, adoption rate: what the bureau publishes.
 
     Adoption rate = (adopted + partly adopted) / answered; on-time share = answered by the
-    deadline / answered. Open opinions past their deadline are counted as overdue.
+    deadline / answered; satisfaction with the answers = (satisfied + basically satisfied) /
+    answers the residents rated. Open opinions past their deadline are counted as overdue.
     """
     received = len(rows)
     answered = [r for r in rows if r["status"] == "answered"]
@@ -118,6 +124,13 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
     def share(part: int, whole: int) -> str | None:
         return f"{part * 100 / whole:.1f}%" if whole else None
 
+    # Residents' ratings of the answers: satisfied + basically satisfied over those rated.
+    ratings = {
+        choice: sum(1 for r in answered if r.get("rating") == choice)
+        for choice in ("satisfied", "basically_satisfied", "dissatisfied")
+    }
+    rated = sum(ratings.values())
+
     return {
         "received": received,
         "answered": len(answered),
@@ -127,4 +140,9 @@ def opinion_figures(rows: list[dict[str, Any]], *, today: date) -> dict[str, Any
         "on_time_rate": share(on_time, len(answered)),
         "outcomes": outcomes,
         "adoption_rate": share(outcomes["adopted"] + outcomes["partly_adopted"], len(answered)),
+        "ratings": ratings,
+        "rated": rated,
+        "answer_satisfaction_rate": share(
+            ratings["satisfied"] + ratings["basically_satisfied"], rated
+        ),
     }

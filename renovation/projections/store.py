@@ -30,6 +30,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
 )
@@ -124,6 +125,9 @@ opinions = Table(
     Column("personal_key_id", String(36)),
     Column("personal_sealed", Text),
     Column("version", Integer, nullable=False),
+    # Added with the residents' rating of answers; create_tables adds them to older tables.
+    Column("rating", String(30)),
+    Column("rated_at", String(40)),
     Index("ix_opinions_project_status", "project_id", "status"),
 )
 
@@ -176,6 +180,20 @@ event_log = Table(
     Column("digest", String(64), nullable=False),
     UniqueConstraint("project_id", "version", name="uq_event_log_project_version"),
 )
+
+
+# Nullable columns added to a released table: (table, column, SQL type). Their events are
+# newer than the columns, so rows of an older table hold no value for them to miss.
+_ADDED_COLUMNS = (("opinions", "rating", "VARCHAR(30)"), ("opinions", "rated_at", "VARCHAR(40)"))
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    existing: dict[str, set[str]] = {}
+    for table, column, sql_type in _ADDED_COLUMNS:
+        if table not in existing:
+            existing[table] = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in existing[table]:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def make_engine(url: str) -> Engine:
@@ -231,6 +249,7 @@ class ProjectSummaryProjection:
                 self.create_tables(conn)
             return
         metadata.create_all(conn)
+        _add_missing_columns(conn)
         exists = conn.execute(
             select(projection_positions.c.position).where(projection_positions.c.name == PROJECTION)
         ).first()
@@ -678,6 +697,7 @@ def opinion_rows(
         opinions.c.answer_due_on,
         opinions.c.project_id,
         opinions.c.district,
+        opinions.c.rating,
     ]
     query = select(*columns)
     if project_id:

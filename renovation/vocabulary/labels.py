@@ -106,6 +106,12 @@ LABELS: dict[str, dict[str, str]] = {
         "multiple": N_("choose one or more"),
         "rating": N_("rate from 1 to 5"),
         "text": N_("write an answer"),
+        "satisfaction": N_("satisfied, basically satisfied or dissatisfied"),
+    },
+    "satisfaction": {
+        "satisfied": N_("Satisfied"),
+        "basically_satisfied": N_("Basically satisfied"),
+        "dissatisfied": N_("Dissatisfied"),
     },
     "scope_level": {
         "community": N_("The whole community"),

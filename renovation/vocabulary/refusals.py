@@ -113,6 +113,32 @@ REFUSALS: dict[str, str] = {
     "choose_an_option": N_("Please choose one of the options."),
     "choose_from_options": N_("Please choose from the options."),
     "rating_1_to_5": N_("Please choose a number from 1 to 5."),
+    "choose_satisfaction": N_("Please choose satisfied, basically satisfied or dissatisfied."),
+    "evaluation_needs_one_satisfaction_question": N_(
+        "an evaluation round asks exactly one satisfaction question"
+    ),
+    "satisfaction_question_in_evaluation_only": N_(
+        "a satisfaction question is asked in an evaluation round only"
+    ),
+    "evaluation_coverage_too_low": N_(
+        "Only %(answered)s of %(households)s households answered (%(coverage)s); the rules ask "
+        "for at least %(min_coverage)s, below which the evaluation does not count. Collect more "
+        "answers, paper ones too, and close it then."
+    ),
+    "no_evaluation_round": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; no "
+        "satisfaction evaluation round was held."
+    ),
+    "evaluation_not_closed": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; the "
+        "evaluation round “%(title)s” is not closed yet."
+    ),
+    "evaluation_result_missing": N_(
+        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; the "
+        "evaluation round “%(title)s” recorded no satisfaction result: hold one with a "
+        "satisfaction question."
+    ),
+    "opinion_not_answered": N_("The opinion has no answer yet to rate."),
     "unit_without_building": N_("Please choose the building of this unit."),
     "opinion_exists": N_("Opinion %(opinion_id)s exists already."),
     "unknown_opinion": N_("There is no opinion %(opinion_id)s in this project."),
@@ -304,6 +330,8 @@ REFUSALS: dict[str, str] = {
 }
 
 PARAMS: dict[str, str] = {
+    "answered": "number",
+    "households": "number",
     "gate": "gate",
     "from_stage": "project_stage",
     "to_stage": "project_stage",

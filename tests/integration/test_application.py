@@ -11,7 +11,7 @@ import pytest
 from renovation.application.errors import ProjectNotFoundError, StaleVersionError
 from renovation.domain.errors import StageGateError
 from renovation.domain.project import Actor
-from tests.conftest import STAFF, registration, walk
+from tests.conftest import STAFF, hold_evaluation, registration, walk
 
 RESIDENT = Actor("resident", "resident", "web")
 
@@ -50,6 +50,8 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     app.answer_opinions(
         pid, [opinion["opinion_id"]], {"outcome": "adopted", "answer": "已调整"}, actor=STAFF
     )
+    app.rate_opinion_answer(pid, opinion["opinion_id"], rating="satisfied", actor=RESIDENT)
+    hold_evaluation(app, pid)  # opens, ballots and closes an evaluation, recording its result
     app.moderate_opinion(pid, opinion["opinion_id"], hidden=True, reason="辱骂", actor=STAFF)
     key_id = app.get_project(pid).opinions[opinion["opinion_id"]]["personal_key_id"]
     app.erase_personal_data(pid, [key_id], reason="本人申请", actor=STAFF)

@@ -79,7 +79,48 @@ def walk(project: RenovationProject, *stages: str) -> None:
             continue
         if stage == "accepted" and not project.acceptance_meetings:
             accept_on_record(project)
+        if stage == "long_term_management" and project.evaluation_held():
+            hold_evaluation(project)
         project.transition_to(stage, actor=STAFF)
+
+
+def hold_evaluation(
+    project: RenovationProject, answers: list[str] | None = None, *, close: bool = True
+) -> str:
+    """A satisfaction evaluation on paper: ``answers`` for the first flats (default: all
+    satisfied), closed after its window unless ``close`` is False."""
+    consultation_id = f"ev{len(project.rounds)}"
+    project.open_consultation(
+        consultation_id,
+        kind="evaluation",
+        title="改造满意度测评",
+        questions=[{"type": "satisfaction", "text": "您对本次改造是否满意？"}],
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        scope={"level": "community"},
+        intent_vote=False,
+        matter=None,
+        actor=STAFF,
+    )
+    flat_ids = sorted(project.flat_ids())
+    answers = ["satisfied"] * len(flat_ids) if answers is None else answers
+    for flat_id, answer in zip(flat_ids, answers, strict=False):
+        project.cast_vote(
+            consultation_id,
+            flat_id=flat_id,
+            answers={"q1": answer},
+            consent=None,
+            now=OPENS + timedelta(days=1),
+            actor=STAFF,
+        )
+    if close:
+        project.close_consultation(
+            consultation_id,
+            now=CLOSES + timedelta(hours=1),
+            ruleset=get_ruleset("national-2021"),
+            actor=STAFF,
+        )
+    return consultation_id
 
 
 def accept_on_record(project: RenovationProject) -> None:

@@ -21,6 +21,7 @@ from renovation.domain.lifts import LiftStage
 from renovation.domain.parts import acceptance, supervision
 from renovation.domain.registration import CATEGORIES
 from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.domain.stages import TRANSITIONS, Stage
 from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
@@ -165,6 +166,7 @@ DOMAIN_ENUMERATIONS = [
     # an item's history, as the acceptance read model keeps it, and the pages' actions on it
     ("rectification_step", [*acceptance.ITEM_STATUSES, "approved", "reopened"]),
     ("rectification_action", list(ITEM_STEPS)),
+    ("satisfaction", list(SATISFACTION_CHOICES)),
 ]
 
 

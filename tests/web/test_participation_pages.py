@@ -692,7 +692,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
 
     html = text(response)
     assert response.status_code == 422
-    assert "第 2 行：类型须为 single、multiple、rating 或 text" in html
+    assert "第 2 行：类型须为 single、multiple、rating、text 或 satisfaction" in html
     assert later.status_code == 422
     assert "请填写日期和时间" in text(later)
     assert events(app) == before

@@ -9,11 +9,12 @@ from events.participation import (
     BallotCast,
     ConsultationClosed,
     ConsultationOpened,
+    EvaluationResultRecorded,
     HouseholdCodesIssued,
 )
 from renovation.domain import participation as rules
 from renovation.domain.base import Actor, Folding, folds, provenance
-from renovation.domain.errors import DomainError
+from renovation.domain.errors import ConflictError, DomainError
 from renovation.domain.rulesets import Ruleset
 from renovation.domain.stages import Stage
 
@@ -149,12 +150,33 @@ class ConsultationsPart(Folding):
                 closes_at=round_["closes_at"].isoformat(),
             )
         result = rules.round_result(round_, self.flats(), ruleset)
+        satisfaction = result.pop("satisfaction", None)
+        if satisfaction is not None and not satisfaction["coverage_met"]:
+            # Below the ruleset's minimum coverage the evaluation does not count: it stays
+            # open for more answers (paper ones too) rather than closing on too few.
+            raise ConflictError(
+                "evaluation_coverage_too_low",
+                field="consultation_id",
+                answered=satisfaction["answered"],
+                households=satisfaction["households_in_scope"],
+                coverage=satisfaction["coverage_percent"],
+                min_coverage=satisfaction["min_coverage_percent"],
+            )
         self.trigger_event(
             ConsultationClosed,
             round_id=consultation_id,  # the recorded field keeps its name
             result=result,
             **provenance(actor, command_id, None),
         )
+        if satisfaction is not None and ruleset is not None:
+            self.trigger_event(
+                EvaluationResultRecorded,
+                round_id=consultation_id,
+                ruleset_id=ruleset.id,
+                result=satisfaction,
+                **provenance(actor, command_id, None),
+            )
+            result = dict(result, satisfaction=satisfaction)
         if round_["intent_vote"] and self.stage == Stage.INTENT_VOTE.value:
             passed = bool(result.get("passed"))
             # No note: the move's stages, after this ConsultationClosed, say what happened;
@@ -190,6 +212,7 @@ class ConsultationsPart(Folding):
             "ballots": {},
             "closed": False,
             "result": None,
+            "satisfaction": None,
         }
 
     @folds(HouseholdCodesIssued)
@@ -216,3 +239,35 @@ class ConsultationsPart(Folding):
         round_["result"] = event.result
         if round_["intent_vote"]:
             self.intent_vote_passed = bool(event.result.get("passed"))
+
+    @folds(EvaluationResultRecorded)
+    def _fold_evaluation_result_recorded(self, event: EvaluationResultRecorded) -> None:
+        round_ = self.rounds[event.round_id]
+        round_["satisfaction"] = dict(event.result, ruleset_id=event.ruleset_id)
+        round_["result"] = dict(round_["result"] or {}, satisfaction=round_["satisfaction"])
+
+    def evaluation_held(self) -> tuple[str, dict[str, Any]] | None:
+        """What the evaluation (问效) still lacks for the gate ``evaluation_done``; None if done.
+
+        Done when an evaluation round is closed with its satisfaction result recorded and the
+        ruleset's minimum coverage met (passing the threshold is reported, not required).
+        """
+        rounds = [r for r in self.rounds.values() if r["kind"] == "evaluation"]
+        if not rounds:
+            return "no_evaluation_round", {}
+        closed = [r for r in rounds if r["closed"]]
+        if not closed:
+            return "evaluation_not_closed", {"title": rounds[-1]["title"]}
+        # .get: a round folded into a snapshot before results were recorded has no such key.
+        results = [r["satisfaction"] for r in closed if r.get("satisfaction") is not None]
+        if not results:
+            return "evaluation_result_missing", {"title": closed[-1]["title"]}
+        if any(s["coverage_met"] for s in results):
+            return None
+        last = results[-1]
+        return "evaluation_coverage_too_low", {
+            "answered": last["answered"],
+            "households": last["households_in_scope"],
+            "coverage": last["coverage_percent"],
+            "min_coverage": last["min_coverage_percent"],
+        }

@@ -7,13 +7,15 @@ from typing import Any
 
 from events.participation import (
     OpinionAnswered,
+    OpinionAnswerRated,
     OpinionModerated,
     OpinionSubmitted,
     PersonalDataErased,
 )
 from renovation.domain import participation as rules
 from renovation.domain.base import Actor, Folding, folds, provenance
-from renovation.domain.errors import DomainError
+from renovation.domain.errors import ConflictError, DomainError
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 
 
 class OpinionsPart(Folding):
@@ -100,6 +102,32 @@ class OpinionsPart(Folding):
             **provenance(actor, command_id, None),
         )
 
+    def rate_answer(
+        self,
+        opinion_id: str,
+        *,
+        rating: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """The resident rates the answer to their opinion (满意 / 基本满意 / 不满意).
+
+        Only once there is an answer; rating again replaces the earlier rating.
+        """
+        opinion = self.find_opinion(opinion_id)
+        if rating not in SATISFACTION_CHOICES:
+            raise DomainError(
+                "not_allowed_value", field="rating", choices=list(SATISFACTION_CHOICES)
+            )
+        if opinion["outcome"] is None:
+            raise ConflictError("opinion_not_answered", field="rating")
+        self.trigger_event(
+            OpinionAnswerRated,
+            opinion_id=opinion_id,
+            rating=rating,
+            **provenance(actor, command_id, None),
+        )
+
     def moderate_opinion(
         self,
         opinion_id: str,
@@ -150,6 +178,7 @@ class OpinionsPart(Folding):
     def _fold_opinion_submitted(self, event: OpinionSubmitted) -> None:
         self.opinions[event.opinion_id] = {
             "outcome": None,
+            "rating": None,
             "hidden": False,
             "personal_key_id": event.personal_key_id,
         }
@@ -157,6 +186,10 @@ class OpinionsPart(Folding):
     @folds(OpinionAnswered)
     def _fold_opinion_answered(self, event: OpinionAnswered) -> None:
         self.opinions[event.opinion_id]["outcome"] = event.outcome
+
+    @folds(OpinionAnswerRated)
+    def _fold_opinion_answer_rated(self, event: OpinionAnswerRated) -> None:
+        self.opinions[event.opinion_id]["rating"] = event.rating
 
     @folds(OpinionModerated)
     def _fold_opinion_moderated(self, event: OpinionModerated) -> None:

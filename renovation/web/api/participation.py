@@ -37,6 +37,7 @@ from renovation.web.api.participation_schemas import (
     OpinionReceiptSchema,
     PaperBallotCreateSchema,
     PublicOpinionSchema,
+    RatingCreateSchema,
     RoundCreatedSchema,
     RoundSchema,
     StaffOpinionSchema,
@@ -389,6 +390,36 @@ class OpinionByCode(MethodView):
             raise UnknownOpinionError(
                 "unknown_tracking_code", field="tracking_code", tracking_code=tracking_code
             )
+        return dict(row, text=None if row["hidden"] else row["text"])
+
+
+@blp.route("/opinions/<string:tracking_code>/rating")
+class OpinionRating(MethodView):
+    @limiter.limit(public_write_limit)
+    @blp.arguments(RatingCreateSchema)
+    @blp.response(200, PublicOpinionSchema)
+    @blp.write(public=True, versioned=False)
+    def post(self, data: dict[str, Any], tracking_code: str):
+        """Rate the answer to one's opinion, by its tracking code (public): satisfied,
+        basically_satisfied or dissatisfied; only once it is answered, a new rating replaces
+        the last."""
+        code = "".join(ch for ch in tracking_code.upper() if ch.isalnum())
+        row = find_opinion(runtime().engine, tracking_code=code)
+        if row is None:
+            raise UnknownOpinionError(
+                "unknown_tracking_code", field="tracking_code", tracking_code=tracking_code
+            )
+        write = resident_write()
+        result = runtime().app.rate_opinion_answer(
+            UUID(row["project_id"]),
+            row["opinion_id"],
+            rating=data["rating"],
+            actor=write.actor,
+            command_id=write.command_id,
+        )
+        runtime().catch_up(until=result.position)
+        row = find_opinion(runtime().engine, tracking_code=code)
+        assert row is not None
         return dict(row, text=None if row["hidden"] else row["text"])
 
 

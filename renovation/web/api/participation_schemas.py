@@ -17,6 +17,7 @@ from renovation.domain.participation import (
     SCOPE_LEVELS,
 )
 from renovation.domain.rulesets import Matter
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.web.api.schemas import Label, LocalAwareDateTime
 from renovation.web.i18n import words
 from renovation.web.validation import Length, OneOf, Range
@@ -27,9 +28,7 @@ from renovation.web.validation import Length, OneOf, Range
 class QuestionCreateSchema(Schema):
     type = fields.String(required=True, validate=OneOf(QUESTION_TYPES))
     text = fields.String(required=True, validate=Length(min=1, max=MAX_TITLE))
-    options = fields.List(
-        fields.String(validate=Length(min=1, max=100)), load_default=list
-    )
+    options = fields.List(fields.String(validate=Length(min=1, max=100)), load_default=list)
     required = fields.Boolean(load_default=False)
 
 
@@ -235,6 +234,18 @@ class PublicOpinionSchema(Schema):
     referred_to = fields.String()
     links = fields.List(fields.Dict())
     answered_at = fields.String(allow_none=True)
+    rating = fields.String(
+        allow_none=True,
+        metadata={"description": "the resident's rating of the answer, null until rated"},
+    )
+    rating_label = Label("satisfaction", attribute="rating", allow_none=True)
+    rated_at = fields.String(allow_none=True)
+
+
+class RatingCreateSchema(Schema):
+    """The resident's rating of the answer to their opinion: 满意 / 基本满意 / 不满意."""
+
+    rating = fields.String(required=True, validate=OneOf(SATISFACTION_CHOICES))
 
 
 class StaffOpinionSchema(PublicOpinionSchema):
@@ -267,6 +278,16 @@ class FiguresSchema(Schema):
     on_time_rate = fields.String(allow_none=True)
     outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
     adoption_rate = fields.String(allow_none=True)
+    ratings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "residents' ratings of the answers: satisfied, … dissatisfied"},
+    )
+    rated = fields.Integer()
+    answer_satisfaction_rate = fields.String(
+        allow_none=True,
+        metadata={"description": "(satisfied + basically satisfied) / answers rated"},
+    )
 
 
 class ProjectFiguresSchema(Schema):

@@ -45,6 +45,8 @@ _TYPE_WORDS = {
     "text": "text",
     "文字": "text",
     "填空": "text",
+    "satisfaction": "satisfaction",
+    "满意度": "satisfaction",
 }
 _REQUIRED_WORDS = {"required", "必答", "是", "yes", "y", "1"}
 _OPTIONAL_WORDS = {"", "optional", "选答", "否", "no", "n", "0"}
@@ -76,7 +78,7 @@ def parse_questions(text: str, errors: dict[str, list[str]]) -> tuple[list[dict]
         if len(cells) < 2 or len(cells) > 4:
             problem = _("write type|text|options|required, separated by |")
         elif qtype is None:
-            problem = _("the type must be single, multiple, rating or text")
+            problem = _("the type must be single, multiple, rating, text or satisfaction")
         elif len(cells) == 4 and cells[3].lower() not in _REQUIRED_WORDS | _OPTIONAL_WORDS:
             problem = _("write “required” at the end, or leave it empty")
         if problem:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from renovation.application.participation import normalise_code
 from renovation.domain import participation as rules
 from renovation.domain.project import RenovationProject
+from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.projections.store import find_opinion
 from renovation.web import runtime
 from renovation.web.auth import limiter
@@ -137,6 +138,41 @@ def opinion_lookup():
 
 @bp.get("/opinions/<string:code>")
 def opinion_tracking(code: str):
+    return _tracking_page(code)
+
+
+@bp.post("/opinions/<string:code>/rating")
+@limiter.limit(public_write_limit)
+def opinion_rating(code: str):
+    """The resident rates the answer (满意 / 基本满意 / 不满意); a new rating replaces the last."""
+    normal = normalise_code(code[:MAX_CODE_INPUT])
+    row = find_opinion(runtime().engine, tracking_code=normal) if normal else None
+    if row is None:
+        return render_template("pages/public/tracking_lookup.html", code=code, not_found=True), 404
+    rating = request.form.get("rating", "")
+    errors: dict[str, list[str]] = {}
+    if rating not in SATISFACTION_CHOICES:
+        errors["rating"] = [_("Choose satisfied, basically satisfied or dissatisfied.")]
+    else:
+        command_key = command_id(request.form.get("command_id"))
+        done = run_command(
+            lambda: runtime().app.rate_opinion_answer(
+                UUID(row["project_id"]),
+                row["opinion_id"],
+                rating=rating,
+                actor=RESIDENT_WEB,
+                command_id=web_command_id("rating", command_key),
+            ),
+            errors=errors,
+            busy=_("The service is busy; please send the form again."),
+        )
+        if done is not None:
+            flash(_("Thank you: your rating of the answer is recorded."), "success")
+            return redirect(url_for("pages.opinion_tracking", code=normal) + "#rating")
+    return _tracking_page(normal or code, errors=errors, rating=rating), 422
+
+
+def _tracking_page(code: str, *, errors: dict[str, list[str]] | None = None, rating: str = ""):
     """An opinion's status and the bureau's answer; no personal data, hidden text withheld."""
     normal = normalise_code(code[:MAX_CODE_INPUT])
     if normal and normal != code:
@@ -161,7 +197,16 @@ def opinion_tracking(code: str):
             "answered_at",
             "answered_on_time",
             "hidden",
+            "rating",
+            "rated_at",
         )
     }
     public["text"] = None if row["hidden"] else row["text"]
-    return render_template("pages/public/tracking.html", opinion=public)
+    return render_template(
+        "pages/public/tracking.html",
+        opinion=public,
+        errors=errors or {},
+        chosen=rating or public["rating"] or "",
+        choices=SATISFACTION_CHOICES,
+        command_id=uuid4().hex,
+    )

@@ -30,6 +30,8 @@ from renovation.projections.acceptance import view as acceptance_view_of
 from renovation.projections.acceptance_replay import acceptance_at
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
+from renovation.reports.participation import evaluation_values
+from renovation.reports.participation import labels as participation_labels
 from renovation.reports.rendering import (
     InlineImage,
     html_to_pdf,
@@ -378,8 +380,12 @@ def record_values(
     today: date,
     milestone_names: dict[str, str] | None = None,
     thumbnails: Thumbnails | None = None,
+    evaluations: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The record's template values: every label in ``lang``, people by role only."""
+    """The record's template values: every label in ``lang``, people by role only.
+
+    ``evaluations`` are the closed evaluation rounds with their satisfaction arithmetic
+    (:func:`renovation.reports.participation.evaluation_values`)."""
     lang = report_language(lang)
     w = _Words(view, lang)
     v, words = w.v, w.words
@@ -460,6 +466,8 @@ def record_values(
         "filing": _filing_values(view, w),
         "supervisors": [s["role_label"] for s in (view.get("supervisors") or {}).values()],
         "notes": notes,
+        "evaluations": evaluations or [],
+        "evaluation_title": participation_labels(lang)["satisfaction"],
         "handover": {
             "manager_kind": v.label("manager_kind", handover["manager_kind"]),
             "manager_name": handover["manager_name"],
@@ -561,6 +569,8 @@ def acceptance_record_pdf(
     today = runtime.app.today() if as_of is None else local_day(as_of)
     view = acceptance_view(runtime, project_id, summary, as_of=as_of, today=today)
     milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=summary)
+    # Evaluation rounds live in the aggregate, as it stood at the summary's version.
+    project = runtime.app.get_project(project_id, version=int(summary["version"]))
     return render_acceptance_record(
         summary,
         view,
@@ -569,4 +579,5 @@ def acceptance_record_pdf(
         as_of=as_of,
         today=today,
         milestone_names={m["milestone_id"]: m["name"] for m in milestones},
+        evaluations=evaluation_values(project.rounds, lang),
     )

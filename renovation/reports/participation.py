@@ -47,6 +47,23 @@ MESSAGES: dict[str, str] = {
     "outcome_count": N_("Count"),
     "outcome_share": N_("Of answered"),
     "no_opinions": N_("No opinions received yet."),
+    "satisfaction": N_("Satisfaction evaluation"),
+    "satisfaction_definition": N_(
+        "Satisfaction rate = (satisfied + basically satisfied) ÷ households answering"
+    ),
+    "satisfaction_counts": N_(
+        "Satisfied %(satisfied)s, basically satisfied %(basic)s, dissatisfied %(dissatisfied)s"
+    ),
+    "satisfaction_rate": N_(
+        "Satisfaction rate: (%(satisfied)s + %(basic)s) ÷ %(answered)s = %(rate)s; the ruleset "
+        "asks for %(threshold)s: %(verdict)s"
+    ),
+    "satisfaction_coverage": N_(
+        "Coverage: %(answered)s of %(households)s households answered = %(coverage)s; at least "
+        "%(min_coverage)s is needed: %(verdict)s"
+    ),
+    "met": N_("met"),
+    "not_met": N_("not met"),
     "rounds": N_("Consultation results"),
     "no_rounds": N_("No consultation round has closed yet."),
     "open_rounds": N_("%(count)s more round(s) still open; listed once closed."),
@@ -272,6 +289,7 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             },
         ],
         "consent": consent_values(result.get("consent"), lang),
+        "satisfaction": satisfaction_values(result.get("satisfaction"), lang),
         "no_consent": words["no_consent"] if round_.get("intent_vote") else None,
         "questions": [
             {
@@ -283,6 +301,59 @@ def round_values(round_: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             for index, question in enumerate(result.get("questions") or [], start=1)
         ],
     }
+
+
+def satisfaction_values(
+    satisfaction: dict[str, Any] | None, lang: str = "zh"
+) -> dict[str, Any] | None:
+    """A recorded satisfaction result (``SatisfactionResult.to_dict()``) as the lines a
+    report prints: the definition, the counts and the arithmetic of rate and coverage."""
+    if not satisfaction:
+        return None
+    words = labels(lang)
+    s = satisfaction
+    return {
+        "passed": bool(s["passed"]),
+        "lines": [
+            words["satisfaction_definition"],
+            words["satisfaction_counts"]
+            % {
+                "satisfied": s["satisfied"],
+                "basic": s["basically_satisfied"],
+                "dissatisfied": s["dissatisfied"],
+            },
+            words["satisfaction_rate"]
+            % {
+                "satisfied": s["satisfied"],
+                "basic": s["basically_satisfied"],
+                "answered": s["answered"],
+                "rate": s["rate_percent"] if s["answered"] else NOT_APPLICABLE,
+                "threshold": s["threshold_percent"],
+                "verdict": words["met" if s["passed"] else "not_met"],
+            },
+            words["satisfaction_coverage"]
+            % {
+                "answered": s["answered"],
+                "households": s["households_in_scope"],
+                "coverage": s["coverage_percent"],
+                "min_coverage": s["min_coverage_percent"],
+                "verdict": words["met" if s["coverage_met"] else "not_met"],
+            },
+        ],
+    }
+
+
+def evaluation_values(rounds: dict[str, dict[str, Any]], lang: str = "zh") -> list[dict]:
+    """The closed evaluation rounds (问效) of a project with their satisfaction results."""
+    return [
+        {
+            "title": r.get("title", ""),
+            "closes_at": _local_day_time(r.get("closes_at")),
+            "satisfaction": satisfaction_values(r["satisfaction"], lang),
+        }
+        for r in rounds.values()
+        if r.get("closed") and r.get("satisfaction")
+    ]
 
 
 def participation_values(participation: dict[str, Any], lang: str = "zh") -> dict[str, Any]:

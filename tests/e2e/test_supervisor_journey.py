@@ -113,6 +113,17 @@ def test_a_supervisor_sends_an_item_back_then_signs_it_off_on_a_phone(site, phon
     row = item_status(site)
     assert row["approved_by"] == ["supervisor-1"]
     assert [h["on_behalf"] for h in row["history"] if h["status"] == "approved"] == [False]
+
+    # An inspection note with a photo taken on the phone.
+    from PIL import Image
+
+    photo = Path(site["shots"]) / "roof.jpg"
+    Image.new("RGB", (800, 600), (90, 110, 130)).save(photo, "JPEG")
+    phone.locator("#note-text").fill("屋面已无积水")
+    phone.locator("#note-photos").set_input_files(str(photo))
+    phone.get_by_role("button", name="记录意见").click()
+    expect(phone.locator("body")).to_contain_text("巡查记录已保存")
+    expect(phone.locator("#notes img").first).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     phone.screenshot(path=str(Path(site["shots"]) / "supervisor-signed.png"), full_page=True)

@@ -209,6 +209,28 @@ def test_a_supervisor_account_is_limited_to_its_own_project_and_sign_offs(client
         ("雨水管已接通", sid, False),
         ("纸质巡查记录", sid, True),
     ]
+    # It uploads photos for its own project only.
+    from io import BytesIO
+
+    from PIL import Image
+
+    picture = BytesIO()
+    Image.new("RGB", (32, 32), (10, 90, 200)).save(picture, "PNG")
+    auth = {"Authorization": f"Bearer {token}"}
+    upload = client.post(
+        f"/api/projects/{pid}/photos",
+        data={"photo": (BytesIO(picture.getvalue()), "p.png")},
+        headers=auth,
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201
+    other_upload = client.post(
+        f"/api/projects/{other}/photos",
+        data={"photo": (BytesIO(picture.getvalue()), "p.png")},
+        headers=auth,
+        content_type="multipart/form-data",
+    )
+    assert other_upload.status_code == 403
     # The account sees none of staff's pages.
     assert client.get(
         f"/api/projects/{pid}/events", headers={"Authorization": f"Bearer {token}"}

@@ -183,3 +183,53 @@ def test_a_project_accepted_before_records_says_none_exists(app):
     assert "已验收" in page
     assert "no acceptance record exists" in page or "没有验收记录" in page
     assert "验收会尚未召开" not in page
+
+
+def jpeg() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_supervisor_note_carries_photos_and_a_hostile_file_is_refused(app):
+    from io import BytesIO
+
+    pid = walked(app)
+    staff = signed_in(app, "staff")
+    staff.post(
+        f"/staff/projects/{pid}/acceptance/supervisor",
+        data={"name": "王秀英", "role_label": "2幢居民监督员"},
+    )
+    staff.post(
+        f"/staff/projects/{pid}/supervisors/supervisor-1/account",
+        data={"username": "wangxy", "password": "监督员密码123"},
+    )
+    phone = app.test_client()
+    phone.post("/login", data={"username": "wangxy", "password": "监督员密码123"})
+    before = version(app, pid)
+    hostile = phone.post(
+        "/supervise/notes",
+        data={"text": "雨水管已接通", "photos": (BytesIO(b"<html><script>x</script>"), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert hostile.status_code == 422
+    assert 'id="note-photos-errors"' in hostile.get_data(as_text=True)
+    assert "a.jpg" in text(hostile)
+    assert version(app, pid) == before
+    sent = phone.post(
+        "/supervise/notes",
+        data={"text": "雨水管已接通", "photos": [(BytesIO(jpeg()), "p1.jpg")]},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    with app.app_context():
+        (note,) = get_acceptance(runtime().engine, pid)["notes"]
+        (sha,) = note["photos"]
+        assert runtime().photo_store.exists(sha)
+    page = app.test_client().get(f"/projects/{pid}").get_data(as_text=True)
+    assert f"/photos/{sha}/thumbnail" in page
+    assert app.test_client().get(f"/photos/{sha}/thumbnail").status_code == 200

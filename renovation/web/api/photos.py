@@ -23,12 +23,17 @@ from renovation.photos import PhotoTooLargeError
 from renovation.web import runtime
 from renovation.web.api import refusal_response
 from renovation.web.api.schemas import RefusalSchema
-from renovation.web.api.writes import WRITE_ROLES, Blueprint, writable_project
+from renovation.web.api.writes import (
+    SUPERVISOR_WRITE_ROLES,
+    Blueprint,
+    supervisor_or_staff_write,
+)
 from renovation.web.auth import require_role
 from renovation.web.links import photo_urls
 
-# Who may upload: staff of the project's district, and admins.
-PHOTO_UPLOAD_ROLES: tuple[str, ...] = WRITE_ROLES
+# Who may upload: staff of the project's district, admins, and the project's own resident
+# supervisors (for their inspection notes).
+PHOTO_UPLOAD_ROLES: tuple[str, ...] = SUPERVISOR_WRITE_ROLES
 # What a multipart request carries besides the photo's bytes (boundaries, part headers).
 MULTIPART_SLACK = 64 * 1024
 SHA256_PATTERN = "^[0-9a-f]{64}$"
@@ -97,10 +102,11 @@ class ProjectPhotos(MethodView):
     @blp.write(versioned=False)
     def post(self, form: dict[str, Any], project_id: UUID):
         """Upload a photo for the project's inspection notes, milestones or rectification
-        items (staff of its district); the same picture uploaded again has the same hash.
+        items (staff of its district, or its resident supervisors); the same picture
+        uploaded again has the same hash.
         Nothing is recorded in the project until a command names the hash, so a repeat with
         the same Idempotency-Key, or none, answers the same hash."""
-        writable_project(project_id)
+        supervisor_or_staff_write(project_id)
         upload = form["photo"]  # a file: the form's fields are not read
         try:
             data = upload.read()

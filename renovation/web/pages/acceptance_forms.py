@@ -8,22 +8,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, request
+from flask import current_app, flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
 from wtforms import HiddenField
 
+from renovation.domain.errors import DomainError
 from renovation.domain.parts.acceptance import SUPERVISION_UNIT
+from renovation.web import runtime
 from renovation.web.api import acceptance as api
 from renovation.web.api import flatten_errors
-from renovation.web.i18n import label
+from renovation.web.i18n import label, refusal_message, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import run_command
 from renovation.web.pages.staff import command_id, web_command_id
 
 MAX_DEFECT_ROWS = 6
+MAX_FORM_PHOTOS = 4  # photos one form may carry
+MULTIPART_SLACK = 64 * 1024
 ITEM_STEPS = ("work_required", "ready", "approve", "reopen")
 
 
@@ -96,6 +100,7 @@ ACTIONS: dict[str, Action] = {
             "text": _l("What the supervisor found"),
             "on_date": _l("Inspected on"),
             "item_id": _l("Rectification item"),
+            "photos": _l("Photos (JPEG or PNG, up to 4)"),
         },
     ),
     "handover": Action(
@@ -113,7 +118,10 @@ ACTIONS: dict[str, Action] = {
         {"username": _l("Username"), "password": _l("Password (8 characters or more)")},
     ),
     "work_required": Action(api.StepNoteSchema, {"note": _l("Instruction to the unit")}),
-    "ready": Action(api.ReadySchema, {"note": _l("What was done")}),
+    "ready": Action(
+        api.ReadySchema,
+        {"note": _l("What was done"), "photos": _l("Photos (JPEG or PNG, up to 4)")},
+    ),
     "approve": Action(api.SignOffSchema, {"approver": _l("Signed off by"), "note": _l("Note")}),
     "reopen": Action(api.ReopenSchema, {"approver": _l("Sent back by"), "reason": _l("Reason")}),
 }
@@ -191,6 +199,24 @@ def form_data(action: str) -> tuple[dict[str, Any], dict[str, str]]:
     return data, values
 
 
+def store_photos(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Keep the form's photos (re-encoded, under their hashes) and name them in ``data``; a
+    refused file is a problem of the field ``photos``, and the command is not sent."""
+    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
+    if len(uploads) > MAX_FORM_PHOTOS:
+        return {"photos": [words().refusal("too_many", {"max": MAX_FORM_PHOTOS})]}
+    hashes = []
+    for upload in uploads:
+        try:
+            hashes.append(runtime().photo_store.put(upload.read()))
+        except DomainError as error:
+            return {"photos": [f"{upload.filename}: {refusal_message(error)}"]}
+        finally:
+            upload.close()
+    data["photos"] = hashes
+    return {}
+
+
 def load(action: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The data as the API's schema loads it, or the problems by field."""
     try:
@@ -232,12 +258,18 @@ def submit(
 ):
     """Run one form: a redirect when done, else the page again with the problems (nothing is
     written when anything is refused)."""
+    # A form with photos may be larger than the app's request limit; the store's own holds.
+    request.max_content_length = (
+        current_app.config["PHOTO_MAX_BYTES"] * MAX_FORM_PHOTOS + MULTIPART_SLACK
+    )
     form = CsrfForm()
     data, values = form_data(action)
     if not form.validate_on_submit():
         flash(_("The form has expired; please send it again."), "error")
         return render(failed=key, values=values, status=400)
+    photo_errors = store_photos(data) if "photos" in ACTIONS[action].schema().fields else {}
     loaded, errors = load(action, data)
+    errors = {**errors, **photo_errors}
     if not errors:
         key_id = web_command_id(f"acceptance-{key}", command_id(values.get("command_id")))
         problems: dict[str, list[str]] = {}

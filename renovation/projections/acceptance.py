@@ -2,7 +2,7 @@
 
 Participating units, the notices and meetings, the rectification items with their history,
 the filing, resident supervisors (role labels only: names stay in the vault), inspection
-notes, photos and the hand-over. What depends on today (overdue items, the filing's due
+notes, photos, the hand-over, and the satisfaction results of closed evaluation rounds. What depends on today (overdue items, the filing's due
 date) is worked out when the row is read, by :func:`view`.
 """
 
@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from events import acceptance as ev
+from events.participation import EvaluationResultRecorded
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.rulesets import Ruleset
 
@@ -31,6 +32,7 @@ ACCEPTANCE_EVENTS = (
     ev.PhotosAttached,
     ev.HandoverRecorded,
     ev.MilestoneBuilderNamed,
+    EvaluationResultRecorded,
 )
 
 
@@ -51,6 +53,7 @@ def empty(project_id: str) -> dict[str, Any]:
         "photos": {},
         "handover": None,
         "builders": {},
+        "evaluations": [],
         "version": 0,
     }
 
@@ -151,6 +154,11 @@ def fold_acceptance(row: dict[str, Any] | None, event: Any) -> dict[str, Any]:
             "maintenance_fund": event.maintenance_fund,
             "handed_over_on": _iso(event.handed_over_on),
         }
+    elif isinstance(event, EvaluationResultRecorded):
+        row["evaluations"] = [
+            *row.get("evaluations", []),
+            {"consultation_id": event.round_id, "at": step["at"], **dict(event.result)},
+        ]
     elif isinstance(event, ev.MilestoneBuilderNamed):
         row["builders"] = {**row.get("builders", {}), event.milestone_id: event.unit_role}
     else:

@@ -38,3 +38,12 @@ def test_the_reports_print_the_satisfaction_arithmetic(runtime, evaluated, tmp_p
     english = pdf_text(acceptance_record_pdf(runtime, pid, lang="en"), tmp_path)
     assert "Satisfaction rate = (satisfied + basically satisfied) ÷ households answering" in english
     assert "not met" in english
+
+
+def test_the_project_page_shows_the_result_from_the_read_model(runtime, evaluated, tmp_path):
+    from renovation.projections.store import get_acceptance
+
+    pid, flats, _result = evaluated
+    (evaluation,) = get_acceptance(runtime.engine, str(pid))["evaluations"]
+    assert (evaluation["answered"], evaluation["households_in_scope"]) == (4, flats)
+    assert evaluation["rate_percent"] == "75.0%" and evaluation["passed"] is False

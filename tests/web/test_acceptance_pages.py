@@ -233,3 +233,20 @@ def test_a_supervisor_note_carries_photos_and_a_hostile_file_is_refused(app):
     page = app.test_client().get(f"/projects/{pid}").get_data(as_text=True)
     assert f"/photos/{sha}/thumbnail" in page
     assert app.test_client().get(f"/photos/{sha}/thumbnail").status_code == 200
+
+
+def test_the_project_page_summarises_the_satisfaction_result(app):
+    from tests.conftest import hold_evaluation
+
+    pid = walked(app)
+    with app.app_context():
+        rt = runtime()
+        walk(rt.app, UUID(pid), "evaluation")
+        answers = ["satisfied", "basically_satisfied", "dissatisfied", "dissatisfied"]
+        hold_evaluation(rt.app, UUID(pid), answers)
+        rt.catch_up()
+        flats = len(rt.app.get_project(UUID(pid)).flats())
+    page = text(app.test_client().get(f"/projects/{pid}"))
+    assert "满意率 50.0%" in page and "未达到要求的 90.0%" in page
+    assert "(1 + 1) ÷ 4" in page
+    assert f"{flats} 户中 4 户作答" in page

@@ -2,8 +2,9 @@
 
 Participating units, the notices and meetings, the rectification items with their history,
 the filing, resident supervisors (role labels only: names stay in the vault), inspection
-notes, photos, the hand-over, and the satisfaction results of closed evaluation rounds. What depends on today (overdue items, the filing's due
-date) is worked out when the row is read, by :func:`view`.
+notes, photos, the hand-over, and the satisfaction results of closed evaluation rounds.
+What depends on today (overdue items, the filing's due date) is worked out when the row is
+read, by :func:`view`.
 """
 
 from __future__ import annotations

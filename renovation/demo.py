@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.application.app import RenovationApplication
-from renovation.demo_acceptance import add_demo_acceptance
+from renovation.demo_acceptance import add_demo_acceptance, add_demo_handover
 from renovation.demo_evaluation import add_demo_evaluation
 from renovation.domain.project import Actor
 
@@ -74,6 +74,19 @@ COMMUNITIES: list[dict[str, Any]] = [
         "finish": date(2025, 11, 30),
     },
     {
+        "name": "幸福里",
+        "city": "淮安市",
+        "district": "清江浦区",
+        "street": "清河街道",
+        "address": "淮安市清江浦区幸福路",
+        "year_built": 1987,
+        "buildings": 4,
+        "units": 2,
+        "stage": "long_term_management",
+        "start": date(2024, 9, 1),
+        "finish": date(2025, 6, 30),
+    },
+    {
         "name": "河海新村",
         "city": "常州市",
         "district": "天宁区",
@@ -128,6 +141,7 @@ PATH = [
     "acceptance_inspection",
     "accepted",
     "evaluation",
+    "long_term_management",
 ]
 
 
@@ -282,6 +296,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
             if stage == "accepted":  # through the meeting, rectification and sign-offs
                 add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=True)
                 continue
+            if stage == "long_term_management":  # after a closed evaluation (the gate)
+                add_demo_evaluation(app, project_id, name, DEMO_ACTOR)
             app.transition_project(
                 project_id, stage, actor=DEMO_ACTOR, command_id=f"demo:{name}:{index}"
             )
@@ -303,6 +319,8 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
                     )
         if target == "evaluation":  # a real round, answered on paper and closed
             add_demo_evaluation(app, project_id, name, DEMO_ACTOR)
+        if target == "long_term_management":
+            add_demo_handover(app, project_id, name, DEMO_ACTOR)
         if target == "acceptance_inspection":  # items still open, one overdue
             sid = add_demo_acceptance(app, project_id, spec, DEMO_ACTOR, passing=False)
             supervisor = (str(project_id), sid)

@@ -197,3 +197,21 @@ def _accept_and_file(app, project_id, spec, held_on: date, actor, key) -> None:
         actor=actor,
         command_id=key("filing"),
     )
+
+
+def add_demo_handover(app: RenovationApplication, project_id: Any, name: str, actor: Actor) -> None:
+    """The hand-over to long-term management, a few days ago."""
+    app.record_handover(
+        project_id,
+        {
+            "manager_kind": "property_company",
+            "manager_name": f"淮安市{name}物业服务有限公司",
+            "rules_adopted": (
+                "《小区管理规约》经业主大会表决通过，含电梯、充电桩和绿化的日常养护分工"
+            ),
+            "maintenance_fund": "专项维修资金按建筑面积每平方米30元续筹，由业主委员会监督使用",
+            "handed_over_on": app.today() - timedelta(days=3),
+        },
+        actor=actor,
+        command_id=f"demo:{name}:handover",
+    )

@@ -31,7 +31,7 @@ def run(database_url, tmp_path):
 
 def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
     demo = run("demo")
-    assert "demo: 6 projects" in demo.stdout and "auditor" in demo.stdout
+    assert "demo: 7 projects" in demo.stdout and "auditor" in demo.stdout
     # Running it again changes nothing: every command carries its id.
     status = json.loads(run("projections", "status").stdout)
     run("demo")
@@ -43,7 +43,7 @@ def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
     assert "rebuild" in rebuilt.stderr  # the progress bar
 
     verified = run("audit", "verify")
-    assert verified.stdout.count(" ok ") == 6
+    assert verified.stdout.count(" ok ") == 7
 
     listing = run("routes").stdout
     assert "/api/projects" in listing

@@ -276,6 +276,22 @@ class StageStepSchema(Schema):
     version = fields.Integer()
 
 
+class ProgressSchema(Schema):
+    """The project's progress as one figure, weighted from its construction milestones."""
+
+    percent = DecimalText(
+        metadata={"description": 'per cent done, one decimal, rounded down, e.g. "62.5"'}
+    )
+    basis = fields.String(
+        metadata={
+            "description": "how content items are weighed: planned_cost (every item with "
+            "milestones has a planned cost) or planned_quantity (equal weights across items)"
+        }
+    )
+    basis_label = Label("progress_basis", attribute="basis")
+    explanation = Label("progress_basis_explanation", attribute="basis")
+
+
 class ProjectSchema(Schema):
     """A project's full state (owner references are left out: they are personal data)."""
 
@@ -291,6 +307,11 @@ class ProjectSchema(Schema):
     planned_start = fields.Date(allow_none=True)
     planned_finish = fields.Date(allow_none=True)
     stage_history = fields.List(fields.Nested(StageStepSchema))
+    progress = fields.Nested(
+        ProgressSchema,
+        allow_none=True,
+        metadata={"description": "null while no construction milestone is planned"},
+    )
     created_on = fields.DateTime()
     modified_on = fields.DateTime()
     as_of = fields.DateTime(allow_none=True)

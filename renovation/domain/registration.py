@@ -135,9 +135,20 @@ def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dic
                     problems,
                     positive=False,
                 ),
+                **_planned_cost(item.get("planned_cost"), f"{path}.planned_cost", problems),
             }
         )
     return checked
+
+
+def _planned_cost(value: Any, field: str, problems: dict) -> dict[str, Decimal]:
+    """An item's planned cost in yuan, if given (it weighs the item in the progress figure)."""
+    if value is None:
+        return {}
+    cost = _decimal(value, field, problems, positive=False)
+    if cost.is_finite() and cost * 100 != (cost * 100).to_integral_value():
+        add_problem(problems, field, "whole_fen")
+    return {"planned_cost": cost}
 
 
 def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:

@@ -88,6 +88,14 @@ class ContentItemCreateSchema(Schema):
     item = _name()
     unit = fields.String(required=True, validate=Length(min=1, max=20))
     planned_quantity = DecimalText(required=True, validate=Range(min=0))
+    planned_cost = DecimalText(
+        allow_none=True,
+        validate=Range(min=0),
+        metadata={
+            "description": "planned cost in yuan (fen at most); when every item with "
+            "milestones has one, the progress figure weighs items by it"
+        },
+    )
 
 
 class BudgetLineCreateSchema(Schema):
@@ -211,6 +219,7 @@ class ContentItemSchema(Schema):
     item = fields.String()
     unit = fields.String()
     planned_quantity = DecimalText()
+    planned_cost = DecimalText(allow_none=True)
     actual_quantity = DecimalText(allow_none=True)
 
 

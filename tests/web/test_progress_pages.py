@@ -167,3 +167,59 @@ def test_the_api_project_read_has_no_figure_without_milestones(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     schema = document["components"]["schemas"]["Progress"]["properties"]
     assert set(schema) == {"percent", "basis", "basis_label", "explanation"}
+
+
+# ---- the registration form: a planned cost per content item -----------------------------------
+
+
+def form(content_items: str) -> dict[str, str]:
+    return {
+        "name": "富丽花园",
+        "district": "清江浦区",
+        "city": "淮安市",
+        "flats": "1,1,101,1,68.5,OWN-A\n1,1,102,1,72.3,OWN-B",
+        "content_items": content_items,
+        "budget": "中央补助资金,1200000",
+        "command_id": "0123456789abcdef0123456789abcdef",
+    }
+
+
+def test_the_registration_form_takes_a_planned_cost_per_item(app):
+    client = signed_in(app, districts=None)
+    response = client.post(
+        "/staff/projects/new",
+        data=form("基础类,雨污分流改造,m,320,900000元\nimprovement\t充电桩\t个\t12\t300000.50"),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    pid = response.headers["Location"].rsplit("/", 1)[1]
+    items = client.get(f"/api/projects/{pid}").get_json()["content_items"]
+    assert [i.get("planned_cost") for i in items] == ["900000", "300000.50"]
+
+
+def test_a_bad_planned_cost_on_the_form_is_shown_on_its_line_and_nothing_is_written(app):
+    client = signed_in(app, districts=None)
+    response = client.post(
+        "/staff/projects/new",
+        data=form("基础类,雨污分流改造,m,320,九十万\n提升类,助餐点,处,1\n提升类,花坛,个"),
+    )
+    html = text_of(response)
+    assert response.status_code == 422
+    start = html.index('id="content_items-errors"')
+    errors = html[start : html.index("</ul>", start)]
+    assert "第 1 行，计划投资额（元）：应为数字" in errors
+    assert "第 3 行：应有 4 或 5 列" in errors
+    assert app.test_client().get("/api/projects").get_json()["total"] == 0
+    # a cost finer than a fen is refused by the domain, on its line too
+    response = client.post("/staff/projects/new", data=form("基础类,雨污分流改造,m,320,12.345"))
+    html = text_of(response)
+    assert response.status_code == 422
+    start = html.index('id="content_items-errors"')
+    assert (
+        "第 1 行，计划投资额（元）：最多两位小数（到分）"
+        in html[start : html.index("</ul>", start)]
+    )
+    assert app.test_client().get("/api/projects").get_json()["total"] == 0
+
+
+def text_of(response) -> str:
+    return unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))

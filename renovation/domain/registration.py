@@ -13,6 +13,8 @@ from renovation.domain.base import MAX_NAME
 from renovation.domain.errors import add_problem
 
 CATEGORIES = ("basic", "improvement", "upgrade")
+# One trillion yuan: far beyond any community's works, well within what is stored exactly.
+MAX_PLANNED_COST = 10**12
 
 
 def _text(value: Any, field: str, problems: dict, *, required: bool = True) -> str:
@@ -146,7 +148,13 @@ def _planned_cost(value: Any, field: str, problems: dict) -> dict[str, Decimal]:
     if value is None:
         return {}
     cost = _decimal(value, field, problems, positive=False)
-    if cost.is_finite() and cost * 100 != (cost * 100).to_integral_value():
+    if not cost.is_finite():
+        return {"planned_cost": cost}
+    if cost > MAX_PLANNED_COST:
+        add_problem(problems, field, "amount_at_most", max=MAX_PLANNED_COST)
+    _sign, digits, exponent = cost.as_tuple()
+    beyond_fen = -2 - int(exponent)  # no arithmetic: a huge exponent must not overflow
+    if beyond_fen > 0 and any(digits[-beyond_fen:]):
         add_problem(problems, field, "whole_fen")
     return {"planned_cost": cost}
 

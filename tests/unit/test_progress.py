@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from renovation.domain.progress import project_progress
+from renovation.domain.registration import check_content_items
 
 ITEMS = [{"id": "item-1"}, {"id": "item-2"}, {"id": "item-3"}]
 
@@ -154,3 +155,40 @@ def test_the_basis_is_cost_exactly_when_every_item_with_milestones_has_a_cost(pr
     )
     assert progress is not None
     assert progress.basis == ("planned_cost" if with_cost else "planned_quantity")
+
+
+# ---- a content item's planned cost at registration ---------------------------------------
+
+
+def checked_cost(value):
+    problems: dict = {}
+    items = check_content_items(
+        [
+            {
+                "category": "basic",
+                "item": "雨污分流改造",
+                "unit": "m",
+                "planned_quantity": "1",
+                "planned_cost": value,
+            }
+        ],
+        problems,
+    )
+    return items[0].get("planned_cost"), {
+        path: [p.code for p in found] for path, found in problems.items()
+    }
+
+
+def test_a_planned_cost_is_optional_and_kept_exactly():
+    assert checked_cost(None) == (None, {})
+    assert checked_cost("300000.50") == (Decimal("300000.50"), {})
+    assert checked_cost("1.500") == (Decimal("1.500"), {})  # trailing zeros are whole fen
+
+
+def test_a_bad_planned_cost_is_a_problem_of_its_field_without_overflow():
+    field = "content_items.0.planned_cost"
+    assert checked_cost("0.001")[1] == {field: ["whole_fen"]}
+    assert checked_cost("1E-999999")[1] == {field: ["whole_fen"]}
+    assert checked_cost("1E+999999")[1] == {field: ["amount_at_most"]}
+    assert checked_cost("-5")[1] == {field: ["must_not_be_negative"]}
+    assert checked_cost("很多")[1] == {field: ["must_be_number"]}

@@ -88,7 +88,7 @@ def test_one_item_with_milestones_without_a_cost_weighs_items_equally(client, we
     assert progress["percent"] == "75.0" and progress["basis"] == "planned_quantity"
 
 
-@pytest.mark.parametrize("cost", ["-1", "12.345", "abc", "NaN"])
+@pytest.mark.parametrize("cost", ["-1", "12.345", "0.001", "abc", "NaN", "1E+999999", "1E-999999"])
 def test_a_bad_planned_cost_is_refused_with_its_field_and_nothing_is_written(client, web_app, cost):
     response = register(client, web_app, with_costs(cost, "1", "1"))
     assert response.status_code == 422, response.get_json()

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
+from renovation.domain.registration import MAX_PLANNED_COST
 from renovation.domain.stages import Stage
 from renovation.web.i18n import label
 from renovation.web.validation import Length, OneOf, Range
@@ -90,7 +91,7 @@ class ContentItemCreateSchema(Schema):
     planned_quantity = DecimalText(required=True, validate=Range(min=0))
     planned_cost = DecimalText(
         allow_none=True,
-        validate=Range(min=0),
+        validate=Range(min=0, max=MAX_PLANNED_COST),
         metadata={
             "description": "planned cost in yuan (fen at most); when every item with "
             "milestones has one, the progress figure weighs items by it"

@@ -13,6 +13,8 @@ from renovation.domain.base import MAX_NAME
 from renovation.domain.errors import add_problem
 
 CATEGORIES = ("basic", "improvement", "upgrade")
+# One trillion yuan: far beyond any community's works, well within what is stored exactly.
+MAX_PLANNED_COST = 10**12
 
 
 def _text(value: Any, field: str, problems: dict, *, required: bool = True) -> str:
@@ -135,9 +137,26 @@ def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dic
                     problems,
                     positive=False,
                 ),
+                **_planned_cost(item.get("planned_cost"), f"{path}.planned_cost", problems),
             }
         )
     return checked
+
+
+def _planned_cost(value: Any, field: str, problems: dict) -> dict[str, Decimal]:
+    """An item's planned cost in yuan, if given (it weighs the item in the progress figure)."""
+    if value is None:
+        return {}
+    cost = _decimal(value, field, problems, positive=False)
+    if not cost.is_finite():
+        return {"planned_cost": cost}
+    if cost > MAX_PLANNED_COST:
+        add_problem(problems, field, "amount_at_most", max=MAX_PLANNED_COST)
+    _sign, digits, exponent = cost.as_tuple()
+    beyond_fen = -2 - int(exponent)  # no arithmetic: a huge exponent must not overflow
+    if beyond_fen > 0 and any(digits[-beyond_fen:]):
+        add_problem(problems, field, "whole_fen")
+    return {"planned_cost": cost}
 
 
 def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:

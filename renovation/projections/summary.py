@@ -126,6 +126,8 @@ def _registered(event: ProjectRegistered) -> dict[str, Any]:
                 "unit": i["unit"],
                 "planned_quantity": _dec(i["planned_quantity"]),
                 "actual_quantity": None,
+                # only when registered with one (rows of older projects are unchanged)
+                **({"planned_cost": _dec(i["planned_cost"])} if "planned_cost" in i else {}),
             }
             for i in event.content_items
         ],

@@ -19,6 +19,7 @@ from renovation.reports.participation import (
     participation_values,
     project_participation,
 )
+from renovation.reports.progress import progress_values
 from renovation.reports.rendering import report_language, report_words
 from renovation.runtime import Runtime
 from renovation.vocabulary.markers import N_
@@ -123,6 +124,7 @@ def project_report_context(
             milestone_values(milestones, lang, today or _local_day(as_of)) if milestones else None
         ),
         "acceptance": acceptance_section(acceptance, lang) if acceptance else None,
+        "progress": progress_values(row, milestones, lang),
     }
 
 

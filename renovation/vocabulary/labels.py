@@ -71,6 +71,21 @@ LABELS: dict[str, dict[str, str]] = {
         "in_progress": N_("In progress"),
         "completed": N_("Completed"),
     },
+    # the weighting of the project's progress figure (renovation/domain/progress.py)
+    "progress_basis": {
+        "planned_cost": N_("weighted by planned cost"),
+        "planned_quantity": N_("weighted by planned quantity"),
+    },
+    "progress_basis_explanation": {
+        "planned_cost": N_(
+            "Each content item counts by its planned cost; within an item, each milestone "
+            "counts by its share of the planned quantity."
+        ),
+        "planned_quantity": N_(
+            "Not every content item has a planned cost, so the content items count equally; "
+            "within an item, each milestone counts by its share of the planned quantity."
+        ),
+    },
     # ---- residents' voice -------------------------------------------------------------
     "opinion_category": {
         "plan": N_("The renovation plan"),

@@ -33,6 +33,7 @@ REFUSALS: dict[str, str] = {
     "must_be_year": N_("must be a year"),
     "must_be_floor": N_("must be a floor number"),
     "whole_fen": N_("at most two decimals (fen)"),
+    "amount_at_most": N_("at most %(max)s yuan"),
     "listed_twice": N_("%(name)s is listed twice"),
     "not_allowed_value": N_("must be one of %(choices)s"),
     "reason_required": N_("say why"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from renovation.accounts import ROLES
-from renovation.domain import lifts, participation
+from renovation.domain import lifts, participation, progress
 from renovation.domain.base import ACTOR_ROLES, CHANNELS
 from renovation.domain.consent import VoteChoice
 from renovation.domain.deadlines import DeadlineStatus, lift_deadlines
@@ -137,6 +137,8 @@ DOMAIN_ENUMERATIONS = [
     ("gate", sorted({g for moves in TRANSITIONS.values() for g in moves.values()})),
     ("content_category", list(CATEGORIES)),
     ("milestone_status", list(MILESTONE_STATUSES)),
+    ("progress_basis", list(progress.BASES)),
+    ("progress_basis_explanation", list(progress.BASES)),
     ("opinion_category", list(participation.OPINION_CATEGORIES)),
     ("opinion_status", list(participation.OPINION_STATUSES)),
     ("answer_outcome", list(participation.OUTCOMES)),

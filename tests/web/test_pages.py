@@ -516,7 +516,7 @@ def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belon
     assert "必须填写" in errors_of("name")
     assert "应为整数" in errors_of("year_built")
     assert "第 3 行，类别：应为以下之一：基础类、完善类、提升类" in errors_of("content_items")
-    assert "第 4 行：应有 4 列" in errors_of("content_items")
+    assert "第 4 行：应有 4 或 5 列" in errors_of("content_items")
     assert "第 1 行，金额：应为数字" in errors_of("budget")
     assert project_count(form_app) == before
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response
 from flask.views import MethodView
 
+from renovation.domain.progress import project_progress
 from renovation.domain.project import RenovationProject
 from renovation.domain.stages import next_stages
 from renovation.projections.store import list_summaries
@@ -51,6 +52,8 @@ def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any
         "planned_start": project.planned_start,
         "planned_finish": project.planned_finish,
         "stage_history": project.stage_history,
+        # the same figure the pages work out from the read model, from this state's milestones
+        "progress": project_progress(project.content_items, project.milestones.values()),
         "created_on": project.created_on,
         "modified_on": project.modified_on,
         "as_of": as_of,

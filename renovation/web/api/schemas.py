@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.project import CATEGORIES, MAX_NAME, MAX_NOTE
+from renovation.domain.registration import MAX_PLANNED_COST
 from renovation.domain.stages import Stage
 from renovation.web.i18n import label
 from renovation.web.validation import Length, OneOf, Range
@@ -88,6 +89,14 @@ class ContentItemCreateSchema(Schema):
     item = _name()
     unit = fields.String(required=True, validate=Length(min=1, max=20))
     planned_quantity = DecimalText(required=True, validate=Range(min=0))
+    planned_cost = DecimalText(
+        allow_none=True,
+        validate=Range(min=0, max=MAX_PLANNED_COST),
+        metadata={
+            "description": "planned cost in yuan (fen at most); when every item with "
+            "milestones has one, the progress figure weighs items by it"
+        },
+    )
 
 
 class BudgetLineCreateSchema(Schema):
@@ -211,6 +220,7 @@ class ContentItemSchema(Schema):
     item = fields.String()
     unit = fields.String()
     planned_quantity = DecimalText()
+    planned_cost = DecimalText(allow_none=True)
     actual_quantity = DecimalText(allow_none=True)
 
 
@@ -276,6 +286,22 @@ class StageStepSchema(Schema):
     version = fields.Integer()
 
 
+class ProgressSchema(Schema):
+    """The project's progress as one figure, weighted from its construction milestones."""
+
+    percent = DecimalText(
+        metadata={"description": 'per cent done, one decimal, rounded down, e.g. "62.5"'}
+    )
+    basis = fields.String(
+        metadata={
+            "description": "how content items are weighed: planned_cost (every item with "
+            "milestones has a planned cost) or planned_quantity (equal weights across items)"
+        }
+    )
+    basis_label = Label("progress_basis", attribute="basis")
+    explanation = Label("progress_basis_explanation", attribute="basis")
+
+
 class ProjectSchema(Schema):
     """A project's full state (owner references are left out: they are personal data)."""
 
@@ -291,6 +317,11 @@ class ProjectSchema(Schema):
     planned_start = fields.Date(allow_none=True)
     planned_finish = fields.Date(allow_none=True)
     stage_history = fields.List(fields.Nested(StageStepSchema))
+    progress = fields.Nested(
+        ProgressSchema,
+        allow_none=True,
+        metadata={"description": "null while no construction milestone is planned"},
+    )
     created_on = fields.DateTime()
     modified_on = fields.DateTime()
     as_of = fields.DateTime(allow_none=True)

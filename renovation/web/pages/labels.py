@@ -68,6 +68,7 @@ FIELD_LABELS = {
     "item": _("item"),
     "unit": _("unit of measure"),
     "planned_quantity": _("planned quantity"),
+    "planned_cost": _("planned cost (yuan)"),
     "source": _("source"),
     "amount": _("amount"),
 }

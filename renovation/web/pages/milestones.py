@@ -26,6 +26,7 @@ from renovation.domain.parts.milestones import (
     SUPERVISION_STAGES,
     UnknownMilestoneError,
 )
+from renovation.domain.progress import project_progress
 from renovation.domain.project import RenovationProject
 from renovation.domain.stages import Stage
 from renovation.reports.contexts import quantity
@@ -301,6 +302,7 @@ def render_staff(
         project=dict(project_info(project, project_id), stage=project.stage),
         milestones=rows,
         overdue=sum(1 for m in rows if m["overdue"]),
+        progress=project_progress(project.content_items, rows),
         allowed=allowed_actions(project.stage),
         items=item_choices(project),
         labels={action: field_labels(action) for action in FORMS},

@@ -115,22 +115,24 @@ def parse_flats(text: str, pasted: Pasted) -> None:
 
 
 def parse_content_items(text: str, pasted: Pasted) -> None:
-    """``category,item,unit,planned_quantity`` rows; the category in English or Chinese."""
+    """``category,item,unit,planned_quantity[,planned_cost]`` rows; the category in English or
+    Chinese, the planned cost (yuan) optional."""
     for line, cells in _rows(text):
-        if len(cells) != 4:
+        if len(cells) not in (4, 5):
             pasted.problems.append(
                 CellProblem(
                     "content_items",
                     _(
-                        "expected 4 values (category, item, unit, planned quantity), "
-                        "found %(count)s",
+                        "expected 4 or 5 values (category, item, unit, planned quantity, "
+                        "planned cost if known), found %(count)s",
                         count=len(cells),
                     ),
                     line,
                 )
             )
             continue
-        category, item, unit, planned = cells
+        category, item, unit, planned = cells[:4]
+        cost = cells[4].removesuffix("元").strip() if len(cells) == 5 else ""
         pasted.lines[f"content_items.{len(pasted.content_items)}"] = line
         pasted.content_items.append(
             {
@@ -138,6 +140,7 @@ def parse_content_items(text: str, pasted: Pasted) -> None:
                 "item": item,
                 "unit": unit,
                 "planned_quantity": planned,
+                **({"planned_cost": cost} if cost else {}),
             }
         )
 

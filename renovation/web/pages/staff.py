@@ -17,6 +17,7 @@ from renovation.application.errors import ConcurrencyError, StaleVersionError
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.errors import Problem as DomainProblem
 from renovation.domain.stages import next_stages
+from renovation.projections.progress import progress_of
 from renovation.projections.store import districts, list_summaries
 from renovation.web import runtime
 from renovation.web.api import flatten_errors
@@ -101,7 +102,9 @@ def staff_console():
         alerts = runtime().app.lift_alerts(UUID(row["id"]))
         row["lift_overdue"] = sum(1 for a in alerts if a["status"] == "overdue")
         row["lift_due_soon"] = len(alerts) - row["lift_overdue"]
-        row["milestones_overdue"] = sum(1 for m in milestone_rows(UUID(row["id"])) if m["overdue"])
+        milestones = milestone_rows(UUID(row["id"]))
+        row["milestones_overdue"] = sum(1 for m in milestones if m["overdue"])
+        row["progress"] = progress_of(row, milestones)
         acceptance = acceptance_body(row["id"])[0]
         row["items_overdue"] = len(acceptance["overdue_items"])
         row["items_open"] = len(acceptance["open_items"])

@@ -11,6 +11,7 @@ from flask import abort, render_template, request
 from renovation.domain.project import CATEGORIES
 from renovation.domain.stages import Stage
 from renovation.projections.milestones import is_overdue
+from renovation.projections.progress import progress_of
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime
@@ -129,6 +130,7 @@ def project(project_id: UUID):
     row = get_summary(runtime().engine, str(project_id))
     if row is None:
         abort(404)
+    milestones = milestone_rows(project_id)
     by_category = [
         (category, [i for i in row["content_items"] if i["category"] == category])
         for category in CATEGORIES
@@ -138,7 +140,8 @@ def project(project_id: UUID):
         project=row,
         steps=timeline(row["stage"]),
         content=[(c, items) for c, items in by_category if items],
-        milestones=milestone_rows(project_id),
+        milestones=milestones,
+        progress=progress_of(row, milestones),
         view=acceptance_body(project_id)[0],
         history=history(row),
     )

@@ -570,7 +570,7 @@ def acceptance_record_pdf(
     view = acceptance_view(runtime, project_id, summary, as_of=as_of, today=today)
     milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=summary)
     # Evaluation rounds live in the aggregate, as it stood at the summary's version.
-    project = runtime.app.get_project(project_id, version=int(summary["version"]))
+    project = runtime.app.get_project(UUID(str(project_id)), version=int(summary["version"]))
     return render_acceptance_record(
         summary,
         view,

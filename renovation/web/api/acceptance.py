@@ -270,6 +270,32 @@ class Acceptance(MethodView):
 # ---- writes by staff ----------------------------------------------------------------------
 
 
+def supervisor_account(
+    project_id: UUID, supervisor_id: str, username: str, password: str
+) -> accounts.User:
+    """Make the account an appointed supervisor signs in with, shown by their role label; an
+    unknown supervisor is 404 ``unknown_supervisor``, a second account 422."""
+    project = runtime().app.get_project(project_id)
+    supervisor = project.find_supervisor(supervisor_id)
+    return accounts.add_supervisor_account(
+        runtime().engine,
+        username,
+        password,
+        project_id=str(project_id),
+        supervisor_id=supervisor_id,
+        display_name=supervisor["role_label"],
+    )
+
+
+def _staff_step(project_id: UUID, item_id: str, action: str, data: dict[str, Any]):
+    """A rectification step only staff take: the work required, or reported done."""
+    return committed(
+        runtime().app.rectification_step(
+            project_id, item_id, action, data, **staff_write(project_id).kwargs
+        )
+    )
+
+
 def _staff(command: str, project_id: UUID, data: dict[str, Any]):
     return getattr(runtime().app, command)(project_id, data, **staff_write(project_id).kwargs)
 
@@ -385,17 +411,8 @@ class SupervisorAccount(MethodView):
         """An account for an appointed supervisor, limited to this project: its own inspection
         notes and its own sign-offs of rectification items, nothing else staff see."""
         staff_write(project_id)
-        project = runtime().app.get_project(project_id)
-        project.find_supervisor(supervisor_id)
-        accounts.add_supervisor_account(
-            runtime().engine,
-            data["username"],
-            data["password"],
-            project_id=str(project_id),
-            supervisor_id=supervisor_id,
-            display_name=project.supervisors[supervisor_id]["role_label"],
-        )
-        return {"username": data["username"].strip(), "supervisor_id": supervisor_id}, 201
+        user = supervisor_account(project_id, supervisor_id, data["username"], data["password"])
+        return {"username": user.username, "supervisor_id": supervisor_id}, 201
 
 
 # ---- writes by staff or by the project's own resident supervisor ---------------------------
@@ -424,11 +441,7 @@ class ItemWorkRequired(MethodView):
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
         """The responsible unit is told to do the work."""
-        return committed(
-            runtime().app.rectification_step(
-                project_id, item_id, "work_required", data, **staff_write(project_id).kwargs
-            )
-        )
+        return _staff_step(project_id, item_id, "work_required", data)
 
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/ready")
@@ -439,11 +452,7 @@ class ItemReady(MethodView):
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, item_id: str):
         """The work is done and ready for the co-approvers' review, with photos."""
-        return committed(
-            runtime().app.rectification_step(
-                project_id, item_id, "ready", data, **staff_write(project_id).kwargs
-            )
-        )
+        return _staff_step(project_id, item_id, "ready", data)
 
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/approve")

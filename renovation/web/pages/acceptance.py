@@ -25,7 +25,7 @@ from renovation.domain.parts.acceptance import (
 from renovation.domain.parts.supervision import MANAGER_KINDS
 from renovation.domain.stages import Stage
 from renovation.web import runtime
-from renovation.web.api.acceptance import acceptance_body
+from renovation.web.api.acceptance import acceptance_body, supervisor_account
 from renovation.web.auth import actor_for
 from renovation.web.pages.acceptance_forms import (
     ACTIONS,
@@ -180,14 +180,7 @@ def staff_supervisor_account(project_id: UUID, supervisor_id: str):
         abort(404)
 
     def command(data: dict[str, Any], _key: str | None):
-        return accounts.add_supervisor_account(
-            runtime().engine,
-            data["username"],
-            data["password"],
-            project_id=str(project_id),
-            supervisor_id=supervisor_id,
-            display_name=project.supervisors[supervisor_id]["role_label"],
-        )
+        return supervisor_account(project_id, supervisor_id, data["username"], data["password"])
 
     answer = submit(
         "account",

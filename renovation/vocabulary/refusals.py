@@ -324,6 +324,11 @@ REFUSALS: dict[str, str] = {
     "photo_too_large": N_("the file is larger than %(max)s MB"),
     "photo_too_many_pixels": N_("the picture has more than %(max)s million pixels"),
     "photo_damaged": N_("the picture is damaged or incomplete"),
+    # ---- rate limits (renovation/web/limits.py) -------------------------------------------
+    "rate_limited": N_(
+        "Too many requests from this address: at most %(count)s every %(seconds)s seconds. "
+        "Please wait a moment and try again."
+    ),
     "unknown_photo_subject": N_("There is no such %(subject)s."),
     "handover_before_acceptance": N_(
         "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."
@@ -351,6 +356,7 @@ PARAMS: dict[str, str] = {
     "lift_required": "lift_stage",
     "ends_on": "date",
     "count": "number",
+    "seconds": "number",
     "subsidy": "number",
     "total_cost": "number",
     "floor": "number",

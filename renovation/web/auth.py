@@ -7,16 +7,14 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, g, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 
 from renovation import accounts
 from renovation.accounts import User
 from renovation.domain.project import Actor
+from renovation.web.limits import init_limits, limiter  # noqa: F401  (routes import it here)
 
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def N_(message: str) -> str:
@@ -44,7 +42,7 @@ def init_auth(app: Flask) -> None:
     login_manager.login_message = N_("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
-    limiter.init_app(app)
+    init_limits(app)
 
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:

@@ -6,6 +6,8 @@ from uuid import UUID
 
 from flask import current_app, url_for
 
+from renovation.web.limits import public_write_limit  # noqa: F401  (lifts' routes import it here)
+
 
 def vote_url(project_id: UUID | str, code: str) -> str:
     """The voting page for a household code; PUBLIC_BASE_URL when set (behind a proxy)."""
@@ -21,12 +23,6 @@ def lift_public_url(project_id: UUID | str, lift_id: str) -> str:
     if base:
         return base.rstrip("/") + url_for("pages.lift", project_id=project_id, lift_id=lift_id)
     return url_for("pages.lift", project_id=project_id, lift_id=lift_id, _external=True)
-
-
-def public_write_limit() -> str:
-    """Residents' writes (opinions, ballots) per client address; shared across workers
-    when RATELIMIT_STORAGE_URI points at Redis."""
-    return current_app.config["PUBLIC_WRITE_RATE_LIMIT"]
 
 
 def photo_urls(sha256: str) -> dict[str, str]:

@@ -44,7 +44,7 @@ from renovation.web.api.participation_schemas import (
     StatsQueryArgsSchema,
     StatsSchema,
 )
-from renovation.web.api.schemas import CommandResultSchema
+from renovation.web.api.schemas import CommandResultSchema, RefusalSchema
 from renovation.web.api.writes import (
     WRITE_ROLES,
     Blueprint,
@@ -53,8 +53,15 @@ from renovation.web.api.writes import (
     resident_write,
     staff_write,
 )
-from renovation.web.auth import any_user, api_user, limiter, require_role
-from renovation.web.links import public_write_limit, vote_url
+from renovation.web.auth import any_user, api_user, require_role
+from renovation.web.limits import (
+    ballot_writes,
+    household_code_checks,
+    opinion_writes,
+    rating_writes,
+    tracking_code_checks,
+)
+from renovation.web.links import vote_url
 
 blp = Blueprint(
     "participation",
@@ -129,7 +136,8 @@ class Consultation(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/votes")
 class Ballots(MethodView):
-    @limiter.limit(public_write_limit)
+    @ballot_writes
+    @household_code_checks
     @blp.arguments(BallotCreateSchema)
     @blp.response(201, BallotReceiptSchema)
     @blp.write(public=True)
@@ -251,7 +259,7 @@ class HouseholdCodes(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions")
 class Opinions(MethodView):
-    @limiter.limit(public_write_limit)
+    @opinion_writes
     @blp.arguments(OpinionCreateSchema)
     @blp.response(201, OpinionReceiptSchema)
     @blp.write(public=True)
@@ -381,7 +389,14 @@ class Erasure(MethodView):
 
 @blp.route("/opinions/<string:tracking_code>")
 class OpinionByCode(MethodView):
+    @tracking_code_checks
     @blp.response(200, PublicOpinionSchema)
+    @blp.alt_response(
+        429,
+        schema=RefusalSchema,
+        description="rate_limited: too many tracking-code look-ups from this client address "
+        "(CODE_CHECK_RATE_LIMIT, shared with the tracking page)",
+    )
     def get(self, tracking_code: str):
         """An opinion's status and answer, by its tracking code (public; no personal data)."""
         code = "".join(ch for ch in tracking_code.upper() if ch.isalnum())
@@ -395,7 +410,8 @@ class OpinionByCode(MethodView):
 
 @blp.route("/opinions/<string:tracking_code>/rating")
 class OpinionRating(MethodView):
-    @limiter.limit(public_write_limit)
+    @rating_writes
+    @tracking_code_checks
     @blp.arguments(RatingCreateSchema)
     @blp.response(200, PublicOpinionSchema)
     @blp.write(public=True, versioned=False)

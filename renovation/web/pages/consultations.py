@@ -16,9 +16,8 @@ from renovation.domain import participation as rules
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
-from renovation.web.auth import limiter
 from renovation.web.i18n import refusal_message
-from renovation.web.links import public_write_limit
+from renovation.web.limits import ballot_writes, household_code_checks
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import (
     MAX_CODE_INPUT,
@@ -150,7 +149,8 @@ for _number, _rule in enumerate(FORMER_ADDRESSES):
 
 
 @bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
-@limiter.limit(public_write_limit, methods=["POST"])
+@ballot_writes
+@household_code_checks
 def vote(project_id: UUID):
     """A household votes with the code on its letter (the QR code fills it in)."""
     rt = runtime()

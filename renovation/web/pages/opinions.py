@@ -18,9 +18,8 @@ from renovation.domain.project import RenovationProject
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.projections.store import find_opinion
 from renovation.web import runtime
-from renovation.web.auth import limiter
 from renovation.web.i18n import label
-from renovation.web.links import public_write_limit
+from renovation.web.limits import opinion_writes, rating_writes, tracking_code_checks
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import (
     MAX_CODE_INPUT,
@@ -78,7 +77,7 @@ def opinion_problems(values: dict[str, str], project: RenovationProject) -> dict
 
 
 @bp.route("/projects/<uuid:project_id>/opinions/new", methods=["GET", "POST"])
-@limiter.limit(public_write_limit, methods=["POST"])
+@opinion_writes
 def opinion_new(project_id: UUID):
     """The opinion form; on success, the tracking code to write down."""
     rt = runtime()
@@ -126,6 +125,7 @@ def opinion_new(project_id: UUID):
 
 
 @bp.get("/opinions/track")
+@tracking_code_checks
 def opinion_lookup():
     """Find an opinion by its tracking code: lower case, spaces and dashes are forgiven."""
     raw = request.args.get("code", "")[:MAX_CODE_INPUT]
@@ -137,12 +137,14 @@ def opinion_lookup():
 
 
 @bp.get("/opinions/<string:code>")
+@tracking_code_checks
 def opinion_tracking(code: str):
     return _tracking_page(code)
 
 
 @bp.post("/opinions/<string:code>/rating")
-@limiter.limit(public_write_limit)
+@rating_writes
+@tracking_code_checks
 def opinion_rating(code: str):
     """The resident rates the answer (满意 / 基本满意 / 不满意); a new rating replaces the last."""
     normal = normalise_code(code[:MAX_CODE_INPUT])

@@ -42,7 +42,13 @@ def _runtime():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 def serve(host: str, port: int, workers: int) -> None:
-    """Run the service with gunicorn (production-grade WSGI server)."""
+    """Run the service with gunicorn (production-grade WSGI server).
+
+    Rate limits kept in memory (``RATELIMIT_STORAGE_URI`` unset or ``memory://``) are held by
+    one process: several workers would each count on their own and let through several times
+    the limit. Then the service runs one worker with as many threads as the workers would have
+    had together; set ``RATELIMIT_STORAGE_URI=redis://…`` to run several workers."""
+    workers, threads = serve_processes(workers)
     os.execvp(
         sys.executable,
         [
@@ -54,12 +60,31 @@ def serve(host: str, port: int, workers: int) -> None:
             "--workers",
             str(workers),
             "--threads",
-            "4",
+            str(threads),
             "--access-logfile",
             "-",
             "renovation.wsgi_entry:app",
         ],
     )
+
+
+THREADS_PER_WORKER = 4
+
+
+def serve_processes(workers: int) -> tuple[int, int]:
+    """The workers and threads ``serve`` runs: one worker when rate limits live in memory."""
+    storage = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    limits_on = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    if workers > 1 and limits_on and storage.startswith("memory://"):
+        threads = THREADS_PER_WORKER * workers
+        click.echo(
+            f"serve: rate limits are kept in memory (RATELIMIT_STORAGE_URI={storage}), which "
+            f"{workers} worker processes would each count on their own; running 1 worker with "
+            f"{threads} threads instead. Set RATELIMIT_STORAGE_URI=redis://… to run several.",
+            err=True,
+        )
+        return 1, threads
+    return max(workers, 1), THREADS_PER_WORKER
 
 
 # ---- demo ----------------------------------------------------------------------------------

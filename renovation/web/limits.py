@@ -56,6 +56,11 @@ def init_limits(app: Flask) -> None:
     app.config.setdefault(
         "CODE_CHECK_RATE_LIMIT", os.environ.get("CODE_CHECK_RATE_LIMIT", "30/minute")
     )
+    # Several services (or test runs) may share one Redis database: each counts under its own
+    # prefix.
+    app.config.setdefault(
+        "RATELIMIT_KEY_PREFIX", os.environ.get("RATELIMIT_KEY_PREFIX", "renovation")
+    )
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
 

@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Response, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -19,6 +19,22 @@ from renovation.web.converters import HexIdConverter
 from renovation.web.i18n import api_language
 
 LANGUAGES = ("zh", "en")
+
+# No inline script or style anywhere in the pages (the bars are SVG, templates/layout/_bar.html);
+# photo files send their own, stricter policy (renovation/web/api/photos.py).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=31536000"
+# Paths whose answers carry household codes, tracking codes, contact details or staff views:
+# never kept by a browser or a shared cache, whoever asks.
+PRIVATE_PREFIXES = ("/staff", "/supervise", "/audit", "/login", "/opinions", "/api/opinions")
+PRIVATE_SUFFIXES = ("/vote", "/household-codes", "/opinions/new")
+# Content-addressed public files that set their own caching.
+OWN_CACHING = frozenset({"static", "photo_files.photo", "photo_files.photo_thumbnail"})
+
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -105,10 +121,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             session["lang"] = lang
 
     @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        if _private_response():
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response
 
     @app.teardown_appcontext
@@ -116,6 +140,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         g.pop("user", None)
 
     return app
+
+
+def _private_response() -> bool:
+    """Whether this request's answer may carry personal data or codes: ``no-store`` then.
+
+    Every authenticated request (a bearer token or a signed-in session), every write, and
+    the paths of codes and staff views; public pages asked for anonymously stay cacheable.
+    """
+    if request.endpoint in OWN_CACHING:
+        return False
+    if "Authorization" in request.headers or session.get("_user_id") is not None:
+        return True
+    if request.method not in ("GET", "HEAD"):
+        return True
+    path = request.path.rstrip("/")
+    return path.startswith(PRIVATE_PREFIXES) or path.endswith(PRIVATE_SUFFIXES)
 
 
 def _log_to_stderr(app: Flask) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.photos import PhotoStore
@@ -62,7 +66,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PUBLIC_WRITE_RATE_LIMIT=os.environ.get("PUBLIC_WRITE_RATE_LIMIT", "30/minute"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # "auto": Secure unless the request reached us on a loopback host over plain HTTP
+        # (bin/demo on http://127.0.0.1); "1" always, "0" never.
+        SECURE_COOKIES=os.environ.get("SECURE_COOKIES")
+        or {"1": "1", "0": "0"}.get(os.environ.get("SESSION_COOKIE_SECURE", ""), "auto"),
+        # How many reverse proxies in front of us set X-Forwarded-For/-Proto/-Host/-Port;
+        # 0 (the default) believes none of those headers.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Uploaded photos (renovation.photos): where, and the limits of one upload, which
@@ -93,6 +103,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
     _log_to_stderr(app)
+    if app.config["SECURE_COOKIES"] not in ("auto", "1", "0"):
+        raise ValueError("SECURE_COOKIES: auto, 1 or 0")
+    app.session_interface = _SessionInterface()
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     photo_store = PhotoStore(
         app.config["PHOTO_DIR"],
         max_bytes=app.config["PHOTO_MAX_BYTES"],
@@ -156,6 +172,29 @@ def _private_response() -> bool:
         return True
     path = request.path.rstrip("/")
     return path.startswith(PRIVATE_PREFIXES) or path.endswith(PRIVATE_SUFFIXES)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``*.localhost``, 127.0.0.0/8 or ::1 (``host`` may carry a port)."""
+    name = (urlsplit(f"//{host}").hostname or "").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, Secure by the ``SECURE_COOKIES`` rule per request."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.config["SECURE_COOKIES"]
+        if mode != "auto":
+            return mode == "1"
+        if not has_request_context():
+            return True
+        return request.is_secure or not is_loopback(request.host)
 
 
 def _log_to_stderr(app: Flask) -> None:

@@ -340,3 +340,93 @@ def test_hsts_only_when_the_request_is_https(app):
     assert "Strict-Transport-Security" not in client.get("/").headers
     tls = client.get("/", base_url="https://gaizao.example.gov.cn")
     assert tls.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+# ---- HTTPS, proxies and cookies ----------------------------------------------------------------
+
+
+def test_forwarded_headers_count_only_from_trusted_proxies(tmp_path):
+    direct = make_app(tmp_path / "direct")
+    proxied = make_app(tmp_path / "proxied", TRUSTED_PROXIES=1)
+    seen = {}
+
+    @proxied.get("/_remote")
+    def _remote():
+        from flask import request
+
+        seen.update(addr=request.remote_addr, scheme=request.scheme, host=request.host)
+        return ""
+
+    try:
+        forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        # Without trusted proxies the header is anyone's to send: believed by nobody.
+        plain = direct.test_client().get("/", headers=forwarded)
+        assert "Strict-Transport-Security" not in plain.headers
+        assert proxied.test_client().get("/").headers.get("Strict-Transport-Security") is None
+        secure = proxied.test_client().get("/", headers=forwarded)
+        assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+        proxied.test_client().get(
+            "/_remote", headers={**forwarded, "X-Forwarded-Host": "gaizao.example.gov.cn"}
+        )
+        assert seen == {"addr": "203.0.113.7", "scheme": "https", "host": "gaizao.example.gov.cn"}
+    finally:
+        direct.extensions["renovation"].close()
+        proxied.extensions["renovation"].close()
+
+
+def session_cookie(response) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[-1]
+
+
+def login(app: Flask, base_url: str, headers: dict[str, str] | None = None):
+    from tests.helpers import add_user
+
+    add_user(app, f"u{len(base_url)}{len(headers or {})}")
+    return app.test_client().post(
+        "/login",
+        data={"username": f"u{len(base_url)}{len(headers or {})}", "password": PASSWORD},
+        base_url=base_url,
+        headers=headers or {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "secure"),
+    [
+        ("http://127.0.0.1:5000", False),
+        ("http://localhost", False),
+        ("http://[::1]:8000", False),
+        ("http://gaizao.example.gov.cn", True),
+        ("http://10.1.2.3:8000", True),
+        ("https://gaizao.example.gov.cn", True),
+        ("https://127.0.0.1", True),
+    ],
+)
+def test_the_session_cookie_is_secure_unless_served_on_loopback(tmp_path, base_url, secure):
+    app = make_app(tmp_path)
+    try:
+        cookie = session_cookie(login(app, base_url))
+        assert ("; Secure" in cookie) is secure, cookie
+        assert "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
+    finally:
+        app.extensions["renovation"].close()
+
+
+def test_secure_cookies_can_be_forced_either_way(tmp_path):
+    always = make_app(tmp_path / "always", SECURE_COOKIES="1")
+    never = make_app(tmp_path / "never", SECURE_COOKIES="0")
+    proxied = make_app(tmp_path / "proxied", TRUSTED_PROXIES=1)
+    try:
+        assert "; Secure" in session_cookie(login(always, "http://127.0.0.1"))
+        assert "; Secure" not in session_cookie(login(never, "http://gaizao.example.gov.cn"))
+        # Behind a trusted proxy on loopback, the public scheme decides.
+        behind = login(proxied, "http://127.0.0.1:8000", {"X-Forwarded-Proto": "https"})
+        assert "; Secure" in session_cookie(behind)
+    finally:
+        for app in (always, never, proxied):
+            app.extensions["renovation"].close()
+    with pytest.raises(ValueError, match="SECURE_COOKIES"):
+        make_app(tmp_path / "bad", SECURE_COOKIES="yes")

@@ -73,6 +73,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # How many reverse proxies in front of us set X-Forwarded-For/-Proto/-Host/-Port;
         # 0 (the default) believes none of those headers.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # /readyz answers 503 when the read models are more events behind than this.
+        READY_MAX_LAG=int(os.environ.get("READY_MAX_LAG", "1000")),
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Uploaded photos (renovation.photos): where, and the limits of one upload, which
@@ -121,7 +123,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from renovation.web import auth
+    from renovation.web import auth, health
     from renovation.web.api import init_api
     from renovation.web.pages import init_pages
 
@@ -129,6 +131,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["hex"] = HexIdConverter
     init_api(app)
     init_pages(app)
+    app.register_blueprint(health.bp)
 
     @app.before_request
     def _remember_language() -> None:

@@ -14,10 +14,11 @@ from uuid import UUID
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 from renovation import accounts
-from renovation.web import runtime
-from tests.conftest import STAFF, project_payload, registration, walk
+from renovation.web import create_app, runtime
+from tests.conftest import STAFF, _connect_admin, project_payload, registration, walk
 from tests.helpers import PASSWORD, make_app, signed_in
 
 TODAY = date(2026, 9, 30)
@@ -430,3 +431,80 @@ def test_secure_cookies_can_be_forced_either_way(tmp_path):
             app.extensions["renovation"].close()
     with pytest.raises(ValueError, match="SECURE_COOKIES"):
         make_app(tmp_path / "bad", SECURE_COOKIES="yes")
+
+
+# ---- /healthz and /readyz ----------------------------------------------------------------------
+
+
+def test_healthz_says_the_process_answers(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_reports_the_database_and_the_projection_lag(web_app):
+    client = web_app.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.json
+    assert ready.json == {
+        "status": "ready",
+        "database": "ok",
+        "projection": {"position": 0, "head": 0, "lag": 0, "max_lag": 1000},
+    }
+    assert ready.headers["Cache-Control"] == "no-store"
+
+    # Events recorded and not yet projected (the projection worker is behind).
+    web_app.config["READY_MAX_LAG"] = 0
+    with web_app.app_context():
+        runtime().app.register_project(registration(project_payload()), actor=STAFF)
+    lagging = client.get("/readyz")
+    assert lagging.status_code == 503
+    assert lagging.json["status"] == "lagging" and lagging.json["database"] == "ok"
+    assert lagging.json["projection"]["lag"] == lagging.json["projection"]["head"] >= 1
+    # Caught up, it is ready again.
+    with web_app.app_context():
+        runtime().catch_up()
+    assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_is_503_when_the_database_is_gone(database_url, tmp_path, caplog):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "PHOTO_DIR": str(tmp_path / "photos"),
+        }
+    )
+    rt = app.extensions["renovation"]
+    try:
+        client = app.test_client()
+        assert client.get("/readyz").status_code == 200
+        if rt.storage.kind == "sqlite":
+            # The files are replaced by something that is not a database (a failed disk, a
+            # mistaken restore); pooled connections are dropped so the next one opens them.
+            for path in tmp_path.glob("events*.sqlite*"):
+                path.write_bytes(b"not a database " * 512)
+            rt.app.recorder.datastore.close()
+        else:
+            # The database is dropped under the running service, its connections cut.
+            with _connect_admin() as conn:
+                conn.execute(f'DROP DATABASE "{make_url(database_url).database}" WITH (FORCE)')
+        rt.engine.dispose()
+        with caplog.at_level("WARNING", logger="renovation.web.health"):
+            broken = client.get("/readyz")
+        assert broken.status_code == 503
+        assert [r.getMessage().split(":")[0] for r in caplog.records] == ["readiness"], caplog.text
+        assert broken.json == {"status": "unavailable", "database": "unreachable"}
+        assert broken.headers["Cache-Control"] == "no-store"
+        assert client.get("/healthz").status_code == 200  # the process itself still answers
+    finally:
+        rt.engine.dispose()
+
+
+def test_the_health_endpoints_are_public_and_say_nothing_personal(app, project):
+    for url in ("/healthz", "/readyz"):
+        response = app.test_client().get(url)
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        assert project.id not in body and project.tracking not in body and "1380" not in body

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Response, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.photos import PhotoStore
@@ -19,6 +23,22 @@ from renovation.web.converters import HexIdConverter
 from renovation.web.i18n import api_language
 
 LANGUAGES = ("zh", "en")
+
+# No inline script or style anywhere in the pages (the bars are SVG, templates/layout/_bar.html);
+# photo files send their own, stricter policy (renovation/web/api/photos.py).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=31536000"
+# Paths whose answers carry household codes, tracking codes, contact details or staff views:
+# never kept by a browser or a shared cache, whoever asks.
+PRIVATE_PREFIXES = ("/staff", "/supervise", "/audit", "/login", "/opinions", "/api/opinions")
+PRIVATE_SUFFIXES = ("/vote", "/household-codes", "/opinions/new")
+# Content-addressed public files that set their own caching.
+OWN_CACHING = frozenset({"static", "photo_files.photo", "photo_files.photo_thumbnail"})
+
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -46,7 +66,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PUBLIC_WRITE_RATE_LIMIT=os.environ.get("PUBLIC_WRITE_RATE_LIMIT", "30/minute"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # "auto": Secure unless the request reached us on a loopback host over plain HTTP
+        # (bin/demo on http://127.0.0.1); "1" always, "0" never.
+        SECURE_COOKIES=os.environ.get("SECURE_COOKIES")
+        or {"1": "1", "0": "0"}.get(os.environ.get("SESSION_COOKIE_SECURE", ""), "auto"),
+        # How many reverse proxies in front of us set X-Forwarded-For/-Proto/-Host/-Port;
+        # 0 (the default) believes none of those headers.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # /readyz answers 503 when the read models are more events behind than this.
+        READY_MAX_LAG=int(os.environ.get("READY_MAX_LAG", "1000")),
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Uploaded photos (renovation.photos): where, and the limits of one upload, which
@@ -77,6 +105,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
     _log_to_stderr(app)
+    if app.config["SECURE_COOKIES"] not in ("auto", "1", "0"):
+        raise ValueError("SECURE_COOKIES: auto, 1 or 0")
+    app.session_interface = _SessionInterface()
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     photo_store = PhotoStore(
         app.config["PHOTO_DIR"],
         max_bytes=app.config["PHOTO_MAX_BYTES"],
@@ -89,7 +123,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from renovation.web import auth
+    from renovation.web import auth, health
     from renovation.web.api import init_api
     from renovation.web.pages import init_pages
 
@@ -97,6 +131,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["hex"] = HexIdConverter
     init_api(app)
     init_pages(app)
+    app.register_blueprint(health.bp)
 
     @app.before_request
     def _remember_language() -> None:
@@ -105,10 +140,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             session["lang"] = lang
 
     @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        if _private_response():
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response
 
     @app.teardown_appcontext
@@ -116,6 +159,45 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         g.pop("user", None)
 
     return app
+
+
+def _private_response() -> bool:
+    """Whether this request's answer may carry personal data or codes: ``no-store`` then.
+
+    Every authenticated request (a bearer token or a signed-in session), every write, and
+    the paths of codes and staff views; public pages asked for anonymously stay cacheable.
+    """
+    if request.endpoint in OWN_CACHING:
+        return False
+    if "Authorization" in request.headers or session.get("_user_id") is not None:
+        return True
+    if request.method not in ("GET", "HEAD"):
+        return True
+    path = request.path.rstrip("/")
+    return path.startswith(PRIVATE_PREFIXES) or path.endswith(PRIVATE_SUFFIXES)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``*.localhost``, 127.0.0.0/8 or ::1 (``host`` may carry a port)."""
+    name = (urlsplit(f"//{host}").hostname or "").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, Secure by the ``SECURE_COOKIES`` rule per request."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.config["SECURE_COOKIES"]
+        if mode != "auto":
+            return mode == "1"
+        if not has_request_context():
+            return True
+        return request.is_secure or not is_loopback(request.host)
 
 
 def _log_to_stderr(app: Flask) -> None:

@@ -147,6 +147,12 @@ def test_a_resident_sees_how_far_the_works_have_come_and_what_is_late(site, phon
     expect(section.locator(".milestone-name")).to_have_text("一期雨污分流")
     expect(section.locator(".progress-percent")).to_have_text("25%")
     expect(section.locator(".progress-quantity")).to_contain_text("150 / 600 m")
+    # The bar is drawn by the stylesheet alone (no inline style): a quarter of its track, red.
+    bar = section.locator(".milestone .progress-bar").first
+    track, drawn = bar.bounding_box(), bar.locator(".bar-fill").bounding_box()
+    assert track and drawn and abs(drawn["width"] / track["width"] - 0.25) < 0.02, (track, drawn)
+    fill = bar.locator(".bar-fill").evaluate("e => getComputedStyle(e).fill")
+    assert fill not in ("rgb(0, 0, 0)", "none"), fill
     # Late is said in words, not by colour alone.
     expect(section.locator(".milestone-alert")).to_contain_text("一期雨污分流")
     expect(section.locator(".overdue-flag")).to_be_visible()
@@ -154,6 +160,9 @@ def test_a_resident_sees_how_far_the_works_have_come_and_what_is_late(site, phon
 
 
 def test_the_pages_fit_a_phone_without_sideways_scrolling(site, phone):
+    # The Content-Security-Policy forbids inline script and style: nothing may be refused.
+    refused: list[str] = []
+    phone.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
     for path in (
         "/",
         f"/projects/{site['project_id']}",
@@ -166,3 +175,4 @@ def test_the_pages_fit_a_phone_without_sideways_scrolling(site, phone):
         assert width <= PHONE["width"], (path, width)
         size = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert size >= 16, (path, size)
+    assert refused == []

@@ -189,7 +189,7 @@ def test_the_project_page_shows_each_milestone_with_progress_dates_delays_and_no
     assert "施工节点" in section
     # the first: its item, half built, and late — said in words, not by colour alone
     assert "一期雨污分流" in first and "雨污分流改造" in first and "基础类" in first
-    assert "50%" in first and "300 / 600 m" in first and "width: 50%" in first
+    assert "50%" in first and "300 / 600 m" in first and 'width="50"' in first
     assert "施工中" in first and "⚠ 已超期" in first
     assert "原定 2026-06-20 前完工，目前尚未完成。" in first
     # its dates: planned (as delayed), the original finish, the delay and its reason

@@ -1,0 +1,53 @@
+"""``/healthz`` and ``/readyz`` for a load balancer or systemd: public, JSON, no personal data.
+
+``/healthz`` says the process answers. ``/readyz`` says it can serve: the read-model
+database and the event store answer, and the read models are at most ``READY_MAX_LAG``
+events behind the event store (``renovation projections status`` gives the same figures);
+503 otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from renovation.web import runtime
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("health", __name__)
+
+# Anyone may ask: the answers carry no personal data, no ids, no error text.
+PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
+
+
+@bp.get("/healthz")
+def healthz():
+    return fresh(jsonify(status="ok"))
+
+
+@bp.get("/readyz")
+def readyz():
+    max_lag = current_app.config["READY_MAX_LAG"]
+    try:
+        status = runtime().projection.status()
+    except Exception as error:  # any failure to reach a store means "not ready"
+        # One line a probe (every few seconds while it lasts), not a traceback each time.
+        log.warning("readiness: the database did not answer: %s", type(error).__name__)
+        return fresh(jsonify(status="unavailable", database="unreachable")), 503
+    projection = {
+        "position": status.position,
+        "head": status.head,
+        "lag": status.lag,
+        "max_lag": max_lag,
+    }
+    if status.lag > max_lag:
+        return fresh(jsonify(status="lagging", database="ok", projection=projection)), 503
+    return fresh(jsonify(status="ready", database="ok", projection=projection))
+
+
+def fresh(response: Response) -> Response:
+    """A probe's answer is about now: no cache keeps it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

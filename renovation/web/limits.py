@@ -44,6 +44,10 @@ def _no_code_asked() -> bool:
 opinion_writes = limiter.shared_limit(public_write_limit, scope="opinion", methods=["POST"])
 ballot_writes = limiter.shared_limit(public_write_limit, scope="ballot", methods=["POST"])
 rating_writes = limiter.shared_limit(public_write_limit, scope="rating", methods=["POST"])
+lift_vote_writes = limiter.shared_limit(public_write_limit, scope="lift-vote", methods=["POST"])
+lift_objection_writes = limiter.shared_limit(
+    public_write_limit, scope="lift-objection", methods=["POST"]
+)
 household_code_checks = limiter.shared_limit(
     code_check_limit, scope="household-code", exempt_when=_no_code_asked
 )

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from flask import current_app, url_for
 
-from renovation.web.limits import public_write_limit  # noqa: F401  (lifts' routes import it here)
 
 
 def vote_url(project_id: UUID | str, code: str) -> str:

@@ -165,3 +165,24 @@ def test_the_openapi_document_declares_the_lookups_429(tmp_path):
     assert answer["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Refusal"
     }
+
+
+def test_a_lift_vote_by_the_form_and_one_by_the_api_count_against_one_bucket(limited):
+    from tests.web.test_lift_pages import LIFT, propose
+    from tests.web.test_lift_pages import issue_codes as lift_codes
+    from tests.web.test_lift_pages import register as register_unit
+
+    project_id = register_unit(limited)
+    propose(limited, project_id)
+    code = lift_codes(limited, project_id)["3-1-502"]
+    client = limited.test_client()
+    page = f"/projects/{project_id}/lifts/{LIFT}/vote"
+    api = f"/api/projects/{project_id}/lifts/{LIFT}/votes"
+    answers = [
+        client.post(page, data={"code": code, "choice": "agree"}).status_code,
+        client.post(api, json={"code": code, "choice": "agree"}).status_code,
+        client.post(page, data={"code": code, "choice": "disagree"}).status_code,
+        client.post(api, json={"code": code, "choice": "agree"}).status_code,
+        client.post(page, data={"code": code, "choice": "agree"}).status_code,
+    ]
+    assert answers == [302, 201, 302, 429, 429]

@@ -29,8 +29,9 @@ from renovation.web.api.writes import (
     resident_write,
     staff_write,
 )
-from renovation.web.auth import limiter, require_role
-from renovation.web.links import lift_public_url, public_write_limit
+from renovation.web.auth import require_role
+from renovation.web.limits import household_code_checks, lift_objection_writes, lift_vote_writes
+from renovation.web.links import lift_public_url
 
 blp = Blueprint(
     "lifts", __name__, url_prefix="/api/projects", description="Lift retrofits (加装电梯)"
@@ -190,7 +191,8 @@ class Lift(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/votes")
 class LiftVotes(MethodView):
-    @limiter.limit(public_write_limit)
+    @lift_vote_writes
+    @household_code_checks
     @blp.arguments(LiftVoteCreateSchema)
     @blp.response(201, CommandResultSchema)
     @blp.write(public=True)
@@ -275,7 +277,7 @@ class LiftTransitions(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/objections")
 class Objections(MethodView):
-    @limiter.limit(public_write_limit)
+    @lift_objection_writes
     @blp.arguments(ObjectionCreateSchema)
     @blp.response(201, LiftCreatedSchema)
     @blp.write(public=True)

@@ -22,9 +22,8 @@ from renovation.domain.errors import DomainError
 from renovation.domain.lifts import ORDER, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
-from renovation.web.auth import limiter
 from renovation.web.i18n import current_language, label, refusal_message
-from renovation.web.links import public_write_limit
+from renovation.web.limits import household_code_checks, lift_objection_writes, lift_vote_writes
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import (
     MAX_CODE_INPUT,
@@ -188,7 +187,8 @@ def lift(project_id: UUID, lift_id: str):
 
 
 @bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/vote")
-@limiter.limit(public_write_limit, methods=["POST"])
+@lift_vote_writes
+@household_code_checks
 def lift_vote(project_id: UUID, lift_id: str):
     """A household's consent with the code on its letter; the last vote before the close counts."""
     rt = runtime()
@@ -248,7 +248,7 @@ def lift_vote(project_id: UUID, lift_id: str):
 
 
 @bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/objections")
-@limiter.limit(public_write_limit, methods=["POST"])
+@lift_objection_writes
 def lift_objection(project_id: UUID, lift_id: str):
     """An objection during the public notice or the objection window; a code is optional."""
     rt = runtime()

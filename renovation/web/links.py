@@ -7,7 +7,6 @@ from uuid import UUID
 from flask import current_app, url_for
 
 
-
 def vote_url(project_id: UUID | str, code: str) -> str:
     """The voting page for a household code; PUBLIC_BASE_URL when set (behind a proxy)."""
     base = current_app.config.get("PUBLIC_BASE_URL") or ""

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from renovation.application.app import event_data
+from renovation.application.errors import ProjectNotFoundError
 from renovation.projections.audit import verify_project
+from renovation.projections.store import get_summary
 from renovation.web import runtime
 from renovation.web.api.schemas import EventPageSchema, EventQueryArgsSchema, VerificationSchema
 from renovation.web.auth import any_user, require_role
@@ -19,6 +22,17 @@ blp = Blueprint("audit", __name__, url_prefix="/api/projects", description="Audi
 READ_HISTORY_ROLES = ("auditor", "admin", "staff")
 
 
+def check_project_reader(project_id: UUID) -> None:
+    """Auditors and admins read every project's history and queue; staff only those of their
+    own districts (404 for an unknown project, 403 for another district's)."""
+    summary = get_summary(runtime().engine, str(project_id))
+    if summary is None:
+        raise ProjectNotFoundError(project_id)
+    user = any_user()
+    if user is not None and user.role == "staff" and not user.may_write_in(summary["district"]):
+        abort(403, description=f"your account does not cover the district {summary['district']}")
+
+
 @blp.route("/<uuid:project_id>/events")
 class Events(MethodView):
     @require_role(*READ_HISTORY_ROLES, source=any_user)
@@ -26,7 +40,9 @@ class Events(MethodView):
     @blp.response(200, EventPageSchema)
     @blp.doc(security=[{"bearer": []}])
     def get(self, args: dict[str, Any], project_id: UUID):
-        """Every event of the project, in order, read from the event store itself."""
+        """Every event of the project, in order, read from the event store itself (auditors;
+        staff of the project's district)."""
+        check_project_reader(project_id)
         events = runtime().app.project_history(
             project_id, after_version=args["after_version"], limit=args["limit"]
         )

@@ -20,6 +20,7 @@ from renovation.projections.store import (
     opinion_rows,
 )
 from renovation.web import runtime
+from renovation.web.api.audit import check_project_reader
 from renovation.web.api.participation_schemas import (
     AnswerCreateSchema,
     BallotCreateSchema,
@@ -283,8 +284,9 @@ class Opinions(MethodView):
     @blp.response(200, OpinionPageSchema)
     @blp.doc(security=[{"bearer": []}])
     def get(self, args: dict[str, Any], project_id: UUID):
-        """The opinion queue of a project, oldest first (staff and auditors; no personal data)."""
-        runtime().app.get_project(project_id)  # 404 for an unknown project
+        """The opinion queue of a project, oldest first (auditors; staff of the project's
+        district; no personal data)."""
+        check_project_reader(project_id)
         today = datetime.now(LOCAL_TZ).date().isoformat()
         rows, total = list_opinions(
             runtime().engine,
@@ -304,7 +306,9 @@ class StaffOpinion(MethodView):
     @blp.response(200, StaffOpinionSchema)
     @blp.doc(security=[{"bearer": []}])
     def get(self, project_id: UUID, opinion_id: str):
-        """One opinion; staff of its district also see the sender's flat and contact (logged)."""
+        """One opinion (auditors; staff of its district, who also see the sender's flat and
+        contact, logged)."""
+        check_project_reader(project_id)
         row = find_opinion(runtime().engine, opinion_id=opinion_id)
         if row is None or row["project_id"] != str(project_id):
             raise UnknownOpinionError(field="opinion_id", opinion_id=opinion_id)

@@ -63,6 +63,9 @@ def serve(host: str, port: int, workers: int) -> None:
             str(threads),
             "--access-logfile",
             "-",
+            # no household or tracking codes, tokens or cookies in the access log
+            "--logger-class",
+            "renovation.access_log.RedactingLogger",
             "renovation.wsgi_entry:app",
         ],
     )

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from renovation.domain.errors import DomainError
 
 ROLES = ("staff", "auditor", "admin", "supervisor")
+ALL_DISTRICTS = "*"
 TOKEN_PREFIX = "rnv_"
 
 account_metadata = MetaData()
@@ -49,7 +50,8 @@ users = Table(
     Column("display_name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("role", String(20), nullable=False),
-    # Comma-separated districts a staff member may write in; empty means every district.
+    # Comma-separated districts a staff member may write in; empty means none, and
+    # ``*`` (ALL_DISTRICTS) a city-wide account, made only when asked for by name.
     Column("districts", String(1000), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(40), nullable=False),
@@ -95,16 +97,19 @@ class User:
     # A supervisor's account: the project and the appointed supervisor it acts for.
     project_id: str | None = None
     supervisor_id: str | None = None
+    # A staff account made city-wide on purpose (``--all-districts``).
+    all_districts: bool = False
 
     @property
     def actor_id(self) -> str:
         return f"user:{self.username}"
 
     def may_write_in(self, district: str) -> bool:
-        """Admins everywhere; staff in their districts, or everywhere if none are set."""
+        """Admins everywhere; staff in their districts (all when made city-wide), an
+        account without a district nowhere."""
         if self.role == "admin":
             return True
-        return self.role == "staff" and (not self.districts or district in self.districts)
+        return self.role == "staff" and (self.all_districts or district in self.districts)
 
 
 def create_tables(bind: Engine | Connection) -> None:
@@ -116,7 +121,8 @@ def _now() -> str:
 
 
 def _user(conn: Connection, row) -> User:
-    districts = tuple(d for d in row.districts.split(",") if d)
+    named = tuple(d for d in row.districts.split(",") if d)
+    districts = tuple(d for d in named if d != ALL_DISTRICTS)
     binding = None
     if row.role == "supervisor":
         binding = conn.execute(
@@ -130,6 +136,7 @@ def _user(conn: Connection, row) -> User:
         districts,
         project_id=binding.project_id if binding else None,
         supervisor_id=binding.supervisor_id if binding else None,
+        all_districts=ALL_DISTRICTS in named,
     )
 
 

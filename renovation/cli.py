@@ -129,9 +129,20 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
 @click.option("--district", "districts", multiple=True, help="staff: districts they may write in")
+@click.option(
+    "--all-districts",
+    is_flag=True,
+    help="staff: may write in every district (a city-wide account, made on purpose)",
+)
 @with_appcontext
-def users_add(username, role, password, display_name, districts) -> None:
-    """Create an account."""
+def users_add(username, role, password, display_name, districts, all_districts) -> None:
+    """Create an account. Staff need --district (one or more) or --all-districts."""
+    if role == "staff" and not districts and not all_districts:
+        raise click.UsageError(_english(accounts.AccountError("staff_needs_district")))
+    if all_districts:
+        if role != "staff" or districts:
+            raise click.UsageError(_english(accounts.AccountError("all_districts_alone")))
+        districts = (accounts.ALL_DISTRICTS,)
     try:
         user = accounts.add_user(
             _runtime().engine,

@@ -38,9 +38,7 @@ REFUSALS: dict[str, str] = {
     "not_allowed_value": N_("must be one of %(choices)s"),
     "reason_required": N_("say why"),
     # ---- stages -------------------------------------------------------------------------
-    "gate_closed": N_(
-        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."
-    ),
+    "gate_closed": N_("Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."),
     # ---- projects: registration, plan, stages, rulesets --------------------------------
     "project_not_found": N_("There is no such project."),
     "stale_version": N_(
@@ -67,6 +65,11 @@ REFUSALS: dict[str, str] = {
     "account_refused": N_("The account cannot be changed as asked."),
     "password_too_short": N_("at least %(min)s characters"),
     "user_exists": N_("user %(username)s exists already"),
+    "staff_needs_district": N_(
+        "A staff account needs --district (one or more), or --all-districts for a city-wide "
+        "account."
+    ),
+    "all_districts_alone": N_("--all-districts is for staff accounts, without --district."),
     "unknown_user": N_("no user %(username)s"),
     "supervisor_account_needs_project": N_(
         "A resident supervisor's account is made from the project's supervisor list."

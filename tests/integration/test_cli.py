@@ -76,12 +76,70 @@ def test_users_and_tokens(run):
     assert "added wang (staff)" in added.stdout
     token = run("users", "token", "wang").stdout.strip()
     assert token.startswith("rnv_") and len(token) > 30
-    twice = run("users", "add", "wang", "--role", "staff", "--password", "long enough pw", ok=False)
+    twice = run(
+        "users",
+        "add",
+        "wang",
+        "--role",
+        "staff",
+        "--district",
+        "天宁区",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
     assert twice.returncode != 0 and "exists already" in twice.stderr
-    short = run("users", "add", "li", "--role", "staff", "--password", "short", ok=False)
+    short = run("users", "add", "li", "--role", "auditor", "--password", "short", ok=False)
     assert short.returncode != 0 and "8 characters" in short.stderr
     nobody = run("users", "token", "nobody", ok=False)
     assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+
+def test_a_staff_account_without_a_district_is_refused_unless_city_wide_on_purpose(
+    run, database_url
+):
+    bare = run("users", "add", "zhao", "--role", "staff", "--password", "long enough pw", ok=False)
+    assert bare.returncode != 0 and "--all-districts" in bare.stderr
+    both = run(
+        "users",
+        "add",
+        "zhao",
+        "--role",
+        "staff",
+        "--district",
+        "天宁区",
+        "--all-districts",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
+    assert both.returncode != 0 and "without --district" in both.stderr
+    auditor = run(
+        "users",
+        "add",
+        "zhao",
+        "--role",
+        "auditor",
+        "--all-districts",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
+    assert auditor.returncode != 0 and "for staff accounts" in auditor.stderr
+    run(
+        "users", "add", "zhao", "--role", "staff", "--all-districts", "--password", "long enough pw"
+    )
+    run("users", "add", "qian", "--role", "auditor", "--password", "long enough pw")
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    zhao = accounts.get_user_by_name(rt.engine, "zhao")
+    qian = accounts.get_user_by_name(rt.engine, "qian")
+    rt.close()
+    assert zhao.all_districts and zhao.may_write_in("天宁区") and zhao.may_write_in("清江浦区")
+    assert not qian.may_write_in("天宁区")
 
 
 def test_report_errors_name_the_problem(run, tmp_path):

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from renovation.domain.errors import DomainError
+from renovation.password_policy import password_problem
 
 ROLES = ("staff", "auditor", "admin", "supervisor")
 ALL_DISTRICTS = "*"
@@ -171,8 +172,7 @@ def _insert_user(
     username = username.strip()
     if not username:
         raise AccountError("required", field="username")
-    if len(password) < 8:
-        raise AccountError("password_too_short", field="password", min=8)
+    check_password(password, username)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -206,6 +206,43 @@ def _insert_user(
     except IntegrityError:
         raise AccountError("user_exists", field="username", username=username) from None
     return get_user_by_name(engine, username)
+
+
+def check_password(password: str, username: str = "", *, field: str = "password") -> None:
+    """Refuse a password the policy does not allow (see renovation.password_policy)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        code, params = problem
+        raise AccountError(code, field=field, **params)
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    """Give the account a new password (an admin's reset, from the command line)."""
+    user = get_user_by_name(engine, username)
+    check_password(password, user.username)
+    with engine.begin() as conn:
+        conn.execute(
+            users.update().where(users.c.id == user.id).values(password_hash=_hasher.hash(password))
+        )
+
+
+def change_password(engine: Engine, user_id: int, current: str, new: str) -> None:
+    """The signed-in account changes its own password; the current one must be given."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise AccountError("unknown_user", field="username", username=str(user_id))
+    try:
+        _hasher.verify(row.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("wrong_current_password", field="current") from None
+    if new == current:
+        raise AccountError("password_unchanged", field="new")
+    check_password(new, row.username, field="new")
+    with engine.begin() as conn:
+        conn.execute(
+            users.update().where(users.c.id == user_id).values(password_hash=_hasher.hash(new))
+        )
 
 
 def add_supervisor_account(

@@ -64,6 +64,12 @@ REFUSALS: dict[str, str] = {
     # ---- accounts and answer templates -------------------------------------------------
     "account_refused": N_("The account cannot be changed as asked."),
     "password_too_short": N_("at least %(min)s characters"),
+    "password_one_character": N_("not one character repeated"),
+    "password_is_username": N_("must not be the username"),
+    "password_too_common": N_("too common: choose one that is not easy to guess"),
+    "wrong_current_password": N_("this is not the current password"),
+    "password_unchanged": N_("must differ from the current password"),
+    "passwords_differ": N_("the two new passwords differ"),
     "user_exists": N_("user %(username)s exists already"),
     "staff_needs_district": N_(
         "A staff account needs --district (one or more), or --all-districts for a city-wide "

@@ -38,3 +38,75 @@ def test_staff_write_in_their_districts_and_city_wide_staff_everywhere(engine):
     assert city.all_districts and city.districts == () and city.may_write_in("天宁区")
     assert admin.may_write_in("天宁区")
     assert not auditor.may_write_in("清江浦区")
+
+
+# ---- the password policy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password, code",
+    [
+        ("short", "password_too_short"),
+        ("x" * 201, "too_long"),
+        ("aaaaaaaa", "password_one_character"),
+        ("8888888888", "password_one_character"),
+        ("password", "password_too_common"),
+        ("PassWord123", "password_too_common"),
+        ("12345678", "password_too_common"),
+        ("woaini1314", "password_too_common"),
+        ("abcdefghij", "password_too_common"),
+        ("qwertyuiop", "password_too_common"),
+        ("9876543210", "password_too_common"),
+        ("zhang-wei-2026", "password_is_username"),
+    ],
+)
+def test_a_weak_password_is_refused_with_its_reason(engine, password, code):
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.add_user(engine, "Zhang-Wei-2026", password, "auditor")
+
+    assert refused.value.code == code and refused.value.field == "password"
+    with pytest.raises(accounts.AccountError):
+        accounts.get_user_by_name(engine, "Zhang-Wei-2026")
+
+
+def test_a_supervisor_account_takes_the_same_policy(engine):
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.add_supervisor_account(
+            engine, "wangxy", "11111111", project_id="p-1", supervisor_id="supervisor-1"
+        )
+    assert refused.value.code == "password_one_character"
+    assert accounts.supervisor_account_names(engine, "p-1") == {}
+
+
+def test_a_password_is_changed_only_with_the_current_one_and_under_the_policy(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+
+    for current, new, code, field in [
+        ("wrong one!", "a new good one", "wrong_current_password", "current"),
+        (PASSWORD, PASSWORD, "password_unchanged", "new"),
+        (PASSWORD, "password123", "password_too_common", "new"),
+        (PASSWORD, "short", "password_too_short", "new"),
+    ]:
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.change_password(engine, user.id, current, new)
+        assert (refused.value.code, refused.value.field) == (code, field)
+        assert accounts.authenticate(engine, "zhang", PASSWORD) == user
+
+    accounts.change_password(engine, user.id, PASSWORD, "a new good one")
+
+    assert accounts.authenticate(engine, "zhang", PASSWORD) is None
+    assert accounts.authenticate(engine, "zhang", "a new good one") == user
+
+
+def test_an_admin_sets_a_password_under_the_policy(engine):
+    accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.set_password(engine, "zhang", "aaaaaaaaaaaa")
+    assert refused.value.code == "password_one_character"
+    with pytest.raises(accounts.AccountError) as unknown:
+        accounts.set_password(engine, "nobody", "a new good one")
+    assert unknown.value.code == "unknown_user"
+
+    accounts.set_password(engine, "zhang", "a new good one")
+    assert accounts.authenticate(engine, "zhang", "a new good one") is not None

@@ -157,6 +157,19 @@ def users_add(username, role, password, display_name, districts, all_districts) 
     click.echo(f"added {user.username} ({user.role})")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_password(username, password) -> None:
+    """Set an account's password (an admin's reset; the policy applies)."""
+    try:
+        accounts.set_password(_runtime().engine, username, password)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint=error.field) from None
+    click.echo(f"password of {username} changed")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--label", default="cli")

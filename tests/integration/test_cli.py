@@ -163,3 +163,26 @@ def test_report_errors_name_the_problem(run, tmp_path):
         ok=False,
     )
     assert bad.returncode != 0 and "--as-of" in bad.stderr
+
+
+def test_an_admin_sets_a_password_from_the_command_line(run, database_url):
+    run("users", "add", "sun", "--role", "auditor", "--password", "long enough pw")
+    weak = run("users", "password", "sun", "--password", "aaaaaaaaaa", ok=False)
+    assert weak.returncode != 0 and "not one character repeated" in weak.stderr
+    nobody = run("users", "password", "nobody", "--password", "a new good one", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+    assert (
+        "password of sun changed"
+        in run("users", "password", "sun", "--password", "a new good one").stdout
+    )
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    try:
+        assert accounts.authenticate(rt.engine, "sun", "long enough pw") is None
+        assert accounts.authenticate(rt.engine, "sun", "a new good one") is not None
+    finally:
+        rt.close()

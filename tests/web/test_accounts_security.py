@@ -3,7 +3,13 @@ lockout, disabled accounts, server-side session revocation and timeouts, token e
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from renovation import accounts
+from renovation.web import runtime
+from tests.helpers import PASSWORD, add_user, make_app, signed_in
 from tests.web.test_acceptance_api import post, project_at_acceptance
 
 
@@ -28,3 +34,106 @@ def test_a_supervisor_account_with_a_common_password_is_refused_with_the_field(c
     body = made.get_json()
     assert body["code"] == "password_too_common" and "password" in str(body)
     assert accounts.supervisor_account_names(web_app.extensions["renovation"].engine, pid) == {}
+
+
+# ---- the change-password page --------------------------------------------------------------
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def problems_next_to(html: str, field: str) -> str:
+    """The text of the problems listed under ``field``."""
+    found = re.search(rf'<ul class="field-errors" id="{field}-errors">(.*?)</ul>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def change(client, current: str, new: str, confirm: str | None = None, **extra):
+    return client.post(
+        "/account/password",
+        data={"current": current, "new": new, "confirm": new if confirm is None else confirm}
+        | extra,
+    )
+
+
+def test_the_password_page_needs_a_signed_in_account(app):
+    response = app.test_client().get("/account/password")
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert change(app.test_client(), PASSWORD, "a new good one").status_code == 302
+
+
+@pytest.mark.parametrize("role", ["staff", "auditor", "admin"])
+def test_any_signed_in_account_changes_its_password(app, role):
+    client = signed_in(app, role)
+    page = text(client.get("/account/password"))
+    assert "修改密码" in page and 'autocomplete="new-password"' in page
+
+    response = change(client, PASSWORD, "a new good one")
+
+    assert response.status_code == 302
+    assert "密码已修改" in text(client.get(response.headers["Location"]))
+    with app.app_context():
+        engine = runtime().engine
+        assert accounts.authenticate(engine, role, PASSWORD) is None
+        assert accounts.authenticate(engine, role, "a new good one") is not None
+
+
+@pytest.mark.parametrize(
+    "current, new, confirm, field, says",
+    [
+        ("", "a new good one", None, "current", "必须填写"),
+        (PASSWORD, "", "", "new", "必须填写"),
+        (PASSWORD, "a new good one", "", "confirm", "必须填写"),
+        (PASSWORD, "a new good one", "another good one", "confirm", "两次输入的新密码不一致"),
+        ("not the password", "a new good one", None, "current", "当前密码不正确"),
+        (PASSWORD, PASSWORD, None, "new", "须与当前密码不同"),
+        (PASSWORD, "12345678", None, "new", "过于常见"),
+        (PASSWORD, "aaaaaaaaaa", None, "new", "不能是同一个字符重复"),
+        (PASSWORD, "short", None, "new", "至少"),
+        (PASSWORD, "STAFF", None, "new", "至少"),
+        (PASSWORD, "x" * 201, None, "new", "200"),
+    ],
+)
+def test_a_refused_change_names_the_problem_next_to_its_field_in_chinese(
+    app, current, new, confirm, field, says
+):
+    client = signed_in(app)
+
+    response = change(client, current, new, confirm)
+
+    assert response.status_code == 422
+    html = text(response)
+    assert says in problems_next_to(html, field)
+    assert not re.search(r"[A-Za-z]{4,}", problems_next_to(html, field))
+    with app.app_context():
+        assert accounts.authenticate(runtime().engine, "staff", PASSWORD) is not None
+
+
+def test_the_password_form_needs_its_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    try:
+        add_user(app, "zhang")
+        client = app.test_client()
+        token = csrf_token(text(client.get("/login")))
+        client.post("/login", data={"username": "zhang", "password": PASSWORD, "csrf_token": token})
+
+        refused = change(client, PASSWORD, "a new good one")
+        assert refused.status_code == 400
+        with app.app_context():
+            assert accounts.authenticate(runtime().engine, "zhang", PASSWORD) is not None
+
+        token = csrf_token(text(client.get("/account/password")))
+        assert change(client, PASSWORD, "a new good one", csrf_token=token).status_code == 302
+    finally:
+        app.extensions["renovation"].close()
+
+
+def test_the_header_links_to_the_password_page_when_signed_in(app):
+    assert "/account/password" not in text(app.test_client().get("/"))
+    assert "/account/password" in text(signed_in(app).get("/"))

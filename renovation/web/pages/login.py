@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
-from renovation.accounts import User, authenticate
+from renovation.accounts import AccountError, User, authenticate, change_password
 from renovation.web import runtime
 from renovation.web.auth import SessionUser, limiter, page_user
+from renovation.web.i18n import refusal_problems, words
 from renovation.web.pages.blueprint import bp, safe_next
-from renovation.web.pages.forms import LoginForm
+from renovation.web.pages.forms import LoginForm, PasswordChangeForm
 
 
 def home_for(user: User) -> str:
@@ -50,3 +51,34 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("pages.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/minute", methods=["POST"])
+def change_own_password():
+    """Any signed-in account changes its password: the current one, the new one twice; each
+    problem is named next to its field."""
+    form = PasswordChangeForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        current, new, confirm = (
+            form.current.data or "",
+            form.new.data or "",
+            form.confirm.data or "",
+        )
+        for name, value in (("current", current), ("new", new), ("confirm", confirm)):
+            if not value:
+                errors[name] = [words().refusal("required", {})]
+        if not errors and new != confirm:
+            errors["confirm"] = [words().refusal("passwords_differ", {})]
+        if not errors:
+            try:
+                change_password(runtime().engine, page_user().id, current, new)
+            except AccountError as error:
+                errors = refusal_problems(error)
+            else:
+                flash(_("Your password is changed."), "success")
+                return redirect(home_for(page_user()))
+    status = 422 if errors else 200
+    return render_template("pages/auth/password.html", form=form, errors=errors), status

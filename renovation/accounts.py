@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -78,6 +78,21 @@ supervisor_accounts = Table(
     Column("supervisor_id", String(40), nullable=False),
     UniqueConstraint("project_id", "supervisor_id", name="uq_supervisor_account"),
 )
+
+# Failed sign-ins per account (a table of its own, so that older databases need no change to
+# ``users``): after LOCK_AFTER failures in a row the account is locked for a time that doubles
+# with each further failure, from LOCK_FIRST up to LOCK_LONGEST.
+login_failures = Table(
+    "login_failures",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", String(40), nullable=True),
+)
+
+LOCK_AFTER = 5
+LOCK_FIRST = timedelta(minutes=1)
+LOCK_LONGEST = timedelta(hours=24)
 
 _hasher = PasswordHasher()
 
@@ -302,8 +317,16 @@ def display_names(engine: Engine, actor_ids: Iterable[str]) -> dict[str, str]:
     return {f"user:{row.username}": row.display_name for row in rows}
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    """The user if the password matches; None otherwise, taking the same time either way."""
+def authenticate(
+    engine: Engine, username: str, password: str, *, now: datetime | None = None
+) -> User | None:
+    """The user if the password matches and the account is neither disabled nor locked;
+    None otherwise, taking the same time either way and saying nothing of why.
+
+    A wrong password counts against the account; the LOCK_AFTER-th in a row locks it
+    (see ``lock_time``); a right one, outside a lock, clears the count.
+    """
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(
             select(users).where(users.c.username == username, users.c.active.is_(True))
@@ -311,9 +334,66 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         stored = row.password_hash if row else _DUMMY_HASH
         try:
             _hasher.verify(stored, password)
+            matched = True
         except (VerificationError, InvalidHashError):
-            return None
-        return _user(conn, row) if row else None
+            matched = False
+        user = _user(conn, row) if row else None
+    if user is None or locked_until(engine, user.id, now=now) is not None:
+        return None
+    if not matched:
+        _count_failure(engine, user.id, now)
+        return None
+    with engine.begin() as conn:
+        conn.execute(login_failures.delete().where(login_failures.c.user_id == user.id))
+    return user
+
+
+def lock_time(failures: int) -> timedelta | None:
+    """How long the account is locked after ``failures`` wrong passwords in a row."""
+    if failures < LOCK_AFTER:
+        return None
+    return min(LOCK_FIRST * 2 ** min(failures - LOCK_AFTER, 20), LOCK_LONGEST)
+
+
+def locked_until(engine: Engine, user_id: int, *, now: datetime | None = None) -> datetime | None:
+    """The end of the account's lock, if it is locked at ``now``."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        until = conn.execute(
+            select(login_failures.c.locked_until).where(login_failures.c.user_id == user_id)
+        ).scalar()
+    if until is None:
+        return None
+    end = datetime.fromisoformat(until)
+    return end if end > now else None
+
+
+def _count_failure(engine: Engine, user_id: int, now: datetime) -> None:
+    with engine.begin() as conn:
+        failures = conn.execute(
+            select(login_failures.c.failures).where(login_failures.c.user_id == user_id)
+        ).scalar()
+        if failures is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(login_failures.insert().values(user_id=user_id, failures=0))
+            except IntegrityError:  # another request counted the first one meanwhile
+                pass
+        conn.execute(
+            login_failures.update()
+            .where(login_failures.c.user_id == user_id)
+            .values(failures=login_failures.c.failures + 1)
+        )
+        failures = conn.execute(
+            select(login_failures.c.failures).where(login_failures.c.user_id == user_id)
+        ).scalar_one()
+        lock = lock_time(failures)
+        if lock is not None:
+            conn.execute(
+                login_failures.update()
+                .where(login_failures.c.user_id == user_id)
+                .values(locked_until=(now + lock).isoformat())
+            )
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")

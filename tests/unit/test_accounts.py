@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import create_engine
 
@@ -110,3 +112,53 @@ def test_an_admin_sets_a_password_under_the_policy(engine):
 
     accounts.set_password(engine, "zhang", "a new good one")
     assert accounts.authenticate(engine, "zhang", "a new good one") is not None
+
+
+# ---- lockout ----------------------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_time_that_doubles(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    for attempt in range(4):
+        assert accounts.authenticate(engine, "zhang", "wrong", now=T0) is None
+        assert accounts.locked_until(engine, user.id, now=T0) is None, attempt
+
+    assert accounts.authenticate(engine, "zhang", "wrong", now=T0) is None  # the fifth
+    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+    # Locked: the right password does not open it, and tries do not count meanwhile.
+    assert accounts.authenticate(engine, "zhang", PASSWORD, now=T0 + timedelta(seconds=59)) is None
+    assert accounts.authenticate(engine, "zhang", "wrong", now=T0 + timedelta(seconds=30)) is None
+    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+
+    t1 = T0 + timedelta(minutes=1)
+    assert accounts.authenticate(engine, "zhang", "wrong", now=t1) is None  # the sixth
+    assert accounts.locked_until(engine, user.id, now=t1) == t1 + timedelta(minutes=2)
+    t2 = t1 + timedelta(minutes=2)
+    assert accounts.authenticate(engine, "zhang", "wrong", now=t2) is None  # the seventh
+    assert accounts.locked_until(engine, user.id, now=t2) == t2 + timedelta(minutes=4)
+
+    t3 = t2 + timedelta(minutes=4)
+    assert accounts.authenticate(engine, "zhang", PASSWORD, now=t3) == user
+    # The count starts again: four more wrong ones do not lock.
+    for _ in range(4):
+        accounts.authenticate(engine, "zhang", "wrong", now=t3)
+    assert accounts.locked_until(engine, user.id, now=t3) is None
+
+
+def test_the_lock_grows_to_a_day_at_most():
+    assert accounts.lock_time(4) is None
+    assert accounts.lock_time(5) == timedelta(minutes=1)
+    assert accounts.lock_time(8) == timedelta(minutes=8)
+    assert accounts.lock_time(40) == accounts.lock_time(500) == timedelta(hours=24)
+
+
+def test_failures_of_one_account_do_not_lock_another(engine):
+    accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    li = accounts.add_user(engine, "li", PASSWORD, "staff", districts=["天宁区"])
+    for _ in range(6):
+        accounts.authenticate(engine, "zhang", "wrong", now=T0)
+        accounts.authenticate(engine, "nobody", "wrong", now=T0)
+
+    assert accounts.authenticate(engine, "li", PASSWORD, now=T0) == li

@@ -4,6 +4,7 @@ lockout, disabled accounts, server-side session revocation and timeouts, token e
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -137,3 +138,33 @@ def test_the_password_form_needs_its_csrf_token(tmp_path):
 def test_the_header_links_to_the_password_page_when_signed_in(app):
     assert "/account/password" not in text(app.test_client().get("/"))
     assert "/account/password" in text(signed_in(app).get("/"))
+
+
+# ---- lockout -----------------------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def set_clock(app, when: datetime) -> None:
+    app.extensions["renovation"].app.clock = lambda: when
+
+
+def sign_in(client, password: str):
+    return client.post("/login", data={"username": "staff", "password": password})
+
+
+def test_a_locked_account_cannot_sign_in_and_the_page_says_only_wrong_name_or_password(app):
+    add_user(app, "staff")
+    set_clock(app, T0)
+    client = app.test_client()
+    for _ in range(5):
+        assert "用户名或密码不正确" in text(sign_in(client, "wrong password"))
+
+    with_right_password = sign_in(client, PASSWORD)
+
+    assert with_right_password.status_code == 200
+    assert "用户名或密码不正确" in text(with_right_password)
+    assert client.get("/staff").status_code == 302  # not signed in
+    set_clock(app, T0 + timedelta(seconds=61))
+    assert sign_in(client, PASSWORD).status_code == 302
+    assert client.get("/staff").status_code == 200

@@ -34,7 +34,12 @@ def login():
             return redirect(home_for(user))
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
-        user = authenticate(runtime().engine, form.username.data.strip(), form.password.data)
+        user = authenticate(
+            runtime().engine,
+            form.username.data.strip(),
+            form.password.data,
+            now=runtime().app.now(),
+        )
         if user is not None:
             login_user(SessionUser(user))
             flash(_("Signed in as %(name)s.", name=user.display_name), "success")

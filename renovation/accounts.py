@@ -260,6 +260,17 @@ def change_password(engine: Engine, user_id: int, current: str, new: str) -> Non
         )
 
 
+def set_active(engine: Engine, username: str, active: bool) -> User:
+    """Disable an account (it signs in nowhere, its sessions and tokens stop working) or
+    enable it again, which also clears its failed sign-ins and any lock."""
+    user = get_user_by_name(engine, username)
+    with engine.begin() as conn:
+        conn.execute(users.update().where(users.c.id == user.id).values(active=active))
+        if active:
+            conn.execute(login_failures.delete().where(login_failures.c.user_id == user.id))
+    return user
+
+
 def add_supervisor_account(
     engine: Engine,
     username: str,

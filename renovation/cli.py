@@ -170,6 +170,30 @@ def users_password(username, password) -> None:
     click.echo(f"password of {username} changed")
 
 
+@users.command("disable")
+@click.argument("username")
+@with_appcontext
+def users_disable(username) -> None:
+    """Disable an account: no sign-in, its sessions and tokens stop working."""
+    _set_active(username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+@with_appcontext
+def users_enable(username) -> None:
+    """Enable a disabled account again (and lift any lock from failed sign-ins)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    try:
+        accounts.set_active(_runtime().engine, username, active)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint="username") from None
+    click.echo(f"{username} {'enabled' if active else 'disabled'}")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--label", default="cli")

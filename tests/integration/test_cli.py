@@ -186,3 +186,21 @@ def test_an_admin_sets_a_password_from_the_command_line(run, database_url):
         assert accounts.authenticate(rt.engine, "sun", "a new good one") is not None
     finally:
         rt.close()
+
+
+def test_an_admin_disables_and_enables_an_account(run, database_url):
+    run("users", "add", "zhou", "--role", "auditor", "--password", "long enough pw")
+    assert "zhou disabled" in run("users", "disable", "zhou").stdout
+    nobody = run("users", "disable", "nobody", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    try:
+        assert accounts.authenticate(rt.engine, "zhou", "long enough pw") is None
+        assert "zhou enabled" in run("users", "enable", "zhou").stdout
+        assert accounts.authenticate(rt.engine, "zhou", "long enough pw") is not None
+    finally:
+        rt.close()

@@ -162,3 +162,27 @@ def test_failures_of_one_account_do_not_lock_another(engine):
         accounts.authenticate(engine, "nobody", "wrong", now=T0)
 
     assert accounts.authenticate(engine, "li", PASSWORD, now=T0) == li
+
+
+# ---- disabled accounts ------------------------------------------------------------------------
+
+
+def test_a_disabled_account_signs_in_nowhere_until_enabled_again(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    token = accounts.issue_token(engine, "zhang")
+    for _ in range(5):
+        accounts.authenticate(engine, "zhang", "wrong", now=T0)
+
+    accounts.set_active(engine, "zhang", False)
+
+    assert accounts.authenticate(engine, "zhang", PASSWORD) is None
+    assert accounts.get_user(engine, user.id) is None
+    assert accounts.user_for_token(engine, token) is None
+
+    accounts.set_active(engine, "zhang", True)  # also lifts the lock
+
+    assert accounts.authenticate(engine, "zhang", PASSWORD, now=T0) == user
+    assert accounts.user_for_token(engine, token) == user
+    with pytest.raises(accounts.AccountError) as unknown:
+        accounts.set_active(engine, "nobody", False)
+    assert unknown.value.code == "unknown_user"

@@ -168,3 +168,17 @@ def test_a_locked_account_cannot_sign_in_and_the_page_says_only_wrong_name_or_pa
     set_clock(app, T0 + timedelta(seconds=61))
     assert sign_in(client, PASSWORD).status_code == 302
     assert client.get("/staff").status_code == 200
+
+
+# ---- disabled accounts ---------------------------------------------------------------------------
+
+
+def test_disabling_an_account_ends_its_signed_in_session(app):
+    client = signed_in(app)
+    assert client.get("/staff").status_code == 200
+
+    with app.app_context():
+        accounts.set_active(runtime().engine, "staff", False)
+
+    assert client.get("/staff").status_code == 302
+    assert "用户名或密码不正确" in text(sign_in(app.test_client(), PASSWORD))

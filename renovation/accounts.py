@@ -90,6 +90,15 @@ login_failures = Table(
     Column("locked_until", String(40), nullable=True),
 )
 
+# Each signed-in session carries its account's epoch; signing out moves the epoch on, which
+# ends every copy of every session of the account (the cookie itself cannot be recalled).
+session_epochs = Table(
+    "session_epochs",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("epoch", Integer, nullable=False, default=0),
+)
+
 LOCK_AFTER = 5
 LOCK_FIRST = timedelta(minutes=1)
 LOCK_LONGEST = timedelta(hours=24)
@@ -379,17 +388,43 @@ def locked_until(engine: Engine, user_id: int, *, now: datetime | None = None) -
     return end if end > now else None
 
 
+def session_epoch(engine: Engine, user_id: int) -> int:
+    """The account's session epoch: a session made under another one is over."""
+    with engine.connect() as conn:
+        epoch = conn.execute(
+            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
+        ).scalar()
+    return epoch or 0
+
+
+def end_sessions(engine: Engine, user_id: int) -> int:
+    """End every session of the account (signing out, a new password); the new epoch."""
+    with engine.begin() as conn:
+        _ensure_row(conn, session_epochs, user_id, epoch=0)
+        conn.execute(
+            session_epochs.update()
+            .where(session_epochs.c.user_id == user_id)
+            .values(epoch=session_epochs.c.epoch + 1)
+        )
+        return conn.execute(
+            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
+        ).scalar_one()
+
+
+def _ensure_row(conn: Connection, table: Table, user_id: int, **values) -> None:
+    """A row for the account in ``table``, made with ``values`` unless one is there."""
+    if conn.execute(select(table.c.user_id).where(table.c.user_id == user_id)).first():
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(user_id=user_id, **values))
+    except IntegrityError:  # another request made it meanwhile
+        pass
+
+
 def _count_failure(engine: Engine, user_id: int, now: datetime) -> None:
     with engine.begin() as conn:
-        failures = conn.execute(
-            select(login_failures.c.failures).where(login_failures.c.user_id == user_id)
-        ).scalar()
-        if failures is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(login_failures.insert().values(user_id=user_id, failures=0))
-            except IntegrityError:  # another request counted the first one meanwhile
-                pass
+        _ensure_row(conn, login_failures, user_id, failures=0)
         conn.execute(
             login_failures.update()
             .where(login_failures.c.user_id == user_id)

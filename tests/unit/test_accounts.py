@@ -13,8 +13,9 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path}/accounts.sqlite")
+def engine(database_url):
+    """The account tables on an empty SQLite file or PostgreSQL database."""
+    engine = create_engine(database_url)
     accounts.create_tables(engine)
     yield engine
     engine.dispose()
@@ -186,3 +187,37 @@ def test_a_disabled_account_signs_in_nowhere_until_enabled_again(engine):
     with pytest.raises(accounts.AccountError) as unknown:
         accounts.set_active(engine, "nobody", False)
     assert unknown.value.code == "unknown_user"
+
+
+# ---- sessions and older databases ------------------------------------------------------------
+
+
+def test_signing_out_moves_the_epoch_of_that_account_only(engine):
+    zhang = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    li = accounts.add_user(engine, "li", PASSWORD, "staff", districts=["天宁区"])
+    assert accounts.session_epoch(engine, zhang.id) == 0
+
+    assert accounts.end_sessions(engine, zhang.id) == 1
+    assert accounts.end_sessions(engine, zhang.id) == 2
+
+    assert accounts.session_epoch(engine, zhang.id) == 2
+    assert accounts.session_epoch(engine, li.id) == 0
+
+
+def test_a_database_made_before_the_new_tables_gets_them_and_keeps_its_accounts(tmp_path):
+    from sqlalchemy import MetaData
+
+    engine = create_engine(f"sqlite:///{tmp_path}/old.sqlite")
+    old = MetaData()
+    for table in (accounts.users, accounts.api_tokens, accounts.supervisor_accounts):
+        table.to_metadata(old)
+    old.create_all(engine)
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+
+    accounts.create_tables(engine)  # what the service does at start
+
+    for _ in range(5):
+        accounts.authenticate(engine, "zhang", "wrong", now=T0)
+    assert accounts.locked_until(engine, user.id, now=T0) is not None
+    assert accounts.end_sessions(engine, user.id) == 1
+    engine.dispose()

@@ -146,7 +146,8 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def set_clock(app, when: datetime) -> None:
-    app.extensions["renovation"].app.clock = lambda: when
+    """Move the clock of sessions and locks (the application's own clock is left alone)."""
+    app.extensions["accounts_clock"] = lambda: when
 
 
 def sign_in(client, password: str):
@@ -182,3 +183,142 @@ def test_disabling_an_account_ends_its_signed_in_session(app):
 
     assert client.get("/staff").status_code == 302
     assert "用户名或密码不正确" in text(sign_in(app.test_client(), PASSWORD))
+
+
+# ---- sessions: revocation, timeouts, a fresh session at sign-in ----------------------------
+
+
+def copy_of(app, client):
+    """A second client holding a copy of ``client``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_copied_cookie_no_longer_opens_the_console_after_sign_out(app):
+    client = signed_in(app)
+    thief = copy_of(app, client)
+    assert thief.get("/staff").status_code == 200  # the copy works while the session lasts
+
+    assert client.post("/logout").status_code == 302
+
+    assert thief.get("/staff").status_code == 302
+    assert client.get("/staff").status_code == 302
+    # Signing in again makes a new session that works; the old copy stays dead.
+    assert sign_in(client, PASSWORD).status_code == 302
+    assert client.get("/staff").status_code == 200
+    assert thief.get("/staff").status_code == 302
+
+
+def test_sign_out_ends_copied_sessions_and_a_lock_holds_on_either_database(tmp_path, database_url):
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    try:
+        client = signed_in(app)
+        thief = copy_of(app, client)
+        client.post("/logout")
+        assert thief.get("/staff").status_code == 302
+
+        set_clock(app, T0)
+        for _ in range(5):
+            sign_in(client, "wrong password")
+        assert sign_in(client, PASSWORD).status_code == 200
+        set_clock(app, T0 + timedelta(minutes=1, seconds=1))
+        assert sign_in(client, PASSWORD).status_code == 302
+    finally:
+        app.extensions["renovation"].close()
+
+
+def test_signing_out_ends_the_sessions_of_this_account_only(app):
+    zhang = signed_in(app, username="zhang")
+    li = signed_in(app, username="li")
+
+    zhang.post("/logout")
+
+    assert li.get("/staff").status_code == 200
+
+
+def test_a_session_ends_after_30_idle_minutes(app):
+    set_clock(app, T0)
+    client = signed_in(app)
+    for minutes in (29, 58, 87):  # each use keeps it going
+        set_clock(app, T0 + timedelta(minutes=minutes))
+        assert client.get("/staff").status_code == 200, minutes
+
+    set_clock(app, T0 + timedelta(minutes=87 + 31))
+    response = client.get("/staff")
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    set_clock(app, T0 + timedelta(minutes=87 + 32))
+    assert client.get("/staff").status_code == 302  # and stays ended
+
+
+def test_a_session_ends_after_12_hours_however_busy(app):
+    set_clock(app, T0)
+    client = signed_in(app)
+    for minutes in range(20, 12 * 60, 20):
+        set_clock(app, T0 + timedelta(minutes=minutes))
+        assert client.get("/staff").status_code == 200, minutes
+
+    set_clock(app, T0 + timedelta(hours=12, minutes=1))
+
+    assert client.get("/staff").status_code == 302
+
+
+def test_the_timeouts_are_configurable(tmp_path):
+    app = make_app(tmp_path, SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1)
+    try:
+        set_clock(app, T0)
+        client = signed_in(app)
+        set_clock(app, T0 + timedelta(minutes=4))
+        assert client.get("/staff").status_code == 200
+        set_clock(app, T0 + timedelta(minutes=10))
+        assert client.get("/staff").status_code == 302
+
+        set_clock(app, T0)
+        assert sign_in(client, PASSWORD).status_code == 302
+        for minutes in (4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56):
+            set_clock(app, T0 + timedelta(minutes=minutes))
+            assert client.get("/staff").status_code == 200
+        set_clock(app, T0 + timedelta(minutes=60, seconds=1))
+        assert client.get("/staff").status_code == 302
+    finally:
+        app.extensions["renovation"].close()
+
+
+def test_signing_in_starts_a_fresh_session(app):
+    add_user(app, "staff")
+    client = app.test_client()
+    with client.session_transaction() as planted:
+        planted["planted"] = "by someone else"
+        planted["rnv_epoch"] = 99
+
+    assert sign_in(client, PASSWORD).status_code == 302
+
+    with client.session_transaction() as fresh:
+        assert "planted" not in fresh and fresh["rnv_epoch"] == 0
+    assert client.get("/staff").status_code == 200
+
+
+def test_a_session_without_its_marks_is_not_signed_in(app):
+    client = signed_in(app)
+    with client.session_transaction() as stripped:
+        del stripped["rnv_since"]
+
+    assert client.get("/staff").status_code == 302
+
+
+def test_a_new_password_ends_the_other_sessions_but_not_this_one(app):
+    client = signed_in(app)
+    other = copy_of(app, client)
+
+    assert change(client, PASSWORD, "a new good one").status_code == 302
+
+    assert client.get("/staff").status_code == 200
+    assert other.get("/staff").status_code == 302
+
+
+def test_moving_the_application_clock_by_days_leaves_sessions_alone(app):
+    client = signed_in(app)
+    app.extensions["renovation"].app.clock = lambda: datetime.now(UTC) + timedelta(days=40)
+
+    assert client.get("/staff").status_code == 200

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 
 from renovation.accounts import AccountError, User, authenticate, change_password
 from renovation.web import runtime
-from renovation.web.auth import SessionUser, limiter, page_user
+from renovation.web.auth import (
+    accounts_now,
+    end_session,
+    limiter,
+    page_user,
+    renew_session,
+    start_session,
+)
 from renovation.web.i18n import refusal_problems, words
 from renovation.web.pages.blueprint import bp, safe_next
 from renovation.web.pages.forms import LoginForm, PasswordChangeForm
@@ -38,10 +45,10 @@ def login():
             runtime().engine,
             form.username.data.strip(),
             form.password.data,
-            now=runtime().app.now(),
+            now=accounts_now(),
         )
         if user is not None:
-            login_user(SessionUser(user))
+            start_session(user)
             flash(_("Signed in as %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(form.next.data) or home_for(user))
         flash(_("The username or password is not right."), "error")
@@ -53,7 +60,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out (a POST with the CSRF token, so no other site can sign anyone out)."""
-    logout_user()
+    end_session(page_user())
     flash(_("You are signed out."), "success")
     return redirect(url_for("pages.index"))
 
@@ -83,6 +90,7 @@ def change_own_password():
             except AccountError as error:
                 errors = refusal_problems(error)
             else:
+                renew_session(page_user())
                 flash(_("Your password is changed."), "success")
                 return redirect(home_for(page_user()))
     status = 422 if errors else 200

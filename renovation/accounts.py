@@ -69,6 +69,19 @@ api_tokens = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
+# When each bearer token stops working (a table of its own, so that older databases need no
+# change to ``api_tokens``); a token made before it has no row and lasts DEFAULT_TOKEN_DAYS
+# from its making.
+api_token_expiry = Table(
+    "api_token_expiry",
+    account_metadata,
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), primary_key=True),
+    Column("expires_at", String(40), nullable=False),
+)
+
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
+
 # The project and appointed supervisor a supervisor's account acts for.
 supervisor_accounts = Table(
     "supervisor_accounts",
@@ -449,9 +462,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(engine: Engine, username: str, label: str = "") -> str:
-    """A new bearer token for the user; shown once, stored only as its digest."""
+def issue_token(
+    engine: Engine,
+    username: str,
+    label: str = "",
+    *,
+    days: int = DEFAULT_TOKEN_DAYS,
+    now: datetime | None = None,
+) -> str:
+    """A new bearer token for the user, good for ``days``; shown once, stored only as its
+    digest."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError("token_days_between", field="days", min=1, max=MAX_TOKEN_DAYS)
     user = get_user_by_name(engine, username)
+    now = now or datetime.now(UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(
@@ -459,22 +483,90 @@ def issue_token(engine: Engine, username: str, label: str = "") -> str:
                 user_id=user.id,
                 token_sha256=_digest(token),
                 label=label or "api",
-                created_at=_now(),
+                created_at=now.isoformat(),
                 revoked=False,
+            )
+        )
+        token_id = conn.execute(
+            select(api_tokens.c.id).where(api_tokens.c.token_sha256 == _digest(token))
+        ).scalar_one()
+        conn.execute(
+            api_token_expiry.insert().values(
+                token_id=token_id, expires_at=(now + timedelta(days=days)).isoformat()
             )
         )
     return token
 
 
-def user_for_token(engine: Engine, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenInfo:
+    """A bearer token as listed: never the token itself."""
+
+    id: int
+    username: str
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+    def status(self, now: datetime) -> str:
+        if self.revoked:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
+
+
+def _token_select():
+    return (
+        select(api_tokens, users.c.username, api_token_expiry.c.expires_at)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .outerjoin(api_token_expiry, api_token_expiry.c.token_id == api_tokens.c.id)
+    )
+
+
+def _token_info(row) -> TokenInfo:
+    created = datetime.fromisoformat(row.created_at)
+    expires = (
+        datetime.fromisoformat(row.expires_at)
+        if row.expires_at
+        else created + timedelta(days=DEFAULT_TOKEN_DAYS)
+    )
+    return TokenInfo(row.id, row.username, row.label, created, expires, bool(row.revoked))
+
+
+def list_tokens(engine: Engine, username: str) -> list[TokenInfo]:
+    """The account's bearer tokens, oldest first, revoked and expired ones too."""
+    user = get_user_by_name(engine, username)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _token_select().where(api_tokens.c.user_id == user.id).order_by(api_tokens.c.id)
+        ).all()
+    return [_token_info(row) for row in rows]
+
+
+def revoke_token(engine: Engine, token_id: int) -> TokenInfo:
+    """Revoke a bearer token by its id (as listed); it stops working at once."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            api_tokens.update().where(api_tokens.c.id == token_id).values(revoked=True)
+        )
+        if done.rowcount == 0:
+            raise AccountError("unknown_token", field="token_id", token_id=token_id)
+        row = conn.execute(_token_select().where(api_tokens.c.id == token_id)).one()
+    return _token_info(row)
+
+
+def user_for_token(engine: Engine, token: str, *, now: datetime | None = None) -> User | None:
+    """The account of a bearer token that is neither revoked nor expired, if active."""
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(
+            _token_select().where(
                 api_tokens.c.token_sha256 == _digest(token),
                 api_tokens.c.revoked.is_(False),
                 users.c.active.is_(True),
             )
         ).first()
-        return _user(conn, row) if row else None
+        if row is None or _token_info(row).expires_at <= now:
+            return None
+        user_row = conn.execute(select(users).where(users.c.id == row.user_id)).one()
+        return _user(conn, user_row)

@@ -197,13 +197,55 @@ def _set_active(username: str, active: bool) -> None:
 @users.command("token")
 @click.argument("username")
 @click.option("--label", default="cli")
+@click.option(
+    "--days",
+    default=accounts.DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    type=int,
+    help="how many days the token works",
+)
 @with_appcontext
-def users_token(username, label) -> None:
-    """Issue an API bearer token (printed once)."""
+def users_token(username, label, days) -> None:
+    """Issue an API bearer token (printed once; its id and expiry go to stderr)."""
+    engine = _runtime().engine
     try:
-        click.echo(accounts.issue_token(_runtime().engine, username, label))
+        token = accounts.issue_token(engine, username, label, days=days)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint=error.field) from None
+    info = accounts.list_tokens(engine, username)[-1]
+    click.echo(token)
+    click.echo(f"token {info.id} expires {info.expires_at.isoformat(timespec='seconds')}", err=True)
+
+
+@users.command("tokens")
+@click.argument("username")
+@with_appcontext
+def users_tokens(username) -> None:
+    """List an account's bearer tokens: id, label, made, expires, status."""
+    from datetime import UTC, datetime
+
+    try:
+        tokens = accounts.list_tokens(_runtime().engine, username)
     except accounts.AccountError as error:
         raise click.BadParameter(_english(error), param_hint="username") from None
+    now = datetime.now(UTC)
+    for t in tokens:
+        click.echo(
+            f"{t.id:>6}  {t.label:20}  {t.created_at.isoformat(timespec='seconds')}  "
+            f"{t.expires_at.isoformat(timespec='seconds')}  {t.status(now)}"
+        )
+
+
+@users.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def users_revoke(token_id) -> None:
+    """Revoke a bearer token by its id (see ``users tokens``); it stops working at once."""
+    try:
+        info = accounts.revoke_token(_runtime().engine, token_id)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint="token_id") from None
+    click.echo(f"token {info.id} of {info.username} revoked")
 
 
 # ---- projections ---------------------------------------------------------------------------

@@ -77,6 +77,8 @@ REFUSALS: dict[str, str] = {
     ),
     "all_districts_alone": N_("--all-districts is for staff accounts, without --district."),
     "unknown_user": N_("no user %(username)s"),
+    "unknown_token": N_("no token %(token_id)s"),
+    "token_days_between": N_("%(min)s to %(max)s days"),
     "supervisor_account_needs_project": N_(
         "A resident supervisor's account is made from the project's supervisor list."
     ),

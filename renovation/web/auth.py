@@ -138,7 +138,7 @@ def api_user() -> User | None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         g.user = (
-            accounts.user_for_token(runtime().engine, token.strip())
+            accounts.user_for_token(runtime().engine, token.strip(), now=accounts_now())
             if scheme.lower() == "bearer" and token.strip()
             else None
         )

@@ -204,3 +204,23 @@ def test_an_admin_disables_and_enables_an_account(run, database_url):
         assert accounts.authenticate(rt.engine, "zhou", "long enough pw") is not None
     finally:
         rt.close()
+
+
+def test_tokens_are_listed_with_their_expiry_and_revoked(run):
+    run("users", "add", "wu", "--role", "auditor", "--password", "long enough pw")
+    made = run("users", "token", "wu", "--label", "nightly", "--days", "7")
+    token_id = made.stderr.split()[1]
+    run("users", "token", "wu", "--label", "other")
+    bad = run("users", "token", "wu", "--days", "0", ok=False)
+    assert bad.returncode != 0 and "1 to 3650 days" in bad.stderr
+
+    listed = run("users", "tokens", "wu").stdout.splitlines()
+    assert len(listed) == 2 and "nightly" in listed[0] and listed[0].endswith("active")
+
+    assert f"token {token_id} of wu revoked" in run("users", "revoke", token_id).stdout
+    listed = run("users", "tokens", "wu").stdout.splitlines()
+    assert listed[0].endswith("revoked") and listed[1].endswith("active")
+    unknown = run("users", "revoke", "99999", ok=False)
+    assert unknown.returncode != 0 and "no token 99999" in unknown.stderr
+    nobody = run("users", "tokens", "nobody", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr

@@ -221,3 +221,57 @@ def test_a_database_made_before_the_new_tables_gets_them_and_keeps_its_accounts(
     assert accounts.locked_until(engine, user.id, now=T0) is not None
     assert accounts.end_sessions(engine, user.id) == 1
     engine.dispose()
+
+
+# ---- bearer tokens ------------------------------------------------------------------------------
+
+
+def test_a_token_works_until_it_expires_or_is_revoked(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    short = accounts.issue_token(engine, "zhang", "short", days=1, now=T0)
+    usual = accounts.issue_token(engine, "zhang", "usual", now=T0)
+
+    day = T0 + timedelta(days=1)
+    assert accounts.user_for_token(engine, short, now=day - timedelta(seconds=1)) == user
+    assert accounts.user_for_token(engine, short, now=day) is None
+    assert accounts.user_for_token(engine, usual, now=T0 + timedelta(days=89)) == user
+    assert accounts.user_for_token(engine, usual, now=T0 + timedelta(days=90)) is None
+
+    listed = accounts.list_tokens(engine, "zhang")
+    assert [(t.label, t.expires_at) for t in listed] == [
+        ("short", day),
+        ("usual", T0 + timedelta(days=90)),
+    ]
+    assert [t.status(day) for t in listed] == ["expired", "active"]
+
+    revoked = accounts.revoke_token(engine, listed[1].id)
+
+    assert revoked.revoked and revoked.username == "zhang"
+    assert accounts.user_for_token(engine, usual, now=T0) is None
+    assert [t.status(T0) for t in accounts.list_tokens(engine, "zhang")] == ["active", "revoked"]
+
+
+def test_token_refusals_name_their_reason(engine):
+    accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    for days in (0, -1, accounts.MAX_TOKEN_DAYS + 1):
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.issue_token(engine, "zhang", days=days)
+        assert (refused.value.code, refused.value.field) == ("token_days_between", "days")
+    with pytest.raises(accounts.AccountError) as unknown:
+        accounts.revoke_token(engine, 12345)
+    assert unknown.value.code == "unknown_token"
+    with pytest.raises(accounts.AccountError) as nobody:
+        accounts.list_tokens(engine, "nobody")
+    assert nobody.value.code == "unknown_user"
+    assert accounts.list_tokens(engine, "zhang") == []
+
+
+def test_a_token_made_before_expiry_was_kept_lasts_the_default_days(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    token = accounts.issue_token(engine, "zhang", now=T0)
+    with engine.begin() as conn:  # as a database from before the expiry table holds it
+        conn.execute(accounts.api_token_expiry.delete())
+
+    assert accounts.list_tokens(engine, "zhang")[0].expires_at == T0 + timedelta(days=90)
+    assert accounts.user_for_token(engine, token, now=T0 + timedelta(days=89)) == user
+    assert accounts.user_for_token(engine, token, now=T0 + timedelta(days=91)) is None

@@ -322,3 +322,28 @@ def test_moving_the_application_clock_by_days_leaves_sessions_alone(app):
     app.extensions["renovation"].app.clock = lambda: datetime.now(UTC) + timedelta(days=40)
 
     assert client.get("/staff").status_code == 200
+
+
+# ---- bearer tokens on the API --------------------------------------------------------------------
+
+
+def test_an_expired_or_revoked_token_is_refused_by_the_api(app):
+    add_user(app, "zhang")
+    with app.app_context():
+        engine = runtime().engine
+        token = accounts.issue_token(engine, "zhang", days=1, now=T0)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"name": "x"}
+
+    set_clock(app, T0 + timedelta(hours=23))
+    assert client.post("/api/projects", json=body, headers=headers).status_code == 422
+    set_clock(app, T0 + timedelta(days=1))
+    assert client.post("/api/projects", json=body, headers=headers).status_code == 401
+
+    with app.app_context():
+        fresh = accounts.issue_token(engine, "zhang")
+        accounts.revoke_token(engine, accounts.list_tokens(engine, "zhang")[-1].id)
+    del app.extensions["accounts_clock"]
+    revoked = client.post("/api/projects", json=body, headers={"Authorization": f"Bearer {fresh}"})
+    assert revoked.status_code == 401

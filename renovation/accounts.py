@@ -263,8 +263,13 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         )
 
 
-def change_password(engine: Engine, user_id: int, current: str, new: str) -> None:
-    """The signed-in account changes its own password; the current one must be given."""
+def change_password(
+    engine: Engine, user_id: int, current: str, new: str, *, now: datetime | None = None
+) -> None:
+    """The signed-in account changes its own password; the current one must be given. A
+    wrong one counts towards the account's lock like a failed sign-in, and a locked account
+    changes nothing."""
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.id == user_id)).first()
     if row is None:
@@ -272,7 +277,11 @@ def change_password(engine: Engine, user_id: int, current: str, new: str) -> Non
     try:
         _hasher.verify(row.password_hash, current)
     except (VerificationError, InvalidHashError):
+        if locked_until(engine, user_id, now=now) is None:
+            _count_failure(engine, user_id, now)
         raise AccountError("wrong_current_password", field="current") from None
+    if locked_until(engine, user_id, now=now) is not None:
+        raise AccountError("wrong_current_password", field="current")
     if new == current:
         raise AccountError("password_unchanged", field="new")
     check_password(new, row.username, field="new")

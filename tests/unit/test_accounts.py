@@ -275,3 +275,17 @@ def test_a_token_made_before_expiry_was_kept_lasts_the_default_days(engine):
     assert accounts.list_tokens(engine, "zhang")[0].expires_at == T0 + timedelta(days=90)
     assert accounts.user_for_token(engine, token, now=T0 + timedelta(days=89)) == user
     assert accounts.user_for_token(engine, token, now=T0 + timedelta(days=91)) is None
+
+
+def test_wrong_current_passwords_count_towards_the_lock(engine):
+    user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
+    for _ in range(5):
+        with pytest.raises(accounts.AccountError):
+            accounts.change_password(engine, user.id, "guess", "a new good one", now=T0)
+    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+
+    with pytest.raises(accounts.AccountError) as locked:
+        accounts.change_password(engine, user.id, PASSWORD, "a new good one", now=T0)
+
+    assert locked.value.code == "wrong_current_password"
+    assert accounts.authenticate(engine, "zhang", PASSWORD, now=T0 + timedelta(minutes=2)) == user

@@ -86,7 +86,7 @@ def change_own_password():
             errors["confirm"] = [words().refusal("passwords_differ", {})]
         if not errors:
             try:
-                change_password(runtime().engine, page_user().id, current, new)
+                change_password(runtime().engine, page_user().id, current, new, now=accounts_now())
             except AccountError as error:
                 errors = refusal_problems(error)
             else:

@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,8 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from renovation.domain.errors import DomainError
+from renovation.password_policy import password_problem
 
 ROLES = ("staff", "auditor", "admin", "supervisor")
+ALL_DISTRICTS = "*"
 TOKEN_PREFIX = "rnv_"
 
 account_metadata = MetaData()
@@ -49,7 +51,8 @@ users = Table(
     Column("display_name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("role", String(20), nullable=False),
-    # Comma-separated districts a staff member may write in; empty means every district.
+    # Comma-separated districts a staff member may write in; empty means none, and
+    # ``*`` (ALL_DISTRICTS) a city-wide account, made only when asked for by name.
     Column("districts", String(1000), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(40), nullable=False),
@@ -66,6 +69,19 @@ api_tokens = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
+# When each bearer token stops working (a table of its own, so that older databases need no
+# change to ``api_tokens``); a token made before it has no row and lasts DEFAULT_TOKEN_DAYS
+# from its making.
+api_token_expiry = Table(
+    "api_token_expiry",
+    account_metadata,
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), primary_key=True),
+    Column("expires_at", String(40), nullable=False),
+)
+
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
+
 # The project and appointed supervisor a supervisor's account acts for.
 supervisor_accounts = Table(
     "supervisor_accounts",
@@ -75,6 +91,30 @@ supervisor_accounts = Table(
     Column("supervisor_id", String(40), nullable=False),
     UniqueConstraint("project_id", "supervisor_id", name="uq_supervisor_account"),
 )
+
+# Failed sign-ins per account (a table of its own, so that older databases need no change to
+# ``users``): after LOCK_AFTER failures in a row the account is locked for a time that doubles
+# with each further failure, from LOCK_FIRST up to LOCK_LONGEST.
+login_failures = Table(
+    "login_failures",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", String(40), nullable=True),
+)
+
+# Each signed-in session carries its account's epoch; signing out moves the epoch on, which
+# ends every copy of every session of the account (the cookie itself cannot be recalled).
+session_epochs = Table(
+    "session_epochs",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("epoch", Integer, nullable=False, default=0),
+)
+
+LOCK_AFTER = 5
+LOCK_FIRST = timedelta(minutes=1)
+LOCK_LONGEST = timedelta(hours=24)
 
 _hasher = PasswordHasher()
 
@@ -95,16 +135,19 @@ class User:
     # A supervisor's account: the project and the appointed supervisor it acts for.
     project_id: str | None = None
     supervisor_id: str | None = None
+    # A staff account made city-wide on purpose (``--all-districts``).
+    all_districts: bool = False
 
     @property
     def actor_id(self) -> str:
         return f"user:{self.username}"
 
     def may_write_in(self, district: str) -> bool:
-        """Admins everywhere; staff in their districts, or everywhere if none are set."""
+        """Admins everywhere; staff in their districts (all when made city-wide), an
+        account without a district nowhere."""
         if self.role == "admin":
             return True
-        return self.role == "staff" and (not self.districts or district in self.districts)
+        return self.role == "staff" and (self.all_districts or district in self.districts)
 
 
 def create_tables(bind: Engine | Connection) -> None:
@@ -116,7 +159,8 @@ def _now() -> str:
 
 
 def _user(conn: Connection, row) -> User:
-    districts = tuple(d for d in row.districts.split(",") if d)
+    named = tuple(d for d in row.districts.split(",") if d)
+    districts = tuple(d for d in named if d != ALL_DISTRICTS)
     binding = None
     if row.role == "supervisor":
         binding = conn.execute(
@@ -130,6 +174,7 @@ def _user(conn: Connection, row) -> User:
         districts,
         project_id=binding.project_id if binding else None,
         supervisor_id=binding.supervisor_id if binding else None,
+        all_districts=ALL_DISTRICTS in named,
     )
 
 
@@ -164,8 +209,7 @@ def _insert_user(
     username = username.strip()
     if not username:
         raise AccountError("required", field="username")
-    if len(password) < 8:
-        raise AccountError("password_too_short", field="password", min=8)
+    check_password(password, username)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -199,6 +243,63 @@ def _insert_user(
     except IntegrityError:
         raise AccountError("user_exists", field="username", username=username) from None
     return get_user_by_name(engine, username)
+
+
+def check_password(password: str, username: str = "", *, field: str = "password") -> None:
+    """Refuse a password the policy does not allow (see renovation.password_policy)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        code, params = problem
+        raise AccountError(code, field=field, **params)
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    """Give the account a new password (an admin's reset, from the command line)."""
+    user = get_user_by_name(engine, username)
+    check_password(password, user.username)
+    with engine.begin() as conn:
+        conn.execute(
+            users.update().where(users.c.id == user.id).values(password_hash=_hasher.hash(password))
+        )
+
+
+def change_password(
+    engine: Engine, user_id: int, current: str, new: str, *, now: datetime | None = None
+) -> None:
+    """The signed-in account changes its own password; the current one must be given. A
+    wrong one counts towards the account's lock like a failed sign-in, and a locked account
+    changes nothing."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise AccountError("unknown_user", field="username", username=str(user_id))
+    try:
+        _hasher.verify(row.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        if locked_until(engine, user_id, now=now) is None:
+            _count_failure(engine, user_id, now)
+        raise AccountError("wrong_current_password", field="current") from None
+    if locked_until(engine, user_id, now=now) is not None:
+        raise AccountError("wrong_current_password", field="current")
+    if new == current:
+        raise AccountError("password_unchanged", field="new")
+    check_password(new, row.username, field="new")
+    with engine.begin() as conn:
+        conn.execute(
+            users.update().where(users.c.id == user_id).values(password_hash=_hasher.hash(new))
+        )
+
+
+def set_active(engine: Engine, username: str, active: bool) -> User:
+    """Disable an account (it signs in nowhere, its sessions and tokens stop working) or
+    enable it again, which also clears its failed sign-ins and any lock."""
+    user = get_user_by_name(engine, username)
+    with engine.begin() as conn:
+        conn.execute(users.update().where(users.c.id == user.id).values(active=active))
+        if active:
+            conn.execute(login_failures.delete().where(login_failures.c.user_id == user.id))
+    return user
 
 
 def add_supervisor_account(
@@ -258,8 +359,16 @@ def display_names(engine: Engine, actor_ids: Iterable[str]) -> dict[str, str]:
     return {f"user:{row.username}": row.display_name for row in rows}
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    """The user if the password matches; None otherwise, taking the same time either way."""
+def authenticate(
+    engine: Engine, username: str, password: str, *, now: datetime | None = None
+) -> User | None:
+    """The user if the password matches and the account is neither disabled nor locked;
+    None otherwise, taking the same time either way and saying nothing of why.
+
+    A wrong password counts against the account; the LOCK_AFTER-th in a row locks it
+    (see ``lock_time``); a right one, outside a lock, clears the count.
+    """
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(
             select(users).where(users.c.username == username, users.c.active.is_(True))
@@ -267,9 +376,92 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         stored = row.password_hash if row else _DUMMY_HASH
         try:
             _hasher.verify(stored, password)
+            matched = True
         except (VerificationError, InvalidHashError):
-            return None
-        return _user(conn, row) if row else None
+            matched = False
+        user = _user(conn, row) if row else None
+    if user is None or locked_until(engine, user.id, now=now) is not None:
+        return None
+    if not matched:
+        _count_failure(engine, user.id, now)
+        return None
+    with engine.begin() as conn:
+        conn.execute(login_failures.delete().where(login_failures.c.user_id == user.id))
+    return user
+
+
+def lock_time(failures: int) -> timedelta | None:
+    """How long the account is locked after ``failures`` wrong passwords in a row."""
+    if failures < LOCK_AFTER:
+        return None
+    return min(LOCK_FIRST * 2 ** min(failures - LOCK_AFTER, 20), LOCK_LONGEST)
+
+
+def locked_until(engine: Engine, user_id: int, *, now: datetime | None = None) -> datetime | None:
+    """The end of the account's lock, if it is locked at ``now``."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        until = conn.execute(
+            select(login_failures.c.locked_until).where(login_failures.c.user_id == user_id)
+        ).scalar()
+    if until is None:
+        return None
+    end = datetime.fromisoformat(until)
+    return end if end > now else None
+
+
+def session_epoch(engine: Engine, user_id: int) -> int:
+    """The account's session epoch: a session made under another one is over."""
+    with engine.connect() as conn:
+        epoch = conn.execute(
+            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
+        ).scalar()
+    return epoch or 0
+
+
+def end_sessions(engine: Engine, user_id: int) -> int:
+    """End every session of the account (signing out, a new password); the new epoch."""
+    with engine.begin() as conn:
+        _ensure_row(conn, session_epochs, user_id, epoch=0)
+        conn.execute(
+            session_epochs.update()
+            .where(session_epochs.c.user_id == user_id)
+            .values(epoch=session_epochs.c.epoch + 1)
+        )
+        return conn.execute(
+            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
+        ).scalar_one()
+
+
+def _ensure_row(conn: Connection, table: Table, user_id: int, **values) -> None:
+    """A row for the account in ``table``, made with ``values`` unless one is there."""
+    if conn.execute(select(table.c.user_id).where(table.c.user_id == user_id)).first():
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(user_id=user_id, **values))
+    except IntegrityError:  # another request made it meanwhile
+        pass
+
+
+def _count_failure(engine: Engine, user_id: int, now: datetime) -> None:
+    with engine.begin() as conn:
+        _ensure_row(conn, login_failures, user_id, failures=0)
+        conn.execute(
+            login_failures.update()
+            .where(login_failures.c.user_id == user_id)
+            .values(failures=login_failures.c.failures + 1)
+        )
+        failures = conn.execute(
+            select(login_failures.c.failures).where(login_failures.c.user_id == user_id)
+        ).scalar_one()
+        lock = lock_time(failures)
+        if lock is not None:
+            conn.execute(
+                login_failures.update()
+                .where(login_failures.c.user_id == user_id)
+                .values(locked_until=(now + lock).isoformat())
+            )
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -279,9 +471,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(engine: Engine, username: str, label: str = "") -> str:
-    """A new bearer token for the user; shown once, stored only as its digest."""
+def issue_token(
+    engine: Engine,
+    username: str,
+    label: str = "",
+    *,
+    days: int = DEFAULT_TOKEN_DAYS,
+    now: datetime | None = None,
+) -> str:
+    """A new bearer token for the user, good for ``days``; shown once, stored only as its
+    digest."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError("token_days_between", field="days", min=1, max=MAX_TOKEN_DAYS)
     user = get_user_by_name(engine, username)
+    now = now or datetime.now(UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(
@@ -289,22 +492,90 @@ def issue_token(engine: Engine, username: str, label: str = "") -> str:
                 user_id=user.id,
                 token_sha256=_digest(token),
                 label=label or "api",
-                created_at=_now(),
+                created_at=now.isoformat(),
                 revoked=False,
+            )
+        )
+        token_id = conn.execute(
+            select(api_tokens.c.id).where(api_tokens.c.token_sha256 == _digest(token))
+        ).scalar_one()
+        conn.execute(
+            api_token_expiry.insert().values(
+                token_id=token_id, expires_at=(now + timedelta(days=days)).isoformat()
             )
         )
     return token
 
 
-def user_for_token(engine: Engine, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenInfo:
+    """A bearer token as listed: never the token itself."""
+
+    id: int
+    username: str
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+    def status(self, now: datetime) -> str:
+        if self.revoked:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
+
+
+def _token_select():
+    return (
+        select(api_tokens, users.c.username, api_token_expiry.c.expires_at)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .outerjoin(api_token_expiry, api_token_expiry.c.token_id == api_tokens.c.id)
+    )
+
+
+def _token_info(row) -> TokenInfo:
+    created = datetime.fromisoformat(row.created_at)
+    expires = (
+        datetime.fromisoformat(row.expires_at)
+        if row.expires_at
+        else created + timedelta(days=DEFAULT_TOKEN_DAYS)
+    )
+    return TokenInfo(row.id, row.username, row.label, created, expires, bool(row.revoked))
+
+
+def list_tokens(engine: Engine, username: str) -> list[TokenInfo]:
+    """The account's bearer tokens, oldest first, revoked and expired ones too."""
+    user = get_user_by_name(engine, username)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _token_select().where(api_tokens.c.user_id == user.id).order_by(api_tokens.c.id)
+        ).all()
+    return [_token_info(row) for row in rows]
+
+
+def revoke_token(engine: Engine, token_id: int) -> TokenInfo:
+    """Revoke a bearer token by its id (as listed); it stops working at once."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            api_tokens.update().where(api_tokens.c.id == token_id).values(revoked=True)
+        )
+        if done.rowcount == 0:
+            raise AccountError("unknown_token", field="token_id", token_id=token_id)
+        row = conn.execute(_token_select().where(api_tokens.c.id == token_id)).one()
+    return _token_info(row)
+
+
+def user_for_token(engine: Engine, token: str, *, now: datetime | None = None) -> User | None:
+    """The account of a bearer token that is neither revoked nor expired, if active."""
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         row = conn.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(
+            _token_select().where(
                 api_tokens.c.token_sha256 == _digest(token),
                 api_tokens.c.revoked.is_(False),
                 users.c.active.is_(True),
             )
         ).first()
-        return _user(conn, row) if row else None
+        if row is None or _token_info(row).expires_at <= now:
+            return None
+        user_row = conn.execute(select(users).where(users.c.id == row.user_id)).one()
+        return _user(conn, user_row)

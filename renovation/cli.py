@@ -157,9 +157,20 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
 @click.option("--district", "districts", multiple=True, help="staff: districts they may write in")
+@click.option(
+    "--all-districts",
+    is_flag=True,
+    help="staff: may write in every district (a city-wide account, made on purpose)",
+)
 @with_appcontext
-def users_add(username, role, password, display_name, districts) -> None:
-    """Create an account."""
+def users_add(username, role, password, display_name, districts, all_districts) -> None:
+    """Create an account. Staff need --district (one or more) or --all-districts."""
+    if role == "staff" and not districts and not all_districts:
+        raise click.UsageError(_english(accounts.AccountError("staff_needs_district")))
+    if all_districts:
+        if role != "staff" or districts:
+            raise click.UsageError(_english(accounts.AccountError("all_districts_alone")))
+        districts = (accounts.ALL_DISTRICTS,)
     try:
         user = accounts.add_user(
             _runtime().engine,
@@ -174,16 +185,95 @@ def users_add(username, role, password, display_name, districts) -> None:
     click.echo(f"added {user.username} ({user.role})")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_password(username, password) -> None:
+    """Set an account's password (an admin's reset; the policy applies)."""
+    try:
+        accounts.set_password(_runtime().engine, username, password)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint=error.field) from None
+    click.echo(f"password of {username} changed")
+
+
+@users.command("disable")
+@click.argument("username")
+@with_appcontext
+def users_disable(username) -> None:
+    """Disable an account: no sign-in, its sessions and tokens stop working."""
+    _set_active(username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+@with_appcontext
+def users_enable(username) -> None:
+    """Enable a disabled account again (and lift any lock from failed sign-ins)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    try:
+        accounts.set_active(_runtime().engine, username, active)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint="username") from None
+    click.echo(f"{username} {'enabled' if active else 'disabled'}")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--label", default="cli")
+@click.option(
+    "--days",
+    default=accounts.DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    type=int,
+    help="how many days the token works",
+)
 @with_appcontext
-def users_token(username, label) -> None:
-    """Issue an API bearer token (printed once)."""
+def users_token(username, label, days) -> None:
+    """Issue an API bearer token (printed once; its id and expiry go to stderr)."""
+    engine = _runtime().engine
     try:
-        click.echo(accounts.issue_token(_runtime().engine, username, label))
+        token = accounts.issue_token(engine, username, label, days=days)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint=error.field) from None
+    info = accounts.list_tokens(engine, username)[-1]
+    click.echo(token)
+    click.echo(f"token {info.id} expires {info.expires_at.isoformat(timespec='seconds')}", err=True)
+
+
+@users.command("tokens")
+@click.argument("username")
+@with_appcontext
+def users_tokens(username) -> None:
+    """List an account's bearer tokens: id, label, made, expires, status."""
+    from datetime import UTC, datetime
+
+    try:
+        tokens = accounts.list_tokens(_runtime().engine, username)
     except accounts.AccountError as error:
         raise click.BadParameter(_english(error), param_hint="username") from None
+    now = datetime.now(UTC)
+    for t in tokens:
+        click.echo(
+            f"{t.id:>6}  {t.label:20}  {t.created_at.isoformat(timespec='seconds')}  "
+            f"{t.expires_at.isoformat(timespec='seconds')}  {t.status(now)}"
+        )
+
+
+@users.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def users_revoke(token_id) -> None:
+    """Revoke a bearer token by its id (see ``users tokens``); it stops working at once."""
+    try:
+        info = accounts.revoke_token(_runtime().engine, token_id)
+    except accounts.AccountError as error:
+        raise click.BadParameter(_english(error), param_hint="token_id") from None
+    click.echo(f"token {info.id} of {info.username} revoked")
 
 
 # ---- projections ---------------------------------------------------------------------------

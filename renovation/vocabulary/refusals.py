@@ -38,9 +38,7 @@ REFUSALS: dict[str, str] = {
     "not_allowed_value": N_("must be one of %(choices)s"),
     "reason_required": N_("say why"),
     # ---- stages -------------------------------------------------------------------------
-    "gate_closed": N_(
-        "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."
-    ),
+    "gate_closed": N_("Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s."),
     # ---- projects: registration, plan, stages, rulesets --------------------------------
     "project_not_found": N_("There is no such project."),
     "stale_version": N_(
@@ -66,8 +64,21 @@ REFUSALS: dict[str, str] = {
     # ---- accounts and answer templates -------------------------------------------------
     "account_refused": N_("The account cannot be changed as asked."),
     "password_too_short": N_("at least %(min)s characters"),
+    "password_one_character": N_("not one character repeated"),
+    "password_is_username": N_("must not be the username"),
+    "password_too_common": N_("too common: choose one that is not easy to guess"),
+    "wrong_current_password": N_("this is not the current password"),
+    "password_unchanged": N_("must differ from the current password"),
+    "passwords_differ": N_("the two new passwords differ"),
     "user_exists": N_("user %(username)s exists already"),
+    "staff_needs_district": N_(
+        "A staff account needs --district (one or more), or --all-districts for a city-wide "
+        "account."
+    ),
+    "all_districts_alone": N_("--all-districts is for staff accounts, without --district."),
     "unknown_user": N_("no user %(username)s"),
+    "unknown_token": N_("no token %(token_id)s"),
+    "token_days_between": N_("%(min)s to %(max)s days"),
     "supervisor_account_needs_project": N_(
         "A resident supervisor's account is made from the project's supervisor list."
     ),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, g, request
-from flask_login import LoginManager, UserMixin, current_user
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from renovation import accounts
 from renovation.accounts import User
@@ -44,12 +46,86 @@ def init_auth(app: Flask) -> None:
     login_manager.localize_callback = gettext
     init_limits(app)
 
+    # Session limits: the environment's, unless the app's configuration names them.
+    app.config.setdefault("SESSION_IDLE_MINUTES", float(os.environ.get("SESSION_IDLE_MINUTES", 30)))
+    app.config.setdefault(
+        "SESSION_ABSOLUTE_HOURS", float(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
+    )
+
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
         from renovation.web import runtime
 
         user = accounts.get_user(runtime().engine, int(user_id)) if user_id.isdigit() else None
-        return SessionUser(user) if user else None
+        if user is None or not _session_holds(user):
+            session.clear()
+            return None
+        return SessionUser(user)
+
+
+# ---- sessions: what the signed cookie carries besides the account ---------------------------
+# The account's session epoch when signed in (signing out moves it on, so a copied cookie is
+# over too), when the session began (the absolute limit) and when it was last used (idle).
+_EPOCH, _SINCE, _SEEN = "rnv_epoch", "rnv_since", "rnv_seen"
+
+
+def accounts_now() -> datetime:
+    """The time by which sessions expire and locks end: the real time, unless a test puts
+    another clock at ``app.extensions["accounts_clock"]`` (kept apart from the application's
+    clock, which tests move by days to pass deadlines)."""
+    clock = current_app.extensions.get("accounts_clock")
+    return clock() if clock else datetime.now(UTC)
+
+
+def _now() -> float:
+    return accounts_now().timestamp()
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a fresh session: nothing from before signing in is kept."""
+    from renovation.web import runtime
+
+    session.clear()
+    login_user(SessionUser(user))
+    now = _now()
+    session[_EPOCH] = accounts.session_epoch(runtime().engine, user.id)
+    session[_SINCE] = now
+    session[_SEEN] = now
+
+
+def end_session(user: User | None) -> None:
+    """Sign out, and end every other copy of the account's sessions with it."""
+    from renovation.web import runtime
+
+    if user is not None:
+        accounts.end_sessions(runtime().engine, user.id)
+    logout_user()
+    session.clear()
+
+
+def renew_session(user: User) -> None:
+    """After a new password: every other session of the account ends, this one goes on."""
+    from renovation.web import runtime
+
+    session[_EPOCH] = accounts.end_sessions(runtime().engine, user.id)
+
+
+def _session_holds(user: User) -> bool:
+    """The session is of the account's current epoch, not idle too long, not too old."""
+    from renovation.web import runtime
+
+    epoch, since, seen = session.get(_EPOCH), session.get(_SINCE), session.get(_SEEN)
+    if not isinstance(epoch, int) or not all(isinstance(t, int | float) for t in (since, seen)):
+        return False
+    now = _now()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if now - seen > idle or now - since > absolute:
+        return False
+    if epoch != accounts.session_epoch(runtime().engine, user.id):
+        return False
+    session[_SEEN] = now
+    return True
 
 
 def api_user() -> User | None:
@@ -60,7 +136,7 @@ def api_user() -> User | None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         g.user = (
-            accounts.user_for_token(runtime().engine, token.strip())
+            accounts.user_for_token(runtime().engine, token.strip(), now=accounts_now())
             if scheme.lower() == "bearer" and token.strip()
             else None
         )

@@ -76,12 +76,70 @@ def test_users_and_tokens(run):
     assert "added wang (staff)" in added.stdout
     token = run("users", "token", "wang").stdout.strip()
     assert token.startswith("rnv_") and len(token) > 30
-    twice = run("users", "add", "wang", "--role", "staff", "--password", "long enough pw", ok=False)
+    twice = run(
+        "users",
+        "add",
+        "wang",
+        "--role",
+        "staff",
+        "--district",
+        "天宁区",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
     assert twice.returncode != 0 and "exists already" in twice.stderr
-    short = run("users", "add", "li", "--role", "staff", "--password", "short", ok=False)
+    short = run("users", "add", "li", "--role", "auditor", "--password", "short", ok=False)
     assert short.returncode != 0 and "8 characters" in short.stderr
     nobody = run("users", "token", "nobody", ok=False)
     assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+
+def test_a_staff_account_without_a_district_is_refused_unless_city_wide_on_purpose(
+    run, database_url
+):
+    bare = run("users", "add", "zhao", "--role", "staff", "--password", "long enough pw", ok=False)
+    assert bare.returncode != 0 and "--all-districts" in bare.stderr
+    both = run(
+        "users",
+        "add",
+        "zhao",
+        "--role",
+        "staff",
+        "--district",
+        "天宁区",
+        "--all-districts",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
+    assert both.returncode != 0 and "without --district" in both.stderr
+    auditor = run(
+        "users",
+        "add",
+        "zhao",
+        "--role",
+        "auditor",
+        "--all-districts",
+        "--password",
+        "long enough pw",
+        ok=False,
+    )
+    assert auditor.returncode != 0 and "for staff accounts" in auditor.stderr
+    run(
+        "users", "add", "zhao", "--role", "staff", "--all-districts", "--password", "long enough pw"
+    )
+    run("users", "add", "qian", "--role", "auditor", "--password", "long enough pw")
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    zhao = accounts.get_user_by_name(rt.engine, "zhao")
+    qian = accounts.get_user_by_name(rt.engine, "qian")
+    rt.close()
+    assert zhao.all_districts and zhao.may_write_in("天宁区") and zhao.may_write_in("清江浦区")
+    assert not qian.may_write_in("天宁区")
 
 
 def test_report_errors_name_the_problem(run, tmp_path):
@@ -105,3 +163,64 @@ def test_report_errors_name_the_problem(run, tmp_path):
         ok=False,
     )
     assert bad.returncode != 0 and "--as-of" in bad.stderr
+
+
+def test_an_admin_sets_a_password_from_the_command_line(run, database_url):
+    run("users", "add", "sun", "--role", "auditor", "--password", "long enough pw")
+    weak = run("users", "password", "sun", "--password", "aaaaaaaaaa", ok=False)
+    assert weak.returncode != 0 and "not one character repeated" in weak.stderr
+    nobody = run("users", "password", "nobody", "--password", "a new good one", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+    assert (
+        "password of sun changed"
+        in run("users", "password", "sun", "--password", "a new good one").stdout
+    )
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    try:
+        assert accounts.authenticate(rt.engine, "sun", "long enough pw") is None
+        assert accounts.authenticate(rt.engine, "sun", "a new good one") is not None
+    finally:
+        rt.close()
+
+
+def test_an_admin_disables_and_enables_an_account(run, database_url):
+    run("users", "add", "zhou", "--role", "auditor", "--password", "long enough pw")
+    assert "zhou disabled" in run("users", "disable", "zhou").stdout
+    nobody = run("users", "disable", "nobody", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr
+
+    from renovation import accounts
+    from renovation.runtime import Runtime
+
+    rt = Runtime(database_url)
+    try:
+        assert accounts.authenticate(rt.engine, "zhou", "long enough pw") is None
+        assert "zhou enabled" in run("users", "enable", "zhou").stdout
+        assert accounts.authenticate(rt.engine, "zhou", "long enough pw") is not None
+    finally:
+        rt.close()
+
+
+def test_tokens_are_listed_with_their_expiry_and_revoked(run):
+    run("users", "add", "wu", "--role", "auditor", "--password", "long enough pw")
+    made = run("users", "token", "wu", "--label", "nightly", "--days", "7")
+    token_id = made.stderr.split()[1]
+    run("users", "token", "wu", "--label", "other")
+    bad = run("users", "token", "wu", "--days", "0", ok=False)
+    assert bad.returncode != 0 and "1 to 3650 days" in bad.stderr
+
+    listed = run("users", "tokens", "wu").stdout.splitlines()
+    assert len(listed) == 2 and "nightly" in listed[0] and listed[0].endswith("active")
+
+    assert f"token {token_id} of wu revoked" in run("users", "revoke", token_id).stdout
+    listed = run("users", "tokens", "wu").stdout.splitlines()
+    assert listed[0].endswith("revoked") and listed[1].endswith("active")
+    unknown = run("users", "revoke", "99999", ok=False)
+    assert unknown.returncode != 0 and "no token 99999" in unknown.stderr
+    nobody = run("users", "tokens", "nobody", ok=False)
+    assert nobody.returncode != 0 and "no user nobody" in nobody.stderr

@@ -342,7 +342,7 @@ def test_a_move_without_a_csrf_token_is_refused(app):
 
 
 def test_sign_out_is_a_post_and_ends_the_session(form_app):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     assert client.get("/logout").status_code == 405
     response = client.post("/logout")
@@ -437,7 +437,7 @@ def registration(**changes: str) -> dict[str, str]:
 
 
 def test_registering_from_the_form_with_a_pasted_flats_register(form_app):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
     assert 'name="csrf_token"' in text(client.get("/staff/projects/new"))
 
     response = client.post("/staff/projects/new", data=registration())
@@ -452,7 +452,7 @@ def test_registering_from_the_form_with_a_pasted_flats_register(form_app):
 
 
 def test_a_repeated_registration_form_makes_one_project(form_app):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     first = client.post("/staff/projects/new", data=registration())
     second = client.post("/staff/projects/new", data=registration())
@@ -473,7 +473,7 @@ def test_a_repeated_registration_form_makes_one_project(form_app):
     ids=["negative-area", "duplicate-flat", "wrong-column-count", "floor-not-a-number", "no-owner"],
 )
 def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, bad_line, message):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
     before = project_count(form_app)
     flats = f"{FLATS}\n{bad_line}"
 
@@ -492,7 +492,7 @@ def test_a_bad_flat_row_is_shown_with_its_line_and_nothing_is_written(form_app, 
 
 
 def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belong(form_app):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
     before = project_count(form_app)
 
     response = client.post(
@@ -522,7 +522,7 @@ def test_bad_content_budget_and_community_fields_are_each_shown_where_they_belon
 
 
 def test_a_finish_before_the_start_is_refused_by_the_domain_next_to_its_field(form_app):
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
     before = project_count(form_app)
 
     response = client.post("/staff/projects/new", data=registration(planned_finish="2026-01-01"))
@@ -557,7 +557,7 @@ def move(client: FlaskClient, project_id: str, to_stage: str, version: int, **ex
 
 def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
     project_id = register(form_app, "needs_survey", "intent_vote")
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     html = text(client.get("/staff"))
 
@@ -568,7 +568,7 @@ def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
 
 def test_moving_a_project_to_its_next_stage_from_the_console(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     response = move(client, project_id, "needs_survey", 1, back="/staff?district=清江浦区")
 
@@ -582,7 +582,7 @@ def test_moving_a_project_to_its_next_stage_from_the_console(form_app):
 
 def test_skipping_a_stage_names_the_gate(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     response = move(client, project_id, "under_construction", 1)
 
@@ -595,7 +595,7 @@ def test_skipping_a_stage_names_the_gate(form_app):
 
 def test_a_stale_page_gets_a_clear_message_not_an_error(form_app):
     project_id = register(form_app, "needs_survey")  # now at version 2
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
 
     response = move(client, project_id, "intent_vote", 1)
 
@@ -607,7 +607,7 @@ def test_a_stale_page_gets_a_clear_message_not_an_error(form_app):
 
 def test_a_double_clicked_move_button_moves_once(form_app):
     project_id = register(form_app)
-    client = signed_in(form_app, districts=None)
+    client = signed_in(form_app, districts=["*"])
     once = {"command_id": "fedcba9876543210fedcba9876543210"}
 
     move(client, project_id, "needs_survey", 1, **once)

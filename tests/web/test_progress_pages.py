@@ -185,7 +185,7 @@ def form(content_items: str) -> dict[str, str]:
 
 
 def test_the_registration_form_takes_a_planned_cost_per_item(app):
-    client = signed_in(app, districts=None)
+    client = signed_in(app, districts=["*"])
     response = client.post(
         "/staff/projects/new",
         data=form("基础类,雨污分流改造,m,320,900000元\nimprovement\t充电桩\t个\t12\t300000.50"),
@@ -197,7 +197,7 @@ def test_the_registration_form_takes_a_planned_cost_per_item(app):
 
 
 def test_a_bad_planned_cost_on_the_form_is_shown_on_its_line_and_nothing_is_written(app):
-    client = signed_in(app, districts=None)
+    client = signed_in(app, districts=["*"])
     response = client.post(
         "/staff/projects/new",
         data=form("基础类,雨污分流改造,m,320,九十万\n提升类,助餐点,处,1\n提升类,花坛,个"),

@@ -62,7 +62,9 @@ def demo(tmp_path_factory) -> dict[str, Any]:
         rt = runtime()
         ids = load_demo(rt.app)["projects"]
         rt.catch_up()
-        accounts.add_user(rt.engine, "clerk", PASSWORD, "staff", display_name="王科长")
+        accounts.add_user(
+            rt.engine, "clerk", PASSWORD, "staff", display_name="王科长", districts=["*"]
+        )
         token = accounts.issue_token(rt.engine, "clerk")
         projects = {
             pid: {

@@ -14,6 +14,14 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class PasswordChangeForm(FlaskForm):
+    """Any signed-in account changes its own password; checked by renovation.accounts."""
+
+    current = PasswordField(_l("Current password"))
+    new = PasswordField(_l("New password (8 characters or more)"))
+    confirm = PasswordField(_l("New password again"))
+
+
 class LogoutForm(FlaskForm):
     """Only the CSRF token: signing out is a POST."""
 

@@ -100,19 +100,21 @@ def send_opinions(port: int, project_id: str) -> list[tuple[int, dict]]:
         return list(pool.map(one, range(REQUESTS)))
 
 
-def both_workers_answer(port: int, log: Path) -> None:
+def both_workers_answer(port: int, log: Path, seconds: float = 90) -> None:
     """Reads (not limited) four at a time until both workers have answered one, so that a
-    worker still booting on a loaded machine does not leave the other to count alone."""
+    worker still booting on a loaded machine does not leave the other to count alone; bounded
+    by ``seconds``."""
 
     def read(_n: int) -> None:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=30).read()
 
-    for _ in range(50):  # bounded: at most 50 rounds of four reads
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(read, range(4)))
         if len(set(re.findall(r"worker=<?(\d+)>? status=\d+ GET", log.read_text()))) == 2:
             return
-        time.sleep(0.1)
+        time.sleep(0.2)
     pytest.fail("one of the two workers never answered:\n" + log.read_text())
 
 

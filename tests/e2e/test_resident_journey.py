@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from renovation.application.household_codes import load_code_key
 from renovation.runtime import Runtime
 from tests.conftest import STAFF, project_payload, registration, walk
 from tests.e2e.conftest import PHONE, start_server, stop_server
@@ -54,7 +55,8 @@ def site(tmp_path_factory):
     """A server with one project, an open needs survey and household codes for building 1."""
     tmp = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{tmp}/events.sqlite"
-    runtime = Runtime(url)
+    # The server's instance folder, whose household-code key the server will read too.
+    runtime = Runtime(url, code_key=load_code_key(tmp / "instance"))
     runtime.create_tables()
     app = runtime.app
     project_id = app.register_project(registration(), actor=STAFF).project_id

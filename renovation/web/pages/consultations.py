@@ -11,7 +11,6 @@ from flask import abort, redirect, render_template, request
 from flask_babel import gettext as _
 
 from renovation.application.errors import ConcurrencyError
-from renovation.application.participation import code_digest
 from renovation.domain import participation as rules
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import RenovationProject
@@ -187,7 +186,7 @@ def vote(project_id: UUID):
     consent = source.get("consent") or None
     household = None
     if code:
-        flat = project.household_codes.get(code_digest(project_id, code))
+        flat = project.flat_of_code(*rt.app.household_code_digests(project_id, code))
         household = flat_of(project, flat) if flat else None
     if request.method == "GET":
         if code and household is None:

@@ -121,12 +121,24 @@ def test_a_resident_sends_an_opinion_and_follows_it(site, phone):
 
 def test_a_household_votes_with_its_code_from_the_qr_link(site, phone):
     code = site["codes"]["1-1-101"]
-    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")
+    sent: list[str] = []
+    phone.on("request", lambda r: sent.append(r.url))
+    # The slip's link: the code in the fragment, which the browser never sends; the page's
+    # script fills the field and clears the fragment from the address bar.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote#code={code}")
     expect(phone.locator("#code")).to_have_value(code)
+    assert phone.url == f"{site['base']}/projects/{site['project_id']}/vote"
+    assert not [u for u in sent if code in u], sent
     phone.get_by_text("加装电梯", exact=True).click()
     phone.get_by_role("button", name="提交投票").click()
     expect(phone.locator("body")).to_contain_text("投票已记录")
     phone.screenshot(path=str(Path(site["shots"]) / "vote-done.png"), full_page=True)
+
+    # An older slip's link (?code=) still fills the form, then leaves the address bar.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")
+    expect(phone.locator("#code")).to_have_value(code)
+    expect(phone.locator(".code-ok")).to_be_visible()
+    assert phone.url == f"{site['base']}/projects/{site['project_id']}/vote"
 
     # A mistyped code is refused with a clear message, and nothing is stored.
     phone.goto(f"{site['base']}/projects/{site['project_id']}/vote")

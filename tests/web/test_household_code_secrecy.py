@@ -1,8 +1,10 @@
-"""Household codes stay secret: keyed digests in the history.
+"""Household codes stay secret: keyed digests in the history, and no code in a URL that a
+browser sends.
 
 New codes are stored as HMAC-SHA256 under the server's key (outside the event store), so an
 export of the events allows no offline search; codes issued before (plain SHA-256, version 1
-events) still vote.
+events) still vote. Slips link to ``/vote#code=…``; older ``?code=`` links still work, with
+an answer that no cache keeps and that sends no Referer.
 """
 
 from __future__ import annotations
@@ -165,5 +167,61 @@ def test_the_key_file_is_made_once_mode_0600_in_the_instance_folder(tmp_path, mo
         assert load_code_key(instance) == key.encode()  # made once: the same key again
         assert load_code_key(instance, "configured") == b"configured"
         assert sorted(p.name for p in instance.iterdir() if KEY_FILE in p.name) == [KEY_FILE]
+    finally:
+        app.extensions["renovation"].close()
+
+
+def test_an_old_slip_link_with_the_code_in_the_query_still_fills_the_form(app):
+    project_id = register(app)
+    open_round(app, project_id)
+    code = issue_codes(app, project_id)["1-1-101"]
+    client = app.test_client()
+
+    old_link = client.get(f"/projects/{project_id}/vote?code={code}")
+    plain = client.get(f"/projects/{project_id}/vote")
+
+    html = text(old_link)
+    assert old_link.status_code == 200 and f'value="{code}"' in html
+    assert old_link.headers["Cache-Control"] == "no-store"
+    assert old_link.headers["Referrer-Policy"] == "no-referrer"
+    # The page's script fills the code from a fragment and drops the query from the address.
+    assert '<script src="/static/js/vote-code.js"></script>' in html
+    assert "<script>" not in html
+    assert plain.status_code == 200 and 'value=""' in text(plain)
+    assert plain.headers["Referrer-Policy"] == "same-origin"
+    script = client.get("/static/js/vote-code.js")
+    assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
+    body = script.get_data(as_text=True)
+    assert "location.hash" in body and "replaceState" in body
+    script.close()
+
+
+def test_the_page_tells_a_resident_without_javascript_to_type_the_code(app):
+    project_id = register(app)
+    open_round(app, project_id)
+    html = text(app.test_client().get(f"/projects/{project_id}/vote"))
+    assert "<noscript>" in html and "请" in html.split("<noscript>")[1].split("</noscript>")[0]
+
+
+def test_several_open_rounds_carry_the_code_in_the_fragment_not_the_query(app):
+    project_id = register(app)
+    open_round(app, project_id, title="第一轮")
+    open_round(app, project_id, title="第二轮")
+    html = text(app.test_client().get(f"/projects/{project_id}/vote?code=ABCDE-FGHJK"))
+    links = [link for link in html.split('href="')[1:] if "consultation=" in link]
+    assert len(links) == 2
+    for link in links:
+        href = link.split('"')[0]
+        assert "#code=ABCDE-FGHJK" in href and "?code=" not in href and "&amp;code=" not in href
+
+
+def test_slip_addresses_carry_the_code_only_in_the_fragment(tmp_path):
+    app = make_app(tmp_path, PUBLIC_BASE_URL="https://gaizao.example")
+    try:
+        from renovation.web.links import vote_url
+
+        with app.test_request_context():
+            url = vote_url(PID, "ABCDE-FGHJK")
+        assert url == f"https://gaizao.example/projects/{PID}/vote#code=ABCDE-FGHJK"
     finally:
         app.extensions["renovation"].close()

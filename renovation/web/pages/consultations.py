@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import abort, redirect, render_template, request
+from flask import Response, abort, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 
 from renovation.application.errors import ConcurrencyError
@@ -171,16 +171,18 @@ def vote(project_id: UUID):
         if chosen is None and len(open_now) == 1:
             chosen = open_now[0]
     if chosen is None:
-        return render_template(
-            "pages/public/vote.html",
-            project=info,
-            rounds=open_now,
-            code=code,
-            round=None,
-            errors={},
-            answers={},
-            consent=None,
-            household=None,
+        return private_when_coded(
+            render_template(
+                "pages/public/vote.html",
+                project=info,
+                rounds=open_now,
+                code=code,
+                round=None,
+                errors={},
+                answers={},
+                consent=None,
+                household=None,
+            )
         )
     answers = answers_from(source, chosen) if request.method == "POST" else {}
     consent = source.get("consent") or None
@@ -238,17 +240,31 @@ def vote(project_id: UUID):
                     household=flat_of(project, flat_id),
                     replaced=flat_id in before,
                 )
-    return render_template(
-        "pages/public/vote.html",
-        project=info,
-        rounds=open_now,
-        code=code,
-        round=chosen,
-        errors=errors,
-        answers=answers,
-        consent=consent,
-        household=household,
-    ), status
+    return private_when_coded(
+        render_template(
+            "pages/public/vote.html",
+            project=info,
+            rounds=open_now,
+            code=code,
+            round=chosen,
+            errors=errors,
+            answers=answers,
+            consent=consent,
+            household=household,
+        ),
+        status,
+    )
+
+
+def private_when_coded(html: str, status: int = 200) -> Response:
+    """An answer that carries a household code from an older slip's ``?code=`` link: kept
+    by no cache and sent on as no Referer; the page's script then drops the query from the
+    address bar (static/js/vote-code.js)."""
+    response = make_response(html, status)
+    if request.method == "GET" and "code" in request.args:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def scope_problem(round_: dict[str, Any]) -> str:

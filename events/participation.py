@@ -29,11 +29,20 @@ class ConsultationOpened(ProjectEvent):
 class HouseholdCodesIssued(ProjectEvent):
     """One secret code per flat, for voting on the web; earlier codes of these flats lapse.
 
-    Only SHA-256 digests are stored: the codes themselves are printed once, on the sheet.
+    Only digests are stored: the codes themselves are printed once, on the sheet. Version 2
+    names the digest ``scheme``: ``hmac-sha256`` under the server's household-code key (kept
+    outside the event store); version 1 events were unsalted ``sha256("<project>:<CODE>")``.
     """
+
+    class_version = 2
 
     batch_id: str
     code_digests: dict[str, str]  # flat id → digest
+    scheme: str  # hmac-sha256 | sha256 (version 1 events)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["scheme"] = "sha256"
 
 
 class BallotCast(ProjectEvent):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
@@ -10,7 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from renovation.application.app import RenovationApplication
+from renovation.application.household_codes import load_code_key
 from renovation.application.settings import Storage, storage_from_url
+from renovation.paths import PACKAGE_DIR
 from renovation.projections.store import ProjectSummaryProjection, make_engine
 from renovation.vault import PersonalDataVault
 
@@ -21,8 +24,17 @@ SCHEMA_LOCK_KEY = 0x72656E6F76617469
 class Runtime:
     """Everything below the web layer that a process needs, built once per process."""
 
-    def __init__(self, database_url: str, *, photo_store: Any = None) -> None:
+    def __init__(
+        self, database_url: str, *, photo_store: Any = None, code_key: bytes | None = None
+    ) -> None:
         self.database_url = database_url
+        # The household-code key (HMAC of the codes' digests), kept outside the event store:
+        # by default HOUSEHOLD_CODE_KEY, else the key file in the instance folder
+        # (RENOVATION_INSTANCE, else the checkout's instance/, as the web app's).
+        self.code_key = code_key or load_code_key(
+            os.environ.get("RENOVATION_INSTANCE") or PACKAGE_DIR.parent / "instance",
+            os.environ.get("HOUSEHOLD_CODE_KEY"),
+        )
         self.storage: Storage = storage_from_url(database_url)
         # The uploaded photos (renovation.photos.PhotoStore); with one, commands naming a
         # photo that was never uploaded are refused (unknown_photo).
@@ -36,6 +48,7 @@ class Runtime:
         with self._schema_lock() if postgres else nullcontext():
             app = RenovationApplication(self.storage.event_store_env)
         app.vault = self.vault
+        app.code_key = self.code_key
         app.photo_store = self.photo_store
         return app
 

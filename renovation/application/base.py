@@ -76,12 +76,25 @@ class ApplicationBase(Application[UUID]):
     # The source of the current instant; tests and the demo replace it on an instance
     # (``app.clock = lambda: ...``) to move time on.
     clock: Callable[[], datetime] = staticmethod(utc_now)
+    # The server's household-code key (renovation.application.household_codes): set by the
+    # Runtime; kept outside the event store.
+    code_key: bytes | None = None
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._locks: dict[UUID, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._command_cache: OrderedDict[UUID, RenovationProject] = OrderedDict()
+
+    # ---- household codes -----------------------------------------------------------------
+
+    def household_code_digests(self, project_id: UUID, code: str) -> tuple[str, str]:
+        """A typed household code's digests, keyed first, then the legacy one."""
+        from renovation.application.household_codes import candidate_digests
+
+        if self.code_key is None:
+            raise RuntimeError("the application has no household-code key (Runtime sets one)")
+        return candidate_digests(project_id, code, self.code_key)
 
     # ---- the clock and the rulesets ----------------------------------------------------
 

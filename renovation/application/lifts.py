@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from renovation.application.base import ApplicationBase, CommandResult
-from renovation.application.household_codes import code_digest
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import CostShareFlat, compute_cost_shares
 from renovation.domain.deadlines import lift_deadlines
@@ -87,7 +86,11 @@ class LiftsArea(ApplicationBase):
 
         def command(project: RenovationProject) -> dict[str, str]:
             project.find_lift(lift_id)  # an unknown lift is named before a wrong code
-            flat = project.flat_for_code(code_digest(project_id, code)) if code else flat_id
+            flat = (
+                project.flat_for_code(*self.household_code_digests(project_id, code))
+                if code
+                else flat_id
+            )
             project.cast_lift_vote(
                 lift_id,
                 flat_id=flat,
@@ -175,7 +178,11 @@ class LiftsArea(ApplicationBase):
         objection_id = uuid.uuid4().hex[:12]
 
         def command(project: RenovationProject) -> dict[str, str]:
-            flat = project.flat_for_code(code_digest(project_id, code)) if code else None
+            flat = (
+                project.flat_for_code(*self.household_code_digests(project_id, code))
+                if code
+                else None
+            )
             project.lodge_objection(
                 lift_id,
                 objection_id,

@@ -16,6 +16,7 @@ from renovation.application.base import ApplicationBase, CommandResult
 from renovation.application.household_codes import (  # noqa: F401 (the pages import them here)
     CODE_ALPHABET,
     CODE_LENGTH,
+    KEYED_SCHEME,
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
     code_digest,
@@ -104,9 +105,13 @@ class ParticipationArea(ApplicationBase):
             codes = {
                 rules.flat_id(f["building"], f["unit"], f["number"]): new_code() for f in flats
             }
+            key = self.code_key
+            if key is None:
+                raise RuntimeError("the application has no household-code key (Runtime sets one)")
             project.issue_household_codes(
-                {fid: code_digest(project_id, code) for fid, code in codes.items()},
+                {fid: code_digest(project_id, code, key) for fid, code in codes.items()},
                 batch_id=uuid.uuid4().hex[:12],
+                scheme=KEYED_SCHEME,
                 actor=actor,
                 command_id=command_id,
             )
@@ -140,7 +145,11 @@ class ParticipationArea(ApplicationBase):
         """
 
         def command(project: RenovationProject) -> dict[str, str]:
-            flat = project.flat_for_code(code_digest(project_id, code)) if code else flat_id
+            flat = (
+                project.flat_for_code(*self.household_code_digests(project_id, code))
+                if code
+                else flat_id
+            )
             project.cast_vote(
                 consultation_id,
                 flat_id=flat,

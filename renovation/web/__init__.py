@@ -16,6 +16,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from renovation.application.household_codes import load_code_key
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.photos import PhotoStore
 from renovation.runtime import Runtime
@@ -56,6 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance / 'renovation.sqlite'}",
         SECRET_KEY=os.environ.get("SECRET_KEY"),
+        # The household codes' HMAC key; unset: the key file in the instance folder.
+        HOUSEHOLD_CODE_KEY=os.environ.get("HOUSEHOLD_CODE_KEY"),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         # Set explicitly: Flask-Limiter otherwise inherits the last app's setting.
@@ -116,7 +119,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_bytes=app.config["PHOTO_MAX_BYTES"],
         max_pixels=app.config["PHOTO_MAX_PIXELS"],
     )
-    runtime = Runtime(app.config["DATABASE_URL"], photo_store=photo_store)
+    runtime = Runtime(
+        app.config["DATABASE_URL"],
+        photo_store=photo_store,
+        code_key=load_code_key(instance, app.config["HOUSEHOLD_CODE_KEY"]),
+    )
     runtime.create_tables()
     app.extensions["renovation"] = runtime
 

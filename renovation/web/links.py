@@ -8,11 +8,17 @@ from flask import current_app, url_for
 
 
 def vote_url(project_id: UUID | str, code: str) -> str:
-    """The voting page for a household code; PUBLIC_BASE_URL when set (behind a proxy)."""
+    """The voting page for a household code; PUBLIC_BASE_URL when set (behind a proxy).
+
+    The code travels in the fragment (``#code=…``): a browser never sends it, so it reaches
+    no access log, proxy or Referer; the page's script (static/js/vote-code.js) fills the
+    form with it. Slips printed earlier carry ``?code=…``, which the page still reads.
+    """
+    anchor = f"code={code}"
     base = current_app.config.get("PUBLIC_BASE_URL") or ""
     if base:
-        return base.rstrip("/") + url_for("pages.vote", project_id=project_id, code=code)
-    return url_for("pages.vote", project_id=project_id, code=code, _external=True)
+        return base.rstrip("/") + url_for("pages.vote", project_id=project_id, _anchor=anchor)
+    return url_for("pages.vote", project_id=project_id, _anchor=anchor, _external=True)
 
 
 def lift_public_url(project_id: UUID | str, lift_id: str) -> str:

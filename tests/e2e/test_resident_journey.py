@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from renovation.application.household_codes import load_code_key
 from renovation.runtime import Runtime
 from tests.conftest import STAFF, project_payload, registration, walk
 from tests.e2e.conftest import PHONE, start_server, stop_server
@@ -54,7 +55,8 @@ def site(tmp_path_factory):
     """A server with one project, an open needs survey and household codes for building 1."""
     tmp = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{tmp}/events.sqlite"
-    runtime = Runtime(url)
+    # The server's instance folder, whose household-code key the server will read too.
+    runtime = Runtime(url, code_key=load_code_key(tmp / "instance"))
     runtime.create_tables()
     app = runtime.app
     project_id = app.register_project(registration(), actor=STAFF).project_id
@@ -119,12 +121,24 @@ def test_a_resident_sends_an_opinion_and_follows_it(site, phone):
 
 def test_a_household_votes_with_its_code_from_the_qr_link(site, phone):
     code = site["codes"]["1-1-101"]
-    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")
+    sent: list[str] = []
+    phone.on("request", lambda r: sent.append(r.url))
+    # The slip's link: the code in the fragment, which the browser never sends; the page's
+    # script fills the field and clears the fragment from the address bar.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote#code={code}")
     expect(phone.locator("#code")).to_have_value(code)
+    assert phone.url == f"{site['base']}/projects/{site['project_id']}/vote"
+    assert not [u for u in sent if code in u], sent
     phone.get_by_text("加装电梯", exact=True).click()
     phone.get_by_role("button", name="提交投票").click()
     expect(phone.locator("body")).to_contain_text("投票已记录")
     phone.screenshot(path=str(Path(site["shots"]) / "vote-done.png"), full_page=True)
+
+    # An older slip's link (?code=) still fills the form, then leaves the address bar.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")
+    expect(phone.locator("#code")).to_have_value(code)
+    expect(phone.locator(".code-ok")).to_be_visible()
+    assert phone.url == f"{site['base']}/projects/{site['project_id']}/vote"
 
     # A mistyped code is refused with a clear message, and nothing is stored.
     phone.goto(f"{site['base']}/projects/{site['project_id']}/vote")

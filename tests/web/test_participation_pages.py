@@ -917,7 +917,9 @@ def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeyp
         "1-2-102",
     ]
     slip = context["flats"][0]
-    assert slip["vote_url"] == f"http://localhost/projects/{project_id}/vote?code={slip['code']}"
+    # The code rides in the fragment, which no browser sends: never in a query string.
+    assert slip["vote_url"] == f"http://localhost/projects/{project_id}/vote#code={slip['code']}"
+    assert "?code=" not in slip["vote_url"]
     # The printed code works on the voting page.
     done = staff.post(
         f"/projects/{project_id}/vote",

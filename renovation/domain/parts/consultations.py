@@ -72,6 +72,7 @@ class ConsultationsPart(Folding):
         code_digests: dict[str, str],
         *,
         batch_id: str,
+        scheme: str,
         actor: Actor,
         command_id: str | None = None,
     ) -> None:
@@ -86,14 +87,22 @@ class ConsultationsPart(Folding):
             HouseholdCodesIssued,
             batch_id=batch_id,
             code_digests=dict(code_digests),
+            scheme=scheme,
             **provenance(actor, command_id, None),
         )
 
-    def flat_for_code(self, code_digest: str) -> str:
-        try:
-            return self.household_codes[code_digest]
-        except KeyError:
-            raise rules.UnknownHouseholdCodeError(field="code") from None
+    def flat_for_code(self, *code_digests: str) -> str:
+        """The flat whose current code has one of these digests (a typed code's keyed and
+        legacy digests), else refused."""
+        flat = self.flat_of_code(*code_digests)
+        if flat is None:
+            raise rules.UnknownHouseholdCodeError(field="code")
+        return flat
+
+    def flat_of_code(self, *code_digests: str) -> str | None:
+        return next(
+            (self.household_codes[d] for d in code_digests if d in self.household_codes), None
+        )
 
     def cast_vote(
         self,

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import abort, redirect, render_template, request
+from flask import Response, abort, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 
 from renovation.application.errors import ConcurrencyError
-from renovation.application.participation import code_digest
 from renovation.domain import participation as rules
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import RenovationProject
@@ -172,22 +171,24 @@ def vote(project_id: UUID):
         if chosen is None and len(open_now) == 1:
             chosen = open_now[0]
     if chosen is None:
-        return render_template(
-            "pages/public/vote.html",
-            project=info,
-            rounds=open_now,
-            code=code,
-            round=None,
-            errors={},
-            answers={},
-            consent=None,
-            household=None,
+        return private_when_coded(
+            render_template(
+                "pages/public/vote.html",
+                project=info,
+                rounds=open_now,
+                code=code,
+                round=None,
+                errors={},
+                answers={},
+                consent=None,
+                household=None,
+            )
         )
     answers = answers_from(source, chosen) if request.method == "POST" else {}
     consent = source.get("consent") or None
     household = None
     if code:
-        flat = project.household_codes.get(code_digest(project_id, code))
+        flat = project.flat_of_code(*rt.app.household_code_digests(project_id, code))
         household = flat_of(project, flat) if flat else None
     if request.method == "GET":
         if code and household is None:
@@ -239,17 +240,31 @@ def vote(project_id: UUID):
                     household=flat_of(project, flat_id),
                     replaced=flat_id in before,
                 )
-    return render_template(
-        "pages/public/vote.html",
-        project=info,
-        rounds=open_now,
-        code=code,
-        round=chosen,
-        errors=errors,
-        answers=answers,
-        consent=consent,
-        household=household,
-    ), status
+    return private_when_coded(
+        render_template(
+            "pages/public/vote.html",
+            project=info,
+            rounds=open_now,
+            code=code,
+            round=chosen,
+            errors=errors,
+            answers=answers,
+            consent=consent,
+            household=household,
+        ),
+        status,
+    )
+
+
+def private_when_coded(html: str, status: int = 200) -> Response:
+    """An answer that carries a household code from an older slip's ``?code=`` link: kept
+    by no cache and sent on as no Referer; the page's script then drops the query from the
+    address bar (static/js/vote-code.js)."""
+    response = make_response(html, status)
+    if request.method == "GET" and "code" in request.args:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def scope_problem(round_: dict[str, Any]) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import Storage, storage_from_url
@@ -24,6 +27,11 @@ class Runtime:
     def __init__(self, database_url: str, *, photo_store: Any = None) -> None:
         self.database_url = database_url
         self.storage: Storage = storage_from_url(database_url)
+        if self.storage.kind == "sqlite":
+            make_private_sqlite_files(
+                Path(self.storage.event_store_env["SQLITE_DBNAME"]),
+                Path(make_url(self.storage.read_model_url).database or ""),
+            )
         # The uploaded photos (renovation.photos.PhotoStore); with one, commands naming a
         # photo that was never uploaded are refused (unknown_photo).
         self.photo_store = photo_store
@@ -88,3 +96,18 @@ class Runtime:
     def close(self) -> None:
         self.app.close()
         self.engine.dispose()
+
+
+def make_private_sqlite_files(*databases: Path) -> None:
+    """Database files readable by the service's user only (0600), before SQLite opens them.
+
+    SQLite gives a database's ``-wal`` and ``-shm`` files the database file's permissions, so
+    creating the (empty, hence valid) database file 0600 covers those too; files already there
+    are narrowed to 0600. A folder created for them is 0700.
+    """
+    for database in databases:
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            if path.exists():
+                path.chmod(0o600)

@@ -2,12 +2,24 @@
 
 Keys live in the database beside the read models, never in the event store, so an erasure
 deletes one key row and the events stay intact and verifiable.
+
+Destroying a key leaves no copy of it in the database's files (issue 10):
+
+- SQLite: every read-model connection runs with ``PRAGMA secure_delete=ON`` (deleted cells
+  are zeroed), and after the delete the WAL is checkpointed with ``TRUNCATE``, so no older
+  frame of the page holding the key stays in the ``-wal`` file.
+- PostgreSQL: a DELETE leaves the row as a dead tuple, and a plain VACUUM only marks its
+  space free (the bytes stay on the page until overwritten). So the key bytes are first
+  overwritten with zeros, the row deleted, and ``VACUUM FULL personal_data_keys`` rewrites
+  the (small) table into a new file holding only live keys. The server's own WAL segments
+  and backups still hold the key until they are recycled or expire (docs: backups).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import uuid
 from datetime import UTC, datetime
@@ -26,7 +38,10 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
+
+log = logging.getLogger(__name__)
 
 vault_metadata = MetaData()
 
@@ -91,10 +106,39 @@ class PersonalDataVault:
         return json.loads(plaintext)
 
     def destroy(self, key_ids: list[str]) -> int:
+        """Delete these keys so that no copy stays readable on disk (see the module's notes)."""
+        if not key_ids:
+            return 0
+        chosen = personal_data_keys.c.key_id.in_(key_ids)
         with self.engine.begin() as conn:
-            return conn.execute(
-                delete(personal_data_keys).where(personal_data_keys.c.key_id.in_(key_ids))
-            ).rowcount
+            conn.execute(update(personal_data_keys).where(chosen).values(key=bytes(32)))
+            destroyed = conn.execute(delete(personal_data_keys).where(chosen)).rowcount
+        if destroyed:
+            self.purge_deleted_pages()
+        return destroyed
+
+    def purge_deleted_pages(self) -> None:
+        """Leave no old copy of a deleted key in the database's files.
+
+        SQLite: checkpoint the WAL and truncate it (deleted cells are already zeroed by
+        ``secure_delete``). PostgreSQL: rewrite the keys table (``VACUUM FULL``), which cannot
+        run inside a transaction, hence the autocommit connection.
+        """
+        if self.engine.dialect.name == "sqlite":
+            # Outside any transaction (the engine sends BEGIN itself, only when asked); the
+            # busy timeout lets readers still on an older snapshot finish first.
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                cursor.close()
+            finally:
+                raw.close()
+            if busy:
+                log.warning("vault: the WAL checkpoint after an erasure was blocked by a reader")
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM FULL {personal_data_keys.name}")
 
     def log_read(
         self, *, actor_id: str, actor_role: str, project_id: str, subject: str, purpose: str

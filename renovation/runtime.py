@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from renovation.application.app import RenovationApplication
 from renovation.application.settings import Storage, storage_from_url
 from renovation.projections.store import ProjectSummaryProjection, make_engine
 from renovation.vault import PersonalDataVault
+
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # pg_advisory_xact_lock key that serialises schema set-up across processes ("renovati").
 SCHEMA_LOCK_KEY = 0x72656E6F76617469
@@ -88,6 +92,33 @@ class Runtime:
             return
         with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
             yield conn
+
+    def destroy_orphan_keys(self, older_than: timedelta = timedelta(hours=1)) -> int:
+        """Destroy vault keys no stored event names, made more than ``older_than`` ago.
+
+        A command seals personal data before its event is stored; when the command then fails
+        (refused, conflict, crash) the key stays behind sealing nothing. Every event's stored
+        state is searched for key ids (whatever field holds them: an opinion's
+        ``personal_key_id``, a supervisor's ``name_key``), so no live key is touched; the age
+        keeps keys of commands still running. Returns how many keys were destroyed.
+        """
+        candidates = self.vault.keys_created_before(datetime.now(UTC) - older_than)
+        if not candidates:
+            return 0
+        mapper = self.app.mapper
+        referenced: set[str] = set()
+        start = 1
+        while notifications := self.app.recorder.select_notifications(start=start, limit=2000):
+            for notification in notifications:
+                state = notification.state  # as the mapper reads it: decrypt, then decompress
+                if mapper.cipher is not None:
+                    state = mapper.cipher.decrypt(state)
+                if mapper.compressor is not None:
+                    state = mapper.compressor.decompress(state)
+                referenced.update(m.decode() for m in _UUID.findall(state))
+            start = notifications[-1].id + 1
+        orphans = sorted(candidates - referenced)
+        return self.vault.destroy(orphans) if orphans else 0
 
     def catch_up(self, until: int | None = None) -> int:
         """Bring the read models up to date (at least up to position ``until``)."""

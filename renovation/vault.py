@@ -122,6 +122,16 @@ class PersonalDataVault:
             self.purge_deleted_pages(after_xid=deleting_xid)
         return destroyed
 
+    def keys_created_before(self, cutoff: datetime) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(personal_data_keys.c.key_id).where(
+                        personal_data_keys.c.created_at < cutoff.astimezone(UTC).isoformat()
+                    )
+                ).scalars()
+            )
+
     def purge_deleted_pages(self, *, after_xid: int | None = None) -> None:
         """Leave no old copy of a deleted key in the database's files.
 

@@ -319,6 +319,28 @@ def projections_rebuild(batch_size: int) -> None:
     click.echo(f"rebuilt from {applied} events, position {projection.position()}")
 
 
+@main.group("vault")
+def vault() -> None:
+    """The keys sealing residents' personal data."""
+
+
+@vault.command("cleanup")
+@click.option(
+    "--older-than-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="keep keys younger than this (their command may still be running)",
+)
+@with_appcontext
+def vault_cleanup(older_than_minutes: int) -> None:
+    """Destroy keys that no stored event names (left by commands that failed after sealing)."""
+    from datetime import timedelta
+
+    destroyed = _runtime().destroy_orphan_keys(older_than=timedelta(minutes=older_than_minutes))
+    click.echo(f"destroyed {destroyed} orphan keys")
+
+
 # ---- audit and reports ---------------------------------------------------------------------
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 
 from renovation.application.app import RenovationApplication
 from renovation.application.household_codes import load_code_key
@@ -16,6 +20,8 @@ from renovation.application.settings import Storage, storage_from_url
 from renovation.paths import PACKAGE_DIR
 from renovation.projections.store import ProjectSummaryProjection, make_engine
 from renovation.vault import PersonalDataVault
+
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # pg_advisory_xact_lock key that serialises schema set-up across processes ("renovati").
 SCHEMA_LOCK_KEY = 0x72656E6F76617469
@@ -36,6 +42,11 @@ class Runtime:
             os.environ.get("HOUSEHOLD_CODE_KEY"),
         )
         self.storage: Storage = storage_from_url(database_url)
+        if self.storage.kind == "sqlite":
+            make_private_sqlite_files(
+                Path(self.storage.event_store_env["SQLITE_DBNAME"]),
+                Path(make_url(self.storage.read_model_url).database or ""),
+            )
         # The uploaded photos (renovation.photos.PhotoStore); with one, commands naming a
         # photo that was never uploaded are refused (unknown_photo).
         self.photo_store = photo_store
@@ -94,6 +105,33 @@ class Runtime:
         with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
             yield conn
 
+    def destroy_orphan_keys(self, older_than: timedelta = timedelta(hours=1)) -> int:
+        """Destroy vault keys no stored event names, made more than ``older_than`` ago.
+
+        A command seals personal data before its event is stored; when the command then fails
+        (refused, conflict, crash) the key stays behind sealing nothing. Every event's stored
+        state is searched for key ids (whatever field holds them: an opinion's
+        ``personal_key_id``, a supervisor's ``name_key``), so no live key is touched; the age
+        keeps keys of commands still running. Returns how many keys were destroyed.
+        """
+        candidates = self.vault.keys_created_before(datetime.now(UTC) - older_than)
+        if not candidates:
+            return 0
+        mapper = self.app.mapper
+        referenced: set[str] = set()
+        start = 1
+        while notifications := self.app.recorder.select_notifications(start=start, limit=2000):
+            for notification in notifications:
+                state = notification.state  # as the mapper reads it: decrypt, then decompress
+                if mapper.cipher is not None:
+                    state = mapper.cipher.decrypt(state)
+                if mapper.compressor is not None:
+                    state = mapper.compressor.decompress(state)
+                referenced.update(m.decode() for m in _UUID.findall(state))
+            start = notifications[-1].id + 1
+        orphans = sorted(candidates - referenced)
+        return self.vault.destroy(orphans) if orphans else 0
+
     def catch_up(self, until: int | None = None) -> int:
         """Bring the read models up to date (at least up to position ``until``)."""
         return self.projection.catch_up(until=until)
@@ -101,3 +139,18 @@ class Runtime:
     def close(self) -> None:
         self.app.close()
         self.engine.dispose()
+
+
+def make_private_sqlite_files(*databases: Path) -> None:
+    """Database files readable by the service's user only (0600), before SQLite opens them.
+
+    SQLite gives a database's ``-wal`` and ``-shm`` files the database file's permissions, so
+    creating the (empty, hence valid) database file 0600 covers those too; files already there
+    are narrowed to 0600. A folder created for them is 0700.
+    """
+    for database in databases:
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            if path.exists():
+                path.chmod(0o600)

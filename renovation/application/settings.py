@@ -29,7 +29,7 @@ def storage_from_url(database_url: str, *, sqlite_read_model: str = "sibling") -
         if not url.database or url.database == ":memory:":
             raise ValueError("DATABASE_URL: SQLite needs a file, e.g. sqlite:///instance/x.sqlite")
         path = Path(url.database)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private (issue 10)
         read_model = (
             path
             if sqlite_read_model == "same"

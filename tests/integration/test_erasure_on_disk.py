@@ -1,0 +1,103 @@
+"""An erasure leaves no copy of the erased contact or of its key in the database's files.
+
+SQLite: every file under the instance folder (databases, ``-wal``, ``-shm``, photos) is read
+as bytes (the key row is zeroed before its delete, ``secure_delete`` zeroes freed cells, and
+the WAL is checkpointed and truncated). PostgreSQL: every page of the keys table is read raw
+(pageinspect), after the table was rewritten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from tests.conftest import bearer, project_payload
+
+PHONE = "13912345678"
+
+
+def send_and_read_key(client, web_app) -> tuple[str, str, bytes]:
+    pid = client.post("/api/projects", json=project_payload(), headers=bearer(web_app)).get_json()[
+        "id"
+    ]
+    sent = client.post(
+        f"/api/projects/{pid}/opinions",
+        json={"category": "safety", "text": "楼道堆物", "flat": "302", "contact": PHONE},
+    )
+    assert sent.status_code == 201, sent.get_json()
+    oid = sent.get_json()["opinion_id"]
+    engine: Engine = web_app.extensions["renovation"].engine
+    with engine.connect() as conn:
+        (key,) = conn.execute(text("SELECT key FROM personal_data_keys")).scalars().all()
+    assert len(key) == 32
+    return pid, oid, bytes(key)
+
+
+def erase_and_verify(client, web_app, pid: str, oid: str) -> None:
+    erased = client.post(
+        f"/api/projects/{pid}/opinions/{oid}/erasure",
+        json={"reason": "本人申请删除"},
+        headers=bearer(web_app, "admin"),
+    )
+    assert erased.status_code == 200, erased.get_json()
+    staff_view = client.get(f"/api/projects/{pid}/opinions/{oid}", headers=bearer(web_app))
+    assert staff_view.get_json()["personal"] is None
+    verified = client.get(f"/api/projects/{pid}/verify", headers=bearer(web_app, "auditor"))
+    assert verified.status_code == 200 and verified.get_json()["ok"] is True
+
+
+def files_holding(folder: Path, needle: bytes) -> list[str]:
+    return sorted(
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file() and needle in path.read_bytes()
+    )
+
+
+def test_an_erasure_leaves_neither_the_contact_nor_its_key_on_disk(
+    database_url, tmp_path, web_app, client
+):
+    engine: Engine = web_app.extensions["renovation"].engine
+    if database_url.startswith("sqlite"):
+        pid, oid, key = send_and_read_key(client, web_app)
+        # The search finds the key while it lives (so an empty result below means something).
+        assert files_holding(tmp_path, key)
+        assert files_holding(tmp_path, PHONE.encode()) == []  # sealed from the start
+
+        erase_and_verify(client, web_app, pid, oid)
+
+        assert files_holding(tmp_path, key) == []
+        assert files_holding(tmp_path, PHONE.encode()) == []
+        with engine.connect() as conn:  # deleted cells are zeroed, whatever deletes them
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+    pid, oid, key = send_and_read_key(client, web_app)
+    assert pages_holding(engine, key) == 1
+
+    erase_and_verify(client, web_app, pid, oid)
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM personal_data_keys")).scalar_one() == 0
+    assert pages_holding(engine, key) == 0
+
+
+def pages_holding(engine: Engine, needle: bytes) -> int:
+    """How many raw pages of the keys table (live and dead tuples, free space) hold ``needle``."""
+    with engine.connect() as conn:
+        blocks = conn.execute(
+            text(
+                "SELECT pg_relation_size('personal_data_keys') / current_setting('block_size')::int"
+            )
+        ).scalar_one()
+        pages = [
+            bytes(
+                conn.execute(
+                    text("SELECT get_raw_page('personal_data_keys', :n)"), {"n": n}
+                ).scalar_one()
+            )
+            for n in range(blocks)
+        ]
+    return sum(needle in page for page in pages)

@@ -191,7 +191,9 @@ def _accept_and_file(app, project_id, spec, held_on: date, actor, key) -> None:
     app.file_acceptance(
         project_id,
         {
-            "filing_number": f"{spec['city'][:2]}建竣备〔{accepted_on.year}〕0118号",
+            "filing_number": (
+                f"{spec['city'][:2]}建竣备〔{accepted_on.year}〕{_stable(spec['name'])[-4:]}号"
+            ),
             "filed_on": accepted_on + timedelta(days=9),
         },
         actor=actor,

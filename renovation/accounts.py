@@ -20,101 +20,30 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
     Engine,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 
+from renovation.account_locks import count_failure, locked_until
+from renovation.account_tables import (
+    ALL_DISTRICTS,
+    account_metadata,
+    api_token_expiry,
+    api_tokens,
+    login_failures,
+    supervisor_accounts,
+    users,
+)
 from renovation.domain.errors import DomainError
 from renovation.password_policy import password_problem
 
 ROLES = ("staff", "auditor", "admin", "supervisor")
-ALL_DISTRICTS = "*"
 TOKEN_PREFIX = "rnv_"
-
-account_metadata = MetaData()
-
-users = Table(
-    "users",
-    account_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("username", String(80), nullable=False, unique=True),
-    Column("display_name", String(200), nullable=False),
-    Column("password_hash", String(200), nullable=False),
-    Column("role", String(20), nullable=False),
-    # Comma-separated districts a staff member may write in; empty means none, and
-    # ``*`` (ALL_DISTRICTS) a city-wide account, made only when asked for by name.
-    Column("districts", String(1000), nullable=False, default=""),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", String(40), nullable=False),
-)
-
-api_tokens = Table(
-    "api_tokens",
-    account_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("label", String(200), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("revoked", Boolean, nullable=False, default=False),
-)
-
-# When each bearer token stops working (a table of its own, so that older databases need no
-# change to ``api_tokens``); a token made before it has no row and lasts DEFAULT_TOKEN_DAYS
-# from its making.
-api_token_expiry = Table(
-    "api_token_expiry",
-    account_metadata,
-    Column("token_id", Integer, ForeignKey("api_tokens.id"), primary_key=True),
-    Column("expires_at", String(40), nullable=False),
-)
 
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 3650
-
-# The project and appointed supervisor a supervisor's account acts for.
-supervisor_accounts = Table(
-    "supervisor_accounts",
-    account_metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("project_id", String(36), nullable=False),
-    Column("supervisor_id", String(40), nullable=False),
-    UniqueConstraint("project_id", "supervisor_id", name="uq_supervisor_account"),
-)
-
-# Failed sign-ins per account (a table of its own, so that older databases need no change to
-# ``users``): after LOCK_AFTER failures in a row the account is locked for a time that doubles
-# with each further failure, from LOCK_FIRST up to LOCK_LONGEST.
-login_failures = Table(
-    "login_failures",
-    account_metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("failures", Integer, nullable=False, default=0),
-    Column("locked_until", String(40), nullable=True),
-)
-
-# Each signed-in session carries its account's epoch; signing out moves the epoch on, which
-# ends every copy of every session of the account (the cookie itself cannot be recalled).
-session_epochs = Table(
-    "session_epochs",
-    account_metadata,
-    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("epoch", Integer, nullable=False, default=0),
-)
-
-LOCK_AFTER = 5
-LOCK_FIRST = timedelta(minutes=1)
-LOCK_LONGEST = timedelta(hours=24)
 
 _hasher = PasswordHasher()
 
@@ -278,7 +207,7 @@ def change_password(
         _hasher.verify(row.password_hash, current)
     except (VerificationError, InvalidHashError):
         if locked_until(engine, user_id, now=now) is None:
-            _count_failure(engine, user_id, now)
+            count_failure(engine, user_id, now)
         raise AccountError("wrong_current_password", field="current") from None
     if locked_until(engine, user_id, now=now) is not None:
         raise AccountError("wrong_current_password", field="current")
@@ -383,85 +312,11 @@ def authenticate(
     if user is None or locked_until(engine, user.id, now=now) is not None:
         return None
     if not matched:
-        _count_failure(engine, user.id, now)
+        count_failure(engine, user.id, now)
         return None
     with engine.begin() as conn:
         conn.execute(login_failures.delete().where(login_failures.c.user_id == user.id))
     return user
-
-
-def lock_time(failures: int) -> timedelta | None:
-    """How long the account is locked after ``failures`` wrong passwords in a row."""
-    if failures < LOCK_AFTER:
-        return None
-    return min(LOCK_FIRST * 2 ** min(failures - LOCK_AFTER, 20), LOCK_LONGEST)
-
-
-def locked_until(engine: Engine, user_id: int, *, now: datetime | None = None) -> datetime | None:
-    """The end of the account's lock, if it is locked at ``now``."""
-    now = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        until = conn.execute(
-            select(login_failures.c.locked_until).where(login_failures.c.user_id == user_id)
-        ).scalar()
-    if until is None:
-        return None
-    end = datetime.fromisoformat(until)
-    return end if end > now else None
-
-
-def session_epoch(engine: Engine, user_id: int) -> int:
-    """The account's session epoch: a session made under another one is over."""
-    with engine.connect() as conn:
-        epoch = conn.execute(
-            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
-        ).scalar()
-    return epoch or 0
-
-
-def end_sessions(engine: Engine, user_id: int) -> int:
-    """End every session of the account (signing out, a new password); the new epoch."""
-    with engine.begin() as conn:
-        _ensure_row(conn, session_epochs, user_id, epoch=0)
-        conn.execute(
-            session_epochs.update()
-            .where(session_epochs.c.user_id == user_id)
-            .values(epoch=session_epochs.c.epoch + 1)
-        )
-        return conn.execute(
-            select(session_epochs.c.epoch).where(session_epochs.c.user_id == user_id)
-        ).scalar_one()
-
-
-def _ensure_row(conn: Connection, table: Table, user_id: int, **values) -> None:
-    """A row for the account in ``table``, made with ``values`` unless one is there."""
-    if conn.execute(select(table.c.user_id).where(table.c.user_id == user_id)).first():
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(table.insert().values(user_id=user_id, **values))
-    except IntegrityError:  # another request made it meanwhile
-        pass
-
-
-def _count_failure(engine: Engine, user_id: int, now: datetime) -> None:
-    with engine.begin() as conn:
-        _ensure_row(conn, login_failures, user_id, failures=0)
-        conn.execute(
-            login_failures.update()
-            .where(login_failures.c.user_id == user_id)
-            .values(failures=login_failures.c.failures + 1)
-        )
-        failures = conn.execute(
-            select(login_failures.c.failures).where(login_failures.c.user_id == user_id)
-        ).scalar_one()
-        lock = lock_time(failures)
-        if lock is not None:
-            conn.execute(
-                login_failures.update()
-                .where(login_failures.c.user_id == user_id)
-                .values(locked_until=(now + lock).isoformat())
-            )
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")

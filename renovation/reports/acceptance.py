@@ -30,6 +30,14 @@ from renovation.projections.acceptance import view as acceptance_view_of
 from renovation.projections.acceptance_replay import acceptance_at
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
+from renovation.reports.acceptance_words import (
+    FILING_WORDS,
+    NOT_APPLICABLE,
+    SECTION_MESSAGES,
+    RecordWords,
+    day_text,
+    moment_text,
+)
 from renovation.reports.participation import evaluation_values
 from renovation.reports.participation import labels as participation_labels
 from renovation.reports.rendering import (
@@ -38,135 +46,14 @@ from renovation.reports.rendering import (
     layout_labels,
     render_html,
     report_language,
-    report_words,
     translated,
 )
 from renovation.runtime import Runtime
-from renovation.vocabulary.markers import N_
 
 TEMPLATE = "reports/acceptance/record.html"
-NOT_APPLICABLE = "—"
 SHORT_HASH = 8  # shorter than an id: page scans flag 12 hex digits or more
 
 Thumbnail = Callable[[str], bytes | None]
-
-MESSAGES: dict[str, str] = {
-    "title": N_("Completion acceptance record"),
-    "facts": N_("Project"),
-    "community": N_("Community"),
-    "location": N_("Location"),
-    "stage": N_("Current stage"),
-    "accepted_on": N_("Accepted on"),
-    "not_accepted": N_("not yet accepted"),
-    "no_record": N_("No completion acceptance record exists for this project."),
-    "accepted_without_record": N_(
-        "The project was moved to “accepted” on %(day)s without a recorded acceptance "
-        "meeting: it was accepted before acceptance records were kept here."
-    ),
-    "units": N_("1. Participating units"),
-    "unit_role": N_("Role"),
-    "unit_name": N_("Name"),
-    "credit_code": N_("Unified social credit code"),
-    "contact_role": N_("Responsible person (by title)"),
-    "no_units": N_("No participating unit recorded."),
-    "notices": N_("2. Notice to the quality supervision body"),
-    "notified_on": N_("Notified on"),
-    "meeting_on": N_("Meeting planned on"),
-    "place": N_("Place"),
-    "group": N_("Acceptance group"),
-    "no_notices": N_("No notice recorded."),
-    "meetings": N_("3. Acceptance meeting"),
-    "meeting_title": N_("Meeting of %(day)s"),
-    "held_on": N_("Held on"),
-    "units_present": N_("Units present"),
-    "representatives": N_("Residents' representatives"),
-    "conclusion": N_("Conclusion"),
-    "defects_found": N_("Defects found"),
-    "defects_count": N_("%(count)s, recorded as rectification items"),
-    "representative_with_label": N_("%(role)s (%(label)s)"),
-    "none": N_("none"),
-    "items_title": N_("4. Rectification items"),
-    "no_items": N_("The acceptance found nothing to rectify."),
-    "number": N_("No."),
-    "what": N_("Defect"),
-    "where": N_("Where"),
-    "responsible": N_("Responsible unit"),
-    "due_on": N_("Rectify by"),
-    "status": N_("Status"),
-    "co_approvers": N_("Co-approvers"),
-    "approved": N_("approved"),
-    "awaiting": N_("awaiting"),
-    "overdue_days": N_("overdue by %(days)s days"),
-    "whole_compound": N_("Whole compound"),
-    "building_unit": N_("Building %(building)s, unit %(unit)s"),
-    "building_only": N_("Building %(building)s"),
-    "history": N_("History"),
-    "step_approved": N_("Approved by %(approver)s"),
-    "step_reopened": N_("Reopened by %(approver)s"),
-    "on_behalf": N_("(entered by staff from a paper sign-off)"),
-    "note_on_behalf": N_("(entered by staff from a paper note)"),
-    "step_note": N_("%(step)s: %(note)s"),
-    "approver_state": N_("%(approver)s (%(state)s)"),
-    "photos": N_("Photos"),
-    "photo_hash": N_("photo %(hash)s"),
-    "items_footnote": N_(
-        "Overdue means not closed and past its due date on %(day)s. An item is closed when "
-        "every co-approver has approved the work."
-    ),
-    "filing": N_("5. Filing"),
-    "filing_due_on": N_("To be filed by"),
-    "filing_due_rule": N_("%(day)s (%(days)s days after acceptance)"),
-    "filing_number": N_("Filing number"),
-    "filed_on": N_("Filed on"),
-    "filing_status": N_("Filing status"),
-    "filed_in_time": N_("Filed within the period"),
-    "filed_late": N_("Filed after the period ended"),
-    "filing_overdue": N_("Not filed, and the period has ended"),
-    "filing_pending": N_("Not filed yet"),
-    "filing_after_acceptance": N_("Filed after the project is accepted"),
-    "supervisors": N_("6. Resident supervisors"),
-    "supervisors_intro": N_(
-        "Residents appointed to supervise the works, shown by role; their names are kept "
-        "as personal data and not printed."
-    ),
-    "no_supervisors": N_("No resident supervisor appointed."),
-    "notes": N_("7. Inspection notes"),
-    "note_on": N_("Date"),
-    "note_by": N_("Resident supervisor"),
-    "note_text": N_("Note"),
-    "about_item": N_("About rectification item %(number)s"),
-    "about_milestone": N_("About milestone “%(name)s”"),
-    "no_notes": N_("No inspection note recorded."),
-    "handover": N_("8. Hand-over to long-term management"),
-    "manager_kind": N_("Managed by"),
-    "manager_name": N_("Manager"),
-    "rules_adopted": N_("Rules adopted"),
-    "maintenance_fund": N_("Maintenance fund"),
-    "handed_over_on": N_("Handed over on"),
-    "no_handover": N_("Not handed over yet."),
-}
-
-# The project report's section: the meeting's conclusion, the items and the filing.
-SECTION_MESSAGES: dict[str, str] = {
-    "title": N_("Completion acceptance"),
-    "meeting": N_("Acceptance meeting"),
-    "meeting_value": N_("%(day)s · %(conclusion)s"),
-    "no_meeting": N_("No acceptance meeting recorded."),
-    "no_record": MESSAGES["no_record"],
-    "accepted_without_record": MESSAGES["accepted_without_record"],
-    "number": MESSAGES["number"],
-    "what": MESSAGES["what"],
-    "responsible": MESSAGES["responsible"],
-    "due_on": MESSAGES["due_on"],
-    "status": MESSAGES["status"],
-    "no_items": MESSAGES["no_items"],
-    "filing": N_("Filing"),
-    "see_record": N_("The full record is the completion acceptance record, issued separately."),
-}
-
-
-FILING_WORDS = ("accepted_on", "filing_due_on", "filing_number", "filed_on", "filing_status")
-
 
 # ---- the read model, as of a time -------------------------------------------------------
 
@@ -239,66 +126,8 @@ def _photos(hashes: list[str], attached: list[dict[str, str]]) -> list[dict[str,
     return [*attached, *({"sha256": h, "caption": ""} for h in hashes if h not in seen)]
 
 
-def _date(value: str | None, lang: str) -> str:
-    return report_words(lang).date(value) if value else NOT_APPLICABLE
-
-
-def _moment(value: str) -> str:
-    return datetime.fromisoformat(value).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-class _Words:
-    """Labels of the record in one language, and the record's people by role."""
-
-    def __init__(self, view: dict[str, Any], lang: str) -> None:
-        self.lang = lang
-        self.v = report_words(lang)
-        self.words = translated(MESSAGES, lang)
-        self.supervisors = view.get("supervisors") or {}
-
-    def approver(self, approver: str | None) -> str:
-        """A co-approver by label: the supervision unit, or a supervisor's role label."""
-        if approver == SUPERVISION_UNIT:
-            return self.v.label("co_approver", approver)
-        supervisor = self.supervisors.get(approver or "")
-        return supervisor["role_label"] if supervisor else self.v.label("actor_role", "supervisor")
-
-    def representative(self, rep: dict[str, Any]) -> str:
-        role = self.v.label("representative_role", rep.get("role"))
-        supervisor = self.supervisors.get(rep.get("supervisor_id") or "")
-        if supervisor and supervisor["role_label"] != role:
-            return self.words["representative_with_label"] % {
-                "role": role,
-                "label": supervisor["role_label"],
-            }
-        return role
-
-    def where(self, item: dict[str, Any]) -> str:
-        building, unit = item.get("building") or "", item.get("unit") or ""
-        if building and unit:
-            return self.words["building_unit"] % {"building": building, "unit": unit}
-        if building:
-            return self.words["building_only"] % {"building": building}
-        return self.words["whole_compound"]
-
-    def step(self, entry: dict[str, Any]) -> dict[str, Any]:
-        status = entry["status"]
-        if status == "approved":
-            text = self.words["step_approved"] % {"approver": self.approver(entry.get("approver"))}
-        elif status == "reopened":
-            text = self.words["step_reopened"] % {"approver": self.approver(entry.get("approver"))}
-        else:
-            text = self.v.label("rectification_status", status)
-        if entry.get("on_behalf"):
-            text = f"{text} {self.words['on_behalf']}"
-        note = entry.get("note") or entry.get("reason") or ""
-        if note:
-            text = self.words["step_note"] % {"step": text, "note": note}
-        return {"at": _moment(entry["at"]), "step": text}
-
-
 def _item_values(
-    item: dict[str, Any], view: dict[str, Any], w: _Words, thumbnails: Thumbnails
+    item: dict[str, Any], view: dict[str, Any], w: RecordWords, thumbnails: Thumbnails
 ) -> dict[str, Any]:
     approved = set(item.get("approved_by") or [])
     attached = (view.get("photos") or {}).get(f"rectification_item:{item['item_id']}", [])
@@ -307,7 +136,7 @@ def _item_values(
         "what": item["what"],
         "where": w.where(item),
         "responsible": w.v.label("unit_role", item["responsible"]),
-        "due_on": _date(item["due_on"], w.lang),
+        "due_on": day_text(item["due_on"], w.lang),
         "status": w.v.label("rectification_status", item["status"]),
         "status_code": item["status"],
         "overdue": (
@@ -329,7 +158,7 @@ def _item_values(
     }
 
 
-def _filing_values(view: dict[str, Any], w: _Words) -> dict[str, Any]:
+def _filing_values(view: dict[str, Any], w: RecordWords) -> dict[str, Any]:
     filing = view.get("filing")
     due = view.get("filing_due_on")
     if filing:
@@ -342,29 +171,29 @@ def _filing_values(view: dict[str, Any], w: _Words) -> dict[str, Any]:
     else:
         status = w.words["filing_after_acceptance"]
     return {
-        "accepted_on": _date(view.get("accepted_on"), w.lang),
+        "accepted_on": day_text(view.get("accepted_on"), w.lang),
         "due_on": (
             w.words["filing_due_rule"]
-            % {"day": _date(due, w.lang), "days": view.get("filing_days")}
+            % {"day": day_text(due, w.lang), "days": view.get("filing_days")}
             if due
             else NOT_APPLICABLE
         ),
         "number": filing["filing_number"] if filing else NOT_APPLICABLE,
-        "filed_on": _date(filing["filed_on"], w.lang) if filing else NOT_APPLICABLE,
+        "filed_on": day_text(filing["filed_on"], w.lang) if filing else NOT_APPLICABLE,
         "status": status,
         "overdue": bool(view.get("filing_overdue")),
         "filed": bool(filing),
     }
 
 
-def _no_record(view: dict[str, Any], w: _Words) -> dict[str, str | None] | None:
+def _no_record(view: dict[str, Any], w: RecordWords) -> dict[str, str | None] | None:
     if view.get("has_record"):
         return None
     accepted = view.get("accepted_on")
     return {
         "text": w.words["no_record"],
         "accepted": (
-            w.words["accepted_without_record"] % {"day": _date(accepted, w.lang)}
+            w.words["accepted_without_record"] % {"day": day_text(accepted, w.lang)}
             if accepted
             else None
         ),
@@ -387,7 +216,7 @@ def record_values(
     ``evaluations`` are the closed evaluation rounds with their satisfaction arithmetic
     (:func:`renovation.reports.participation.evaluation_values`)."""
     lang = report_language(lang)
-    w = _Words(view, lang)
+    w = RecordWords(view, lang)
     v, words = w.v, w.words
     thumbnails = thumbnails or Thumbnails(None)
     milestone_names = milestone_names or {}
@@ -402,7 +231,7 @@ def record_values(
             about = words["about_milestone"] % {"name": milestone_names[note["milestone_id"]]}
         notes.append(
             {
-                "on": _date(note["on_date"], lang),
+                "on": day_text(note["on_date"], lang),
                 "by": w.approver(note["supervisor_id"]),
                 "text": note["text"],
                 "about": about,
@@ -423,7 +252,7 @@ def record_values(
             "street": summary.get("street") or "",
             "stage": v.label("project_stage", summary["stage"]),
         },
-        "accepted_on": _date(view.get("accepted_on"), lang)
+        "accepted_on": day_text(view.get("accepted_on"), lang)
         if view.get("accepted_on")
         else words["not_accepted"],
         "no_record": _no_record(view, w),
@@ -438,8 +267,8 @@ def record_values(
         ],
         "notices": [
             {
-                "notified_on": _date(n["notified_on"], lang),
-                "meeting_on": _date(n["meeting_on"], lang),
+                "notified_on": day_text(n["notified_on"], lang),
+                "meeting_on": day_text(n["meeting_on"], lang),
                 "place": n["place"],
                 "group": v.join(n["group"]),
             }
@@ -447,8 +276,8 @@ def record_values(
         ],
         "meetings": [
             {
-                "title": words["meeting_title"] % {"day": _date(m["held_on"], lang)},
-                "held_on": _date(m["held_on"], lang),
+                "title": words["meeting_title"] % {"day": day_text(m["held_on"], lang)},
+                "held_on": day_text(m["held_on"], lang),
                 "place": m["place"],
                 "units_present": v.join(v.label("unit_role", u) for u in m["units_present"]),
                 "representatives": v.join(w.representative(r) for r in m["representatives"])
@@ -462,7 +291,7 @@ def record_values(
             for m in view.get("meetings") or []
         ],
         "items": [_item_values(item, view, w, thumbnails) for item in view.get("items") or []],
-        "items_footnote": words["items_footnote"] % {"day": _date(today.isoformat(), lang)},
+        "items_footnote": words["items_footnote"] % {"day": day_text(today.isoformat(), lang)},
         "filing": _filing_values(view, w),
         "supervisors": [s["role_label"] for s in (view.get("supervisors") or {}).values()],
         "notes": notes,
@@ -473,14 +302,14 @@ def record_values(
             "manager_name": handover["manager_name"],
             "rules_adopted": handover["rules_adopted"],
             "maintenance_fund": handover["maintenance_fund"],
-            "handed_over_on": _date(handover["handed_over_on"], lang),
+            "handed_over_on": day_text(handover["handed_over_on"], lang),
         }
         if handover
         else None,
         "position": int(summary["position"]),
         "chain_digest": str(summary["chain_digest"]),
-        "as_of": _moment(as_of.isoformat()) if as_of else None,
-        "generated_at": _moment(datetime.now(UTC).isoformat()),
+        "as_of": moment_text(as_of.isoformat()) if as_of else None,
+        "generated_at": moment_text(datetime.now(UTC).isoformat()),
     }
 
 
@@ -490,7 +319,7 @@ def acceptance_section(view: dict[str, Any], lang: str = "zh") -> dict[str, Any]
     A project accepted without a record gets the section, saying so.
     """
     lang = report_language(lang)
-    w = _Words(view, lang)
+    w = RecordWords(view, lang)
     nothing = not (view.get("has_record") or view.get("units") or view.get("notices"))
     if nothing and not view.get("accepted_on"):
         return None
@@ -501,7 +330,7 @@ def acceptance_section(view: dict[str, Any], lang: str = "zh") -> dict[str, Any]
         "meeting": (
             translated(SECTION_MESSAGES, lang)["meeting_value"]
             % {
-                "day": _date(meeting["held_on"], lang),
+                "day": day_text(meeting["held_on"], lang),
                 "conclusion": w.v.label("acceptance_conclusion", meeting["conclusion"]),
             }
             if meeting
@@ -512,7 +341,7 @@ def acceptance_section(view: dict[str, Any], lang: str = "zh") -> dict[str, Any]
                 "number": item["item_id"],
                 "what": item["what"],
                 "responsible": w.v.label("unit_role", item["responsible"]),
-                "due_on": _date(item["due_on"], lang),
+                "due_on": day_text(item["due_on"], lang),
                 "status": w.v.label("rectification_status", item["status"]),
                 "overdue": (
                     w.words["overdue_days"] % {"days": item["days_overdue"]}

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, abort, current_app, g, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from renovation import accounts
+from renovation import account_locks, accounts
 from renovation.accounts import User
 from renovation.domain.project import Actor
 from renovation.web.limits import init_limits, limiter  # noqa: F401  (routes import it here)
@@ -88,7 +88,7 @@ def start_session(user: User) -> None:
     session.clear()
     login_user(SessionUser(user))
     now = _now()
-    session[_EPOCH] = accounts.session_epoch(runtime().engine, user.id)
+    session[_EPOCH] = account_locks.session_epoch(runtime().engine, user.id)
     session[_SINCE] = now
     session[_SEEN] = now
 
@@ -98,7 +98,7 @@ def end_session(user: User | None) -> None:
     from renovation.web import runtime
 
     if user is not None:
-        accounts.end_sessions(runtime().engine, user.id)
+        account_locks.end_sessions(runtime().engine, user.id)
     logout_user()
     session.clear()
 
@@ -107,7 +107,7 @@ def renew_session(user: User) -> None:
     """After a new password: every other session of the account ends, this one goes on."""
     from renovation.web import runtime
 
-    session[_EPOCH] = accounts.end_sessions(runtime().engine, user.id)
+    session[_EPOCH] = account_locks.end_sessions(runtime().engine, user.id)
 
 
 def _session_holds(user: User) -> bool:
@@ -122,7 +122,7 @@ def _session_holds(user: User) -> bool:
     absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     if now - seen > idle or now - since > absolute:
         return False
-    if epoch != accounts.session_epoch(runtime().engine, user.id):
+    if epoch != account_locks.session_epoch(runtime().engine, user.id):
         return False
     session[_SEEN] = now
     return True

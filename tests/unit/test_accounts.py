@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine
 
-from renovation import accounts
+from renovation import account_locks, account_tables, accounts
 
 PASSWORD = "correct horse battery"
 
@@ -124,35 +124,35 @@ def test_five_wrong_passwords_lock_the_account_for_a_time_that_doubles(engine):
     user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
     for attempt in range(4):
         assert accounts.authenticate(engine, "zhang", "wrong", now=T0) is None
-        assert accounts.locked_until(engine, user.id, now=T0) is None, attempt
+        assert account_locks.locked_until(engine, user.id, now=T0) is None, attempt
 
     assert accounts.authenticate(engine, "zhang", "wrong", now=T0) is None  # the fifth
-    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+    assert account_locks.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
     # Locked: the right password does not open it, and tries do not count meanwhile.
     assert accounts.authenticate(engine, "zhang", PASSWORD, now=T0 + timedelta(seconds=59)) is None
     assert accounts.authenticate(engine, "zhang", "wrong", now=T0 + timedelta(seconds=30)) is None
-    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+    assert account_locks.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
 
     t1 = T0 + timedelta(minutes=1)
     assert accounts.authenticate(engine, "zhang", "wrong", now=t1) is None  # the sixth
-    assert accounts.locked_until(engine, user.id, now=t1) == t1 + timedelta(minutes=2)
+    assert account_locks.locked_until(engine, user.id, now=t1) == t1 + timedelta(minutes=2)
     t2 = t1 + timedelta(minutes=2)
     assert accounts.authenticate(engine, "zhang", "wrong", now=t2) is None  # the seventh
-    assert accounts.locked_until(engine, user.id, now=t2) == t2 + timedelta(minutes=4)
+    assert account_locks.locked_until(engine, user.id, now=t2) == t2 + timedelta(minutes=4)
 
     t3 = t2 + timedelta(minutes=4)
     assert accounts.authenticate(engine, "zhang", PASSWORD, now=t3) == user
     # The count starts again: four more wrong ones do not lock.
     for _ in range(4):
         accounts.authenticate(engine, "zhang", "wrong", now=t3)
-    assert accounts.locked_until(engine, user.id, now=t3) is None
+    assert account_locks.locked_until(engine, user.id, now=t3) is None
 
 
 def test_the_lock_grows_to_a_day_at_most():
-    assert accounts.lock_time(4) is None
-    assert accounts.lock_time(5) == timedelta(minutes=1)
-    assert accounts.lock_time(8) == timedelta(minutes=8)
-    assert accounts.lock_time(40) == accounts.lock_time(500) == timedelta(hours=24)
+    assert account_locks.lock_time(4) is None
+    assert account_locks.lock_time(5) == timedelta(minutes=1)
+    assert account_locks.lock_time(8) == timedelta(minutes=8)
+    assert account_locks.lock_time(40) == account_locks.lock_time(500) == timedelta(hours=24)
 
 
 def test_failures_of_one_account_do_not_lock_another(engine):
@@ -195,13 +195,13 @@ def test_a_disabled_account_signs_in_nowhere_until_enabled_again(engine):
 def test_signing_out_moves_the_epoch_of_that_account_only(engine):
     zhang = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
     li = accounts.add_user(engine, "li", PASSWORD, "staff", districts=["天宁区"])
-    assert accounts.session_epoch(engine, zhang.id) == 0
+    assert account_locks.session_epoch(engine, zhang.id) == 0
 
-    assert accounts.end_sessions(engine, zhang.id) == 1
-    assert accounts.end_sessions(engine, zhang.id) == 2
+    assert account_locks.end_sessions(engine, zhang.id) == 1
+    assert account_locks.end_sessions(engine, zhang.id) == 2
 
-    assert accounts.session_epoch(engine, zhang.id) == 2
-    assert accounts.session_epoch(engine, li.id) == 0
+    assert account_locks.session_epoch(engine, zhang.id) == 2
+    assert account_locks.session_epoch(engine, li.id) == 0
 
 
 def test_a_database_made_before_the_new_tables_gets_them_and_keeps_its_accounts(tmp_path):
@@ -209,7 +209,11 @@ def test_a_database_made_before_the_new_tables_gets_them_and_keeps_its_accounts(
 
     engine = create_engine(f"sqlite:///{tmp_path}/old.sqlite")
     old = MetaData()
-    for table in (accounts.users, accounts.api_tokens, accounts.supervisor_accounts):
+    for table in (
+        account_tables.users,
+        account_tables.api_tokens,
+        account_tables.supervisor_accounts,
+    ):
         table.to_metadata(old)
     old.create_all(engine)
     user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
@@ -218,8 +222,8 @@ def test_a_database_made_before_the_new_tables_gets_them_and_keeps_its_accounts(
 
     for _ in range(5):
         accounts.authenticate(engine, "zhang", "wrong", now=T0)
-    assert accounts.locked_until(engine, user.id, now=T0) is not None
-    assert accounts.end_sessions(engine, user.id) == 1
+    assert account_locks.locked_until(engine, user.id, now=T0) is not None
+    assert account_locks.end_sessions(engine, user.id) == 1
     engine.dispose()
 
 
@@ -270,7 +274,7 @@ def test_a_token_made_before_expiry_was_kept_lasts_the_default_days(engine):
     user = accounts.add_user(engine, "zhang", PASSWORD, "staff", districts=["清江浦区"])
     token = accounts.issue_token(engine, "zhang", now=T0)
     with engine.begin() as conn:  # as a database from before the expiry table holds it
-        conn.execute(accounts.api_token_expiry.delete())
+        conn.execute(account_tables.api_token_expiry.delete())
 
     assert accounts.list_tokens(engine, "zhang")[0].expires_at == T0 + timedelta(days=90)
     assert accounts.user_for_token(engine, token, now=T0 + timedelta(days=89)) == user
@@ -282,7 +286,7 @@ def test_wrong_current_passwords_count_towards_the_lock(engine):
     for _ in range(5):
         with pytest.raises(accounts.AccountError):
             accounts.change_password(engine, user.id, "guess", "a new good one", now=T0)
-    assert accounts.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
+    assert account_locks.locked_until(engine, user.id, now=T0) == T0 + timedelta(minutes=1)
 
     with pytest.raises(accounts.AccountError) as locked:
         accounts.change_password(engine, user.id, PASSWORD, "a new good one", now=T0)

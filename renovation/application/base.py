@@ -143,6 +143,7 @@ class ApplicationBase(Application[UUID]):
         with self._lock_for(project_id):
             for _attempt in range(MAX_ATTEMPTS):
                 project = self._load_for_command(project_id)
+                pending: list[ProjectEvent] = []
                 try:
                     done = project.version_of_command(command_id)
                     if done is not None:
@@ -151,8 +152,15 @@ class ApplicationBase(Application[UUID]):
                     if expected_version is not None and project.version != expected_version:
                         raise StaleVersionError(expected_version, project.version)
                     value = command(project)
+                    pending = list(project.pending_events)
                     recordings = self.save(project)
                 except IntegrityError:
+                    if self._stored_already(project_id, pending):
+                        # Our own append committed but its answer was lost with the
+                        # connection; the recorder's retry then met our own rows. Deciding
+                        # again would store the command twice (issue 12).
+                        self._remember(project)
+                        return CommandResult(project_id, project.version, value=value)
                     # Another process appended first: reload and decide again, after a
                     # jittered pause so the two do not collide again at once.
                     self._forget(project_id)
@@ -169,6 +177,19 @@ class ApplicationBase(Application[UUID]):
                     value=value,
                 )
         raise ConcurrencyError(project_id)
+
+    def _stored_already(self, project_id: UUID, pending: list[ProjectEvent]) -> bool:
+        """Whether the store holds exactly these events at their versions.
+
+        An event equals another only if every field does, its instant to the microsecond,
+        its actor and its content included: another writer's event at the same version
+        never does.
+        """
+        if not pending:
+            return False
+        first = pending[0].originator_version
+        stored = list(self.events.get(project_id, gt=first - 1, lte=first - 1 + len(pending)))
+        return stored == pending
 
     def _load_for_command(self, project_id: UUID) -> RenovationProject:
         """The project as last decided by this process, brought up to date with the store.

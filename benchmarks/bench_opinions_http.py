@@ -44,7 +44,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database_url: str, instance: Path) -> tuple[subprocess.Popen, int]:
+def start_server(
+    database_url: str,
+    instance: Path,
+    *,
+    app_spec: str = "renovation.wsgi_entry:app",
+    extra_env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn on loopback with the service's settings: 2 workers × 8 threads."""
     port = free_port()
     env = {
         **os.environ,
@@ -52,6 +59,8 @@ def start_server(database_url: str, instance: Path) -> tuple[subprocess.Popen, i
         "SECRET_KEY": "bench",
         "RATELIMIT_ENABLED": "0",
         "RENOVATION_INSTANCE": str(instance),
+        "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [
@@ -68,7 +77,7 @@ def start_server(database_url: str, instance: Path) -> tuple[subprocess.Popen, i
             "warning",
             "--backlog",
             "256",
-            "renovation.wsgi_entry:app",
+            app_spec,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -135,6 +144,43 @@ def client_process(port: int, project_ids: list[str], threads: int, seconds: flo
     out.put((latencies, statuses))
 
 
+def drive(
+    port: int, ids: list[str], clients: int, seconds: float
+) -> tuple[float, list[float], dict[int, int]]:
+    """Two client processes, ``clients`` keep-alive connections in all, for ``seconds``:
+    the elapsed time, every latency (sorted) and the count of each status."""
+    processes = 2
+    start = multiprocessing.Barrier(processes + 1)
+    out = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(
+            target=client_process, args=(port, ids, clients // processes, seconds, start, out)
+        )
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    start.wait()
+    began = time.perf_counter()
+    gathered = [out.get() for _ in procs]
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    latencies = sorted(x for lats, _ in gathered for x in lats)
+    statuses: dict[int, int] = {}
+    for _, part in gathered:
+        for status, n in part.items():
+            statuses[status] = statuses.get(status, 0) + n
+    return elapsed, latencies, statuses
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of sorted latencies."""
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
+    return p50, p99
+
+
 def scenario(database_url: str, label: str, projects: int, clients: int, seconds: float) -> str:
     with tempfile.TemporaryDirectory() as instance:
         runtime = Runtime(database_url)
@@ -151,32 +197,10 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
         before = runtime.app.recorder.max_notification_id() or 0
         server, port = start_server(database_url, Path(instance))
         try:
-            processes = 2
-            start = multiprocessing.Barrier(processes + 1)
-            out = multiprocessing.Queue()
-            procs = [
-                multiprocessing.Process(
-                    target=client_process,
-                    args=(port, ids, clients // processes, seconds, start, out),
-                )
-                for _ in range(processes)
-            ]
-            for p in procs:
-                p.start()
-            start.wait()
-            began = time.perf_counter()
-            gathered = [out.get() for _ in procs]
-            elapsed = time.perf_counter() - began
-            for p in procs:
-                p.join()
+            elapsed, latencies, statuses = drive(port, ids, clients, seconds)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        latencies = sorted(x for lats, _ in gathered for x in lats)
-        statuses: dict[int, int] = {}
-        for _, part in gathered:
-            for status, n in part.items():
-                statuses[status] = statuses.get(status, 0) + n
         created = statuses.get(201, 0)
         stored = sum(
             1
@@ -184,8 +208,7 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
             if n.topic.endswith(":OpinionSubmitted")
         )
         runtime.close()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000
+    p50, p99 = percentiles(latencies)
     errors = sum(n for s, n in statuses.items() if s != 201)
     if errors:
         print(f"  statuses: {statuses}", file=sys.stderr)

@@ -22,6 +22,7 @@ from renovation.web.auth import api_user, require_role
 from renovation.web.validation import Length, OneOf
 from renovation.web.written_answers import (
     EXPORT_FORMATS,
+    XLSX_TYPE,
     export_response,
     written_answers_for,
 )
@@ -109,7 +110,7 @@ class WrittenAnswers(MethodView):
     @blp.arguments(WrittenAnswersArgsSchema, location="query")
     @blp.response(200, WrittenAnswersSchema)
     @blp.alt_response(200, content_type="text/csv", description="format=csv")
-    @blp.alt_response(200, content_type="application/vnd.ms-excel", description="format=xlsx")
+    @blp.alt_response(200, content_type=XLSX_TYPE, description="format=xlsx")
     @blp.doc(security=[{"bearer": []}])
     def get(self, args: dict[str, Any], project_id: UUID, consultation_id: str):
         """Every written answer of a round by question, with its building and unit only

@@ -44,19 +44,19 @@ def _reader_and_round(project_id: UUID, consultation_id: str):
     return user, summary, round_
 
 
+def _read(user, summary: dict, consultation_id: str, purpose: str):
+    return written_answers_for(
+        user, summary["id"], consultation_id, summary["district"], purpose=purpose
+    )
+
+
 @bp.get(BASE)
 @login_required
 @require_role(*READER_ROLES, source=page_user)
 def staff_written_answers(project_id: UUID, consultation_id: str):
     """Every written answer of the round, by question; counts only for auditors."""
     user, summary, round_ = _reader_and_round(project_id, consultation_id)
-    groups, texts_shown = written_answers_for(
-        user,
-        str(project_id),
-        consultation_id,
-        summary["district"],
-        purpose="read written answers (page)",
-    )
+    groups, texts_shown = _read(user, summary, consultation_id, "read written answers (page)")
     may_take_up = user.role != "auditor" and user.may_write_in(summary["district"])
     for answer in (a for g in groups for a in g["answers"] or []):
         answer["command_id"] = uuid4().hex  # one form each: sent twice, it marks once
@@ -83,13 +83,7 @@ def staff_written_answers_export(project_id: UUID, consultation_id: str, fmt: st
     if fmt not in EXPORT_FORMATS:
         abort(404)
     user, summary, _round = _reader_and_round(project_id, consultation_id)
-    groups, _shown = written_answers_for(
-        user,
-        str(project_id),
-        consultation_id,
-        summary["district"],
-        purpose=f"export written answers (page, {fmt})",
-    )
+    groups, _shown = _read(user, summary, consultation_id, f"export written answers (page, {fmt})")
     return export_response(groups, fmt, f"answers-{consultation_id}")
 
 

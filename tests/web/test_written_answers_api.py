@@ -317,3 +317,25 @@ def test_questions_change_before_the_opening_and_are_fixed_from_it(client, web_a
     assert fixed.status_code == 409 and fixed.get_json()["code"] == "consultation_questions_fixed"
     assert duplicated.status_code == 422 and "questions.1.text" in duplicated.get_json()["errors"]
     assert history_types(client, web_app, pid) == before
+
+
+def test_a_rebuild_gives_the_same_written_answers(client, web_app):
+    from renovation.projections.store import dump_read_model
+
+    pid, rid, _codes = voted_round(client, web_app)
+    answer = written(client, web_app, pid, rid).get_json()["questions"][0]["answers"][0]
+    client.post(
+        f"/api/projects/{pid}/consultations/{rid}/written-answers/{answer['answer_id']}/taken-up",
+        json={"into": "plan"},
+        headers=bearer(web_app),
+    )
+    projection = web_app.extensions["renovation"].projection
+    live = dump_read_model(projection.engine)
+
+    projection.drop_tables()
+    projection.create_tables()
+    projection.catch_up(batch_size=2)
+
+    rebuilt = dump_read_model(projection.engine)
+    assert len(live["written_answers"]) == 3 and live["written_answers"][0][10] == "plan"
+    assert rebuilt == live

@@ -157,7 +157,7 @@ def staff_consultation_new(project_id: UUID):
         matters=[(m.value, label("matter", m)) for m in Matter],
         buildings=[b["code"] for b in project.buildings],
         questions=questions,
-        types=question_types(values["kind"] or "needs"),
+        types=question_types(),
         preview=preview_of(questions),
     ), (422 if errors else 200)
 

@@ -102,10 +102,10 @@ def question_field(path: str) -> str:
     return path
 
 
-def question_types(kind: str) -> list[tuple[str, str]]:
-    """The types the builder offers: the satisfaction question only in an evaluation round."""
-    types = [t for t in rules.QUESTION_TYPES if t != "satisfaction" or kind == "evaluation"]
-    return [(t, label("question_type", t)) for t in types]
+def question_types() -> list[tuple[str, str]]:
+    """The types the builder offers; the satisfaction question belongs in an evaluation round
+    (the domain says so by the field when it is asked elsewhere)."""
+    return [(t, label("question_type", t)) for t in rules.QUESTION_TYPES]
 
 
 def stored_questions(round_: dict[str, Any]) -> list[dict[str, Any]]:
@@ -170,7 +170,7 @@ def staff_round_questions(project_id: UUID, consultation_id: str):
         fixed=fixed,
         questions=questions,
         errors=errors,
-        types=question_types(round_["kind"]),
+        types=question_types(),
         preview=preview_of(questions),
         command_id=key,
     ), status

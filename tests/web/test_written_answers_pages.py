@@ -103,11 +103,6 @@ def test_the_builder_adds_moves_and_removes_questions_writing_nothing(app):
         ({}, "questions", "请至少添加一个问题"),
         ({"q0_type": "single", "q0_text": "选哪个？", "q0_options": ""}, "q0_options", None),
         (
-            {"q0_type": "rating", "q0_text": "打分"},
-            None,
-            None,
-        ),
-        (
             {"q0_type": "text", "q0_text": "意见", "q1_type": "text", "q1_text": "意见"},
             "q1_text",
             "与第 1 题重复",
@@ -124,9 +119,6 @@ def test_a_bad_round_is_marked_by_its_field_with_a_banner_and_nothing_is_written
     response = new_round(staff, project_id, action="open", **questions)
 
     html = text(response)
-    if field is None:  # a rating question is asked 1 to 5, no options to give
-        assert response.status_code == 302
-        return
     assert response.status_code == 422
     assert "没有发起征询：请修改标出的内容。" in html
     assert f'id="{field}-errors"' in html

@@ -127,3 +127,23 @@ class OpinionAnswerRated(ProjectEvent):
 
     opinion_id: str
     rating: str
+
+
+class ConsultationQuestionsRevised(ProjectEvent):
+    """Staff changed the questions of a round before it opened; they are fixed from then on."""
+
+    round_id: str
+    questions: list[dict[str, Any]]
+
+
+class WrittenAnswerTakenUp(ProjectEvent):
+    """The bureau took a household's written answer up into an opinion or into the plan.
+
+    ``answer_id`` is ``<ballot version>-<question id>``: it names the answer without its flat.
+    """
+
+    round_id: str
+    answer_id: str
+    into: str  # opinion | plan
+    opinion_id: str | None
+    note: str

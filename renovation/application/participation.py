@@ -79,6 +79,57 @@ class ParticipationArea(ApplicationBase):
             replay=lambda event: {"consultation_id": event.round_id},
         )
 
+    def revise_consultation_questions(
+        self,
+        project_id: UUID,
+        consultation_id: str,
+        questions: list[dict[str, Any]],
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """New questions for a round before it opens (refused from its opening on)."""
+        return self.execute(
+            project_id,
+            lambda p: p.revise_consultation_questions(
+                consultation_id,
+                questions=questions,
+                now=self.now(),
+                actor=actor,
+                command_id=command_id,
+            ),
+            command_id=command_id,
+            expected_version=expected_version,
+        )
+
+    def take_up_written_answer(
+        self,
+        project_id: UUID,
+        consultation_id: str,
+        answer_id: str,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Mark a written answer as taken up into an opinion (``opinion_id``) or the plan."""
+        return self.execute(
+            project_id,
+            lambda p: p.take_up_written_answer(
+                consultation_id,
+                answer_id,
+                into=data["into"],
+                opinion_id=data.get("opinion_id"),
+                note=data.get("note", ""),
+                actor=actor,
+                command_id=command_id,
+            ),
+            command_id=command_id,
+            expected_version=expected_version,
+        )
+
     def issue_household_codes(
         self,
         project_id: UUID,

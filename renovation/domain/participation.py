@@ -106,20 +106,37 @@ def check_round(
         add_problem(problems, "intent_vote", "intent_vote_is_needs_round")
     if intent_vote and matter not in {m.value for m in Matter}:
         add_problem(problems, "matter", "not_allowed_value", choices=[m.value for m in Matter])
+    checked = check_questions(kind, intent_vote, questions, problems)
+    checked_scope = _check_scope(scope, buildings, problems)
+    if problems:
+        raise InvalidProjectDataError(problems)
+    return checked, checked_scope
+
+
+def check_questions(
+    kind: str, intent_vote: bool, questions: list[dict[str, Any]], problems: dict
+) -> list[dict[str, Any]]:
+    """A round's questions, normalised: at least one (but in an intent vote), each well
+    formed and asked once; an evaluation round asks exactly one satisfaction question."""
     if not questions and not intent_vote:
         add_problem(problems, "questions", "questions_required")
     if len(questions) > MAX_QUESTIONS:
         add_problem(problems, "questions", "too_many_questions", max=MAX_QUESTIONS)
     checked = [_check_question(index, q, problems) for index, q in enumerate(questions)]
+    asked: dict[str, int] = {}
+    for index, question in enumerate(checked):
+        key = " ".join(question["text"].split()).casefold()
+        if key and key in asked:
+            add_problem(
+                problems, f"questions.{index}.text", "question_duplicated", position=asked[key] + 1
+            )
+        asked.setdefault(key, index)
     satisfaction = sum(1 for q in checked if q["type"] == "satisfaction")
     if kind == "evaluation" and satisfaction != 1:
         add_problem(problems, "questions", "evaluation_needs_one_satisfaction_question")
     elif kind != "evaluation" and satisfaction:
         add_problem(problems, "questions", "satisfaction_question_in_evaluation_only")
-    checked_scope = _check_scope(scope, buildings, problems)
-    if problems:
-        raise InvalidProjectDataError(problems)
-    return checked, checked_scope
+    return checked
 
 
 def _check_question(index: int, question: dict[str, Any], problems: dict) -> dict[str, Any]:

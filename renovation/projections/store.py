@@ -41,6 +41,7 @@ from renovation.application.app import RenovationApplication
 from renovation.projections import acceptance as acceptance_model
 from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
+from renovation.projections import written_answers as written_model
 from renovation.projections.summary import (
     GENESIS_DIGEST,
     chain_digest,
@@ -252,6 +253,7 @@ class ProjectSummaryProjection:
                 self.create_tables(conn)
             return
         metadata.create_all(conn)
+        written_model.metadata.create_all(conn)
         _add_missing_columns(conn)
         exists = conn.execute(
             select(projection_positions.c.position).where(projection_positions.c.name == PROJECTION)
@@ -261,6 +263,7 @@ class ProjectSummaryProjection:
 
     def drop_tables(self) -> None:
         metadata.drop_all(self.engine)
+        written_model.metadata.drop_all(self.engine)
         self._seen = None
 
     @contextmanager
@@ -381,6 +384,8 @@ class ProjectSummaryProjection:
                 elif isinstance(event_, PersonalDataErased):
                     for oid, opinion in opinion_rows.items():
                         opinion_rows[oid] = opinion_model.erase(opinion, event_)
+                if isinstance(event_, written_model.EVENTS):
+                    written_model.apply(conn, event_)
                 log_rows.append(
                     {
                         "position": notification.id,
@@ -639,6 +644,7 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
                     select(project_acceptance).order_by(project_acceptance.c.project_id)
                 )
             ],
+            **written_model.dump(conn),
         }
 
 

@@ -123,6 +123,10 @@ LABELS: dict[str, dict[str, str]] = {
         "text": N_("write an answer"),
         "satisfaction": N_("satisfied, basically satisfied or dissatisfied"),
     },
+    "taken_up_into": {
+        "opinion": N_("Taken up into an opinion"),
+        "plan": N_("Taken up into the plan"),
+    },
     "satisfaction": {
         "satisfied": N_("Satisfied"),
         "basically_satisfied": N_("Basically satisfied"),

@@ -101,6 +101,18 @@ REFUSALS: dict[str, str] = {
     "options_between": N_("give 2 to %(max)s options"),
     "options_distinct": N_("options must differ and not be empty"),
     "question_takes_no_options": N_("this type of question has no options"),
+    "question_duplicated": N_("the same question is asked as question %(position)s"),
+    "consultation_questions_fixed": N_(
+        "The round opened at %(opens_at)s: its questions are fixed and can no longer be changed."
+    ),
+    "unknown_written_answer": N_(
+        "There is no written answer %(answer_id)s in this round; the household may have voted "
+        "again since."
+    ),
+    "written_answers_counts_only": N_(
+        "Your account sees how many written answers there are, not their texts."
+    ),
+    "taken_up_into_plan_names_no_opinion": N_("an answer taken up into the plan names no opinion"),
     "community_round_names_no_building": N_("a whole-community round names no building"),
     "building_round_names_no_unit": N_("a building round names no unit"),
     "unknown_building": N_("there is no building %(building)s"),
@@ -394,4 +406,5 @@ PARAMS: dict[str, str] = {
     "item_status": "rectification_status",
     "items": "list",
     "subject": "photo_subject",
+    "position": "number",
 }

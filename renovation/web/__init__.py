@@ -64,6 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Set explicitly: Flask-Limiter otherwise inherits the last app's setting.
         RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        # "1": auditors read residents' written answers too (logged); else only their counts.
+        WRITTEN_ANSWERS_FOR_AUDITORS=os.environ.get("WRITTEN_ANSWERS_FOR_AUDITORS", "0") == "1",
         # Residents' writes (opinions, ballots) per client address, across workers when
         # RATELIMIT_STORAGE_URI points at Redis.
         PUBLIC_WRITE_RATE_LIMIT=os.environ.get("PUBLIC_WRITE_RATE_LIMIT", "30/minute"),

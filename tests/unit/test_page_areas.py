@@ -13,7 +13,12 @@ import renovation.web.pages as pages
 PAGES = Path(pages.__file__).parent
 AREAS = {
     "opinions": ["opinions.py", "opinion_staff.py"],
-    "consultations": ["consultations.py", "consultation_staff.py"],
+    "consultations": [
+        "consultations.py",
+        "consultation_staff.py",
+        "round_builder.py",
+        "written_answers_staff.py",
+    ],
     "household_codes": ["household_codes.py"],
     "lifts": ["lifts.py", "lift_staff.py"],
     "milestones": ["milestones.py"],

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from renovation.accounts import ROLES
-from renovation.domain import lifts, participation, progress
+from renovation.domain import lifts, participation, progress, written_answers
 from renovation.domain.base import ACTOR_ROLES, CHANNELS
 from renovation.domain.consent import VoteChoice
 from renovation.domain.deadlines import DeadlineStatus, lift_deadlines
@@ -146,6 +146,7 @@ DOMAIN_ENUMERATIONS = [
     ("consultation_status", list(participation.ROUND_STATUSES)),
     ("question_type", list(participation.QUESTION_TYPES)),
     ("scope_level", list(participation.SCOPE_LEVELS)),
+    ("taken_up_into", list(written_answers.TAKEN_UP_INTO)),
     ("vote_choice", [c.value for c in VoteChoice]),
     ("vote_choice", list(participation.CONSENT_CHOICES) + list(lifts.LIFT_CHOICES)),
     ("matter", [m.value for m in Matter]),

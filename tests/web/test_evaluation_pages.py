@@ -225,7 +225,9 @@ def test_the_round_over_the_api_carries_the_satisfaction_result(client, web_app)
     assert result["ruleset_id"] == "national-2021"
 
 
-def test_staff_open_an_evaluation_round_with_a_satisfaction_line_or_are_told_it_lacks_one(app):
+def test_staff_open_an_evaluation_round_with_a_satisfaction_question_or_are_told_it_lacks_one(
+    app,
+):
     project_id = register(app)
     staff = signed_in(app, username="zhang")
     form = {
@@ -238,14 +240,21 @@ def test_staff_open_an_evaluation_round_with_a_satisfaction_line_or_are_told_it_
     before = events(app)
     lacking = staff.post(
         f"/staff/projects/{project_id}/consultations/new",
-        data={**form, "questions": "text|还有什么建议"},
+        data={**form, "action": "open", "q0_type": "text", "q0_text": "还有什么建议"},
     )
     assert lacking.status_code == 422
     assert "问效轮次须有且只有一道满意度题" in text(lacking) and events(app) == before
 
     opened = staff.post(
         f"/staff/projects/{project_id}/consultations/new",
-        data={**form, "questions": "满意度|您对本次改造是否满意？\ntext|还有什么建议"},
+        data={
+            **form,
+            "action": "open",
+            "q0_type": "satisfaction",
+            "q0_text": "您对本次改造是否满意？",
+            "q1_type": "text",
+            "q1_text": "还有什么建议",
+        },
     )
     assert opened.status_code == 302
     (round_,) = [

@@ -625,7 +625,7 @@ def test_rounds_list_shows_open_upcoming_and_closed_in_beijing_time(app, client)
 # ---- staff: rounds, paper ballots, closing ----------------------------------------------------
 
 
-def test_staff_open_a_round_with_questions_one_a_line(app):
+def test_staff_open_a_round_made_with_the_question_builder(app):
     project_id = register(app)
     staff = signed_in(app, username="zhang")
 
@@ -633,6 +633,7 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
     response = staff.post(
         f"/staff/projects/{project_id}/consultations/new",
         data={
+            "action": "open",
             "kind": "plan",
             "title": "停车方案征询",
             "opens_at": "2026-01-01T09:00",
@@ -641,12 +642,20 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
             "building": "1",
             "unit": "2",  # ignored: a building round names no unit
             "matter": "alteration",
-            "questions": "单选|您支持哪个方案？|方案一；方案二|必答\n"
-            "rating|满意程度||\n\ntext|其他意见",
+            "q0_type": "single",
+            "q0_text": "您支持哪个方案？",
+            "q0_options": "方案一\r\n\r\n方案二\r\n",
+            "q0_required": "1",
+            "q1_type": "rating",
+            "q1_text": "满意程度",
+            "q1_options": "",
+            "q2_type": "text",
+            "q2_text": "其他意见",
+            "q2_options": "写了也不算",  # options of a text question are not kept
         },
     )
 
-    assert "type|text|option1;option2|required" in page
+    assert "type|text" not in page and 'name="q0_type"' in page and "添加一题" in page
     assert response.status_code == 302
     with app.app_context():
         (round_,) = runtime().app.get_project(UUID(project_id)).rounds.values()
@@ -660,7 +669,7 @@ def test_staff_open_a_round_with_questions_one_a_line(app):
     assert round_["opens_at"].isoformat() == "2026-01-01T09:00:00+08:00"
 
 
-def test_staff_round_form_names_each_problem_by_its_line(app):
+def test_staff_round_form_names_each_problem_by_its_field(app):
     project_id = register(app)
     staff = signed_in(app, username="zhang")
     before = events(app)
@@ -668,17 +677,7 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
     response = staff.post(
         f"/staff/projects/{project_id}/consultations/new",
         data={
-            "kind": "needs",
-            "title": "需求调查",
-            "opens_at": "2026-01-02T09:00",
-            "closes_at": "2026-01-01T09:00",
-            "level": "community",
-            "questions": "single|只有一个选项|甲|required\nvote|什么类型",
-        },
-    )
-    later = staff.post(
-        f"/staff/projects/{project_id}/consultations/new",
-        data={
+            "action": "open",
             "kind": "needs",
             "title": "",
             "opens_at": "明天",
@@ -686,19 +685,15 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
             "level": "unit",
             "building": "1",
             "unit": "7",
-            "questions": "single|只有一个选项|甲|required",
+            "q0_type": "single",
+            "q0_text": "只有一个选项",
+            "q0_options": "甲",
         },
     )
-
-    html = text(response)
-    assert response.status_code == 422
-    assert "第 2 行：类型须为 single、multiple、rating、text 或 satisfaction" in html
-    assert later.status_code == 422
-    assert "请填写日期和时间" in text(later)
-    assert events(app) == before
     fixed = staff.post(
         f"/staff/projects/{project_id}/consultations/new",
         data={
+            "action": "open",
             "kind": "needs",
             "title": "需求调查",
             "opens_at": "2026-01-02T09:00",
@@ -706,12 +701,20 @@ def test_staff_round_form_names_each_problem_by_its_line(app):
             "level": "unit",
             "building": "1",
             "unit": "7",
-            "questions": "text|意见\nsingle|只有一个选项|甲|required",
+            "q0_type": "text",
+            "q0_text": "意见",
+            "q1_type": "single",
+            "q1_text": "只有一个选项",
+            "q1_options": "甲",
         },
     )
+
+    assert response.status_code == 422
+    assert "请填写日期和时间" in text(response)
     fixed_html = text(fixed)
     assert fixed.status_code == 422
-    assert "第 2 行：请给出 2 到 20 个选项" in fixed_html
+    assert "没有发起征询：请修改标出的内容。" in fixed_html
+    assert 'id="q1_options-errors"' in fixed_html and "请给出 2 到 20 个选项" in fixed_html
     assert "须晚于开始时间" in fixed_html and "1幢没有7单元" in fixed_html
     assert events(app) == before
 

@@ -9,12 +9,15 @@ from events.participation import (
     BallotCast,
     ConsultationClosed,
     ConsultationOpened,
+    ConsultationQuestionsRevised,
     EvaluationResultRecorded,
     HouseholdCodesIssued,
+    WrittenAnswerTakenUp,
 )
 from renovation.domain import participation as rules
+from renovation.domain import written_answers
 from renovation.domain.base import Actor, Folding, folds, provenance
-from renovation.domain.errors import ConflictError, DomainError
+from renovation.domain.errors import ConflictError, DomainError, InvalidProjectDataError
 from renovation.domain.rulesets import Ruleset
 from renovation.domain.stages import Stage
 
@@ -25,6 +28,7 @@ class ConsultationsPart(Folding):
     rounds: dict[str, dict[str, Any]]
     household_codes: dict[str, str]  # code digest → flat id
     intent_vote_passed: bool | None
+    opinions: dict[str, dict[str, Any]]
 
     def open_consultation(
         self,
@@ -64,6 +68,59 @@ class ConsultationsPart(Folding):
             scope=checked_scope,
             intent_vote=intent_vote,
             matter=matter if intent_vote else None,
+            **provenance(actor, command_id, None),
+        )
+
+    def revise_consultation_questions(
+        self,
+        consultation_id: str,
+        *,
+        questions: list[dict[str, Any]],
+        now: datetime,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """New questions for a round that has not opened yet; from its opening they are fixed."""
+        round_ = self.find_round(consultation_id)
+        if round_["closed"] or now >= round_["opens_at"]:
+            raise ConflictError(
+                "consultation_questions_fixed",
+                field="questions",
+                opens_at=round_["opens_at"].isoformat(),
+            )
+        problems: dict[str, list] = {}
+        checked = rules.check_questions(round_["kind"], round_["intent_vote"], questions, problems)
+        if problems:
+            raise InvalidProjectDataError(problems)
+        self.trigger_event(
+            ConsultationQuestionsRevised,
+            round_id=consultation_id,
+            questions=checked,
+            **provenance(actor, command_id, None),
+        )
+
+    def take_up_written_answer(
+        self,
+        consultation_id: str,
+        answer_id: str,
+        *,
+        into: str,
+        opinion_id: str | None,
+        note: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Mark a household's written answer as taken up into an opinion or into the plan."""
+        round_ = self.find_round(consultation_id)
+        written_answers.find_written_answer(round_, answer_id)
+        opinion_id, note = written_answers.check_take_up(into, opinion_id, note, self.opinions)
+        self.trigger_event(
+            WrittenAnswerTakenUp,
+            round_id=consultation_id,
+            answer_id=answer_id,
+            into=into,
+            opinion_id=opinion_id,
+            note=note,
             **provenance(actor, command_id, None),
         )
 
@@ -222,6 +279,21 @@ class ConsultationsPart(Folding):
             "closed": False,
             "result": None,
             "satisfaction": None,
+            "taken_up": {},
+        }
+
+    @folds(ConsultationQuestionsRevised)
+    def _fold_consultation_questions_revised(self, event: ConsultationQuestionsRevised) -> None:
+        self.rounds[event.round_id]["questions"] = event.questions
+
+    @folds(WrittenAnswerTakenUp)
+    def _fold_written_answer_taken_up(self, event: WrittenAnswerTakenUp) -> None:
+        # .setdefault: a round folded into a snapshot before take-ups existed has no such key.
+        self.rounds[event.round_id].setdefault("taken_up", {})[event.answer_id] = {
+            "into": event.into,
+            "opinion_id": event.opinion_id,
+            "note": event.note,
+            "at": event.timestamp,
         }
 
     @folds(HouseholdCodesIssued)

@@ -165,6 +165,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.photos import files as photo_files_bp
     from renovation.web.api.projects import blp as projects_blp
     from renovation.web.api.schemas import DecimalText
+    from renovation.web.api.written_answers import blp as written_answers_blp
 
     api = RenovationApi(app)
     api.register_field(DecimalText, "string", "decimal")
@@ -175,6 +176,7 @@ def init_api(app: Flask) -> None:
         projects_blp,
         audit_blp,
         participation_blp,
+        written_answers_blp,
         lifts_blp,
         milestones_blp,
         answer_templates_blp,

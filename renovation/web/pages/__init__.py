@@ -20,9 +20,11 @@ def init_pages(app: Flask) -> None:
         milestones,
         opinion_staff,
         opinions,
+        round_builder,
         staff,
         supervision,
         views,
+        written_answers_staff,
     )
     from renovation.web.pages.blueprint import bp
 

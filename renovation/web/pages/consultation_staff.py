@@ -3,7 +3,6 @@ closing it."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +20,7 @@ from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message, refusal_problems
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import (
+    add_problems,
     flat_label,
     local_moment,
     now,
@@ -30,26 +30,19 @@ from renovation.web.pages.common import (
     today,
 )
 from renovation.web.pages.consultations import answers_from, flat_of, rounds_of, shown
+from renovation.web.pages.round_builder import (
+    apply_action,
+    blank_question,
+    builder_questions,
+    preview_of,
+    question_field,
+    question_payload,
+    question_types,
+)
 from renovation.web.pages.staff import command_id, staff_page, web_command_id
 
 # ---- staff: consultation rounds ---------------------------------------------------------------
 
-QUESTION_FORMAT = "type|text|option1;option2|required"
-_TYPE_WORDS = {
-    "single": "single",
-    "单选": "single",
-    "multiple": "multiple",
-    "多选": "multiple",
-    "rating": "rating",
-    "评分": "rating",
-    "text": "text",
-    "文字": "text",
-    "填空": "text",
-    "satisfaction": "satisfaction",
-    "满意度": "satisfaction",
-}
-_REQUIRED_WORDS = {"required", "必答", "是", "yes", "y", "1"}
-_OPTIONAL_WORDS = {"", "optional", "选答", "否", "no", "n", "0"}
 ROUND_FIELDS = (
     "kind",
     "title",
@@ -60,43 +53,8 @@ ROUND_FIELDS = (
     "unit",
     "intent_vote",
     "matter",
-    "questions",
     "command_id",
 )
-
-
-def parse_questions(text: str, errors: dict[str, list[str]]) -> tuple[list[dict], list[int]]:
-    """``type|text|option1;option2|required`` a line; the questions and each one's line number."""
-    questions: list[dict[str, Any]] = []
-    lines: list[int] = []
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
-        if not line.strip():
-            continue
-        cells = [c.strip() for c in re.split(r"[|｜]", line)]
-        problem = None
-        qtype = _TYPE_WORDS.get(cells[0].lower())
-        if len(cells) < 2 or len(cells) > 4:
-            problem = _("write type|text|options|required, separated by |")
-        elif qtype is None:
-            problem = _("the type must be single, multiple, rating, text or satisfaction")
-        elif len(cells) == 4 and cells[3].lower() not in _REQUIRED_WORDS | _OPTIONAL_WORDS:
-            problem = _("write “required” at the end, or leave it empty")
-        if problem:
-            errors.setdefault("questions", []).append(
-                _("Line %(line)s: %(message)s", line=number, message=problem)
-            )
-            continue
-        options = re.split(r"[;；]", cells[2]) if len(cells) > 2 else []
-        questions.append(
-            {
-                "type": qtype,
-                "text": cells[1],
-                "options": [o.strip() for o in options if o.strip()],
-                "required": len(cells) == 4 and cells[3].lower() in _REQUIRED_WORDS,
-            }
-        )
-        lines.append(number)
-    return questions, lines
 
 
 def round_defaults() -> dict[str, str]:
@@ -112,18 +70,17 @@ def round_defaults() -> dict[str, str]:
     )
 
 
-def round_payload(values: dict[str, str], errors: dict[str, list[str]]) -> tuple[dict, list[int]]:
-    questions, lines = parse_questions(values["questions"], errors)
+def round_payload(values: dict[str, str], questions: list[dict], errors: dict) -> dict[str, Any]:
     opens_at, closes_at = local_moment(values["opens_at"]), local_moment(values["closes_at"])
     for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
         if moment is None:
             errors.setdefault(name, []).append(_("Give a date and time, e.g. 2026-12-01 09:00."))
     level = values["level"]
     intent = values["intent_vote"] == "1"
-    data = {
+    return {
         "kind": values["kind"],
         "title": values["title"],
-        "questions": questions,
+        "questions": question_payload(questions),
         "opens_at": opens_at,
         "closes_at": closes_at,
         "scope": {
@@ -134,17 +91,9 @@ def round_payload(values: dict[str, str], errors: dict[str, list[str]]) -> tuple
         "intent_vote": intent,
         "matter": values["matter"] if intent else None,
     }
-    return data, lines
 
 
-def round_field(path: str, lines: list[int]) -> tuple[str, str | None]:
-    """A domain problem's path as a form field, with the line of a question it names."""
-    if path.startswith("questions."):
-        index = int(path.split(".")[1])
-        return "questions", str(lines[index]) if index < len(lines) else None
-    return {"scope.level": "level", "scope.building": "building", "scope.unit": "unit"}.get(
-        path, path
-    ), None
+SCOPE_FIELDS = {"scope.level": "level", "scope.building": "building", "scope.unit": "unit"}
 
 
 @bp.get("/staff/projects/<uuid:project_id>/consultations")
@@ -162,31 +111,28 @@ def staff_consultations(project_id: UUID):
 @bp.route("/staff/projects/<uuid:project_id>/consultations/new", methods=["GET", "POST"])
 @staff_page
 def staff_consultation_new(project_id: UUID):
-    """Open a consultation round; questions pasted one a line."""
+    """Open a consultation round, its questions made with the builder's buttons."""
     user, project = staff_project(project_id)
     values = round_defaults()
+    questions = [blank_question()]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in ROUND_FIELDS}
-        data, lines = round_payload(values, errors)
-        if not errors:
-            command_key = command_id(values["command_id"])
+        action = request.form.get("action", "")
+        questions = apply_action(builder_questions(request.form), action)
+        data = round_payload(values, questions, {} if action != "open" else errors)
+        if action == "open" and not errors:
             try:
                 result = runtime().app.open_consultation(
                     project_id,
                     data,
                     actor=actor_for(user, "web"),
-                    command_id=web_command_id("round", command_key),
+                    command_id=web_command_id("round", command_id(values["command_id"])),
                 )
             except InvalidProjectDataError as error:
-                for path, messages in refusal_problems(error).items():
-                    field, line = round_field(path, lines)
-                    for message in messages:
-                        errors.setdefault(field, []).append(
-                            _("Line %(line)s: %(message)s", line=line, message=message)
-                            if line
-                            else message
-                        )
+                add_problems(
+                    errors, error, rename=lambda p: SCOPE_FIELDS.get(p) or question_field(p)
+                )
             except DomainError as error:
                 errors.setdefault(error.field or "form", []).append(refusal_message(error))
             except ConcurrencyError:
@@ -210,7 +156,9 @@ def staff_consultation_new(project_id: UUID):
         levels=[(s, label("scope_level", s)) for s in rules.SCOPE_LEVELS],
         matters=[(m.value, label("matter", m)) for m in Matter],
         buildings=[b["code"] for b in project.buildings],
-        question_format=QUESTION_FORMAT,
+        questions=questions,
+        types=question_types(),
+        preview=preview_of(questions),
     ), (422 if errors else 200)
 
 

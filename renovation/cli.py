@@ -164,7 +164,12 @@ def users() -> None:
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
-@click.option("--district", "districts", multiple=True, help="staff: districts they may write in")
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="staff: districts they may write in; auditors: those they read (AUDITOR_SCOPE=district)",
+)
 @click.option(
     "--all-districts",
     is_flag=True,

@@ -14,7 +14,8 @@ Every view says who may use it with one line, ``@access(...)``, naming one or mo
 A hook run before every request looks the grants up on the view (on the method, for a class
 of methods) and refuses the request when none admits the caller: 401 ``unauthorized`` with no
 credentials (a page sends the visitor to the sign-in page instead), 403 ``forbidden`` with an
-account the grants leave out. A view without a declaration is refused to everyone (403), and
+account the grants leave out (``not_your_project`` for a resident supervisor's account on
+another project's route). A view without a declaration is refused to everyone (403), and
 tests/web/test_access_declarations.py fails for it. The grants are published in OpenAPI as
 ``x-access`` on every operation (with the bearer security requirement when a grant needs an
 account).
@@ -37,6 +38,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, request
 
 from renovation.accounts import User
+from renovation.domain.errors import ForbiddenError
 from renovation.web.auth import any_user, api_user, page_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -195,6 +197,8 @@ def check_access() -> Any:
         abort(401, description="sign in, or send a bearer token")
     project = route_project()
     if not any(admits(g, user, project) for g in grants):
+        if user.role == "supervisor" and SUPERVISOR in grants:
+            raise ForbiddenError("not_your_project", field="project_id")
         abort(403, description="your account may not use this route")
     return None
 

@@ -5,7 +5,7 @@ what a declaration means for each kind of caller is written out here, apart from
 enforces it. Every route is asked by every caller, on the demo's data on SQLite, with the
 route's project being the one with a resident supervisor (天宁区): allowed → anything but 401
 and 403; refused → 401 ``unauthorized`` (a page: off to the sign-in page) or 403
-``forbidden``. Sub-resources in the paths are ids that do not exist, so an allowed write
+``forbidden`` (``not_your_project`` for a supervisor's account on another project). Sub-resources in the paths are ids that do not exist, so an allowed write
 answers 404 or 422 and changes nothing that later requests depend on. Routes open to everyone
 are asked about a project that does not exist (their declaration does not look at the project
 or the caller; the PDFs would otherwise take most of the time).
@@ -169,7 +169,11 @@ def expected(grants, scoped: bool, admits=None) -> set[str]:
 def refused_properly(answer, path: str) -> bool:
     if path.startswith("/api"):
         code = (answer.get_json(silent=True) or {}).get("code")
-        return (answer.status_code, code) in ((401, "unauthorized"), (403, "forbidden"))
+        return (answer.status_code, code) in (
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (403, "not_your_project"),  # a supervisor's account, on another project
+        )
     if answer.status_code == 302:
         return re.search(r"/login(\?|$)", answer.headers["Location"]) is not None
     return answer.status_code == 403

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import urllib.request
 from pathlib import Path
 
 from renovation import accounts
-from tests.e2e.conftest import free_port
 from tests.helpers import pdf_text
 from tests.integration.test_erasure_on_disk import files_holding
-from tests.integration.test_rate_limits_across_workers import (
-    prepared_database,
-    server_env,
-    start,
-    stop,
-)
+from tests.integration.test_json_logs import serve_json
+from tests.integration.test_rate_limits_across_workers import prepared_database, stop
 
 PHONE = "13912345678"
 
@@ -68,16 +62,7 @@ def keys_in(folder: Path) -> list[bytes]:
 def test_an_erased_phone_number_is_nowhere_and_the_history_verifies(tmp_path):
     url, project_id = prepared_database(tmp_path)
     token = tokens(url)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    command = [sys.executable, "-c", "from renovation.cli import main; main()"]
-    server = start(
-        [*command, "serve", "--workers", "1", "--port", str(port), "--log-format", "json"],
-        server_env(tmp_path, url),
-        port,
-        log,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base, log = serve_json(tmp_path, url)
     opinions = f"/api/projects/{project_id}/opinions"
     try:
         sent = call(base, "POST", opinions, body={

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,12 +20,7 @@ from renovation.access_log import MASK, json_access_line
 from renovation.log_format import REQUEST_ID_KEY, ROLE_KEY, JsonFormatter, log_format
 from tests.e2e.conftest import free_port
 from tests.helpers import make_app
-from tests.integration.test_rate_limits_across_workers import (
-    prepared_database,
-    server_env,
-    start,
-    stop,
-)
+from tests.integration import test_rate_limits_across_workers as served
 
 CODE = "K7Q2M9XW4RTP"
 TRACKING = "AB12CD34"
@@ -81,8 +78,22 @@ def test_an_application_record_in_a_request_is_one_json_line(tmp_path):
     app.extensions["renovation"].close()
 
 
+def serve_json(tmp_path: Path, url: str) -> tuple[subprocess.Popen, str, Path]:
+    """``renovation serve --log-format json`` on ``url``: the process, its address, its log."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-c", "from renovation.cli import main; main()"]
+    server = served.start(
+        [*command, "serve", "--workers", "1", "--port", str(port), "--log-format", "json"],
+        served.server_env(tmp_path, url),
+        port,
+        log,
+    )
+    return server, f"http://127.0.0.1:{port}", log
+
+
 def test_serve_writes_json_lines_without_personal_data(tmp_path):
-    url, project_id = prepared_database(tmp_path)
+    url, project_id = served.prepared_database(tmp_path)
     from renovation.runtime import Runtime
 
     rt = Runtime(url)
@@ -90,16 +101,7 @@ def test_serve_writes_json_lines_without_personal_data(tmp_path):
                       districts=["清江浦区"])
     token = accounts.issue_token(rt.engine, STAFF_NAME)
     rt.close()
-    port = free_port()
-    log = tmp_path / "serve.log"
-    command = [sys.executable, "-c", "from renovation.cli import main; main()"]
-    server = start(
-        [*command, "serve", "--workers", "1", "--port", str(port), "--log-format", "json"],
-        server_env(tmp_path, url),
-        port,
-        log,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base, log = serve_json(tmp_path, url)
     try:
         for path in (f"/projects/{project_id}/vote?code={CODE}", f"/opinions/{TRACKING}"):
             try:
@@ -124,7 +126,7 @@ def test_serve_writes_json_lines_without_personal_data(tmp_path):
         with urllib.request.urlopen(sent, timeout=10) as answer:
             assert answer.status == 201
     finally:
-        stop(server)
+        served.stop(server)
     text = log.read_text()
     for secret in (CODE, TRACKING, PHONE, token, STAFF_NAME):
         assert secret not in text

@@ -4,11 +4,13 @@ The routes and what each should allow come from their declarations (renovation/w
 what a declaration means for each kind of caller is written out here, apart from the code that
 enforces it. Every route is asked by every caller, on the demo's data on SQLite, with the
 route's project being the one with a resident supervisor (天宁区): allowed → anything but 401
-and 403; refused → 401 ``unauthorized`` (a page: off to the sign-in page) or 403
-``forbidden`` (``not_your_project`` for a supervisor's account on another project). Sub-resources in the paths are ids that do not exist, so an allowed write
-answers 404 or 422 and changes nothing that later requests depend on. Routes open to everyone
-are asked about a project that does not exist (their declaration does not look at the project
-or the caller; the PDFs would otherwise take most of the time).
+and 403; refused → 401 ``unauthorized`` (a page: off to the sign-in page) or 403 ``forbidden``
+(``not_your_project`` for a supervisor's account on another project).
+
+Sub-resources in the paths are ids that do not exist, so an allowed write answers 404 or 422
+and changes nothing that later requests depend on. Routes open to everyone are asked about a
+project that does not exist (their declaration looks at neither the project nor the caller;
+the PDFs would otherwise take most of the time).
 """
 
 from __future__ import annotations

@@ -203,9 +203,9 @@ def read_personal(user: User, row: dict[str, Any]) -> dict[str, Any] | None:
     vault = runtime().vault
     personal = vault.open(row["personal_key_id"], row["personal_sealed"])
     if personal is not None:
-        personal_log.info(
-            "staff user %s (%s) read the personal data of opinion %s in project %s",
-            user.username,
+        personal_log.info(  # the account's number, not its name: logs carry no names
+            "account #%s (%s) read the personal data of opinion %s in project %s",
+            user.id,
             user.role,
             row["opinion_id"],
             row["project_id"],

@@ -7,6 +7,10 @@ logger writes the path with tracking codes masked and no query string, the Refer
 and none of the request's other headers or environment (cookies, bearer tokens).
 ``renovation serve`` uses it; a deployment running gunicorn itself passes
 ``--logger-class renovation.access_log.RedactingLogger``.
+
+With ``LOG_FORMAT=json`` (``renovation serve --log-format json``) each access is one JSON
+object a line instead (time, level, method, redacted path, status, duration in ms, request id,
+the caller's role; renovation.log_format), and gunicorn's own error log is JSON too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gunicorn.glogging import Logger
+
+from renovation.log_format import (
+    REQUEST_ID_KEY,
+    ROLE_KEY,
+    JsonFormatter,
+    line,
+    log_format,
+    shown_path,
+    utc_time,
+)
 
 MASK = "[redacted]"
 # /opinions/<tracking code>… and /api/opinions/<tracking code>…, not the lookup form itself.
@@ -40,6 +54,22 @@ def redact_url(url: str) -> str:
 class RedactingLogger(Logger):
     """gunicorn's logger whose access-log atoms carry no codes, tokens or cookies."""
 
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if log_format() == "json":
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
+        if log_format() != "json":
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.cfg.accesslog:
+            return
+        status = resp.status
+        code = int(str(status).split(None, 1)[0]) if status else None
+        self.access_log.info(json_access_line(environ, code, request_time))
+
     def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
         path = redact_path(environ.get("PATH_INFO") or "")
@@ -53,3 +83,23 @@ class RedactingLogger(Logger):
             if key not in KEPT_HEADERS:
                 del atoms[key]
         return atoms
+
+
+def json_access_line(environ: dict, status: int | None, request_time: Any) -> str:
+    """One access as a JSON line: nothing from the request but its method and shown path."""
+    import time
+
+    duration = request_time.total_seconds() * 1000 if request_time is not None else None
+    return line(
+        {
+            "time": utc_time(time.time()),
+            "level": "info",
+            "logger": "access",
+            "method": environ.get("REQUEST_METHOD"),
+            "path": shown_path(environ.get("PATH_INFO") or "", environ.get("QUERY_STRING") or ""),
+            "status": status,
+            "duration_ms": round(duration, 1) if duration is not None else None,
+            "request_id": environ.get(REQUEST_ID_KEY),
+            "role": environ.get(ROLE_KEY) or "anonymous",
+        }
+    )

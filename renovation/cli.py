@@ -41,7 +41,14 @@ def _runtime():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=lambda: os.environ.get("LOG_FORMAT") or "text",
+    show_default="LOG_FORMAT, else text",
+    help="json: the access and application logs as one JSON object a line",
+)
+def serve(host: str, port: int, workers: int, log_format: str) -> None:
     """Run the service with gunicorn (production-grade WSGI server).
 
     Rate limits kept in memory (``RATELIMIT_STORAGE_URI`` unset or ``memory://``) are held by
@@ -49,6 +56,7 @@ def serve(host: str, port: int, workers: int) -> None:
     the limit. Then the service runs one worker with as many threads as the workers would have
     had together; set ``RATELIMIT_STORAGE_URI=redis://…`` to run several workers."""
     workers, threads = serve_processes(workers)
+    os.environ["LOG_FORMAT"] = log_format  # the app and the access log read it
     os.execvp(
         sys.executable,
         [
@@ -156,7 +164,12 @@ def users() -> None:
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
-@click.option("--district", "districts", multiple=True, help="staff: districts they may write in")
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="staff: districts they may write in; auditors: those they read (AUDITOR_SCOPE=district)",
+)
 @click.option(
     "--all-districts",
     is_flag=True,

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from renovation.application.household_codes import load_code_key
+from renovation.log_format import JsonFormatter, log_format
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.photos import PhotoStore
 from renovation.runtime import Runtime
@@ -80,6 +81,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         # /readyz answers 503 when the read models are more events behind than this.
         READY_MAX_LAG=int(os.environ.get("READY_MAX_LAG", "1000")),
+        # Auditors read every project ("city") or only those of their account's districts
+        # ("district"); renovation/web/access.py.
+        AUDITOR_SCOPE=os.environ.get("AUDITOR_SCOPE", "city"),
+        # "json": the application's log lines as JSON objects (renovation/log_format.py).
+        LOG_FORMAT=log_format(),
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Uploaded photos (renovation.photos): where, and the limits of one upload, which
@@ -112,6 +118,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _log_to_stderr(app)
     if app.config["SECURE_COOKIES"] not in ("auto", "1", "0"):
         raise ValueError("SECURE_COOKIES: auto, 1 or 0")
+    if app.config["AUDITOR_SCOPE"] not in ("city", "district"):
+        raise ValueError("AUDITOR_SCOPE: city or district")
     app.session_interface = _SessionInterface()
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
@@ -132,7 +140,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from renovation.web import auth, health
+    from renovation.web import access, auth, health, request_log
     from renovation.web.api import init_api
     from renovation.web.pages import init_pages
 
@@ -141,6 +149,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_pages(app)
     app.register_blueprint(health.bp)
+    request_log.init_request_log(app)  # each request's id and role, for the logs
+    access.init_access(app)  # every route declares who may use it; undeclared: refused
 
     @app.before_request
     def _remember_language() -> None:
@@ -210,11 +220,16 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def _log_to_stderr(app: Flask) -> None:
-    """Our own INFO records (personal-data reads, snapshot failures) reach the server log."""
+    """Our own INFO records (personal-data reads, snapshot failures) reach the server log:
+    as text, or as JSON lines when ``LOG_FORMAT`` is ``json`` (renovation.log_format)."""
     log = logging.getLogger("renovation")
     if not log.handlers and not app.testing:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            JsonFormatter()
+            if app.config["LOG_FORMAT"] == "json"
+            else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
         log.addHandler(handler)
         log.setLevel(logging.INFO)
 

@@ -13,6 +13,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify
 
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, access
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,13 @@ PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
 
 
 @bp.get("/healthz")
+@access(PUBLIC)
 def healthz():
     return fresh(jsonify(status="ok"))
 
 
 @bp.get("/readyz")
+@access(PUBLIC)
 def readyz():
     max_lag = current_app.config["READY_MAX_LAG"]
     try:

@@ -401,7 +401,8 @@ def test_personal_data_is_shown_to_staff_only_and_each_read_is_logged(app, clien
     assert SECRET_CONTACT in single and SECRET_FLAT in single
     reads = [r for r in caplog.records if r.name == "renovation.personal_data"]
     assert len(reads) == 1 and reads[0].levelno == logging.INFO
-    assert "zhang" in reads[0].getMessage() and opinion_id in reads[0].getMessage()
+    assert "#" in reads[0].getMessage() and opinion_id in reads[0].getMessage()
+    assert "zhang" not in reads[0].getMessage()  # the account's number, never a name
     assert outsider.get(f"/staff/projects/{project_id}/opinions/{opinion_id}").status_code == 403
     assert auditor.get(f"/staff/projects/{project_id}/opinions/{opinion_id}").status_code == 403
     assert client.get(f"/staff/projects/{project_id}/opinions").status_code == 302  # sign in

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from renovation import accounts
 from renovation.web import create_app, runtime
+from renovation.web.access import PUBLIC, access
 from tests.conftest import STAFF, _connect_admin, project_payload, registration, walk
 from tests.helpers import PASSWORD, make_app, signed_in
 
@@ -353,6 +354,7 @@ def test_forwarded_headers_count_only_from_trusted_proxies(tmp_path):
     seen = {}
 
     @proxied.get("/_remote")
+    @access(PUBLIC)
     def _remote():
         from flask import request
 

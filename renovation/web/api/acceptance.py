@@ -26,6 +26,7 @@ from renovation.domain.parts.supervision import MANAGER_KINDS, PHOTO_SUBJECTS
 from renovation.projections import acceptance as acceptance_model
 from renovation.projections.store import get_acceptance, get_summary
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, SUPERVISOR, access
 from renovation.web.api.schemas import CommandResultSchema
 from renovation.web.api.writes import (
     SUPERVISOR_WRITE_ROLES,
@@ -258,6 +259,7 @@ def acceptance_body(project_id: UUID | str) -> tuple[dict[str, Any], int]:
 
 @blp.route("/<uuid:project_id>/acceptance")
 class Acceptance(MethodView):
+    @access(PUBLIC)
     @blp.response(200, AcceptanceSchema)
     def get(self, project_id: UUID):
         """Units, notices, the meeting, rectification items with their history and overdue
@@ -302,6 +304,7 @@ def _staff(command: str, project_id: UUID, data: dict[str, Any]):
 
 @blp.route("/<uuid:project_id>/units")
 class Units(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ParticipatingUnitCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -314,6 +317,7 @@ class Units(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/builder")
 class MilestoneBuilder(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneBuilderSchema)
     @blp.response(200, CommandResultSchema)
@@ -329,6 +333,7 @@ class MilestoneBuilder(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/notices")
 class Notices(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(NoticeCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -341,6 +346,7 @@ class Notices(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/meetings")
 class Meetings(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MeetingCreateSchema)
     @blp.response(201, MeetingCreatedSchema)
@@ -355,6 +361,7 @@ class Meetings(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/filing")
 class Filing(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(FilingCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -366,6 +373,7 @@ class Filing(MethodView):
 
 @blp.route("/<uuid:project_id>/handover")
 class Handover(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(HandoverCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -378,6 +386,7 @@ class Handover(MethodView):
 
 @blp.route("/<uuid:project_id>/photo-attachments")
 class PhotoAttachments(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(PhotosAttachSchema)
     @blp.response(201, CommandResultSchema)
@@ -389,6 +398,7 @@ class PhotoAttachments(MethodView):
 
 @blp.route("/<uuid:project_id>/supervisors")
 class Supervisors(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(SupervisorCreateSchema)
     @blp.response(201, SupervisorCreatedSchema)
@@ -403,6 +413,7 @@ class Supervisors(MethodView):
 
 @blp.route("/<uuid:project_id>/supervisors/<string:supervisor_id>/account")
 class SupervisorAccount(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(SupervisorAccountCreateSchema)
     @blp.response(201, SupervisorAccountSchema)
@@ -435,6 +446,7 @@ def _step(project_id: UUID, item_id: str, action: str, data: dict[str, Any], **e
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/work-required")
 class ItemWorkRequired(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(StepNoteSchema)
     @blp.response(200, CommandResultSchema)
@@ -446,6 +458,7 @@ class ItemWorkRequired(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/ready")
 class ItemReady(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ReadySchema)
     @blp.response(200, CommandResultSchema)
@@ -457,6 +470,7 @@ class ItemReady(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/approve")
 class ItemApprove(MethodView):
+    @access(STAFF, SUPERVISOR)
     @require_role(*SUPERVISOR_WRITE_ROLES)
     @blp.arguments(SignOffSchema)
     @blp.response(200, CommandResultSchema)
@@ -470,6 +484,7 @@ class ItemApprove(MethodView):
 
 @blp.route("/<uuid:project_id>/acceptance/items/<string:item_id>/reopen")
 class ItemReopen(MethodView):
+    @access(STAFF, SUPERVISOR)
     @require_role(*SUPERVISOR_WRITE_ROLES)
     @blp.arguments(ReopenSchema)
     @blp.response(200, CommandResultSchema)
@@ -481,6 +496,7 @@ class ItemReopen(MethodView):
 
 @blp.route("/<uuid:project_id>/inspection-notes")
 class InspectionNotes(MethodView):
+    @access(STAFF, SUPERVISOR)
     @require_role(*SUPERVISOR_WRITE_ROLES)
     @blp.arguments(InspectionNoteCreateSchema)
     @blp.response(201, NoteCreatedSchema)

@@ -9,6 +9,7 @@ from flask import Response
 from flask.views import MethodView
 
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, access
 from renovation.web.api.schemas import ReportQueryArgsSchema
 from renovation.web.api.writes import Blueprint
 
@@ -28,6 +29,7 @@ def photo_thumbnail(rt: Any):
 
 @blp.route("/<uuid:project_id>/acceptance.pdf")
 class AcceptanceRecord(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(
         200, content_type="application/pdf", description="the completion acceptance record (PDF)"

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 
 from renovation import answer_templates as store
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.api.writes import WRITE_ROLES, Blueprint, staff_write
 from renovation.web.auth import require_role
 from renovation.web.validation import MAX_INTEGER, Length, NotBlank
@@ -32,6 +33,7 @@ class TemplateSchema(Schema):
 
 @blp.route("")
 class Templates(MethodView):
+    @access(STAFF, AUDITOR)
     @blp.doc(security=[{"bearer": []}])
     @require_role("staff", "admin", "auditor")
     @blp.response(200, TemplateSchema(many=True))
@@ -39,6 +41,7 @@ class Templates(MethodView):
         """Every common answer, oldest first."""
         return store.list_templates(runtime().engine)
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(TemplateSchema)
     @blp.response(201, TemplateSchema)
@@ -51,6 +54,7 @@ class Templates(MethodView):
 
 @blp.route(f"/<int(max={MAX_INTEGER}):template_id>")
 class Template(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(TemplateSchema)
     @blp.response(200, TemplateSchema)
@@ -60,6 +64,7 @@ class Template(MethodView):
         by = staff_write(None).actor.id
         return store.change_template(runtime().engine, template_id, data["text"], by=by)
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.response(204)
     @blp.write(versioned=False)

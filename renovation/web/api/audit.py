@@ -14,6 +14,7 @@ from renovation.application.errors import ProjectNotFoundError
 from renovation.projections.audit import verify_project
 from renovation.projections.store import get_summary
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.api.schemas import EventPageSchema, EventQueryArgsSchema, VerificationSchema
 from renovation.web.auth import any_user, require_role
 
@@ -35,6 +36,7 @@ def check_project_reader(project_id: UUID) -> None:
 
 @blp.route("/<uuid:project_id>/events")
 class Events(MethodView):
+    @access(STAFF, AUDITOR)
     @require_role(*READ_HISTORY_ROLES, source=any_user)
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventPageSchema)
@@ -67,6 +69,7 @@ class Events(MethodView):
 
 @blp.route("/<uuid:project_id>/verify")
 class Verify(MethodView):
+    @access(AUDITOR)
     @require_role("auditor", "admin", source=any_user)
     @blp.response(200, VerificationSchema)
     @blp.doc(security=[{"bearer": []}])

@@ -14,6 +14,7 @@ from renovation.domain.base import LOCAL_TZ
 from renovation.domain.cost_shares import BudgetMissingError
 from renovation.domain.lifts import LIFT_CHOICES, OBJECTION_OUTCOMES, LiftStage
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, RESIDENT, STAFF, access
 from renovation.web.api.schemas import (
     CommandResultSchema,
     DecimalText,
@@ -162,6 +163,7 @@ def lift_body(project_id: UUID, lift_id: str) -> dict[str, Any]:
 
 @blp.route("/<uuid:project_id>/lifts")
 class Lifts(MethodView):
+    @access(PUBLIC)
     @blp.response(200, LiftSchema(many=True))
     def get(self, project_id: UUID):
         """The project's lift retrofits (public)."""
@@ -170,6 +172,7 @@ class Lifts(MethodView):
             for lift_id in runtime().app.get_project(project_id).lifts
         ]
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(LiftCreateSchema)
     @blp.response(201, LiftCreatedSchema)
@@ -183,6 +186,7 @@ class Lifts(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>")
 class Lift(MethodView):
+    @access(PUBLIC)
     @blp.response(200, LiftSchema)
     def get(self, project_id: UUID, lift_id: str):
         """Stage, votes, the consent result with its arithmetic, cost shares and deadlines."""
@@ -191,6 +195,7 @@ class Lift(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/votes")
 class LiftVotes(MethodView):
+    @access(RESIDENT)
     @lift_vote_writes
     @household_code_checks
     @blp.arguments(LiftVoteCreateSchema)
@@ -210,6 +215,7 @@ class LiftVotes(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/paper-votes")
 class PaperLiftVotes(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(PaperLiftVoteCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -229,6 +235,7 @@ class PaperLiftVotes(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/close-poll")
 class ClosePoll(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.response(200, LiftSchema)
     @blp.write()
@@ -243,6 +250,7 @@ class ClosePoll(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/reopen-poll")
 class ReopenPoll(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(PollReopenSchema)
     @blp.response(200, CommandResultSchema)
@@ -257,6 +265,7 @@ class ReopenPoll(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/transitions")
 class LiftTransitions(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(LiftTransitionCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -277,6 +286,7 @@ class LiftTransitions(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/objections")
 class Objections(MethodView):
+    @access(PUBLIC)
     @lift_objection_writes
     @blp.arguments(ObjectionCreateSchema)
     @blp.response(201, LiftCreatedSchema)
@@ -296,6 +306,7 @@ class Objections(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/objections/<string:objection_id>/answer")
 class ObjectionAnswer(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ObjectionAnswerSchema)
     @blp.response(200, CommandResultSchema)
@@ -315,6 +326,7 @@ class ObjectionAnswer(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/cost-shares")
 class CostShares(MethodView):
+    @access(PUBLIC)
     @blp.response(200)
     def get(self, project_id: UUID, lift_id: str):
         """Each flat's share: floor coefficient × area × cost per m², after subsidies."""
@@ -323,6 +335,7 @@ class CostShares(MethodView):
 
 @blp.route("/<uuid:project_id>/lifts/<string:lift_id>/notice.pdf")
 class Notice(MethodView):
+    @access(PUBLIC)
     @blp.arguments(LanguageQueryArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="the public notice (公示)")
     def get(self, args: dict[str, Any], project_id: UUID, lift_id: str):

@@ -14,6 +14,7 @@ from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.projections.milestones import is_overdue
 from renovation.projections.store import get_summary, list_milestones
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.api.milestone_schemas import (
     MilestoneCompletionCreateSchema,
     MilestoneCreatedSchema,
@@ -59,12 +60,14 @@ def on_milestone(
 
 @blp.route("/<uuid:project_id>/milestones")
 class Milestones(MethodView):
+    @access(PUBLIC)
     @blp.response(200, MilestoneSchema(many=True))
     def get(self, project_id: UUID):
         """The project's milestones in the order planned, with progress and delays (public)."""
         rows, version = milestone_rows(project_id)
         return rows, 200, {"ETag": f'"{version}"'}
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneCreateSchema)
     @blp.response(201, MilestoneCreatedSchema)
@@ -79,6 +82,7 @@ class Milestones(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>")
 class Milestone(MethodView):
+    @access(PUBLIC)
     @blp.response(200, MilestoneSchema)
     def get(self, project_id: UUID, milestone_id: str):
         """One milestone: reports, delays with their reasons, supervisors' notes (public)."""
@@ -93,6 +97,7 @@ class Milestone(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/progress")
 class MilestoneProgress(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneProgressCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -108,6 +113,7 @@ class MilestoneProgress(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/delay")
 class MilestoneDelay(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneDelayCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -120,6 +126,7 @@ class MilestoneDelay(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/complete")
 class MilestoneCompletion(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(MilestoneCompletionCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -132,6 +139,7 @@ class MilestoneCompletion(MethodView):
 
 @blp.route("/<uuid:project_id>/milestones/<string:milestone_id>/notes")
 class SupervisorNotes(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(SupervisorNoteCreateSchema)
     @blp.response(201, CommandResultSchema)

@@ -20,6 +20,7 @@ from renovation.projections.store import (
     opinion_rows,
 )
 from renovation.web import runtime
+from renovation.web.access import ADMIN, AUDITOR, CITY_AUDITOR, PUBLIC, RESIDENT, STAFF, access
 from renovation.web.api.audit import check_project_reader
 from renovation.web.api.participation_schemas import (
     AnswerCreateSchema,
@@ -106,12 +107,14 @@ def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) 
 
 @blp.route("/projects/<uuid:project_id>/consultations")
 class Consultations(MethodView):
+    @access(PUBLIC)
     @blp.response(200, RoundSchema(many=True))
     def get(self, project_id: UUID):
         """The project's consultation rounds; results once a round is closed."""
         project = runtime().app.get_project(project_id)
         return [round_view(r) for r in project.rounds.values()]
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ConsultationCreateSchema)
     @blp.response(201, RoundCreatedSchema)
@@ -125,6 +128,7 @@ class Consultations(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>")
 class Consultation(MethodView):
+    @access(PUBLIC)
     @blp.response(200, RoundSchema)
     def get(self, project_id: UUID, consultation_id: str):
         """One round; staff and auditors also see the live count while it is open."""
@@ -137,6 +141,7 @@ class Consultation(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/votes")
 class Ballots(MethodView):
+    @access(RESIDENT)
     @ballot_writes
     @household_code_checks
     @blp.arguments(BallotCreateSchema)
@@ -171,6 +176,7 @@ class Ballots(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/paper-votes")
 class PaperBallots(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(PaperBallotCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -191,6 +197,7 @@ class PaperBallots(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/close")
 class CloseConsultation(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.response(200, RoundSchema)
     @blp.write()
@@ -207,6 +214,7 @@ class CloseConsultation(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/household-codes")
 class HouseholdCodes(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(HouseholdCodesCreateSchema)
     @blp.arguments(HouseholdCodesQueryArgsSchema, location="query")
@@ -260,6 +268,7 @@ class HouseholdCodes(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions")
 class Opinions(MethodView):
+    @access(PUBLIC)
     @opinion_writes
     @blp.arguments(OpinionCreateSchema)
     @blp.response(201, OpinionReceiptSchema)
@@ -279,6 +288,7 @@ class Opinions(MethodView):
             {"ETag": f'"{result.version}"'},
         )
 
+    @access(STAFF, AUDITOR)
     @require_role("staff", "admin", "auditor")
     @blp.arguments(OpinionQueryArgsSchema, location="query")
     @blp.response(200, OpinionPageSchema)
@@ -302,6 +312,7 @@ class Opinions(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>")
 class StaffOpinion(MethodView):
+    @access(STAFF, AUDITOR)
     @require_role("staff", "admin", "auditor")
     @blp.response(200, StaffOpinionSchema)
     @blp.doc(security=[{"bearer": []}])
@@ -330,6 +341,7 @@ class StaffOpinion(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/answer")
 class Answer(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(AnswerCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -344,6 +356,7 @@ class Answer(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions/answers")
 class BatchAnswer(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(BatchAnswerCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -358,6 +371,7 @@ class BatchAnswer(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/moderation")
 class Moderation(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ModerationCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -376,6 +390,7 @@ class Moderation(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/erasure")
 class Erasure(MethodView):
+    @access(ADMIN)
     @require_role("admin")
     @blp.arguments(ErasureCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -393,6 +408,7 @@ class Erasure(MethodView):
 
 @blp.route("/opinions/<string:tracking_code>")
 class OpinionByCode(MethodView):
+    @access(RESIDENT)
     @tracking_code_checks
     @blp.response(200, PublicOpinionSchema)
     @blp.alt_response(
@@ -414,6 +430,7 @@ class OpinionByCode(MethodView):
 
 @blp.route("/opinions/<string:tracking_code>/rating")
 class OpinionRating(MethodView):
+    @access(RESIDENT)
     @rating_writes
     @tracking_code_checks
     @blp.arguments(RatingCreateSchema)
@@ -448,6 +465,7 @@ class OpinionRating(MethodView):
 
 @blp.route("/stats")
 class Stats(MethodView):
+    @access(PUBLIC)
     @blp.arguments(StatsQueryArgsSchema, location="query")
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]):
@@ -479,6 +497,7 @@ class Stats(MethodView):
 
 @blp.route("/access-log")
 class AccessLog(MethodView):
+    @access(CITY_AUDITOR)
     @require_role("auditor", "admin", source=any_user)
     @blp.response(200)
     @blp.doc(security=[{"bearer": []}])

@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from renovation.photos import SHA256 as SHA256_RE
 from renovation.photos import PhotoTooLargeError
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, SUPERVISOR, access
 from renovation.web.api import refusal_response
 from renovation.web.api.schemas import RefusalSchema
 from renovation.web.api.writes import (
@@ -87,6 +88,7 @@ def _too_large(_error: RequestEntityTooLarge):
 
 @blp.route("/<uuid:project_id>/photos")
 class ProjectPhotos(MethodView):
+    @access(STAFF, SUPERVISOR)
     @require_role(*PHOTO_UPLOAD_ROLES)
     @blp.arguments(PhotoUploadSchema, location="files")
     @blp.response(201, PhotoStoredSchema)
@@ -140,6 +142,7 @@ def _file(data: bytes, content_type: str, filename: str) -> Response:
 
 
 @files.get("/<string:sha256>")
+@access(PUBLIC)
 def photo(sha256: str) -> Response:
     """A stored photo by its SHA-256 (public): JPEG or PNG."""
     store = runtime().photo_store
@@ -150,6 +153,7 @@ def photo(sha256: str) -> Response:
 
 
 @files.get("/<string:sha256>/thumbnail")
+@access(PUBLIC)
 def photo_thumbnail(sha256: str) -> Response:
     """A stored photo's thumbnail (public): a JPEG at most 320 pixels wide and high."""
     store = runtime().photo_store

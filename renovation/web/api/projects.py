@@ -13,6 +13,7 @@ from renovation.domain.project import RenovationProject
 from renovation.domain.stages import next_stages
 from renovation.projections.store import list_summaries
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.api.schemas import (
     CommandResultSchema,
     ProgressCreateSchema,
@@ -62,6 +63,7 @@ def project_view(project: RenovationProject, as_of: Any = None) -> dict[str, Any
 
 @blp.route("")
 class Projects(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ProjectQueryArgsSchema, location="query")
     @blp.response(200, ProjectPageSchema)
     def get(self, args: dict[str, Any]):
@@ -76,6 +78,7 @@ class Projects(MethodView):
         )
         return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ProjectCreateSchema)
     @blp.response(201, CommandResultSchema)
@@ -94,6 +97,7 @@ class Projects(MethodView):
 
 @blp.route("/<uuid:project_id>")
 class ProjectResource(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ProjectStateQueryArgsSchema, location="query")
     @blp.response(200, ProjectSchema)
     def get(self, args: dict[str, Any], project_id: UUID):
@@ -114,6 +118,7 @@ class ProjectResource(MethodView):
 
 @blp.route("/<uuid:project_id>/transitions")
 class Transitions(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(TransitionCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -132,6 +137,7 @@ class Transitions(MethodView):
 
 @blp.route("/<uuid:project_id>/content-items/<string:item_id>/progress")
 class Progress(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ProgressCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -151,6 +157,7 @@ class Progress(MethodView):
 
 @blp.route("/<uuid:project_id>/report.pdf")
 class ProjectReport(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="the project report (PDF)")
     def get(self, args: dict[str, Any], project_id: UUID):

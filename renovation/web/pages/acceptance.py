@@ -25,6 +25,7 @@ from renovation.domain.parts.acceptance import (
 from renovation.domain.parts.supervision import MANAGER_KINDS
 from renovation.domain.stages import Stage
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.api.acceptance import acceptance_body, supervisor_account
 from renovation.web.auth import actor_for
 from renovation.web.pages.acceptance_forms import (
@@ -87,6 +88,7 @@ def _back(project_id: UUID, anchor: str = ""):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/acceptance")
+@access(STAFF)
 @staff_page
 def staff_acceptance(project_id: UUID):
     """The project's acceptance record for staff, with the forms to add to it."""
@@ -104,6 +106,7 @@ STAFF_COMMANDS = {
 
 
 @bp.post("/staff/projects/<uuid:project_id>/acceptance/<string:action>")
+@access(STAFF)
 @staff_page
 def staff_acceptance_record(project_id: UUID, action: str):
     """Record a unit, the notice, the meeting, the filing, a supervisor, a paper note or the
@@ -138,6 +141,7 @@ def staff_acceptance_record(project_id: UUID, action: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/acceptance/items/<string:item_id>/<string:step>")
+@access(STAFF)
 @staff_page
 def staff_rectification_step(project_id: UUID, item_id: str, step: str):
     """One step of a rectification item; staff sign-offs are paper ones, on behalf."""
@@ -172,6 +176,7 @@ def staff_rectification_step(project_id: UUID, item_id: str, step: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/supervisors/<string:supervisor_id>/account")
+@access(STAFF)
 @staff_page
 def staff_supervisor_account(project_id: UUID, supervisor_id: str):
     """Make the account a resident supervisor signs in with (their project only)."""

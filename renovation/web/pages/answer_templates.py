@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from renovation import answer_templates as store
 from renovation.accounts import display_names
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import page_user
 from renovation.web.i18n import refusal_message, words
 from renovation.web.pages.blueprint import bp
@@ -40,6 +41,7 @@ def _page(errors: dict[str, list[str]] | None = None, draft: str = "", status: i
 
 
 @bp.get("/staff/answer-templates")
+@access(STAFF)
 @staff_page
 def staff_answer_templates():
     """The common answers the answer forms offer."""
@@ -47,6 +49,7 @@ def staff_answer_templates():
 
 
 @bp.post("/staff/answer-templates")
+@access(STAFF)
 @staff_page
 def staff_answer_template_add():
     text = request.form.get("text", "")
@@ -59,6 +62,7 @@ def staff_answer_template_add():
 
 
 @bp.post(f"/staff/answer-templates/<int(max={MAX_INTEGER}):template_id>")
+@access(STAFF)
 @staff_page
 def staff_answer_template_change(template_id: int):
     text = request.form.get("text", "")
@@ -73,6 +77,7 @@ def staff_answer_template_change(template_id: int):
 
 
 @bp.post(f"/staff/answer-templates/<int(max={MAX_INTEGER}):template_id>/delete")
+@access(STAFF)
 @staff_page
 def staff_answer_template_remove(template_id: int):
     try:

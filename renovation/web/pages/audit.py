@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import login_required
 
 from renovation.projections.store import districts, list_summaries
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, access
 from renovation.web.auth import page_user, require_role
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.labels import stage_label
@@ -17,12 +18,19 @@ PER_PAGE = 20
 
 
 @bp.get("/audit")
+@access(AUDITOR)
 @login_required
 @require_role(*AUDIT_ROLES, source=page_user)
 def audit_list():
     """Projects with links to their full history and their chain verification."""
     engine = runtime().engine
     filters = list_filters()
+    user = page_user()
+    scope = (
+        sorted(user.districts)
+        if user.role == "auditor" and current_app.config["AUDITOR_SCOPE"] == "district"
+        else None
+    )
     rows, total = list_summaries(
         engine,
         district=filters["district"] or None,
@@ -30,12 +38,13 @@ def audit_list():
         q=filters["q"] or None,
         page=filters["page"],
         per_page=PER_PAGE,
+        districts=scope,
     )
     return render_template(
         "pages/audit/index.html",
         projects=rows,
         filters=filters,
-        districts=districts(engine),
+        districts=scope or districts(engine),
         stages=[(s, stage_label(s)) for s in STAGES],
         pager=pagination("/audit", filters, total, PER_PAGE),
     )

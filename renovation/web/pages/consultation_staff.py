@@ -16,6 +16,7 @@ from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.rulesets import Matter
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message, refusal_problems
 from renovation.web.pages.blueprint import bp
@@ -97,6 +98,7 @@ SCOPE_FIELDS = {"scope.level": "level", "scope.building": "building", "scope.uni
 
 
 @bp.get("/staff/projects/<uuid:project_id>/consultations")
+@access(STAFF)
 @staff_page
 def staff_consultations(project_id: UUID):
     """The project's rounds with their ballots so far; open a new one, print household codes."""
@@ -109,6 +111,7 @@ def staff_consultations(project_id: UUID):
 
 
 @bp.route("/staff/projects/<uuid:project_id>/consultations/new", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def staff_consultation_new(project_id: UUID):
     """Open a consultation round, its questions made with the builder's buttons."""
@@ -163,6 +166,7 @@ def staff_consultation_new(project_id: UUID):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>")
+@access(STAFF)
 @staff_page
 def staff_consultation(project_id: UUID, consultation_id: str):
     """A round's live result, the paper-ballot form and, after the window, the close button."""
@@ -189,6 +193,7 @@ def staff_consultation(project_id: UUID, consultation_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/paper-votes")
+@access(STAFF)
 @staff_page
 def staff_paper_vote(project_id: UUID, consultation_id: str):
     """Enter a household's paper ballot; the event names the clerk and the channel "paper"."""
@@ -251,6 +256,7 @@ def staff_paper_vote(project_id: UUID, consultation_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/close")
+@access(STAFF)
 @staff_page
 def staff_close_consultation(project_id: UUID, consultation_id: str):
     """Close a round after its window; its result is stored (and an intent vote decides)."""

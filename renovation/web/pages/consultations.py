@@ -15,6 +15,7 @@ from renovation.domain import participation as rules
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, RESIDENT, access
 from renovation.web.i18n import refusal_message
 from renovation.web.limits import ballot_writes, household_code_checks
 from renovation.web.pages.blueprint import bp
@@ -69,6 +70,7 @@ def open_rounds(project_id: str | UUID) -> list[dict[str, Any]]:
 
 
 @bp.get("/projects/<uuid:project_id>/consultations")
+@access(PUBLIC)
 def consultations(project_id: UUID):
     """The project's consultation rounds: open, upcoming and closed, in Beijing time."""
     project = runtime().app.get_project(project_id)
@@ -80,6 +82,7 @@ def consultations(project_id: UUID):
 
 
 @bp.get("/projects/<uuid:project_id>/consultations/<string:consultation_id>")
+@access(PUBLIC)
 def consultation(project_id: UUID, consultation_id: str):
     """One round: its questions and window, and its result once it is closed."""
     project = runtime().app.get_project(project_id)
@@ -126,6 +129,7 @@ def flat_of(project: RenovationProject, flat_id: str) -> dict[str, Any] | None:
         return None
 
 
+@access(PUBLIC)
 def former_address(project_id: UUID, rest: str = ""):
     """Addresses of earlier releases (bookmarks, printed pages) lead to today's: public, the
     page it leads to checks who may see it."""
@@ -148,6 +152,7 @@ for _number, _rule in enumerate(FORMER_ADDRESSES):
 
 
 @bp.route("/projects/<uuid:project_id>/vote", methods=["GET", "POST"])
+@access(RESIDENT)
 @ballot_writes
 @household_code_checks
 def vote(project_id: UUID):

@@ -15,6 +15,7 @@ from renovation.domain.errors import DomainError
 from renovation.reports.contexts import household_code_sheet_context
 from renovation.reports.household_codes import render_household_code_sheet
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import refusal_message
 from renovation.web.links import vote_url
@@ -36,6 +37,7 @@ def _flat_order(flat: dict[str, Any]) -> tuple:
 
 
 @bp.route("/staff/projects/<uuid:project_id>/household-codes", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def staff_household_codes(project_id: UUID):
     """Issue new household codes for one building and print them (PDF, one slip a flat)."""

@@ -19,6 +19,7 @@ from renovation.domain.errors import DomainError, InvalidProjectDataError, Stage
 from renovation.domain.lifts import MOVES, ORDER, REQUIRED_DETAILS, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message, refusal_problems
 from renovation.web.pages.blueprint import bp
@@ -74,6 +75,7 @@ def lift_defaults() -> dict[str, Any]:
 
 
 @bp.get("/staff/projects/<uuid:project_id>/lifts")
+@access(STAFF)
 @staff_page
 def staff_lifts(project_id: UUID):
     """The project's lift retrofits for staff, and the button to propose one."""
@@ -91,6 +93,7 @@ def staff_lifts(project_id: UUID):
 
 
 @bp.route("/staff/projects/<uuid:project_id>/lifts/new", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def staff_lift_new(project_id: UUID):
     """Propose a unit's lift retrofit: the unit, the flats holding a veto, the poll window."""
@@ -161,6 +164,7 @@ def next_moves(stage: str) -> list[str]:
 
 
 @bp.get("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>")
+@access(STAFF)
 @staff_page
 def staff_lift(project_id: UUID, lift_id: str):
     """A lift for staff: paper votes, closing the poll, moving on, answering objections."""
@@ -216,6 +220,7 @@ def _form_day(name: str) -> date | str | None:
 
 
 @bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/paper-votes")
+@access(STAFF)
 @staff_page
 def staff_lift_paper_vote(project_id: UUID, lift_id: str):
     """A household's paper vote; the event names the clerk and the channel "paper"."""
@@ -258,6 +263,7 @@ def staff_lift_paper_vote(project_id: UUID, lift_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/close-poll")
+@access(STAFF)
 @staff_page
 def staff_lift_close_poll(project_id: UUID, lift_id: str):
     """Count the poll after its window; a pass moves the lift to consent_passed."""
@@ -311,6 +317,7 @@ def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
 
 
 @bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/transitions")
+@access(STAFF)
 @staff_page
 def staff_lift_transition(project_id: UUID, lift_id: str):
     """Move the retrofit on, on a date; a refused gate is flashed by its name."""
@@ -363,6 +370,7 @@ def staff_lift_transition(project_id: UUID, lift_id: str):
 @bp.post(
     "/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/objections/<string:objection_id>"
 )
+@access(STAFF)
 @staff_page
 def staff_lift_answer(project_id: UUID, lift_id: str, objection_id: str):
     """Answer an objection: mediated, upheld (the design goes back) or dismissed, with a reason."""

@@ -22,6 +22,7 @@ from renovation.domain.errors import DomainError
 from renovation.domain.lifts import ORDER, LiftStage
 from renovation.domain.project import RenovationProject
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, RESIDENT, access
 from renovation.web.i18n import current_language, label, refusal_message
 from renovation.web.limits import household_code_checks, lift_objection_writes, lift_vote_writes
 from renovation.web.pages.blueprint import bp
@@ -165,6 +166,7 @@ def render_public(
 
 
 @bp.get("/projects/<uuid:project_id>/lifts")
+@access(PUBLIC)
 def lifts(project_id: UUID):
     """The project's lift retrofits, one per unit, with their stage."""
     project = runtime().app.get_project(project_id)
@@ -180,6 +182,7 @@ def lifts(project_id: UUID):
 
 
 @bp.get("/projects/<uuid:project_id>/lifts/<string:lift_id>")
+@access(PUBLIC)
 def lift(project_id: UUID, lift_id: str):
     """A unit's lift retrofit as its public notice: stage, votes, arithmetic, dates, forms."""
     project = runtime().app.get_project(project_id)
@@ -187,6 +190,7 @@ def lift(project_id: UUID, lift_id: str):
 
 
 @bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/vote")
+@access(RESIDENT)
 @lift_vote_writes
 @household_code_checks
 def lift_vote(project_id: UUID, lift_id: str):
@@ -248,6 +252,7 @@ def lift_vote(project_id: UUID, lift_id: str):
 
 
 @bp.post("/projects/<uuid:project_id>/lifts/<string:lift_id>/objections")
+@access(PUBLIC)
 @lift_objection_writes
 def lift_objection(project_id: UUID, lift_id: str):
     """An objection during the public notice or the objection window; a code is optional."""

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from renovation.accounts import AccountError, User, authenticate, change_password
 from renovation.web import runtime
+from renovation.web.access import ACCOUNT, PUBLIC, access
 from renovation.web.auth import (
     accounts_now,
     end_session,
@@ -31,6 +32,7 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
 @limiter.limit("10/minute", methods=["POST"])
 def login():
     """The sign-in form; a failure says only that the name or password is wrong."""
@@ -58,6 +60,7 @@ def login():
 
 
 @bp.post("/logout")
+@access(PUBLIC)
 def logout():
     """Sign out (a POST with the CSRF token, so no other site can sign anyone out)."""
     end_session(page_user())
@@ -66,6 +69,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@access(ACCOUNT)
 @login_required
 @limiter.limit("10/minute", methods=["POST"])
 def change_own_password():

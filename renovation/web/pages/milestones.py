@@ -31,6 +31,7 @@ from renovation.domain.project import RenovationProject
 from renovation.domain.stages import Stage
 from renovation.reports.contexts import quantity
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
@@ -318,6 +319,7 @@ def render_staff(
 
 
 @bp.get("/staff/projects/<uuid:project_id>/milestones")
+@access(STAFF)
 @staff_page
 def staff_milestones(project_id: UUID):
     """The project's milestones for staff, with the forms its stage allows."""
@@ -326,6 +328,7 @@ def staff_milestones(project_id: UUID):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/milestones")
+@access(STAFF)
 @staff_page
 def staff_milestone_plan(project_id: UUID):
     """Plan a milestone: a share of one content item, with its planned dates."""
@@ -333,6 +336,7 @@ def staff_milestone_plan(project_id: UUID):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/milestones/<string:milestone_id>/progress")
+@access(STAFF)
 @staff_page
 def staff_milestone_progress(project_id: UUID, milestone_id: str):
     """Report the quantity built so far (cumulative); progress is worked out from it."""
@@ -340,6 +344,7 @@ def staff_milestone_progress(project_id: UUID, milestone_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/milestones/<string:milestone_id>/delay")
+@access(STAFF)
 @staff_page
 def staff_milestone_delay(project_id: UUID, milestone_id: str):
     """Move the planned finish later, with the reason residents will read."""
@@ -347,6 +352,7 @@ def staff_milestone_delay(project_id: UUID, milestone_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/milestones/<string:milestone_id>/complete")
+@access(STAFF)
 @staff_page
 def staff_milestone_complete(project_id: UUID, milestone_id: str):
     """Complete a milestone whose whole quantity is reported."""
@@ -354,6 +360,7 @@ def staff_milestone_complete(project_id: UUID, milestone_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/milestones/<string:milestone_id>/notes")
+@access(STAFF)
 @staff_page
 def staff_milestone_note(project_id: UUID, milestone_id: str):
     """Record a resident supervisor's inspection note (建设共管)."""

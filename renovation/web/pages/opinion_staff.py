@@ -23,6 +23,7 @@ from renovation.domain.project import RenovationProject
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import find_opinion, list_opinions, opinion_rows
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label, refusal_message
 from renovation.web.pages.blueprint import bp, query_url
@@ -144,6 +145,7 @@ def answer_form_context(project: RenovationProject) -> dict[str, Any]:
 
 
 @bp.route("/staff/projects/<uuid:project_id>/opinions", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def staff_opinions(project_id: UUID):
     """The opinion queue with filters; tick several and answer them with one answer."""
@@ -201,9 +203,9 @@ def read_personal(user: User, row: dict[str, Any]) -> dict[str, Any] | None:
     vault = runtime().vault
     personal = vault.open(row["personal_key_id"], row["personal_sealed"])
     if personal is not None:
-        personal_log.info(
-            "staff user %s (%s) read the personal data of opinion %s in project %s",
-            user.username,
+        personal_log.info(  # the account's number, not its name: logs carry no names
+            "account #%s (%s) read the personal data of opinion %s in project %s",
+            user.id,
             user.role,
             row["opinion_id"],
             row["project_id"],
@@ -221,6 +223,7 @@ def read_personal(user: User, row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @bp.route("/staff/projects/<uuid:project_id>/opinions/<string:opinion_id>", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def staff_opinion(project_id: UUID, opinion_id: str):
     """One opinion with the sender's contact (logged), its answer form and moderation."""
@@ -261,6 +264,7 @@ def staff_opinion(project_id: UUID, opinion_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/opinions/<string:opinion_id>/moderation")
+@access(STAFF)
 @staff_page
 def staff_moderate_opinion(project_id: UUID, opinion_id: str):
     """Hide abusive text from the public pages, or show it again; the history keeps it."""

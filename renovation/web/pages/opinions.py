@@ -18,6 +18,7 @@ from renovation.domain.project import RenovationProject
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.projections.store import find_opinion
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, RESIDENT, access
 from renovation.web.i18n import label
 from renovation.web.limits import opinion_writes, rating_writes, tracking_code_checks
 from renovation.web.pages.blueprint import bp
@@ -77,6 +78,7 @@ def opinion_problems(values: dict[str, str], project: RenovationProject) -> dict
 
 
 @bp.route("/projects/<uuid:project_id>/opinions/new", methods=["GET", "POST"])
+@access(PUBLIC)
 @opinion_writes
 def opinion_new(project_id: UUID):
     """The opinion form; on success, the tracking code to write down."""
@@ -125,6 +127,7 @@ def opinion_new(project_id: UUID):
 
 
 @bp.get("/opinions/track")
+@access(PUBLIC)
 @tracking_code_checks
 def opinion_lookup():
     """Find an opinion by its tracking code: lower case, spaces and dashes are forgiven."""
@@ -137,12 +140,14 @@ def opinion_lookup():
 
 
 @bp.get("/opinions/<string:code>")
+@access(RESIDENT)
 @tracking_code_checks
 def opinion_tracking(code: str):
     return _tracking_page(code)
 
 
 @bp.post("/opinions/<string:code>/rating")
+@access(RESIDENT)
 @rating_writes
 @tracking_code_checks
 def opinion_rating(code: str):

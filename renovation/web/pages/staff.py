@@ -20,6 +20,7 @@ from renovation.domain.stages import next_stages
 from renovation.projections.progress import progress_of
 from renovation.projections.store import districts, list_summaries
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.api import flatten_errors
 from renovation.web.api.acceptance import acceptance_body
 from renovation.web.api.schemas import ProjectCreateSchema
@@ -81,6 +82,7 @@ def web_command_id(kind: str, key: str | None) -> str | None:
 
 
 @bp.get("/staff")
+@access(STAFF)
 @staff_page
 def staff_console():
     """The projects a staff member may move, each with a button per allowed next stage."""
@@ -125,6 +127,7 @@ def staff_console():
 
 
 @bp.post("/staff/projects/<uuid:project_id>/transitions")
+@access(STAFF)
 @staff_page
 def transition_project(project_id: UUID):
     """Move a project on; a stale page or a closed gate comes back as a message, not an error."""
@@ -246,6 +249,7 @@ def problems_at(errors: Mapping[str, Sequence[object]], pasted: Pasted) -> list[
 
 
 @bp.route("/staff/projects/new", methods=["GET", "POST"])
+@access(STAFF)
 @staff_page
 def new_project():
     """Register a community from the form and three pasted tables; on errors, show each one."""
@@ -260,7 +264,7 @@ def new_project():
     elif form.validate_on_submit():
         payload, pasted = payload_from(form)
         problems = list(pasted.problems)
-        district = payload["community"]["district"]
+        district = payload["community"].get("district")
         if district and not user.may_write_in(district):
             problems.append(
                 CellProblem("district", _("Your account does not cover this district."))

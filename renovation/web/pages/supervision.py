@@ -14,6 +14,7 @@ from flask_login import login_required
 from renovation.accounts import User
 from renovation.projections.store import get_summary
 from renovation.web import runtime
+from renovation.web.access import SUPERVISOR, access
 from renovation.web.api.acceptance import acceptance_body
 from renovation.web.auth import actor_for, page_user, require_role
 from renovation.web.pages.acceptance_forms import ACTIONS, DONE, submit
@@ -68,6 +69,7 @@ def render_supervisor(
 
 
 @bp.get("/supervise")
+@access(SUPERVISOR)
 @supervisor_page
 def supervise(user: User):
     """A resident supervisor's page: the items they sign off, and their inspection notes."""
@@ -75,6 +77,7 @@ def supervise(user: User):
 
 
 @bp.post("/supervise/items/<string:item_id>/<string:step>")
+@access(SUPERVISOR)
 @supervisor_page
 def supervise_item(user: User, item_id: str, step: str):
     """The supervisor signs an item off, or sends it back with a reason."""
@@ -108,6 +111,7 @@ def supervise_item(user: User, item_id: str, step: str):
 
 
 @bp.post("/supervise/notes")
+@access(SUPERVISOR)
 @supervisor_page
 def supervise_note(user: User):
     """The supervisor's own inspection note."""

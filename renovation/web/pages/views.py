@@ -15,6 +15,7 @@ from renovation.projections.progress import progress_of
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, access
 from renovation.web.api.acceptance import acceptance_body
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
@@ -62,6 +63,7 @@ def pagination(path: str, filters: dict, total: int, per_page: int) -> dict:
 
 
 @bp.get("/")
+@access(PUBLIC)
 def index():
     """Every project, filtered by district, stage and text, ten to a page."""
     engine = runtime().engine
@@ -124,6 +126,7 @@ def history(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @bp.get("/projects/<uuid:project_id>")
+@access(PUBLIC)
 def project(project_id: UUID):
     """One community's renovation: facts, stage, content, construction milestones, budget,
     history."""

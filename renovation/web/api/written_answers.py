@@ -14,6 +14,7 @@ from renovation.domain.errors import ForbiddenError
 from renovation.domain.written_answers import MAX_NOTE, TAKEN_UP_INTO
 from renovation.projections.store import get_summary
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.api.audit import check_project_reader
 from renovation.web.api.participation_schemas import QuestionCreateSchema
 from renovation.web.api.schemas import CommandResultSchema, Label
@@ -91,6 +92,7 @@ class WrittenAnswersSchema(Schema):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/questions")
 class Questions(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(QuestionsUpdateSchema)
     @blp.response(200, CommandResultSchema)
@@ -106,6 +108,7 @@ class Questions(MethodView):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/written-answers")
 class WrittenAnswers(MethodView):
+    @access(STAFF, AUDITOR)
     @require_role("staff", "admin", "auditor")
     @blp.arguments(WrittenAnswersArgsSchema, location="query")
     @blp.response(200, WrittenAnswersSchema)
@@ -141,6 +144,7 @@ class WrittenAnswers(MethodView):
     "/written-answers/<string:answer_id>/taken-up"
 )
 class TakeUp(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(TakeUpCreateSchema)
     @blp.response(200, CommandResultSchema)

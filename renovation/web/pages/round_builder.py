@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from renovation.domain import participation as rules
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label
 from renovation.web.pages.blueprint import bp
@@ -124,6 +125,7 @@ def stored_questions(round_: dict[str, Any]) -> list[dict[str, Any]]:
     "/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/questions",
     methods=["GET", "POST"],
 )
+@access(STAFF)
 @staff_page
 def staff_round_questions(project_id: UUID, consultation_id: str):
     """Change the questions of a round that has not opened; from its opening they are fixed."""

@@ -13,6 +13,7 @@ from flask_login import login_required
 from renovation.domain.written_answers import TAKEN_UP_INTO
 from renovation.projections.store import get_summary, list_opinions
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.auth import actor_for, check_district, page_user, require_role
 from renovation.web.i18n import label
 from renovation.web.pages.blueprint import bp
@@ -51,6 +52,7 @@ def _read(user, summary: dict, consultation_id: str, purpose: str):
 
 
 @bp.get(BASE)
+@access(STAFF, AUDITOR)
 @login_required
 @require_role(*READER_ROLES, source=page_user)
 def staff_written_answers(project_id: UUID, consultation_id: str):
@@ -77,6 +79,7 @@ def staff_written_answers(project_id: UUID, consultation_id: str):
 
 
 @bp.get(BASE + ".<string:fmt>")
+@access(STAFF)
 @staff_page
 def staff_written_answers_export(project_id: UUID, consultation_id: str, fmt: str):
     """The written answers as a CSV or XLSX file (the read is logged)."""
@@ -88,6 +91,7 @@ def staff_written_answers_export(project_id: UUID, consultation_id: str, fmt: st
 
 
 @bp.post(BASE + "/<string:answer_id>/taken-up")
+@access(STAFF)
 @staff_page
 def staff_take_up_written_answer(project_id: UUID, consultation_id: str, answer_id: str):
     """Mark one written answer as taken up into an opinion or into the plan."""

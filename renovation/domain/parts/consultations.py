@@ -239,6 +239,8 @@ class ConsultationsPart(Folding):
             "answers": event.answers,
             "consent": event.consent,
             "version": event.originator_version,
+            # When it was recorded: the vote page tells the household "you voted on …".
+            "cast_at": event.timestamp,
         }
 
     @folds(ConsultationClosed)

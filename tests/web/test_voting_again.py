@@ -89,7 +89,9 @@ def test_earlier_choices_are_never_shown_without_the_code(app, client):
     wrong = client.post(
         url, data={"consultation": consultation_id, "code": "AAAAA-BBBBB", "intent": "check"}
     )
-    lapsed = client.post(url, data={"consultation": consultation_id, "code": code, "intent": "check"})
+    lapsed = client.post(
+        url, data={"consultation": consultation_id, "code": code, "intent": "check"}
+    )
     not_yet = text(client.get(url, query_string={"code": other["1-1-102"]}))
 
     assert "您已于" not in plain and "checked" not in plain and "多种树" not in plain
@@ -119,7 +121,9 @@ def test_a_new_vote_replaces_the_earlier_one_and_is_shown_next_time(app, client)
     project_id, consultation_id, code = voted(app, client)
     url = f"/projects/{project_id}/vote"
 
-    again = client.post(url, data={"consultation": consultation_id, "code": code, "q-q1": "加装电梯"})
+    again = client.post(
+        url, data={"consultation": consultation_id, "code": code, "q-q1": "加装电梯"}
+    )
     html = text(client.get(url, query_string={"code": code}))
 
     assert again.status_code == 200 and "这次投票替换了您之前的投票" in text(again)
@@ -138,7 +142,9 @@ def test_after_the_close_the_page_shows_the_result_and_refuses_a_vote(app, clien
     before = events(app)
 
     page = client.get(url, query_string={"consultation": consultation_id})
-    checked = client.post(url, data={"consultation": consultation_id, "code": code, "intent": "check"})
+    checked = client.post(
+        url, data={"consultation": consultation_id, "code": code, "intent": "check"}
+    )
     late = client.post(url, data={"consultation": consultation_id, "code": code, **GOOD_BALLOT})
 
     for response in (page, checked):

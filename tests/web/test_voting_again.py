@@ -171,3 +171,42 @@ def test_a_vote_after_the_close_is_refused_through_the_api_with_its_code(app, cl
     assert response.status_code == 409
     assert response.get_json()["code"] == "consultation_closed"
     assert events(app) == before
+
+
+def test_the_api_gives_a_household_its_own_ballot_by_the_code_in_a_header(app, client):
+    project_id, consultation_id, code = voted(app, client)
+    url = f"/api/projects/{project_id}/consultations/{consultation_id}/votes/mine"
+    fresh = issue_codes(app, project_id, building="2")["2-1-101"]
+
+    mine = client.get(url, headers={"X-Household-Code": code})
+    not_yet = client.get(url, headers={"X-Household-Code": fresh})
+
+    assert mine.status_code == 200
+    body = mine.get_json()
+    assert body["voted"] is True and body["flat"] == "1-1-101" and body["replaceable"] is True
+    assert body["answers"] == {
+        "q1": ["雨污管网", "充电设施"],
+        "q2": "愿意",
+        "q3": 4,
+        "q4": "多种树",
+    }
+    assert body["cast_at"] is not None and body["status"] == "open"
+    assert not_yet.get_json()["voted"] is False and not_yet.get_json()["answers"] is None
+
+
+def test_the_api_refuses_a_missing_or_unknown_code_and_says_after_the_close(app, client):
+    project_id, consultation_id, code = voted(app, client)
+    url = f"/api/projects/{project_id}/consultations/{consultation_id}/votes/mine"
+
+    missing = client.get(url)
+    unknown = client.get(url, headers={"X-Household-Code": "AAAAA-BBBBB"})
+    in_query = client.get(url, query_string={"code": code})
+    move_clock(app, timedelta(days=8))
+    closed = client.get(url, headers={"X-Household-Code": code}).get_json()
+
+    assert missing.status_code == 422 and "X-Household-Code" in missing.get_json()["errors"]
+    assert unknown.status_code == 422
+    assert unknown.get_json()["code"] == "unknown_household_code"
+    assert in_query.status_code == 422  # never from the address
+    assert closed["replaceable"] is False and closed["status"] == "closed"
+    assert closed["voted"] is True

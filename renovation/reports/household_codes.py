@@ -44,10 +44,15 @@ MESSAGES: dict[str, Any] = {
     "scan": N_("Scan to vote"),
     "website": N_("Web address"),
     "instructions": [
-        N_("Scan the QR code, or type the code on the website."),
+        N_("Scan the QR code: the voting page opens with the code filled in."),
+        N_("Or open the web address below and type the code."),
         N_("Keep it safe; do not lend it."),
-        N_("One code a home; the last vote counts."),
     ],
+    "unreachable_slip": N_("Note: a test address on this computer; phones cannot open it."),
+    "unreachable_sheet": N_(
+        "These links and QR codes point at %(address)s, which phones cannot open: set the "
+        "service's public address (PUBLIC_BASE_URL) and issue the codes again."
+    ),
     "issued": N_("Issued %(issued_at)s; earlier codes are no longer valid"),
     "group": N_("Building %(building)s, unit %(unit)s · %(count)s flats"),
     "group_page": N_("sheet %(page)s of %(pages)s"),
@@ -79,6 +84,12 @@ def address_without_code(vote_url: str) -> str:
     parts = urlsplit(vote_url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "code"]
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def address_origin(vote_url: str) -> str:
+    """``http://127.0.0.1:5000`` of a voting link: where its slips point."""
+    parts = urlsplit(vote_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _natural(value: Any) -> tuple:
@@ -148,8 +159,14 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     scope = (
         labels["building_scope"] % {"building": building} if building else labels["whole_project"]
     )
+    flats = context.get("flats", [])
+    # The callers know the configured address (PUBLIC_BASE_URL); an older context says nothing.
+    unreachable = not context.get("phones_can_open", True)
     return {
         "lang": lang,
+        "unreachable": unreachable,
+        "unreachable_sheet": labels["unreachable_sheet"]
+        % {"address": address_origin(flats[0]["vote_url"]) if flats else ""},
         "words": labels,
         "title": f"{labels['title']} · {project['name']}",
         "project": project,
@@ -157,7 +174,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         "issued_at": issued_at,
         "issued": labels["issued"] % {"issued_at": issued_at},
         "footer": footer,
-        "pages": _pages(context.get("flats", []), labels),
+        "pages": _pages(flats, labels),
         "columns": COLUMNS,
         # The shared layout's names; the sheet overrides the blocks that print them.
         "position": context.get("position") or 0,

@@ -15,7 +15,7 @@ AREAS = {
     "opinions": ["opinions.py", "opinion_staff.py"],
     "consultations": ["consultations.py", "consultation_staff.py"],
     "household_codes": ["household_codes.py"],
-    "lifts": ["lifts.py", "lift_staff.py"],
+    "lifts": ["lifts.py", "lift_staff.py", "lift_confirm.py"],
     "milestones": ["milestones.py"],
     "acceptance": ["acceptance.py", "acceptance_forms.py", "supervision.py"],
 }

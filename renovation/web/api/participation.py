@@ -62,7 +62,7 @@ from renovation.web.limits import (
     rating_writes,
     tracking_code_checks,
 )
-from renovation.web.links import vote_url
+from renovation.web.links import phones_can_open_links, vote_url
 
 blp = Blueprint(
     "participation",
@@ -240,6 +240,7 @@ class HouseholdCodes(MethodView):
                     building=data.get("building"),
                     vote_url=lambda code: vote_url(project_id, code),
                     lang=args["lang"],
+                    phones_can_open=phones_can_open_links(),
                 )
             )
             return Response(
@@ -252,7 +253,12 @@ class HouseholdCodes(MethodView):
             {"flat_id": flat, "code": code, "vote_url": vote_url(project_id, code)}
             for flat, code in result.value.items()
         ]
-        return {"version": result.version, "codes": codes}, 201, {"ETag": f'"{result.version}"'}
+        body = {
+            "version": result.version,
+            "codes": codes,
+            "phones_can_open": phones_can_open_links(),
+        }
+        return body, 201, {"ETag": f'"{result.version}"'}
 
 
 # ---- opinions ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ def init_pages(app: Flask) -> None:
         consultation_staff,
         consultations,
         household_codes,
+        lift_confirm,
         lift_staff,
         lifts,
         login,

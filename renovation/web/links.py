@@ -41,6 +41,14 @@ def vote_url(project_id: UUID | str, code: str) -> str:
     return url_for("pages.vote", project_id=project_id, _anchor=anchor, _external=True)
 
 
+def tracking_url(code: str) -> str:
+    """An opinion's public tracking page (the receipt's QR code); PUBLIC_BASE_URL when set."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("pages.opinion_tracking", code=code)
+    return url_for("pages.opinion_tracking", code=code, _external=True)
+
+
 def lift_public_url(project_id: UUID | str, lift_id: str) -> str:
     """The unit's public lift page (the notice's QR code); PUBLIC_BASE_URL when set."""
     base = current_app.config.get("PUBLIC_BASE_URL") or ""

@@ -12,7 +12,7 @@ import renovation.web.pages as pages
 
 PAGES = Path(pages.__file__).parent
 AREAS = {
-    "opinions": ["opinions.py", "opinion_staff.py"],
+    "opinions": ["opinions.py", "opinion_staff.py", "opinion_receipt.py"],
     "consultations": ["consultations.py", "consultation_staff.py"],
     "household_codes": ["household_codes.py"],
     "lifts": ["lifts.py", "lift_staff.py", "lift_confirm.py"],

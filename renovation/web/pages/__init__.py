@@ -19,6 +19,7 @@ def init_pages(app: Flask) -> None:
         lifts,
         login,
         milestones,
+        opinion_receipt,
         opinion_staff,
         opinions,
         staff,

@@ -108,6 +108,16 @@ def test_a_resident_sends_an_opinion_and_follows_it(site, phone):
     code = phone.locator(".code-big").inner_text().replace("\n", "").replace(" ", "")
     assert len(code) == 8
     phone.screenshot(path=str(Path(site["shots"]) / "opinion-done.png"), full_page=True)
+    # Keeping the code: the QR code to the tracking page is drawn, the receipt is offered,
+    # and the copy button (shown by its script on this secure loopback page) copies the code.
+    qr = phone.locator(".tracking-qr img")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.naturalWidth") > 0
+    expect(phone.get_by_role("link", name="保存回执（PDF）")).to_be_visible()
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    phone.get_by_role("button", name="复制查询码").click()
+    expect(phone.locator("#copy-status")).to_have_text("已复制")
+    assert phone.evaluate("navigator.clipboard.readText()") == code
 
     # Later, on the tracking page, typed by hand in lower case.
     phone.goto(f"{site['base']}/opinions/track")

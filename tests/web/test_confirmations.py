@@ -11,7 +11,7 @@ import pytest
 
 from renovation.web import runtime
 from tests.conftest import STAFF, walk
-from tests.helpers import confirmation_form, confirmed, make_app, signed_in
+from tests.helpers import confirmation_form, confirmed, signed_in
 from tests.web import test_lift_pages as lifts
 from tests.web.test_participation_pages import (
     events,
@@ -22,11 +22,9 @@ from tests.web.test_participation_pages import (
 )
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url)
-    yield app
-    app.extensions["renovation"].close()
+@pytest.fixture(name="app")
+def _app(pages_app):
+    return pages_app
 
 
 @pytest.fixture

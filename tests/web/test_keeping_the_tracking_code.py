@@ -9,17 +9,15 @@ import io
 import pytest
 import segno
 
-from tests.helpers import make_app, pdf_text
+from tests.helpers import pdf_text
 from tests.web.test_participation_pages import register, submit, text, tracking_code
 
 SECRET = "13900139000"
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url)
-    yield app
-    app.extensions["renovation"].close()
+@pytest.fixture(name="app")
+def _app(pages_app):
+    return pages_app
 
 
 @pytest.fixture

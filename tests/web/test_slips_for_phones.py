@@ -32,11 +32,9 @@ def test_which_public_addresses_phones_can_open(base, reachable):
     assert reachable_from_phones(base) is reachable
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url)
-    yield app
-    app.extensions["renovation"].close()
+@pytest.fixture(name="app")
+def _app(pages_app):
+    return pages_app
 
 
 def test_without_a_public_address_the_page_and_the_slips_say_phones_cannot_open_them(app, tmp_path):

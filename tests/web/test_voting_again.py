@@ -9,7 +9,6 @@ from uuid import UUID
 import pytest
 
 from renovation.web import runtime
-from tests.helpers import make_app
 from tests.web.test_participation_pages import (
     GOOD_BALLOT,
     events,
@@ -21,11 +20,9 @@ from tests.web.test_participation_pages import (
 )
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = make_app(tmp_path, DATABASE_URL=database_url)
-    yield app
-    app.extensions["renovation"].close()
+@pytest.fixture(name="app")
+def _app(pages_app):
+    return pages_app
 
 
 @pytest.fixture

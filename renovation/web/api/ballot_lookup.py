@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from marshmallow.validate import Length
 
+from renovation.domain.participation import round_status
 from renovation.web import runtime
 from renovation.web.api.schemas import RefusalSchema
 from renovation.web.api.writes import Blueprint
@@ -60,14 +61,7 @@ class OwnBallot(MethodView):
         app = runtime().app
         flat, ballot = app.household_ballot(project_id, consultation_id, headers["code"])
         round_ = app.get_project(project_id).find_round(consultation_id)
-        now = app.clock()
-        status = (
-            "closed"
-            if round_["closed"] or now >= round_["closes_at"]
-            else "open"
-            if now >= round_["opens_at"]
-            else "upcoming"
-        )
+        status = round_status(round_, app.clock())
         return {
             "consultation_id": consultation_id,
             "status": status,

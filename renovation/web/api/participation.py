@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import ConflictError
-from renovation.domain.participation import UnknownOpinionError
+from renovation.domain.participation import UnknownOpinionError, round_status
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import (
     find_opinion,
@@ -73,14 +73,7 @@ blp = Blueprint(
 
 
 def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) -> dict:
-    now = datetime.now(UTC)
-    status = (
-        "closed"
-        if round_["closed"] or now >= round_["closes_at"]
-        else "open"
-        if now >= round_["opens_at"]
-        else "upcoming"
-    )
+    status = round_status(round_, datetime.now(UTC))
     return {
         "consultation_id": round_["round_id"],
         **{

@@ -30,10 +30,7 @@ from renovation.web.pages.common import (
 
 
 def consultation_status(round_: dict[str, Any], at: datetime | None = None) -> str:
-    at = at or now()
-    if round_["closed"] or at >= round_["closes_at"]:
-        return "closed"
-    return "open" if at >= round_["opens_at"] else "upcoming"
+    return rules.round_status(round_, at or now())
 
 
 def shown(round_: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:

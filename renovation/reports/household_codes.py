@@ -49,9 +49,11 @@ MESSAGES: dict[str, Any] = {
         N_("Keep it safe; do not lend it."),
     ],
     "unreachable_slip": N_("Note: a test address on this computer; phones cannot open it."),
+    # Words only, no address or setting's name: the sheet reaches residents (the staff page
+    # names PUBLIC_BASE_URL).
     "unreachable_sheet": N_(
-        "These links and QR codes point at %(address)s, which phones cannot open: set the "
-        "service's public address (PUBLIC_BASE_URL) and issue the codes again."
+        "These links and QR codes point at this computer, which phones cannot open: set the "
+        "service's public address and issue the codes again."
     ),
     "issued": N_("Issued %(issued_at)s; earlier codes are no longer valid"),
     "group": N_("Building %(building)s, unit %(unit)s · %(count)s flats"),
@@ -84,12 +86,6 @@ def address_without_code(vote_url: str) -> str:
     parts = urlsplit(vote_url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "code"]
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
-
-
-def address_origin(vote_url: str) -> str:
-    """``http://127.0.0.1:5000`` of a voting link: where its slips point."""
-    parts = urlsplit(vote_url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _natural(value: Any) -> tuple:
@@ -160,13 +156,10 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         labels["building_scope"] % {"building": building} if building else labels["whole_project"]
     )
     flats = context.get("flats", [])
-    # The callers know the configured address (PUBLIC_BASE_URL); an older context says nothing.
-    unreachable = not context.get("phones_can_open", True)
     return {
         "lang": lang,
-        "unreachable": unreachable,
-        "unreachable_sheet": labels["unreachable_sheet"]
-        % {"address": address_origin(flats[0]["vote_url"]) if flats else ""},
+        # The callers know the configured address (PUBLIC_BASE_URL); an older context does not.
+        "unreachable": not context.get("phones_can_open", True),
         "words": labels,
         "title": f"{labels['title']} · {project['name']}",
         "project": project,

@@ -51,7 +51,7 @@ def test_without_a_public_address_the_page_and_the_slips_say_phones_cannot_open_
     assert "扫码即打开投票页，户码已自动填好" in page  # what the QR code does
     assert "未设置公开地址（PUBLIC_BASE_URL）" in confirm
     assert slips.count("注意：此为本机测试地址，手机无法打开。") == 6  # one a slip
-    assert "手机无法打开：请设置服务的公开地址" in slips
+    assert "手机无法打开：请设置服务的公开地址后重新发放户码" in slips
     assert "扫描二维码：打开投票页，户码已自动填好。" in slips
 
 

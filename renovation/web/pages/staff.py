@@ -147,7 +147,12 @@ def transition_project(project_id: UUID):
         f"move:{to_stage}",
         project_id,
         project,
-        url_for("pages.confirm_move", project_id=project_id, to_stage=to_stage, back=back),
+        url_for(
+            "pages.confirm_move",
+            project_id=project_id,
+            to_stage=to_stage,
+            back=safe_next(form.back.data) or url_for("pages.staff_console"),
+        ),
         replay_of=web_command_id("move", command_id(form.command_id.data)),
     )
     if refused is not None:

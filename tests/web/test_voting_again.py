@@ -62,7 +62,7 @@ def test_a_household_checking_its_code_sees_when_it_voted_and_its_choices(app, c
         assert 'value="加装电梯" checked' not in html
         assert 'value="愿意" checked' in html and 'value="4" checked' in html
         assert ">多种树</textarea>" in html
-    assert linked.headers["Cache-Control"] == "no-store"
+    assert linked.headers["Cache-Control"] == checked.headers["Cache-Control"] == "no-store"
 
 
 def test_the_time_of_the_vote_is_in_beijing_time(app, client):

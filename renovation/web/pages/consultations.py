@@ -291,7 +291,8 @@ def closed_vote(
 def private_when_coded(html: str, status: int = 200) -> Response:
     """An answer that carries a household code (an older slip's ``?code=`` link, or a sent
     form, which may show the household's earlier choices): kept by no cache and sent on as no
-    Referer; the page's script then drops the query from the address bar (static/js/vote-code.js)."""
+    Referer; the page's script then drops the query from the address bar
+    (static/js/vote-code.js)."""
     response = make_response(html, status)
     # A sent form's answer holds the code too, and may hold the household's earlier choices.
     if request.method == "POST" or "code" in request.args:

@@ -144,6 +144,15 @@ def demo() -> None:
         click.echo("household codes to try the voting page (shown once, now):")
         for flat, code in loaded["household_codes"].items():
             click.echo(f"  {flat:24} {code}")
+    from renovation.web.links import reachable_from_phones
+
+    if not reachable_from_phones(current_app.config.get("PUBLIC_BASE_URL")):
+        click.echo(
+            "NOTE: PUBLIC_BASE_URL is not set (or is a loopback address): the links and QR "
+            "codes on household code slips point at this machine, and phones cannot open them "
+            "until PUBLIC_BASE_URL is set to an address phones reach, where the service listens "
+            "(e.g. PUBLIC_BASE_URL=http://192.168.1.20:5000)."
+        )
 
 
 # ---- users ---------------------------------------------------------------------------------

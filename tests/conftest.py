@@ -176,6 +176,16 @@ def client(web_app):
 
 
 @pytest.fixture
+def pages_app(tmp_path, database_url):
+    """The web app for the pages (CSRF and rate limits off) on SQLite and on PostgreSQL."""
+    from tests.helpers import make_app
+
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    yield app
+    app.extensions["renovation"].close()
+
+
+@pytest.fixture
 def app(tmp_path):
     """The web app on this test's own SQLite files, for the pages (CSRF and rate limits off)."""
     from tests.helpers import make_app

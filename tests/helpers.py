@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,28 @@ def signed_in(
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def confirmation_form(client: FlaskClient, confirm_url: str) -> tuple[str, dict[str, str]]:
+    """A step's confirmation page, opened: where its button posts, and its hidden fields."""
+    page = client.get(confirm_url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    form = re.search(
+        r'<form method="post" action="([^"]+)" class="form confirm-form">(.*?)</form>', html, re.S
+    )
+    assert form, "the confirmation page offers no button"
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2))
+    return unescape(form.group(1)), {name: unescape(value) for name, value in hidden}
+
+
+def confirmed(
+    client: FlaskClient, confirm_url: str, *, follow_redirects: bool = False, **fields: str
+):
+    """Open a step's confirmation page, then send its form with its token, as a clerk would:
+    the page's hidden fields, with ``fields`` on top."""
+    action, data = confirmation_form(client, confirm_url)
+    return client.post(action, data={**data, **fields}, follow_redirects=follow_redirects)
 
 
 def register_project(app: Flask, payload: dict[str, Any], *stages: str, actor=None) -> str:

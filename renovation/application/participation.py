@@ -267,6 +267,16 @@ class ParticipationArea(ApplicationBase):
         ruleset = self.ruleset_for(project, day)
         return rules.round_result(round_, project.flats(), ruleset)
 
+    def household_ballot(
+        self, project_id: UUID, consultation_id: str, code: str
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The flat of a household code and its ballot in the round (None: not voted yet);
+        an unknown code is refused. Read from the project's state, never without the code."""
+        project = self.get_project(project_id)
+        round_ = project.find_round(consultation_id)
+        flat = project.flat_for_code(*self.household_code_digests(project_id, code))
+        return flat, round_["ballots"].get(flat)
+
     # ---- opinions ------------------------------------------------------------------
 
     def submit_opinion(

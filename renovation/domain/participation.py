@@ -190,6 +190,14 @@ def _check_scope(scope: dict[str, Any], buildings: list[dict], problems: dict) -
     return {"level": level, "building": building, "unit": unit}
 
 
+def round_status(round_: dict[str, Any], now: datetime) -> str:
+    """upcoming, open or closed: a round's state at ``now`` (closed once its window is over,
+    whether or not its result is stored yet)."""
+    if round_["closed"] or now >= round_["closes_at"]:
+        return "closed"
+    return "open" if now >= round_["opens_at"] else "upcoming"
+
+
 def in_scope(scope: dict[str, Any], flat: dict[str, Any]) -> bool:
     """Whether a flat (with its building and unit codes) is in a round's scope."""
     if scope["level"] == "community":

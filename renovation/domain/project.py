@@ -78,6 +78,7 @@ class RenovationProject(
         # ConsultationsPart, OpinionsPart, LiftRetrofitsPart, MilestonesPart
         self.rounds: dict[str, dict[str, Any]] = {}
         self.household_codes: dict[str, str] = {}  # code digest → flat id
+        self.household_code_issues: dict[str, dict[str, Any]] = {}  # flat id → when, batch
         self.opinions: dict[str, dict[str, Any]] = {}
         self.intent_vote_passed: bool | None = None
         self.lifts: dict[str, dict[str, Any]] = {}
@@ -158,9 +159,7 @@ class RenovationProject(
         if len(note) > MAX_NOTE:
             raise DomainError("too_long", field="note", max=MAX_NOTE)
         current = Stage(self.stage)
-        gate = gate_for(current, target)
-        held = None if target in TRANSITIONS[current] else ("gate_closed", {})
-        held = held or self._gate_held(gate)
+        gate, held = self.move_check(target)
         if held is not None:
             code, params = held
             raise StageGateError(
@@ -173,6 +172,14 @@ class RenovationProject(
             note=note,
             **provenance(actor, command_id, effective_on),
         )
+
+    def move_check(self, to_stage: str) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+        """The gate a move to ``to_stage`` must pass, and what the records still lack for it
+        (a refusal code and its parameters; None when nothing), without moving."""
+        current, target = Stage(self.stage), Stage(to_stage)
+        gate = gate_for(current, target)
+        held = None if target in TRANSITIONS[current] else ("gate_closed", {})
+        return gate, held or self._gate_held(gate)
 
     def _gate_held(self, gate: str) -> tuple[str, dict[str, Any]] | None:
         """What the records still lack for ``gate``: a refusal code and its parameters.

@@ -173,9 +173,13 @@ def household_code_sheet_context(
     vote_url: Callable[[str], str],
     building: str | None,
     lang: str = "zh",
+    phones_can_open: bool = True,
 ) -> dict[str, Any]:
-    """The code slips' context: one slip for each flat that was given a code just now."""
+    """The code slips' context: one slip for each flat that was given a code just now;
+    ``phones_can_open`` False prints, on the page and on each slip, that phones cannot open
+    the links (PUBLIC_BASE_URL unset or a loopback address)."""
     return {
+        "phones_can_open": phones_can_open,
         "project": {
             "id": project_id,
             "name": community["name"],

@@ -44,10 +44,17 @@ MESSAGES: dict[str, Any] = {
     "scan": N_("Scan to vote"),
     "website": N_("Web address"),
     "instructions": [
-        N_("Scan the QR code, or type the code on the website."),
+        N_("Scan the QR code: the voting page opens with the code filled in."),
+        N_("Or open the web address below and type the code."),
         N_("Keep it safe; do not lend it."),
-        N_("One code a home; the last vote counts."),
     ],
+    "unreachable_slip": N_("Note: a test address on this computer; phones cannot open it."),
+    # Words only, no address or setting's name: the sheet reaches residents (the staff page
+    # names PUBLIC_BASE_URL).
+    "unreachable_sheet": N_(
+        "These links and QR codes point at this computer, which phones cannot open: set the "
+        "service's public address and issue the codes again."
+    ),
     "issued": N_("Issued %(issued_at)s; earlier codes are no longer valid"),
     "group": N_("Building %(building)s, unit %(unit)s · %(count)s flats"),
     "group_page": N_("sheet %(page)s of %(pages)s"),
@@ -148,8 +155,11 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     scope = (
         labels["building_scope"] % {"building": building} if building else labels["whole_project"]
     )
+    flats = context.get("flats", [])
     return {
         "lang": lang,
+        # The callers know the configured address (PUBLIC_BASE_URL); an older context does not.
+        "unreachable": not context.get("phones_can_open", True),
         "words": labels,
         "title": f"{labels['title']} · {project['name']}",
         "project": project,
@@ -157,7 +167,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         "issued_at": issued_at,
         "issued": labels["issued"] % {"issued_at": issued_at},
         "footer": footer,
-        "pages": _pages(context.get("flats", []), labels),
+        "pages": _pages(flats, labels),
         "columns": COLUMNS,
         # The shared layout's names; the sheet overrides the blocks that print them.
         "position": context.get("position") or 0,

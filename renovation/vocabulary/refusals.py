@@ -46,6 +46,14 @@ REFUSALS: dict[str, str] = {
         "Nothing was changed; reload it and try again."
     ),
     "busy": N_("The project is busy; please try again in a moment."),
+    # ---- confirming a step that cannot be undone (pages) ---------------------------------
+    "confirmation_missing": N_(
+        "This step cannot be undone: confirm it on its confirmation page first."
+    ),
+    "confirmation_stale": N_(
+        "The confirmation is out of date: it was used already, or the project changed since. "
+        "Confirm again."
+    ),
     "at_least_one_building": N_("add at least one building"),
     "at_least_one_unit": N_("add at least one unit"),
     "at_least_one_flat": N_("add at least one flat"),

@@ -36,6 +36,8 @@ def _no_code_asked() -> bool:
     """A page read that names no code checks none: the empty vote form, the lookup form."""
     if request.method != "GET" or request.args.get("code", "").strip():
         return False
+    if request.headers.get("X-Household-Code", "").strip():
+        return False
     in_path = request.view_args or {}
     return not (in_path.get("code") or in_path.get("tracking_code"))
 

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from flask import current_app, url_for
+
+
+def reachable_from_phones(base_url: str | None) -> bool:
+    """Whether a phone can open links under ``base_url`` (``PUBLIC_BASE_URL``): it is set, and
+    its host is not this machine's loopback (``localhost``, ``127.x``, ``::1``) or ``0.0.0.0``."""
+    host = (urlsplit(base_url or "").hostname or "").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name such as gaizao.example.gov.cn
+    return not (address.is_loopback or address.is_unspecified)
+
+
+def phones_can_open_links() -> bool:
+    """The app's ``PUBLIC_BASE_URL`` is one that phones can reach (see reachable_from_phones)."""
+    return reachable_from_phones(current_app.config.get("PUBLIC_BASE_URL"))
 
 
 def vote_url(project_id: UUID | str, code: str) -> str:
@@ -19,6 +39,14 @@ def vote_url(project_id: UUID | str, code: str) -> str:
     if base:
         return base.rstrip("/") + url_for("pages.vote", project_id=project_id, _anchor=anchor)
     return url_for("pages.vote", project_id=project_id, _anchor=anchor, _external=True)
+
+
+def tracking_url(code: str) -> str:
+    """An opinion's public tracking page (the receipt's QR code); PUBLIC_BASE_URL when set."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("pages.opinion_tracking", code=code)
+    return url_for("pages.opinion_tracking", code=code, _external=True)
 
 
 def lift_public_url(project_id: UUID | str, lift_id: str) -> str:

@@ -108,6 +108,16 @@ def test_a_resident_sends_an_opinion_and_follows_it(site, phone):
     code = phone.locator(".code-big").inner_text().replace("\n", "").replace(" ", "")
     assert len(code) == 8
     phone.screenshot(path=str(Path(site["shots"]) / "opinion-done.png"), full_page=True)
+    # Keeping the code: the QR code to the tracking page is drawn, the receipt is offered,
+    # and the copy button (shown by its script on this secure loopback page) copies the code.
+    qr = phone.locator(".tracking-qr img")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.naturalWidth") > 0
+    expect(phone.get_by_role("link", name="保存回执（PDF）")).to_be_visible()
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    phone.get_by_role("button", name="复制查询码").click()
+    expect(phone.locator("#copy-status")).to_have_text("已复制")
+    assert phone.evaluate("navigator.clipboard.readText()") == code
 
     # Later, on the tracking page, typed by hand in lower case.
     phone.goto(f"{site['base']}/opinions/track")
@@ -126,13 +136,26 @@ def test_a_household_votes_with_its_code_from_the_qr_link(site, phone):
     # The slip's link: the code in the fragment, which the browser never sends; the page's
     # script fills the field and clears the fragment from the address bar.
     phone.goto(f"{site['base']}/projects/{site['project_id']}/vote#code={code}")
+    # The script checks the code at once (sent in a form's body, never in an address).
+    expect(phone.locator(".code-ok")).to_be_visible()
     expect(phone.locator("#code")).to_have_value(code)
     assert phone.url == f"{site['base']}/projects/{site['project_id']}/vote"
     assert not [u for u in sent if code in u], sent
+    expect(phone.locator(".voted-before")).to_have_count(0)
     phone.get_by_text("加装电梯", exact=True).click()
     phone.get_by_role("button", name="提交投票").click()
     expect(phone.locator("body")).to_contain_text("投票已记录")
     phone.screenshot(path=str(Path(site["shots"]) / "vote-done.png"), full_page=True)
+
+    # Reopening the slip's link later (from another page: the same address with a new fragment
+    # would not load anew): the page says when the household voted, its choice ticked.
+    phone.goto(f"{site['base']}/projects/{site['project_id']}")
+    phone.goto(f"{site['base']}/projects/{site['project_id']}/vote#code={code}")
+    expect(phone.locator(".voted-before")).to_contain_text("您已于")
+    expect(phone.locator(".voted-before")).to_contain_text("新的投票将替换之前的投票")
+    expect(phone.get_by_label("加装电梯", exact=True)).to_be_checked()
+    expect(phone.get_by_label("雨污管网", exact=True)).not_to_be_checked()
+    phone.screenshot(path=str(Path(site["shots"]) / "vote-again.png"), full_page=True)
 
     # An older slip's link (?code=) still fills the form, then leaves the address bar.
     phone.goto(f"{site['base']}/projects/{site['project_id']}/vote?code={code}")

@@ -32,6 +32,8 @@ def run(database_url, tmp_path):
 def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
     demo = run("demo")
     assert "demo: 7 projects" in demo.stdout and "auditor" in demo.stdout
+    # No public address (the tests stay on loopback): said plainly, with what to set.
+    assert "phones cannot open them" in demo.stdout and "PUBLIC_BASE_URL=" in demo.stdout
     # Running it again changes nothing: every command carries its id.
     status = json.loads(run("projections", "status").stdout)
     run("demo")

@@ -145,9 +145,12 @@ def test_sheet_prints_each_flat_its_code_and_the_instructions(tmp_path):
     for item in context["flats"]:
         slip = f"凤凰新村{item['building']}幢{item['unit']}单元{item['number']}室户码{item['code']}"
         assert slip in text, slip
-    assert text.count("扫码或打开网址，输入户码，即可参与投票。") == len(context["flats"])
+    # what the QR code does: it opens the voting page with the code filled in
+    assert text.count("扫描二维码：打开投票页，户码已自动填好。") == len(context["flats"])
+    assert text.count("也可打开下方网址，输入户码。") == len(context["flats"])
     assert text.count("请妥善保管，勿转借他人。") == len(context["flats"])
-    assert text.count("每户一码，重新投票以最后一次为准。") == len(context["flats"])
+    # an address phones reach: no warning
+    assert "手机无法打开" not in text
     # the address to type is printed without the code; the code is typed separately
     assert BASE in text and f"{BASE}?code=" not in text
     assert "2026-11-2609:30发放，此前发放的户码同时作废" in text
@@ -272,3 +275,16 @@ def test_a_long_community_name_keeps_three_rows_of_slips_a_page(tmp_path):
     path = write_pdf(tmp_path, render_household_code_sheet(context))
 
     assert page_count(path) == 5  # as with a short name: six slips a page
+
+
+def test_slips_to_a_loopback_address_say_that_phones_cannot_open_them(tmp_path):
+    local = "http://127.0.0.1:5000/projects/x/vote"
+    flats = [dict(f, vote_url=f"{local}#code={f['code']}") for f in sheet_context()["flats"]]
+    context = sheet_context(flats=flats, phones_can_open=False)
+    path = write_pdf(tmp_path, render_household_code_sheet(context))
+    text = column_text(path)
+
+    # on every slip, and on every page (5 pages), in words a resident reads
+    assert text.count("注意：此为本机测试地址，手机无法打开。") == len(flats)
+    assert page_text(path).count("这些链接和二维码指向本机，手机无法打开") == 5
+    assert page_count(path) == 5  # still six slips a page at most

@@ -12,7 +12,7 @@ import renovation.web.pages as pages
 
 PAGES = Path(pages.__file__).parent
 AREAS = {
-    "opinions": ["opinions.py", "opinion_staff.py"],
+    "opinions": ["opinions.py", "opinion_staff.py", "opinion_receipt.py"],
     "consultations": [
         "consultations.py",
         "consultation_staff.py",
@@ -20,7 +20,7 @@ AREAS = {
         "written_answers_staff.py",
     ],
     "household_codes": ["household_codes.py"],
-    "lifts": ["lifts.py", "lift_staff.py"],
+    "lifts": ["lifts.py", "lift_staff.py", "lift_confirm.py"],
     "milestones": ["milestones.py"],
     "acceptance": ["acceptance.py", "acceptance_forms.py", "supervision.py"],
 }

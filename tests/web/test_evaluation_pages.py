@@ -11,7 +11,7 @@ import pytest
 
 from renovation.web import runtime
 from tests.conftest import STAFF, bearer, hold_evaluation, walk
-from tests.helpers import signed_in
+from tests.helpers import confirmed, signed_in
 from tests.web.test_participation_api import new_project, past_the_close
 from tests.web.test_participation_api import open_round as open_api_round
 from tests.web.test_participation_pages import (
@@ -68,8 +68,9 @@ def test_an_evaluation_counts_online_and_paper_answers_and_closes_only_with_cove
     before = events(app)
 
     refused = text(
-        staff.post(
-            f"/staff/projects/{project_id}/consultations/{consultation_id}/close",
+        confirmed(
+            staff,
+            f"/staff/projects/{project_id}/consultations/{consultation_id}/close/confirm",
             follow_redirects=True,
         )
     )
@@ -84,8 +85,9 @@ def test_an_evaluation_counts_online_and_paper_answers_and_closes_only_with_cove
     paper(staff, project_id, consultation_id, "1-2-102", "dissatisfied")
     move_clock(app, timedelta(days=8))
     closed = text(
-        staff.post(
-            f"/staff/projects/{project_id}/consultations/{consultation_id}/close",
+        confirmed(
+            staff,
+            f"/staff/projects/{project_id}/consultations/{consultation_id}/close/confirm",
             follow_redirects=True,
         )
     )
@@ -109,17 +111,12 @@ def test_the_project_moves_to_long_term_management_after_a_counted_evaluation(ap
     with app.app_context():
         walk(runtime().app, UUID(project_id), "evaluation")
         runtime().catch_up()
-    with app.app_context():
-        version = runtime().app.get_project(UUID(project_id)).version
     before = events(app)
     held = text(
-        staff.post(
-            f"/staff/projects/{project_id}/transitions",
-            data={"to_stage": "long_term_management", "version": str(version)},
-            follow_redirects=True,
-        )
+        staff.get(f"/staff/projects/{project_id}/transitions/confirm?to_stage=long_term_management")
     )
-    assert "尚未开展满意度测评" in held and events(app) == before
+    assert "尚未开展满意度测评" in held and "confirm-form" not in held  # no button
+    assert events(app) == before
     with app.app_context():
         hold_evaluation(runtime().app, UUID(project_id))
         runtime().app.transition_project(UUID(project_id), "long_term_management", actor=STAFF)

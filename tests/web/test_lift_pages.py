@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from renovation.domain.project import Actor
 from renovation.web import runtime
 from tests.conftest import STAFF
-from tests.helpers import signed_in
+from tests.helpers import confirmed, signed_in
 from tests.integration.test_lifts import six_storey_unit
 
 PAPER = Actor(STAFF.id, STAFF.role, "paper")
@@ -306,7 +306,7 @@ def test_staff_create_a_lift_enter_paper_votes_close_and_move_it_on(app):
 
     move_clock(app, timedelta(days=11))
     assert "结束征询并计票" in text(staff.get(page))
-    closed = staff.post(f"{page}/close-poll", follow_redirects=True)
+    closed = confirmed(staff, f"{page}/close-poll/confirm", follow_redirects=True)
     assert "通过" in text(closed)
     assert lift_state(app, project_id)["stage"] == "consent_passed"
 

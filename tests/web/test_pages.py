@@ -15,7 +15,7 @@ from renovation.projections.store import list_summaries
 from renovation.web import create_app, runtime
 from renovation.web.pages.labels import timeline
 from renovation.web.pages.paste import locate
-from tests.helpers import PASSWORD, add_user, signed_in
+from tests.helpers import PASSWORD, add_user, confirmation_form, confirmed, signed_in
 
 SECRET_OWNER = "OWNER-REF-7731"
 CLERK = Actor(id="user:clerk", role="staff", channel="test")
@@ -548,10 +548,13 @@ def test_staff_register_only_in_their_districts(form_app):
 
 
 def move(client: FlaskClient, project_id: str, to_stage: str, version: int, **extra: str):
-    return client.post(
-        f"/staff/projects/{project_id}/transitions",
-        data={"to_stage": to_stage, "version": str(version), **extra},
+    """A console button, then its confirmation page's button (the form as the page was)."""
+    return confirmed(
+        client,
+        f"/staff/projects/{project_id}/transitions/confirm?to_stage={to_stage}",
         follow_redirects=True,
+        version=str(version),
+        **extra,
     )
 
 
@@ -563,7 +566,7 @@ def test_the_console_offers_a_button_per_allowed_next_stage(form_app):
 
     card = html[html.index(f'id="project-{project_id}"') :]
     assert "进入「纳入改造计划」" in card and "进入「居民未同意改造」" in card
-    assert 'name="version" value="3"' in card
+    assert f"/staff/projects/{project_id}/transitions/confirm?to_stage=in_plan" in card
 
 
 def test_moving_a_project_to_its_next_stage_from_the_console(form_app):
@@ -584,10 +587,12 @@ def test_skipping_a_stage_names_the_gate(form_app):
     project_id = register(form_app)
     client = signed_in(form_app, districts=["*"])
 
-    response = move(client, project_id, "under_construction", 1)
+    response = client.get(
+        f"/staff/projects/{project_id}/transitions/confirm?to_stage=under_construction"
+    )
 
     html = text(response)
-    assert response.status_code == 200
+    assert response.status_code == 200 and "confirm-form" not in html  # no button
     assert "尚未满足的条件：项目须先进入「方案批复」阶段" in html
     assert "requires_" not in html
     assert project_count(form_app)[1] == 1
@@ -608,10 +613,12 @@ def test_a_stale_page_gets_a_clear_message_not_an_error(form_app):
 def test_a_double_clicked_move_button_moves_once(form_app):
     project_id = register(form_app)
     client = signed_in(form_app, districts=["*"])
-    once = {"command_id": "fedcba9876543210fedcba9876543210"}
+    action, form = confirmation_form(
+        client, f"/staff/projects/{project_id}/transitions/confirm?to_stage=needs_survey"
+    )
 
-    move(client, project_id, "needs_survey", 1, **once)
-    again = move(client, project_id, "needs_survey", 1, **once)
+    client.post(action, data=form)
+    again = client.post(action, data=form, follow_redirects=True)
 
     assert "该操作已经完成过了" in text(again)
     assert project_count(form_app)[1] == 2

@@ -17,7 +17,7 @@ from renovation.answer_templates import list_templates
 from renovation.domain.base import LOCAL_TZ
 from renovation.web import runtime
 from tests.conftest import STAFF, hold_intent_vote, project_payload, registration, walk
-from tests.helpers import make_app, signed_in
+from tests.helpers import confirmed, make_app, signed_in
 
 SECRET_CONTACT = "13800138000"
 SECRET_FLAT = "302室"
@@ -778,14 +778,14 @@ def test_closing_a_round_publishes_its_result(app, client):
             data={"round": consultation_id, "code": codes[flat_id], "consent": "agree"},
         )
     staff = signed_in(app, username="zhang")
-    early = staff.post(
-        f"/staff/projects/{project_id}/consultations/{consultation_id}/close", follow_redirects=True
-    )
+    early = staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}/close/confirm")
     move_clock(app, timedelta(days=8))
 
     live = text(staff.get(f"/staff/projects/{project_id}/consultations/{consultation_id}"))
-    closed = staff.post(
-        f"/staff/projects/{project_id}/consultations/{consultation_id}/close", follow_redirects=True
+    closed = confirmed(
+        staff,
+        f"/staff/projects/{project_id}/consultations/{consultation_id}/close/confirm",
+        follow_redirects=True,
     )
     public = text(client.get(f"/projects/{project_id}/consultations/{consultation_id}"))
     listed = text(client.get(f"/projects/{project_id}/consultations"))
@@ -876,7 +876,7 @@ def test_issuing_codes_returns_the_printable_sheet(app):
     before = events(app)
 
     page = text(staff.get(f"/staff/projects/{project_id}/household-codes"))
-    response = staff.post(f"/staff/projects/{project_id}/household-codes", data={"building": "2"})
+    response = confirmed(staff, f"/staff/projects/{project_id}/household-codes/confirm?building=2")
 
     assert "1幢" in page and "2幢" in page
     assert response.status_code == 200
@@ -900,7 +900,7 @@ def test_the_sheet_context_has_one_slip_a_flat_with_its_voting_link(app, monkeyp
     consultation_id = open_round(app, project_id)
     staff = signed_in(app, username="zhang")
 
-    response = staff.post(f"/staff/projects/{project_id}/household-codes", data={"building": "1"})
+    response = confirmed(staff, f"/staff/projects/{project_id}/household-codes/confirm?building=1")
 
     context = seen["context"]
     assert response.status_code == 200 and response.mimetype == "application/pdf"

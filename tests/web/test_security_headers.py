@@ -20,7 +20,7 @@ from renovation import accounts
 from renovation.web import create_app, runtime
 from renovation.web.access import PUBLIC, access
 from tests.conftest import STAFF, _connect_admin, project_payload, registration, walk
-from tests.helpers import PASSWORD, make_app, signed_in
+from tests.helpers import PASSWORD, confirmed, make_app, signed_in
 
 TODAY = date(2026, 9, 30)
 CSP = (
@@ -313,7 +313,7 @@ def test_personal_data_and_codes_are_never_stored_by_a_browser_or_a_cache(app, p
         staff.get("/staff"),
         staff.get(f"/projects/{pid}"),  # a signed-in visitor's page names them
         staff.get(f"/staff/projects/{pid}/opinions"),
-        staff.post(f"/staff/projects/{pid}/household-codes", data={"building": "1"}),
+        confirmed(staff, f"/staff/projects/{pid}/household-codes/confirm?building=1"),
         staff.get(f"/api/projects/{pid}/report.pdf"),
         anonymous.get(f"/api/projects/{pid}/opinions", headers=bearer),
         anonymous.get(f"/api/projects/{pid}", headers=bearer),
@@ -321,7 +321,7 @@ def test_personal_data_and_codes_are_never_stored_by_a_browser_or_a_cache(app, p
     ]
     for response in private:
         assert response.headers.get("Cache-Control") == "no-store", response.request.path
-    household_codes = staff.post(f"/staff/projects/{pid}/household-codes", data={"building": "1"})
+    household_codes = confirmed(staff, f"/staff/projects/{pid}/household-codes/confirm?building=1")
     assert household_codes.mimetype == "application/pdf"
     # Public pages asked for anonymously may be cached; static files keep Flask's revalidation.
     for url in ("/", f"/projects/{pid}", f"/api/projects/{pid}", f"/api/projects/{pid}/report.pdf"):

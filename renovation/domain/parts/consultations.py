@@ -304,6 +304,14 @@ class ConsultationsPart(Folding):
         }
         for flat, digest in event.code_digests.items():
             self.household_codes[digest] = flat
+        # setdefault: a project restored from a snapshot older than this record has none yet.
+        issues = self.__dict__.setdefault("household_code_issues", {})
+        for flat in event.code_digests:
+            issues[flat] = {"at": event.timestamp, "batch_id": event.batch_id}
+
+    def code_issues(self) -> dict[str, dict[str, Any]]:
+        """When each flat's current household code was issued (flat id → at, batch id)."""
+        return getattr(self, "household_code_issues", {})
 
     @folds(BallotCast)
     def _fold_ballot_cast(self, event: BallotCast) -> None:
@@ -311,6 +319,8 @@ class ConsultationsPart(Folding):
             "answers": event.answers,
             "consent": event.consent,
             "version": event.originator_version,
+            # When it was recorded: the vote page tells the household "you voted on …".
+            "cast_at": event.timestamp,
         }
 
     @folds(ConsultationClosed)

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import ConflictError
-from renovation.domain.participation import UnknownOpinionError
+from renovation.domain.participation import UnknownOpinionError, round_status
 from renovation.projections.opinions import opinion_figures
 from renovation.projections.store import (
     find_opinion,
@@ -63,7 +63,7 @@ from renovation.web.limits import (
     rating_writes,
     tracking_code_checks,
 )
-from renovation.web.links import vote_url
+from renovation.web.links import phones_can_open_links, vote_url
 
 blp = Blueprint(
     "participation",
@@ -74,14 +74,7 @@ blp = Blueprint(
 
 
 def round_view(round_: dict[str, Any], *, with_live_result: dict | None = None) -> dict:
-    now = datetime.now(UTC)
-    status = (
-        "closed"
-        if round_["closed"] or now >= round_["closes_at"]
-        else "open"
-        if now >= round_["opens_at"]
-        else "upcoming"
-    )
+    status = round_status(round_, datetime.now(UTC))
     return {
         "consultation_id": round_["round_id"],
         **{
@@ -248,6 +241,7 @@ class HouseholdCodes(MethodView):
                     building=data.get("building"),
                     vote_url=lambda code: vote_url(project_id, code),
                     lang=args["lang"],
+                    phones_can_open=phones_can_open_links(),
                 )
             )
             return Response(
@@ -260,7 +254,12 @@ class HouseholdCodes(MethodView):
             {"flat_id": flat, "code": code, "vote_url": vote_url(project_id, code)}
             for flat, code in result.value.items()
         ]
-        return {"version": result.version, "codes": codes}, 201, {"ETag": f'"{result.version}"'}
+        body = {
+            "version": result.version,
+            "codes": codes,
+            "phones_can_open": phones_can_open_links(),
+        }
+        return body, 201, {"ETag": f'"{result.version}"'}
 
 
 # ---- opinions ----------------------------------------------------------------------------

@@ -204,6 +204,12 @@ class HouseholdCodeSchema(Schema):
 class HouseholdCodesSchema(Schema):
     version = fields.Integer()
     codes = fields.List(fields.Nested(HouseholdCodeSchema))
+    phones_can_open = fields.Boolean(
+        metadata={
+            "description": "false while PUBLIC_BASE_URL is unset or a loopback address: "
+            "phones cannot open the voting links"
+        }
+    )
 
 
 class OpinionReceiptSchema(Schema):

@@ -15,10 +15,11 @@ from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.rulesets import Matter
+from renovation.reports.contexts import local_time
 from renovation.web import runtime
 from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
-from renovation.web.i18n import label, refusal_message, refusal_problems
+from renovation.web.i18n import label, refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import (
     add_problems,
@@ -30,6 +31,7 @@ from renovation.web.pages.common import (
     staff_project,
     today,
 )
+from renovation.web.pages.confirming import confirm_page, unconfirmed
 from renovation.web.pages.consultations import answers_from, flat_of, rounds_of, shown
 from renovation.web.pages.round_builder import (
     apply_action,
@@ -264,6 +266,19 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
     if consultation_id not in project.rounds:
         abort(404)
     command_key = command_id(request.form.get("command_id"))
+    refused = unconfirmed(
+        f"close:{consultation_id}",
+        project_id,
+        project,
+        url_for(
+            "pages.confirm_close_consultation",
+            project_id=project_id,
+            consultation_id=consultation_id,
+        ),
+        replay_of=web_command_id("close", command_key),
+    )
+    if refused is not None:
+        return refused
     done = run_command(
         lambda: runtime().app.close_consultation(
             project_id,
@@ -276,4 +291,61 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
         flash(_("The round is closed and its result is published."), "success")
     return redirect(
         url_for("pages.staff_consultation", project_id=project_id, consultation_id=consultation_id)
+    )
+
+
+@bp.get("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/close/confirm")
+@staff_page
+def confirm_close_consultation(project_id: UUID, consultation_id: str):
+    """What closing a round does (its result published, no more votes) and what is checked."""
+    _user, project = staff_project(project_id)
+    round_ = project.rounds.get(consultation_id)
+    if round_ is None:
+        abort(404)
+    in_scope = [f for f in project.flats() if rules.in_scope(round_["scope"], f)]
+    what = _(
+        "“%(title)s” closes: its result is stored and published, and no more votes are taken.",
+        title=round_["title"],
+    )
+    if round_["intent_vote"]:
+        what += " " + _("This intent vote also moves the project on, by its result.")
+    window_over = now() >= round_["closes_at"]
+    checks = [
+        {
+            "ok": window_over and not round_["closed"],
+            "text": _("The round is closed already.")
+            if round_["closed"]
+            else _("Voting ended %(at)s.", at=local_time(round_["closes_at"]))
+            if window_over
+            else words().refusal(
+                "consultation_still_open", {"closes_at": round_["closes_at"].isoformat()}
+            ),
+        },
+        {
+            "ok": None,
+            "text": _(
+                "%(voted)s of %(flats)s households have voted.",
+                voted=len(round_["ballots"]),
+                flats=len(in_scope),
+            ),
+        },
+    ]
+    back = url_for(
+        "pages.staff_consultation", project_id=project_id, consultation_id=consultation_id
+    )
+    return confirm_page(
+        project_id,
+        project,
+        action=f"close:{consultation_id}",
+        title=_("Close “%(title)s”?", title=round_["title"]),
+        what=what,
+        checks=checks,
+        post_to=url_for(
+            "pages.staff_close_consultation",
+            project_id=project_id,
+            consultation_id=consultation_id,
+        ),
+        fields={"command_id": uuid4().hex},
+        button=_("Close the round and publish the result"),
+        cancel=back,
     )

@@ -31,10 +31,7 @@ from renovation.web.pages.common import (
 
 
 def consultation_status(round_: dict[str, Any], at: datetime | None = None) -> str:
-    at = at or now()
-    if round_["closed"] or at >= round_["closes_at"]:
-        return "closed"
-    return "open" if at >= round_["opens_at"] else "upcoming"
+    return rules.round_status(round_, at or now())
 
 
 def shown(round_: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
@@ -156,7 +153,12 @@ for _number, _rule in enumerate(FORMER_ADDRESSES):
 @ballot_writes
 @household_code_checks
 def vote(project_id: UUID):
-    """A household votes with the code on its letter (the QR code fills it in)."""
+    """A household votes with the code on its letter (the QR code fills it in).
+
+    With its code (the slip's ``?code=`` link, or the form sent with ``intent=check``, which the
+    page's script does for a code from the slip's QR link), a household that has voted sees
+    when, with its earlier choices filled in; a closed round shows its result, not a form.
+    """
     rt = runtime()
     project = rt.app.get_project(project_id)
     info = project_info(project, project_id)
@@ -164,8 +166,8 @@ def vote(project_id: UUID):
     code = source.get("code", "")[:MAX_CODE_INPUT].strip()
     open_now = [r for r in rounds_of(project) if r["status"] == "open"]
     wanted = source.get("consultation") or source.get("round", "")  # "round": older links
-    errors: dict[str, list[str]] = {}
-    status = 200
+    checking = request.method == "GET" or source.get("intent") == "check"
+    page = {"project": info, "rounds": open_now, "code": code, "errors": {}, "earlier": None}
     if request.method == "POST":
         chosen = project.rounds.get(wanted)
         if chosen is None:
@@ -173,86 +175,100 @@ def vote(project_id: UUID):
         chosen = shown(chosen)
     else:
         chosen = next((r for r in open_now if r["consultation_id"] == wanted), None)
+        if chosen is None and wanted in project.rounds:
+            closed = shown(project.rounds[wanted])
+            chosen = closed if closed["status"] == "closed" else None  # its result, below
         if chosen is None and len(open_now) == 1:
             chosen = open_now[0]
     if chosen is None:
         return private_when_coded(
             render_template(
                 "pages/public/vote.html",
-                project=info,
-                rounds=open_now,
-                code=code,
+                **page,
                 round=None,
-                errors={},
                 answers={},
                 consent=None,
                 household=None,
             )
         )
-    answers = answers_from(source, chosen) if request.method == "POST" else {}
+    if chosen["status"] == "closed" and checking:
+        return closed_vote(info, chosen, status=200)
+    answers = answers_from(source, chosen) if not checking else {}
     consent = source.get("consent") or None
     household = None
+    errors: dict[str, list[str]] = page["errors"]
+    status = 200
     if code:
         flat = project.flat_of_code(*rt.app.household_code_digests(project_id, code))
         household = flat_of(project, flat) if flat else None
-    if request.method == "GET":
+    if checking:
         if code and household is None:
             errors["code"] = [code_problem()]
+            status = 422 if request.method == "POST" else 200
         elif household is not None and not rules.in_scope(chosen["scope"], household):
             errors["code"] = [scope_problem(chosen)]
-    else:
-        if not code:
+            status = 422 if request.method == "POST" else 200
+        elif household is not None:
+            page["earlier"] = chosen["ballots"].get(
+                rules.flat_id(household["building"], household["unit"], household["number"])
+            )
+        elif request.method == "POST":
             errors["code"] = [_("Please enter the household code from your letter.")]
             status = 422
+        if page["earlier"]:
+            answers = page["earlier"]["answers"]
+            consent = page["earlier"]["consent"]
+    elif not code:
+        errors["code"] = [_("Please enter the household code from your letter.")]
+        status = 422
+    else:
+        before = set(chosen["ballots"])
+        try:
+            result = rt.app.cast_vote(
+                project_id,
+                chosen["consultation_id"],
+                code=code,
+                answers=answers,
+                consent=consent,
+                actor=RESIDENT_WEB,
+            )
+        except rules.UnknownHouseholdCodeError:
+            errors["code"] = [code_problem()]
+            status = 422
+        except rules.OutOfScopeError:
+            errors["code"] = [scope_problem(chosen)]
+            status = 422
+        except rules.RoundClosedError as error:
+            if chosen["status"] == "closed":
+                return closed_vote(info, chosen, status=409, refusal=refusal_message(error))
+            errors["form"] = [refusal_message(error)]
+            status = 409
+        except InvalidProjectDataError as error:
+            add_problems(errors, error, rename=ballot_field)
+            status = 422
+        except DomainError as error:
+            errors.setdefault(ballot_field(error.field or "form"), []).append(
+                refusal_message(error)
+            )
+            status = 422
+        except ConcurrencyError:
+            errors["form"] = [_("The service is busy; please send the form again.")]
+            status = 503
         else:
-            before = set(chosen["ballots"])
-            try:
-                result = rt.app.cast_vote(
-                    project_id,
-                    chosen["consultation_id"],
-                    code=code,
-                    answers=answers,
-                    consent=consent,
-                    actor=RESIDENT_WEB,
-                )
-            except rules.UnknownHouseholdCodeError:
-                errors["code"] = [code_problem()]
-                status = 422
-            except rules.OutOfScopeError:
-                errors["code"] = [scope_problem(chosen)]
-                status = 422
-            except rules.RoundClosedError as error:
-                errors["form"] = [refusal_message(error)]
-                status = 409
-            except InvalidProjectDataError as error:
-                add_problems(errors, error, rename=ballot_field)
-                status = 422
-            except DomainError as error:
-                errors.setdefault(ballot_field(error.field or "form"), []).append(
-                    refusal_message(error)
-                )
-                status = 422
-            except ConcurrencyError:
-                errors["form"] = [_("The service is busy; please send the form again.")]
-                status = 503
-            else:
-                rt.catch_up()
-                flat_id = result.value["flat_id"]
-                return render_template(
-                    "pages/public/vote_done.html",
-                    project=info,
-                    round=chosen,
-                    household=flat_of(project, flat_id),
-                    replaced=flat_id in before,
-                )
+            rt.catch_up()
+            flat_id = result.value["flat_id"]
+            return render_template(
+                "pages/public/vote_done.html",
+                project=info,
+                round=chosen,
+                household=flat_of(project, flat_id),
+                replaced=flat_id in before,
+            )
     return private_when_coded(
         render_template(
             "pages/public/vote.html",
-            project=info,
-            rounds=open_now,
-            code=code,
+            **page,
             round=chosen,
-            errors=errors,
             answers=answers,
             consent=consent,
             household=household,
@@ -261,12 +277,30 @@ def vote(project_id: UUID):
     )
 
 
+def closed_vote(
+    info: dict[str, Any], round_: dict[str, Any], *, status: int, refusal: str | None = None
+) -> Response:
+    """A closed round on the vote page: its result (once counted) instead of a form."""
+    return private_when_coded(
+        render_template(
+            "pages/public/vote_closed.html",
+            project=info,
+            round=round_,
+            result=round_["result"],
+            refusal=refusal,
+        ),
+        status,
+    )
+
+
 def private_when_coded(html: str, status: int = 200) -> Response:
-    """An answer that carries a household code from an older slip's ``?code=`` link: kept
-    by no cache and sent on as no Referer; the page's script then drops the query from the
-    address bar (static/js/vote-code.js)."""
+    """An answer that carries a household code (an older slip's ``?code=`` link, or a sent
+    form, which may show the household's earlier choices): kept by no cache and sent on as no
+    Referer; the page's script then drops the query from the address bar
+    (static/js/vote-code.js)."""
     response = make_response(html, status)
-    if request.method == "GET" and "code" in request.args:
+    # A sent form's answer holds the code too, and may hold the household's earlier choices.
+    if request.method == "POST" or "code" in request.args:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -31,6 +31,7 @@ from renovation.web.pages.common import (
     staff_project,
     today,
 )
+from renovation.web.pages.confirming import unconfirmed
 from renovation.web.pages.lifts import (
     MONEY_DETAILS,
     OPTIONAL_DETAILS,
@@ -191,8 +192,7 @@ def staff_lift(project_id: UUID, lift_id: str):
         and not view["poll_closed"]
         and now() >= view["poll_closes_at"],
         moves=moves,
-        all_stages=[s.value for s in ORDER if s is not LiftStage.WILLINGNESS_POLL]
-        + [LiftStage.ABANDONED.value],
+        all_stages=[s.value for s in ORDER if s is not LiftStage.WILLINGNESS_POLL],
         detail_fields=detail_fields,
         required={s: REQUIRED_DETAILS.get(LiftStage(s), ()) for s in moves},
         shares=cost_shares(project_id, lift_id),
@@ -267,9 +267,18 @@ def staff_lift_paper_vote(project_id: UUID, lift_id: str):
 @staff_page
 def staff_lift_close_poll(project_id: UUID, lift_id: str):
     """Count the poll after its window; a pass moves the lift to consent_passed."""
-    user, _project = staff_project(project_id)
+    user, project = staff_project(project_id)
     find_lift(project_id, lift_id)
     command_key = command_id(request.form.get("command_id"))
+    refused = unconfirmed(
+        f"lift-close:{lift_id}",
+        project_id,
+        project,
+        url_for("pages.confirm_close_lift_poll", project_id=project_id, lift_id=lift_id),
+        replay_of=web_command_id("lift-close", command_key),
+    )
+    if refused is not None:
+        return refused
     result = run_command(
         lambda: runtime().app.close_lift_poll(
             project_id,
@@ -321,9 +330,19 @@ def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
 @staff_page
 def staff_lift_transition(project_id: UUID, lift_id: str):
     """Move the retrofit on, on a date; a refused gate is flashed by its name."""
-    user, _project = staff_project(project_id)
+    user, project = staff_project(project_id)
     find_lift(project_id, lift_id)
     target = request.form.get("to_stage", "")
+    if target == LiftStage.ABANDONED:  # its own action, behind its confirmation page
+        refused = unconfirmed(
+            f"lift-abandon:{lift_id}",
+            project_id,
+            project,
+            url_for("pages.confirm_abandon_lift", project_id=project_id, lift_id=lift_id),
+            replay_of=web_command_id("lift-move", command_id(request.form.get("command_id"))),
+        )
+        if refused is not None:
+            return refused
     on = _form_day("on")
     if on == "bad":
         flash(_("The date must be a date (YYYY-MM-DD)."), "error")

@@ -25,8 +25,10 @@ from renovation.web.api import flatten_errors
 from renovation.web.api.acceptance import acceptance_body
 from renovation.web.api.schemas import ProjectCreateSchema
 from renovation.web.auth import actor_for, page_user, require_role
-from renovation.web.i18n import refusal_message, words
+from renovation.web.i18n import label, refusal_message, words
 from renovation.web.pages.blueprint import bp, safe_next
+from renovation.web.pages.common import staff_project
+from renovation.web.pages.confirming import confirm_page, unconfirmed
 from renovation.web.pages.forms import MoveForm, ProjectForm
 from renovation.web.pages.labels import FIELD_LABELS, stage_label
 from renovation.web.pages.paste import (
@@ -111,10 +113,7 @@ def staff_console():
         row["items_overdue"] = len(acceptance["overdue_items"])
         row["items_open"] = len(acceptance["open_items"])
         row["filing_overdue"] = acceptance["filing_overdue"]
-        row["moves"] = [
-            {"to_stage": s, "label": stage_label(s), "command_id": uuid4().hex}
-            for s in next_stages(row["stage"])
-        ]
+        row["moves"] = [{"to_stage": s, "label": stage_label(s)} for s in next_stages(row["stage"])]
     return render_template(
         "pages/staff/console.html",
         projects=rows,
@@ -147,6 +146,20 @@ def transition_project(project_id: UUID):
     if not user.may_write_in(project.community["district"]):
         abort(403)
     name = project.community["name"]
+    refused = unconfirmed(
+        f"move:{to_stage}",
+        project_id,
+        project,
+        url_for(
+            "pages.confirm_move",
+            project_id=project_id,
+            to_stage=to_stage,
+            back=safe_next(form.back.data) or url_for("pages.staff_console"),
+        ),
+        replay_of=web_command_id("move", command_id(form.command_id.data)),
+    )
+    if refused is not None:
+        return refused
     try:
         result = rt.app.transition_project(
             project_id,
@@ -185,6 +198,48 @@ def transition_project(project_id: UUID):
                 "success",
             )
     return redirect(back)
+
+
+@bp.get("/staff/projects/<uuid:project_id>/transitions/confirm")
+@staff_page
+def confirm_move(project_id: UUID):
+    """What moving the project to a stage does and what its gate checks, then the button."""
+    user, project = staff_project(project_id)
+    if not user.may_write_in(project.community["district"]):
+        abort(403)
+    to_stage = request.args.get("to_stage", "")
+    if to_stage not in STAGES:
+        abort(404)
+    back = safe_next(request.args.get("back")) or url_for("pages.staff_console")
+    gate, held = project.move_check(to_stage)
+    check = _("Condition: %(gate)s", gate=label("gate", gate))
+    if held is not None:
+        code, params = held
+        params = dict(params, gate=gate, from_stage=project.stage, to_stage=to_stage)
+        check = f"{check} — {words().refusal(code, params)}"
+    name = project.community["name"]
+    return confirm_page(
+        project_id,
+        project,
+        action=f"move:{to_stage}",
+        title=_("Move “%(name)s” to “%(stage)s”?", name=name, stage=stage_label(to_stage)),
+        what=_(
+            "“%(name)s” moves from the stage “%(from)s” to “%(to)s”. The history keeps "
+            "the move for good; the project does not go back.",
+            name=name,
+            **{"from": stage_label(project.stage), "to": stage_label(to_stage)},
+        ),
+        checks=[{"ok": held is None, "text": check}],
+        post_to=url_for("pages.transition_project", project_id=project_id),
+        fields={
+            "to_stage": to_stage,
+            "version": project.version,
+            "command_id": uuid4().hex,
+            "back": back,
+        },
+        button=_("Move to “%(stage)s”", stage=stage_label(to_stage)),
+        cancel=back,
+    )
 
 
 # ---- registering a project ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from marshmallow.validate import Length
 
 from renovation.domain.participation import round_status
 from renovation.web import runtime
+from renovation.web.access import RESIDENT, access
 from renovation.web.api.schemas import RefusalSchema
 from renovation.web.api.writes import Blueprint
 from renovation.web.limits import household_code_checks
@@ -49,6 +50,7 @@ class OwnBallotSchema(Schema):
 
 @blp.route("/projects/<uuid:project_id>/consultations/<string:consultation_id>/votes/mine")
 class OwnBallot(MethodView):
+    @access(RESIDENT)
     @household_code_checks
     @blp.arguments(HouseholdCodeHeaderSchema, location="headers")
     @blp.response(200, OwnBallotSchema)

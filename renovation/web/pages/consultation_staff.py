@@ -295,6 +295,7 @@ def staff_close_consultation(project_id: UUID, consultation_id: str):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/consultations/<string:consultation_id>/close/confirm")
+@access(STAFF)
 @staff_page
 def confirm_close_consultation(project_id: UUID, consultation_id: str):
     """What closing a round does (its result published, no more votes) and what is checked."""

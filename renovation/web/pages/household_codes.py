@@ -133,6 +133,7 @@ def staff_household_codes(project_id: UUID):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/household-codes/confirm")
+@access(STAFF)
 @staff_page
 def confirm_household_codes(project_id: UUID):
     """What issuing a building's codes does, and which printed slips it voids."""

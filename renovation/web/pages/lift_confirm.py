@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from renovation.domain.lifts import LiftStage
 from renovation.reports.contexts import local_time
 from renovation.web import runtime
+from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
 from renovation.web.i18n import label
 from renovation.web.pages.blueprint import bp
@@ -59,6 +60,7 @@ def _facts(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @bp.get("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/close-poll/confirm")
+@access(STAFF)
 @staff_page
 def confirm_close_lift_poll(project_id: UUID, lift_id: str):
     """What closing the willingness poll does and what is checked, then the button."""
@@ -97,6 +99,7 @@ def confirm_close_lift_poll(project_id: UUID, lift_id: str):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/abandon/confirm")
+@access(STAFF)
 @staff_page
 def confirm_abandon_lift(project_id: UUID, lift_id: str):
     """What abandoning the retrofit does, with the reason given on the lift page."""
@@ -136,6 +139,7 @@ def confirm_abandon_lift(project_id: UUID, lift_id: str):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/lifts/<string:lift_id>/abandon")
+@access(STAFF)
 @staff_page
 def staff_abandon_lift(project_id: UUID, lift_id: str):
     """Abandon the retrofit, once confirmed; the reason is kept with the move."""

@@ -14,6 +14,7 @@ from renovation.application.participation import normalise_code
 from renovation.projections.store import find_opinion
 from renovation.reports.opinion_receipt import render_opinion_receipt
 from renovation.web import runtime
+from renovation.web.access import RESIDENT, access
 from renovation.web.limits import tracking_code_checks
 from renovation.web.links import tracking_url
 from renovation.web.pages.blueprint import bp
@@ -37,6 +38,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/opinions/<string:code>/qr.svg")
+@access(RESIDENT)
 @tracking_code_checks
 def opinion_qr(code: str):
     """The QR code of the opinion's tracking page, as SVG (public, by its code)."""
@@ -51,6 +53,7 @@ def opinion_qr(code: str):
 
 
 @bp.get("/opinions/<string:code>/receipt.pdf")
+@access(RESIDENT)
 @tracking_code_checks
 def opinion_receipt(code: str):
     """A small PDF to keep: the code, the tracking page's address and its QR code."""

@@ -201,6 +201,7 @@ def transition_project(project_id: UUID):
 
 
 @bp.get("/staff/projects/<uuid:project_id>/transitions/confirm")
+@access(STAFF)
 @staff_page
 def confirm_move(project_id: UUID):
     """What moving the project to a stage does and what its gate checks, then the button."""

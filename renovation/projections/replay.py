@@ -27,7 +27,16 @@ def summary_at(
         if app_row is None:
             raise ProjectNotFoundError(project_id)
         return app_row
-    version = app.get_project_as_of(project_id, as_of).version
+    return summary_at_version(
+        app, engine, project_id, app.get_project_as_of(project_id, as_of).version
+    )
+
+
+def summary_at_version(
+    app: RenovationApplication, engine: Engine, project_id: UUID, version: int
+) -> dict[str, Any]:
+    """The summary row as it was just after ``version`` (the live projection's fold, replayed
+    over the project's stored events up to it)."""
     positions = {r["version"]: r["position"] for r in project_event_log(engine, str(project_id))}
     row: dict[str, Any] | None = None
     digest = GENESIS_DIGEST
@@ -41,5 +50,6 @@ def summary_at(
             position=positions.get(stored.originator_version, 0),
             digest=digest,
         )
-    assert row is not None
+    if row is None:
+        raise ProjectNotFoundError(project_id)
     return row

@@ -253,19 +253,11 @@ def audit_report(project_id: UUID):
     readable_project(project_id)
     errors: dict[str, list[str]] = {}
     since, until = parse_day("from", errors), parse_day("to", errors)
-    if errors:
-        return render_template(
-            "pages/error.html", status=400, message="", errors=_named(errors)
-        ), 400
+    if errors:  # the history page says what is wrong with the period, by its fields
+        return audit_project(project_id)
     pdf = audit_report_pdf(runtime(), project_id, since=since, until=until, lang=words().lang)
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="audit-{project_id}.pdf"'},
     )
-
-
-def _named(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Problems under the fields' names as a reader knows them."""
-    names = {"from": _("From"), "to": _("To")}
-    return {names.get(k, k): v for k, v in errors.items()}

@@ -1,0 +1,255 @@
+"""The auditors' console for one project, on SQLite and PostgreSQL: the history in Chinese with
+personal data masked, its filters and pages, the chain check panel, who may see it, the state
+as of a version or a date, two dates compared, and the audit report PDF."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from sqlalchemy import update
+
+from events.project import ProjectEvent
+from renovation.domain.base import LOCAL_TZ
+from renovation.projections.store import event_log
+from renovation.web import runtime
+from tests.conftest import STAFF, project_payload, registration, walk
+from tests.helpers import make_app, pdf_text, register_project, signed_in
+from tests.web.test_chinese_scan import ENGLISH, INTERNAL, PROOF, _Reader
+
+PHONE = "13912345678"
+OPINION_TEXT = "三楼张阿姨家门口的路灯坏了"
+PROGRESS_EVENTS = 60
+
+
+def visible(response) -> str:
+    reader = _Reader()
+    reader.feed(response.get_data(as_text=True))
+    return "\n".join(reader.text)
+
+
+def problems_in(text: str) -> list[str]:
+    text = PROOF.sub(r"\1", text)
+    return [m.group(0) for p in [ENGLISH, *INTERNAL] for m in p.finditer(text)]
+
+
+@pytest.fixture
+def console(database_url, tmp_path, monkeypatch):
+    """An app with a project in 清江浦区 (registered, an opinion with a phone number, moved to
+    construction through an intent vote, 60 progress records two days later) and one in
+    天宁区."""
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    project_id = register_project(app, registration())
+    other = register_project(app, registration(project_payload(name="红梅新村", district="天宁区")))
+    client = app.test_client()
+    sent = client.post(
+        f"/api/projects/{project_id}/opinions",
+        json={"category": "construction", "text": OPINION_TEXT, "contact": PHONE},
+    )
+    assert sent.status_code == 201, sent.get_json()
+    with app.app_context():
+        rt = runtime()
+        pid = UUID(project_id)
+        walk(rt.app, pid, "under_construction")
+        # Two days on: the application's clock, and the time the event store records.
+        real = rt.app.clock
+        rt.app.clock = lambda: real() + timedelta(days=2)
+        monkeypatch.setattr(ProjectEvent, "create_timestamp", staticmethod(lambda: rt.app.clock()))
+        for n in range(1, PROGRESS_EVENTS + 1):
+            rt.app.record_progress(pid, "item-1", Decimal(n), actor=STAFF)
+        rt.catch_up()
+        tracking = rt.app.get_project(pid)
+    app.project_id, app.other_id = project_id, other
+    app.today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
+    app.later = app.today + timedelta(days=2)
+    app.latest_version = tracking.version
+    yield app
+    app.extensions["renovation"].close()
+
+
+@pytest.fixture
+def auditor(console):
+    return signed_in(console, "auditor", username="shen")
+
+
+def test_the_history_is_chinese_masked_and_names_no_internal_identifier(console, auditor):
+    answer = auditor.get(f"/audit/projects/{console.project_id}")
+    assert answer.status_code == 200
+    text = visible(answer)
+    assert "凤凰新村 的历史记录" in text
+    assert "项目由“已登记”进入“问需（需求调查）”。" in text
+    assert "收到意见" in text and "链完整" in text
+    assert problems_in(text) == []
+    for secret in (PHONE, OPINION_TEXT, "O-101", "StageChanged", console.project_id):
+        assert secret not in text
+    body = answer.get_data(as_text=True)
+    assert PHONE not in body and OPINION_TEXT not in body
+
+
+def test_pages_of_the_history_and_the_filters(console, auditor):
+    path = f"/audit/projects/{console.project_id}"
+    first = visible(auditor.get(path))
+    assert f"找到 {console.latest_version} 条事件" in first
+    assert "第 1 页，共 2 页" in first or "1 / 2" in first or "共 2 页" in first
+    second = visible(auditor.get(f"{path}?page=2"))
+    assert "已完成 60 m" in second and "已完成 60 m" not in first
+
+    stages = visible(auditor.get(f"{path}?kind=StageChanged")).split("发生了什么")[1]
+    assert "项目由“方案批复”进入“施工中”。" in stages and "已完成" not in stages
+
+    residents = visible(auditor.get(f"{path}?role=resident"))
+    assert "找到 1 条事件" in residents and "收到意见：" in residents
+
+    today, later = console.today.isoformat(), console.later.isoformat()
+    before = visible(auditor.get(f"{path}?from={today}&to={today}"))
+    assert f"找到 {console.latest_version - PROGRESS_EVENTS} 条事件" in before
+    after = visible(auditor.get(f"{path}?from={later}"))
+    assert f"找到 {PROGRESS_EVENTS} 条事件" in after
+
+
+@pytest.mark.parametrize(
+    ("query", "field_text"),
+    [("from=2026-13-40", "应为日期"), ("to=yesterday", "应为日期"), ("version=0", "须为 1 至")],
+)
+def test_bad_filters_are_said_not_failed(console, auditor, query, field_text):
+    answer = auditor.get(f"/audit/projects/{console.project_id}?{query}")
+    assert answer.status_code == 400
+    assert field_text in visible(answer)
+
+
+def test_a_date_range_the_wrong_way_round_is_refused(console, auditor):
+    query = f"from={console.later}&to={console.today}"
+    answer = auditor.get(f"/audit/projects/{console.project_id}?{query}")
+    assert answer.status_code == 400 and "不得早于起始日期" in visible(answer)
+
+
+def test_the_state_as_of_a_version(console, auditor):
+    answer = auditor.get(f"/audit/projects/{console.project_id}?version=1")
+    text = visible(answer)
+    assert answer.status_code == 200
+    assert "历史状态：版本 1" in text and "“已登记”" in text
+    assert "找到 1 条事件" in text
+
+
+@pytest.mark.parametrize(
+    ("role", "district", "status"),
+    [
+        ("auditor", None, 200),
+        ("admin", None, 200),
+        ("staff", "清江浦区", 200),
+        ("staff", "天宁区", 403),
+    ],
+)
+def test_who_may_read_a_projects_history(console, role, district, status):
+    client = signed_in(
+        console, role, username=f"u-{role}-{district}", districts=[district] if district else []
+    )
+    for suffix in ("", "/compare", "/report.pdf"):
+        answer = client.get(f"/audit/projects/{console.project_id}{suffix}")
+        expected = status if status != 200 or suffix != "/compare" else 400  # no dates given
+        assert answer.status_code == expected, suffix
+        if status == 403:
+            text = visible(answer)
+            assert "403" in text and "凤凰新村" not in text
+
+
+def test_anonymous_visitors_and_unknown_projects(console, auditor):
+    anonymous = console.test_client()
+    answer = anonymous.get(f"/audit/projects/{console.project_id}")
+    assert answer.status_code == 401 and "401" in visible(answer)
+    assert auditor.get(f"/audit/projects/{uuid.uuid4()}").status_code == 404
+
+
+def test_the_panel_names_the_first_problem(console, auditor):
+    with console.app_context():
+        engine = runtime().engine
+        with engine.begin() as conn:
+            conn.execute(
+                update(event_log)
+                .where(event_log.c.project_id == console.project_id, event_log.c.version == 3)
+                .values(digest="0" * 64)
+            )
+            position = (
+                conn.execute(
+                    event_log.select().where(
+                        event_log.c.project_id == console.project_id, event_log.c.version == 3
+                    )
+                )
+                .first()
+                .position
+            )
+    text = visible(auditor.get(f"/audit/projects/{console.project_id}"))
+    assert "链已损坏：发现 1 处问题。" in text
+    assert f"版本 3，位置 {position}" in text
+
+
+def test_the_project_page_as_of_a_past_date(console):
+    client = console.test_client()
+    path = f"/projects/{console.project_id}"
+    past = visible(client.get(f"{path}?as_of={console.today}"))
+    assert "历史状态" in past and console.today.strftime("%Y年%-m月%-d日") in past
+    now = visible(client.get(path))
+    assert "历史状态" not in now
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "not-a-date", "2026-01-01T00:00:00+08:00"])
+def test_a_bad_as_of_date_is_said_not_failed(console, value):
+    answer = console.test_client().get(f"/projects/{console.project_id}?as_of={value}")
+    assert answer.status_code == 400
+    text = visible(answer)
+    assert "须为日期（YYYY-MM-DD）" in text and "历史状态" not in text
+
+
+def test_a_date_before_registration(console):
+    answer = console.test_client().get(f"/projects/{console.project_id}?as_of=2020-01-01")
+    assert answer.status_code == 400 and "尚未登记" in visible(answer)
+
+
+def test_two_dates_compared(console, auditor):
+    query = f"from={console.today}&to={console.later}"
+    answer = auditor.get(f"/audit/projects/{console.project_id}/compare?{query}")
+    assert answer.status_code == 200
+    text = visible(answer)
+    assert problems_in(text) == []
+    rows = answer.get_data(as_text=True).split("<tr")
+    changed = [r for r in rows if 'class="changed"' in r]
+    assert any("雨污分流改造" in r and "60 m" in r for r in changed)
+    assert not any("阶段" in r for r in changed)  # the stage moved on the first day
+    assert "收到意见" in text and "施工中" in text
+
+
+@pytest.mark.parametrize(
+    "query", ["", "from=2026-01-01", "from=bad&to=2026-01-01", "from=2026-05-02&to=2026-05-01"]
+)
+def test_compare_needs_two_dates_in_order(console, auditor, query):
+    answer = auditor.get(f"/audit/projects/{console.project_id}/compare?{query}")
+    assert answer.status_code == 400
+    assert re.search("必须填写|应为日期|不得早于", visible(answer))
+
+
+def test_the_audit_report_pdf(console, auditor, tmp_path):
+    query = f"from={console.today}&to={console.today}"
+    answer = auditor.get(f"/audit/projects/{console.project_id}/report.pdf?{query}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    text = pdf_text(answer.data, tmp_path, squeeze=True)
+    assert "项目历史审计报告" in text and "链完整" in text
+    assert "项目由“已登记”进入“问需（需求调查）”。" in text
+    assert "尚未保存签名检查点" in text
+    assert "已完成60m" not in text  # two days later: outside the period
+    assert PHONE not in text and OPINION_TEXT not in text
+    assert problems_in(pdf_text(answer.data, tmp_path)) == []
+    fonts = subprocess.run(
+        ["pdffonts", str(tmp_path / "document.pdf")], check=True, capture_output=True, text=True
+    ).stdout
+    cjk = [line.split() for line in fonts.splitlines() if re.search(r"CJK", line)]
+    assert cjk and all(columns[-5:-3] == ["yes", "yes"] for columns in cjk)
+
+
+def test_a_bad_report_period_is_refused(console, auditor):
+    answer = auditor.get(f"/audit/projects/{console.project_id}/report.pdf?from=2026-99-01")
+    assert answer.status_code == 400 and "应为日期" in visible(answer)

@@ -12,11 +12,11 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from events.project import ProjectEvent
 from renovation.domain.base import LOCAL_TZ
-from renovation.projections.store import event_log
+from renovation.projections.store import event_log, opinions
 from renovation.web import runtime
 from tests.conftest import STAFF, project_payload, registration, walk
 from tests.helpers import make_app, pdf_text, register_project, signed_in
@@ -253,3 +253,27 @@ def test_the_audit_report_pdf(console, auditor, tmp_path):
 def test_a_bad_report_period_is_refused(console, auditor):
     answer = auditor.get(f"/audit/projects/{console.project_id}/report.pdf?from=2026-99-01")
     assert answer.status_code == 400 and "应为日期" in visible(answer)
+
+
+def test_the_read_model_keeps_no_personal_data_in_its_summaries(console):
+    with console.app_context():
+        rt = runtime()
+        with rt.engine.connect() as conn:
+            codes = list(
+                conn.execute(
+                    select(opinions.c.tracking_code).where(
+                        opinions.c.project_id == console.project_id
+                    )
+                ).scalars()
+            )
+            summaries = [
+                r.summary
+                for r in conn.execute(
+                    event_log.select().where(event_log.c.project_id == console.project_id)
+                )
+            ]
+    assert len(summaries) == console.latest_version and all(summaries)
+    stored = "\n".join(summaries)
+    assert codes
+    for secret in (PHONE, OPINION_TEXT, "O-1", "-101", *codes):
+        assert secret not in stored

@@ -277,3 +277,19 @@ def test_the_read_model_keeps_no_personal_data_in_its_summaries(console):
     assert codes
     for secret in (PHONE, OPINION_TEXT, "O-1", "-101", *codes):
         assert secret not in stored
+
+
+def test_the_console_in_english(console, auditor):
+    answer = auditor.get(f"/audit/projects/{console.project_id}?lang=en&kind=StageChanged")
+    text = visible(answer)
+    assert answer.status_code == 200
+    assert "History of 凤凰新村" in text
+    assert "Moved the project from “Registered” to “Needs survey”." in text
+
+
+def test_turning_pages_offers_the_check_instead_of_running_it(console, auditor):
+    path = f"/audit/projects/{console.project_id}"
+    second = visible(auditor.get(f"{path}?page=2"))
+    assert "立即校验链" in second and "已校验事件数" not in second
+    checked = visible(auditor.get(f"{path}?page=2&check=1"))
+    assert "链完整" in checked and f"已校验事件数\n{console.latest_version}" in checked

@@ -125,9 +125,18 @@ def history_entries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def verification_panel(project_id: UUID) -> dict[str, Any]:
+def verification_panel(project_id: UUID) -> dict[str, Any] | None:
     """The panel's facts: the chain's status, how many events were checked, the first
-    problem's version and position. A checkpoint's status can go beside it (``checkpoint``)."""
+    problem's version and position. A checkpoint's status can go beside it (``checkpoint``).
+
+    The check reads every stored event of the project, so it runs on the history's first,
+    unfiltered page and when asked (``?check=1``), not on each page the auditor turns: None
+    then, and the panel offers the check.
+    """
+    args = request.args
+    landing = not any(args.get(k) for k in ("kind", "role", "from", "to", "version", "page"))
+    if not landing and args.get("check") != "1":
+        return None
     rt = runtime()
     rt.catch_up()
     facts = verification_facts(rt.app, rt.engine, project_id)
@@ -170,6 +179,7 @@ def audit_project(project_id: UUID):
         panel=verification_panel(project_id),
         state=state,
         report_url=query_url(f"{path}/report.pdf", **{"from": shown["from"], "to": shown["to"]}),
+        check_url=query_url(path, **{**request.args.to_dict(), "check": "1"}),
     ), (400 if errors else 200)
 
 

@@ -83,6 +83,17 @@ def history_page(
         return [dict(r) for r in rows], total
 
 
+def event_positions(engine: Engine, project_id: str, up_to: int) -> dict[int, int]:
+    """The position of each of the project's versions up to ``up_to`` (a replay's bound)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(event_log.c.version, event_log.c.position).where(
+                event_log.c.project_id == project_id, event_log.c.version <= up_to
+            )
+        )
+        return {version: position for version, position in rows}
+
+
 def version_at(engine: Engine, project_id: str, version: int) -> dict[str, Any] | None:
     """The log row of one version of the project (its position and recording time)."""
     with engine.connect() as conn:

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from renovation.application.app import RenovationApplication
 from renovation.application.errors import ProjectNotFoundError
-from renovation.projections.store import get_summary, project_event_log
+from renovation.projections.history import event_positions
+from renovation.projections.store import get_summary
 from renovation.projections.summary import GENESIS_DIGEST, chain_digest, fold
 
 
@@ -37,7 +38,7 @@ def summary_at_version(
 ) -> dict[str, Any]:
     """The summary row as it was just after ``version`` (the live projection's fold, replayed
     over the project's stored events up to it)."""
-    positions = {r["version"]: r["position"] for r in project_event_log(engine, str(project_id))}
+    positions = event_positions(engine, str(project_id), version)
     row: dict[str, Any] | None = None
     digest = GENESIS_DIGEST
     for stored in app.recorder.select_events(project_id, lte=version):

@@ -18,6 +18,7 @@ from events.project import ProjectEvent
 from renovation.domain.base import LOCAL_TZ
 from renovation.projections.store import event_log, opinions
 from renovation.web import runtime
+from renovation.web.pages.audit_history import compared
 from tests.conftest import STAFF, project_payload, registration, walk
 from tests.helpers import make_app, pdf_text, register_project, signed_in
 from tests.web.test_chinese_scan import ENGLISH, INTERNAL, PROOF, _Reader
@@ -133,6 +134,7 @@ def test_the_state_as_of_a_version(console, auditor):
     text = visible(answer)
     assert answer.status_code == 200
     assert "历史状态：版本 1" in text and "“已登记”" in text
+    assert problems_in(text) == []
     assert "找到 1 条事件" in text
 
 
@@ -191,8 +193,12 @@ def test_the_panel_names_the_first_problem(console, auditor):
 def test_the_project_page_as_of_a_past_date(console):
     client = console.test_client()
     path = f"/projects/{console.project_id}"
-    past = visible(client.get(f"{path}?as_of={console.today}"))
+    answer = client.get(f"{path}?as_of={console.today}")
+    past = visible(answer)
+    assert answer.status_code == 200 and problems_in(past) == []
     assert "历史状态" in past and console.today.strftime("%Y年%-m月%-d日") in past
+    assert "60 m" not in past  # the progress recorded two days later
+    assert "60 m" in visible(client.get(path))
     now = visible(client.get(path))
     assert "历史状态" not in now
 
@@ -293,3 +299,34 @@ def test_turning_pages_offers_the_check_instead_of_running_it(console, auditor):
     assert "立即校验链" in second and "已校验事件数" not in second
     checked = visible(auditor.get(f"{path}?page=2&check=1"))
     assert "链完整" in checked and f"已校验事件数\n{console.latest_version}" in checked
+
+
+def test_compared_marks_stage_quantities_answers_and_items():
+    item = {"item": "雨污分流改造", "unit": "m"}
+    before = {
+        "stage": "acceptance_inspection",
+        "version": 40,
+        "quantities": {"item-1": dict(item, actual_quantity="800")},
+        "opinions": {"received": 3, "answered": 1},
+        "items": {"1": "work_required", "2": "closed"},
+    }
+    after = {
+        "stage": "rectification",
+        "version": 52,
+        "quantities": {"item-1": dict(item, actual_quantity="800")},
+        "opinions": {"received": 3, "answered": 3},
+        "items": {"1": "closed", "2": "closed", "10": "opened"},
+    }
+    result = compared(before, after)
+    assert result["stage"] == ("acceptance_inspection", "rectification")
+    assert result["quantities"] == [dict(item, before="800", after="800", changed=False)]
+    assert result["opinions"] == [("received", 3, 3), ("answered", 1, 3)]
+    assert result["items"] == [
+        ("1", "work_required", "closed"),
+        ("2", "closed", "closed"),
+        ("10", None, "opened"),
+    ]
+    not_yet = compared(None, after)
+    assert (
+        not_yet["stage"] == (None, "rectification") and not_yet["quantities"][0]["before"] is None
+    )

@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
 
 from renovation.application.errors import ProjectNotFoundError
 from renovation.projections.acceptance_replay import acceptance_at
@@ -34,7 +33,7 @@ from renovation.web import runtime
 from renovation.web.auth import page_user, require_role
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
-from renovation.web.pages.views import pagination
+from renovation.web.pages.views import day_from, pagination
 
 READER_ROLES = ("auditor", "admin", "staff")
 PER_PAGE = 50
@@ -58,13 +57,10 @@ def parse_day(name: str, errors: dict[str, list[str]]) -> date | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    try:
-        if len(text) <= 10:
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    errors.setdefault(name, []).append(words().refusal("must_be_date"))
-    return None
+    day, problem = day_from(text)
+    if problem:
+        errors.setdefault(name, []).append(problem)
+    return day
 
 
 def parse_version(latest: int, errors: dict[str, list[str]]) -> int | None:
@@ -73,7 +69,7 @@ def parse_version(latest: int, errors: dict[str, list[str]]) -> int | None:
         return None
     if not text.isdigit() or not 1 <= int(text) <= latest:
         errors.setdefault("version", []).append(
-            _("must be a version from 1 to %(latest)s", latest=latest)
+            words().refusal("no_such_version", {"latest": latest})
         )
         return None
     return int(text)
@@ -88,7 +84,7 @@ def history_filters(latest: int) -> tuple[dict[str, Any], HistoryFilter, dict[st
     role = role if role in LABELS["actor_role"] else ""
     since, until = parse_day("from", errors), parse_day("to", errors)
     if since and until and since > until:
-        errors.setdefault("to", []).append(_("must not be before the first date"))
+        errors.setdefault("to", []).append(words().refusal("before_first_date"))
     version = parse_version(latest, errors)
     shown = {
         "kind": kind,
@@ -243,7 +239,7 @@ def audit_compare(project_id: UUID):
         if value is None and name not in errors:
             errors[name] = [words().refusal("required")]
     if since and until and since > until:
-        errors.setdefault("to", []).append(_("must not be before the first date"))
+        errors.setdefault("to", []).append(words().refusal("before_first_date"))
     result = None if errors else compared(state_on(project_id, since), state_on(project_id, until))
     return render_template(
         "pages/audit/compare.html",

@@ -26,6 +26,7 @@ from renovation.web.api.acceptance import acceptance_body
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import stage_label, timeline
+from renovation.web.validation import FIRST_YEAR, LAST_YEAR
 
 PER_PAGE = 10
 STAGES = [s.value for s in Stage]
@@ -33,7 +34,8 @@ STAGES = [s.value for s in Stage]
 # The history says what happened from each event's type and fields, in the reader's words.
 MOVED_TO = N_("moved to “%(stage)s”")
 REGISTERED = N_("registered")
-BAD_AS_OF = N_("The date “as of” must be a date (YYYY-MM-DD); the current state is shown.")
+BAD_AS_OF = N_("The date “as of” %(problem)s; the current state is shown.")
+OUT_OF_RANGE = N_("must be between the years 1900 and 2199")
 NOT_YET_REGISTERED = N_(
     "The project was not yet registered on %(day)s; the current state is shown."
 )
@@ -134,17 +136,26 @@ def history(row: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def day_from(text: str) -> tuple[date | None, str | None]:
+    """``YYYY-MM-DD`` as a date of the years the service knows, or why it is not one."""
+    try:
+        day = date.fromisoformat(text) if len(text) <= 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, words().refusal("must_be_date")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None, words().gettext(OUT_OF_RANGE)
+    return day, None
+
+
 def as_of_day() -> tuple[date | None, str | None]:
     """``?as_of=YYYY-MM-DD`` as a date, or the message saying why it is not one."""
     text = request.args.get("as_of", "").strip()
     if not text:
         return None, None
-    try:
-        if len(text) <= 10:
-            return date.fromisoformat(text), None
-    except ValueError:
-        pass
-    return None, words().gettext(BAD_AS_OF)
+    day, problem = day_from(text)
+    return day, words().gettext(BAD_AS_OF, problem=problem) if problem else None
 
 
 def past_state(project_id: UUID, day: date) -> tuple[dict, list[dict], dict] | None:

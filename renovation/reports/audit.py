@@ -3,6 +3,7 @@ with the result of verifying its chain and the checkpoint it was checked against
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -122,13 +123,7 @@ def audit_report_pdf(
         HistoryFilter(since=since, until=until),
         per_page=MAX_ROWS,
     )
-    verification = {
-        "ok": facts.ok,
-        "events_checked": facts.events_checked,
-        "problems": facts.problems,
-        "first_problem": facts.first_problem,
-        "checkpoint": facts.checkpoint,
-    }
+    verification = asdict(facts)
     context = audit_report_context(
         row, rows, total, verification, since=since, until=until, lang=lang
     )

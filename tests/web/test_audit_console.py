@@ -174,7 +174,7 @@ def test_anonymous_visitors_and_unknown_projects(console, auditor):
     assert auditor.get(f"/audit/projects/{uuid.uuid4()}").status_code == 404
 
 
-def test_the_panel_names_the_first_problem(console, auditor):
+def test_the_panel_and_the_report_name_the_first_problem(console, auditor, tmp_path):
     with console.app_context():
         engine = runtime().engine
         with engine.begin() as conn:
@@ -195,6 +195,9 @@ def test_the_panel_names_the_first_problem(console, auditor):
     text = visible(auditor.get(f"/audit/projects/{console.project_id}"))
     assert "链已损坏：发现 1 处问题。" in text
     assert f"版本 3，位置 {position}" in text
+    report = auditor.get(f"/audit/projects/{console.project_id}/report.pdf")
+    printed = pdf_text(report.data, tmp_path, squeeze=True)
+    assert "链已损坏：发现1处问题。" in printed and f"版本3，位置{position}" in printed
 
 
 def test_the_project_page_as_of_a_past_date(console):

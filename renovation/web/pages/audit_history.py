@@ -8,6 +8,7 @@ anyone else is refused with the error page and its code.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -135,15 +136,7 @@ def verification_panel(project_id: UUID) -> dict[str, Any] | None:
         return None
     rt = runtime()
     rt.catch_up()
-    facts = verification_facts(rt.app, rt.engine, project_id)
-    return {
-        "ok": facts.ok,
-        "events_checked": facts.events_checked,
-        "problems": facts.problems,
-        "first_problem": facts.first_problem,
-        "chain_digest": facts.chain_digest,
-        "checkpoint": facts.checkpoint,
-    }
+    return asdict(verification_facts(rt.app, rt.engine, project_id))
 
 
 @bp.get("/audit/projects/<uuid:project_id>")

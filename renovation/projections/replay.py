@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from renovation.application.app import RenovationApplication
 from renovation.application.errors import ProjectNotFoundError
-from renovation.projections.store import get_summary, project_event_log
+from renovation.projections.history import event_positions
+from renovation.projections.store import get_summary
 from renovation.projections.summary import GENESIS_DIGEST, chain_digest, fold
 
 
@@ -27,8 +28,17 @@ def summary_at(
         if app_row is None:
             raise ProjectNotFoundError(project_id)
         return app_row
-    version = app.get_project_as_of(project_id, as_of).version
-    positions = {r["version"]: r["position"] for r in project_event_log(engine, str(project_id))}
+    return summary_at_version(
+        app, engine, project_id, app.get_project_as_of(project_id, as_of).version
+    )
+
+
+def summary_at_version(
+    app: RenovationApplication, engine: Engine, project_id: UUID, version: int
+) -> dict[str, Any]:
+    """The summary row as it was just after ``version`` (the live projection's fold, replayed
+    over the project's stored events up to it)."""
+    positions = event_positions(engine, str(project_id), version)
     row: dict[str, Any] | None = None
     digest = GENESIS_DIGEST
     for stored in app.recorder.select_events(project_id, lte=version):
@@ -41,5 +51,6 @@ def summary_at(
             position=positions.get(stored.originator_version, 0),
             digest=digest,
         )
-    assert row is not None
+    if row is None:
+        raise ProjectNotFoundError(project_id)
     return row

@@ -42,6 +42,7 @@ from renovation.projections import acceptance as acceptance_model
 from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
 from renovation.projections import written_answers as written_model
+from renovation.projections.event_summary import summarise
 from renovation.projections.summary import (
     GENESIS_DIGEST,
     chain_digest,
@@ -179,13 +180,19 @@ event_log = Table(
     Column("actor_role", String(40), nullable=False),
     Column("channel", String(40), nullable=False),
     Column("digest", String(64), nullable=False),
+    # What the event did, masked, as JSON (event_summary.py); added after release.
+    Column("summary", Text),
     UniqueConstraint("project_id", "version", name="uq_event_log_project_version"),
 )
 
 
 # Nullable columns added to a released table: (table, column, SQL type). Their events are
 # newer than the columns, so rows of an older table hold no value for them to miss.
-_ADDED_COLUMNS = (("opinions", "rating", "VARCHAR(30)"), ("opinions", "rated_at", "VARCHAR(40)"))
+_ADDED_COLUMNS = (
+    ("opinions", "rating", "VARCHAR(30)"),
+    ("opinions", "rated_at", "VARCHAR(40)"),
+    ("event_log", "summary", "TEXT"),
+)
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -400,6 +407,7 @@ class ProjectSummaryProjection:
                         "actor_role": event_.actor_role,
                         "channel": event_.channel,
                         "digest": digest,
+                        "summary": summarise(event_, rows[project_id], milestone_rows),
                     }
                 )
             # Stable order: concurrent catch-ups on PostgreSQL deadlocked without it.

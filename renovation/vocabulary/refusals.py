@@ -30,6 +30,8 @@ REFUSALS: dict[str, str] = {
     "must_be_positive": N_("must be greater than 0"),
     "must_not_be_negative": N_("must not be negative"),
     "must_be_date": N_("must be a date (YYYY-MM-DD)"),
+    "before_first_date": N_("must not be before the first date"),
+    "no_such_version": N_("must be a version from 1 to %(latest)s"),
     "must_be_year": N_("must be a year"),
     "must_be_floor": N_("must be a floor number"),
     "whole_fen": N_("at most two decimals (fen)"),
@@ -367,6 +369,7 @@ REFUSALS: dict[str, str] = {
 }
 
 PARAMS: dict[str, str] = {
+    "latest": "number",
     "answered": "number",
     "households": "number",
     "gate": "gate",

@@ -23,6 +23,7 @@ AREAS = {
     "lifts": ["lifts.py", "lift_staff.py", "lift_confirm.py"],
     "milestones": ["milestones.py"],
     "acceptance": ["acceptance.py", "acceptance_forms.py", "supervision.py"],
+    "audit": ["audit.py", "audit_history.py"],
 }
 AREA_OF = {f"renovation.web.pages.{m[:-3]}": area for area, ms in AREAS.items() for m in ms}
 

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import events.acceptance
+import events.construction
+import events.lift
+import events.participation
+from events.project import ProjectEvent
 from renovation.accounts import ROLES
 from renovation.domain import lifts, participation, progress, written_answers
 from renovation.domain.base import ACTOR_ROLES, CHANNELS
@@ -130,6 +135,19 @@ def _deadline_names() -> list[str]:
     return [d.name for d in found]
 
 
+def _event_classes() -> list[type]:
+    """Every class of project event (the modules of ``events`` are imported above)."""
+    assert events.acceptance and events.construction and events.lift and events.participation
+    found, queue = [], [ProjectEvent]
+    while queue:
+        cls = queue.pop()
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("events."):
+                found.append(sub)
+            queue.append(sub)
+    return found
+
+
 # Each enumeration as the domain (or the read model, or the API it publishes) defines it.
 DOMAIN_ENUMERATIONS = [
     ("project_stage", [s.value for s in Stage]),
@@ -170,6 +188,8 @@ DOMAIN_ENUMERATIONS = [
     ("rectification_step", [*acceptance.ITEM_STATUSES, "approved", "reopened"]),
     ("rectification_action", list(ITEM_STEPS)),
     ("satisfaction", list(SATISFACTION_CHOICES)),
+    # every kind of stored event, as the auditors' history names it
+    ("event_kind", sorted({c.__name__ for c in _event_classes()})),
 ]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import abort
+from flask import Response, abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields, validates_schema
 
 from renovation.application.app import event_data
 from renovation.application.errors import ProjectNotFoundError
@@ -15,8 +16,14 @@ from renovation.projections.audit import verify_project
 from renovation.projections.store import get_summary
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, STAFF, access
-from renovation.web.api.schemas import EventPageSchema, EventQueryArgsSchema, VerificationSchema
+from renovation.web.api.schemas import (
+    EventPageSchema,
+    EventQueryArgsSchema,
+    LanguageQueryArgsSchema,
+    VerificationSchema,
+)
 from renovation.web.auth import any_user, require_role
+from renovation.web.i18n import words
 
 blp = Blueprint("audit", __name__, url_prefix="/api/projects", description="Audit (审计)")
 
@@ -85,6 +92,42 @@ class Verify(MethodView):
             "chain_digest": result.chain_digest,
             "problems": result.problems,
         }
+
+
+class AuditReportArgsSchema(LanguageQueryArgsSchema):
+    since = fields.Date(data_key="from", metadata={"description": "first day (Beijing time)"})
+    until = fields.Date(data_key="to", metadata={"description": "last day, included"})
+
+    @validates_schema
+    def _in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError(words().refusal("before_first_date"), field_name="to")
+
+
+@blp.route("/<uuid:project_id>/audit-report.pdf")
+class AuditReport(MethodView):
+    @require_role(*READ_HISTORY_ROLES, source=any_user)
+    @blp.arguments(AuditReportArgsSchema, location="query")
+    @blp.response(200, content_type="application/pdf", description="the audit report (PDF)")
+    @blp.doc(security=[{"bearer": []}])
+    def get(self, args: dict[str, Any], project_id: UUID):
+        """The project's history over a period with its chain verified, as a PDF (auditors;
+        staff of the project's district)."""
+        from renovation.reports.audit import audit_report_pdf
+
+        check_project_reader(project_id)
+        pdf = audit_report_pdf(
+            runtime(),
+            project_id,
+            since=args.get("since"),
+            until=args.get("until"),
+            lang=args["lang"],
+        )
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="audit-{project_id}.pdf"'},
+        )
 
 
 def _plain(value: Any) -> Any:

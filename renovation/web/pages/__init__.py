@@ -11,6 +11,7 @@ def init_pages(app: Flask) -> None:
         acceptance_forms,
         answer_templates,
         audit,
+        audit_history,
         consultation_staff,
         consultations,
         household_codes,

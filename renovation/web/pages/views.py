@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from math import ceil
 from typing import Any
 from uuid import UUID
 
 from flask import abort, render_template, request
 
+from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.project import CATEGORIES
 from renovation.domain.stages import Stage
+from renovation.projections import acceptance as acceptance_model
+from renovation.projections.acceptance_replay import acceptance_at
+from renovation.projections.history import day_end
+from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.milestones import is_overdue
 from renovation.projections.progress import progress_of
+from renovation.projections.replay import summary_at
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime
@@ -20,6 +27,7 @@ from renovation.web.api.acceptance import acceptance_body
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
 from renovation.web.pages.labels import stage_label, timeline
+from renovation.web.validation import FIRST_YEAR, LAST_YEAR
 
 PER_PAGE = 10
 STAGES = [s.value for s in Stage]
@@ -27,6 +35,11 @@ STAGES = [s.value for s in Stage]
 # The history says what happened from each event's type and fields, in the reader's words.
 MOVED_TO = N_("moved to “%(stage)s”")
 REGISTERED = N_("registered")
+BAD_AS_OF = N_("The date “as of” %(problem)s; the current state is shown.")
+OUT_OF_RANGE = N_("must be between the years 1900 and 2199")
+NOT_YET_REGISTERED = N_(
+    "The project was not yet registered on %(day)s; the current state is shown."
+)
 MOVE_SENTENCES = {
     ("intent_vote", "in_plan"): N_(
         "The residents agreed in the intent vote: the community is in the renovation plan."
@@ -125,15 +138,63 @@ def history(row: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def day_from(text: str) -> tuple[date | None, str | None]:
+    """``YYYY-MM-DD`` as a date of the years the service knows, or why it is not one."""
+    try:
+        day = date.fromisoformat(text) if len(text) <= 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, words().refusal("must_be_date")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None, words().gettext(OUT_OF_RANGE)
+    return day, None
+
+
+def as_of_day() -> tuple[date | None, str | None]:
+    """``?as_of=YYYY-MM-DD`` as a date, or the message saying why it is not one."""
+    text = request.args.get("as_of", "").strip()
+    if not text:
+        return None, None
+    day, problem = day_from(text)
+    return day, words().gettext(BAD_AS_OF, problem=problem) if problem else None
+
+
+def past_state(project_id: UUID, day: date) -> tuple[dict, list[dict], dict] | None:
+    """The summary, milestones and acceptance record as recorded by the end of ``day``
+    (Beijing time), replayed from the project's events; None before it was registered."""
+    rt = runtime()
+    moment = day_end(day)
+    try:
+        row = summary_at(rt.app, rt.engine, project_id, moment)
+    except ProjectNotFoundError:
+        return None
+    milestones = [
+        dict(m, overdue=is_overdue(m, day))
+        for m in milestones_at(rt.app, rt.engine, project_id, moment, summary=row)
+    ]
+    ruleset = rt.app.ruleset_for_city(row.get("city") or "", day)
+    record = acceptance_at(rt.app, rt.engine, project_id, moment, summary=row)
+    return row, milestones, acceptance_model.view(record, row, ruleset, day)
+
+
 @bp.get("/projects/<uuid:project_id>")
 @access(PUBLIC)
 def project(project_id: UUID):
     """One community's renovation: facts, stage, content, construction milestones, budget,
-    history."""
+    history; ``?as_of=YYYY-MM-DD`` shows it as recorded by the end of that day, under a
+    banner that says so."""
     row = get_summary(runtime().engine, str(project_id))
     if row is None:
         abort(404)
-    milestones = milestone_rows(project_id)
+    day, problem = as_of_day()
+    past = past_state(project_id, day) if day and day < runtime().app.today() else None
+    if day and past is None and day < runtime().app.today():
+        problem = words().gettext(NOT_YET_REGISTERED, day=words().date(day))
+    if past is not None:
+        row, milestones, view = past
+    else:
+        milestones, view = milestone_rows(project_id), acceptance_body(project_id)[0]
     by_category = [
         (category, [i for i in row["content_items"] if i["category"] == category])
         for category in CATEGORIES
@@ -145,6 +206,8 @@ def project(project_id: UUID):
         content=[(c, items) for c, items in by_category if items],
         milestones=milestones,
         progress=progress_of(row, milestones),
-        view=acceptance_body(project_id)[0],
+        view=view,
         history=history(row),
-    )
+        as_of=words().date(day) if past is not None else None,
+        as_of_problem=problem,
+    ), (400 if problem else 200)

@@ -106,6 +106,7 @@ class AuditReportArgsSchema(LanguageQueryArgsSchema):
 
 @blp.route("/<uuid:project_id>/audit-report.pdf")
 class AuditReport(MethodView):
+    @access(STAFF, AUDITOR)
     @require_role(*READ_HISTORY_ROLES, source=any_user)
     @blp.arguments(AuditReportArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="the audit report (PDF)")

@@ -31,6 +31,7 @@ from renovation.reports.audit import audit_report_pdf
 from renovation.vocabulary.event_sentences import event_sentence
 from renovation.vocabulary.labels import LABELS
 from renovation.web import runtime
+from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.auth import page_user, require_role
 from renovation.web.i18n import words
 from renovation.web.pages.blueprint import bp, query_url
@@ -140,6 +141,7 @@ def verification_panel(project_id: UUID) -> dict[str, Any] | None:
 
 
 @bp.get("/audit/projects/<uuid:project_id>")
+@access(STAFF, AUDITOR)
 @require_role(*READER_ROLES, source=page_user)
 def audit_project(project_id: UUID):
     """One project's history as a table, filtered and paginated from the read model."""
@@ -222,6 +224,7 @@ def compared(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dic
 
 
 @bp.get("/audit/projects/<uuid:project_id>/compare")
+@access(STAFF, AUDITOR)
 @require_role(*READER_ROLES, source=page_user)
 def audit_compare(project_id: UUID):
     """The project at the end of two days, side by side: what changed between them."""
@@ -246,6 +249,7 @@ def audit_compare(project_id: UUID):
 
 
 @bp.get("/audit/projects/<uuid:project_id>/report.pdf")
+@access(STAFF, AUDITOR)
 @require_role(*READER_ROLES, source=page_user)
 def audit_report(project_id: UUID):
     """The audit report: the project's history over a period and its verification."""

@@ -31,6 +31,7 @@ REFUSALS: dict[str, str] = {
     "must_not_be_negative": N_("must not be negative"),
     "must_be_date": N_("must be a date (YYYY-MM-DD)"),
     "must_be_year": N_("must be a year"),
+    "year_between": N_("must be a year from %(min)s to %(max)s"),
     "must_be_floor": N_("must be a floor number"),
     "whole_fen": N_("at most two decimals (fen)"),
     "amount_at_most": N_("at most %(max)s yuan"),

@@ -140,7 +140,10 @@ def fold_figures(state: dict[str, Any], event: Any, summary: dict[str, Any]) -> 
         state["lifts"][event.lift_id] = "proposed"
     elif isinstance(event, LiftStageChanged):
         state["lifts"][event.lift_id] = event.to_stage
-        if event.to_stage == LiftStage.IN_SERVICE and event.lift_id not in state["lifts_in_service"]:
+        if (
+            event.to_stage == LiftStage.IN_SERVICE
+            and event.lift_id not in state["lifts_in_service"]
+        ):
             state["lifts_in_service"].append(event.lift_id)
     elif isinstance(event, EvaluationResultRecorded):
         result = event.result
@@ -156,7 +159,12 @@ def fold_figures(state: dict[str, Any], event: Any, summary: dict[str, Any]) -> 
         _fold_milestone(state, event, summary)
 
 
-MILESTONE_EVENTS = (MilestonePlanned, MilestoneProgressReported, MilestoneDelayed, MilestoneCompleted)
+MILESTONE_EVENTS = (
+    MilestonePlanned,
+    MilestoneProgressReported,
+    MilestoneDelayed,
+    MilestoneCompleted,
+)
 
 
 def _fold_milestone(state: dict[str, Any], event: Any, summary: dict[str, Any]) -> None:

@@ -158,9 +158,7 @@ def district_figures(states: list[dict[str, Any]], *, today: date) -> dict[str, 
             investment[source] = investment.get(source, Decimal(0)) + Decimal(amount)
     evaluated = [s["evaluation"] for s in states if s["evaluation"]]
     counts = {k: sum(e[k] for e in evaluated) for k in RATINGS}
-    rectification = [
-        due for s in states for due, is_open in s["rectification"].values() if is_open
-    ]
+    rectification = [due for s in states for due, is_open in s["rectification"].values() if is_open]
     return {
         "projects": len(states),
         "communities": len(states),

@@ -58,8 +58,14 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     ), status
 
 
-_NOT_FOUND = (NotFoundError, UnknownRoundError, UnknownOpinionError, UnknownLiftError,
-              UnknownObjectionError, UnknownMilestoneError)
+_NOT_FOUND = (
+    NotFoundError,
+    UnknownRoundError,
+    UnknownOpinionError,
+    UnknownLiftError,
+    UnknownObjectionError,
+    UnknownMilestoneError,
+)
 _CONFLICT = (ConflictError, RoundClosedError, StageGateError)
 
 
@@ -158,6 +164,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.acceptance_report import blp as acceptance_report_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.figures import blp as figures_blp
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
@@ -181,6 +188,7 @@ def init_api(app: Flask) -> None:
         acceptance_blp,
         acceptance_report_blp,
         photos_blp,
+        figures_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
@@ -199,7 +207,11 @@ def init_api(app: Flask) -> None:
         params = {"expected": error.expected, "actual": error.actual}
         message = words().refusal(error.code, params)
         return error_response(
-            409, error.code, message, {"If-Match": [message]}, params=params,
+            409,
+            error.code,
+            message,
+            {"If-Match": [message]},
+            params=params,
             version=error.actual,
         )
 

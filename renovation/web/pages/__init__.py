@@ -13,6 +13,7 @@ def init_pages(app: Flask) -> None:
         audit,
         consultation_staff,
         consultations,
+        dashboard,
         household_codes,
         lift_staff,
         lifts,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from renovation.domain.stages import ORDER
+from renovation.domain.stages import ORDER, Stage
 from renovation.projections.figures import project_figures, project_figures_days, share
 from renovation.projections.opinions import opinion_figures
 
@@ -207,8 +207,8 @@ def district_figures(states: list[dict[str, Any]], *, today: date) -> dict[str, 
 
 
 def _stages() -> list[str]:
-    # The happy path's order, then the one stage off it.
-    return [*map(str, ORDER[:4]), "rejected_by_residents", *map(str, ORDER[4:])]
+    """Every stage, in the order of a project's life (off-path stages where they branch)."""
+    return [str(s) for s in Stage]
 
 
 def share_of(part: Decimal, whole: Decimal) -> str | None:

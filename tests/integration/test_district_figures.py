@@ -4,7 +4,7 @@ the demo district, on SQLite and PostgreSQL; the programme year's checks; figure
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -153,7 +153,7 @@ def test_the_figures_of_a_programme_year_are_its_projects_only(demo):
 
 
 def test_the_figures_as_of_a_past_day_leave_out_what_was_recorded_later(demo):
-    today = date.today()
+    today = datetime.now(LOCAL_TZ).date()  # days are the bureau's local days
     assert figure_states(demo.engine, as_of=today - timedelta(days=1)) == []
     assert figure_states(demo.engine, as_of=today) == figure_states(demo.engine)
 

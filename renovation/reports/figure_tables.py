@@ -32,12 +32,33 @@ PROJECT_COLUMNS = (
     "next_deadline",
 )
 ITEM_COLUMNS = ("category", "item", "unit", "planned", "actual", "done_rate")
+FIGURE_KEYS = (
+    "projects",
+    "communities",
+    "buildings",
+    "households",
+    "accepted_projects",
+    "households_benefited",
+    "lifts_proposed",
+    "lifts_in_service",
+    "investment_total",
+    "opinions_received",
+    "opinions_answered",
+    "opinions_on_time_rate",
+    "opinions_adoption_rate",
+    "opinions_overdue",
+    "answer_satisfaction_rate",
+    "evaluated_projects",
+    "satisfaction_rate",
+    "rectification_open",
+    "rectification_overdue",
+)
 
 
 def figure_values(figures: dict[str, Any]) -> dict[str, Any]:
     """The headline figures by their label key, in the order they are published."""
     opinions, satisfaction = figures["opinions"], figures["satisfaction"]
-    return {
+    values = {
         "projects": figures["projects"],
         "communities": figures["communities"],
         "buildings": figures["buildings"],
@@ -58,6 +79,7 @@ def figure_values(figures: dict[str, Any]) -> dict[str, Any]:
         "rectification_open": figures["rectification"]["open"],
         "rectification_overdue": figures["rectification"]["overdue"],
     }
+    return {key: values[key] for key in FIGURE_KEYS}
 
 
 def figure_rows(figures: dict[str, Any], words: Vocabulary) -> list[list[Any]]:

@@ -254,9 +254,9 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # The district figures and their exports (figures_sum.py, reports/figure_tables.py).
     "figure": {
-        "projects": N_("Projects"),
-        "communities": N_("Communities"),
-        "buildings": N_("Buildings"),
+        "projects": N_("Number of projects"),
+        "communities": N_("Number of communities"),
+        "buildings": N_("Number of buildings"),
         "households": N_("Households covered"),
         "accepted_projects": N_("Projects accepted"),
         "households_benefited": N_("Households benefited"),
@@ -291,7 +291,7 @@ LABELS: dict[str, dict[str, str]] = {
         "next_deadline": N_("Next deadline"),
         "category": N_("Category"),
         "item": N_("Content item"),
-        "unit": N_("Unit"),
+        "unit": N_("Unit of measure"),
         "planned": N_("Planned"),
         "actual": N_("Done"),
         "done_rate": N_("Done against plan"),

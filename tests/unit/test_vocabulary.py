@@ -23,6 +23,7 @@ from renovation.domain.registration import CATEGORIES
 from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.domain.stages import TRANSITIONS, Stage
+from renovation.reports.figure_tables import FIGURE_KEYS, ITEM_COLUMNS, PROJECT_COLUMNS
 from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
 from renovation.vocabulary.refusals import PARAMS, REFUSALS
@@ -169,6 +170,9 @@ DOMAIN_ENUMERATIONS = [
     ("rectification_step", [*acceptance.ITEM_STATUSES, "approved", "reopened"]),
     ("rectification_action", list(ITEM_STEPS)),
     ("satisfaction", list(SATISFACTION_CHOICES)),
+    # the district figures and the columns of their exports
+    ("figure", list(FIGURE_KEYS)),
+    ("figure_column", [*PROJECT_COLUMNS, *ITEM_COLUMNS, "source", "figure", "value"]),
 ]
 
 

@@ -136,3 +136,22 @@ class DistrictExport(MethodView):
     def get(self, args: dict[str, Any], district: str, what: str, kind: str):
         """The district's figures or project list as XLSX or CSV, Chinese headers (public)."""
         return _export(district, args, what, kind)
+
+
+@blp.route("/districts/<string:district>/report.pdf")
+class DistrictReport(MethodView):
+    @blp.arguments(ExportQueryArgsSchema, location="query")
+    @blp.response(200, content_type="application/pdf", description="the district report (PDF)")
+    def get(self, args: dict[str, Any], district: str):
+        """The district report (public): figures, charts, one line per project; of a year,
+        as of the end of a day."""
+        from renovation.reports.district import district_report_pdf
+
+        pdf = district_report_pdf(
+            runtime(), district, year=args.get("year"), as_of=args.get("as_of"), lang=args["lang"]
+        )
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": 'inline; filename="district-report.pdf"'},
+        )

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from html import unescape
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -64,6 +65,23 @@ def test_the_dashboard_of_a_year_and_an_unknown_district(app):
     html = client.get(f"/districts/{DISTRICT}?year=2024").get_data(as_text=True)
     assert "幸福里" in html and "凤凰新村" not in html
     assert client.get("/districts/无此区").status_code == 404
+
+
+def test_the_city_page_sums_every_district_and_links_to_each(app):
+    client = app.test_client()
+    city = client.get("/api/figures").get_json()["figures"]
+    districts = {p["district"] for p in client.get("/api/projects").get_json()["items"]}
+    per_district = [
+        client.get(f"/api/districts/{d}/figures").get_json()["figures"] for d in districts
+    ]
+    for key in ("projects", "households", "households_benefited", "lifts_proposed"):
+        assert city[key] == sum(f[key] for f in per_district), key
+    html = unescape(client.get("/").get_data(as_text=True))
+    assert 'href="/districts"' in html
+    html = unescape(client.get("/districts").get_data(as_text=True))
+    assert "全市老旧小区改造数据" in html and all(
+        f"/districts/{d}" in unquote(html) for d in districts
+    )
 
 
 def test_the_xlsx_export_holds_the_figures_under_chinese_headers(app):

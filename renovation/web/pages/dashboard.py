@@ -23,6 +23,7 @@ from renovation.projections.figures_sum import (
     programme_years,
     project_line,
 )
+from renovation.projections.store import districts
 from renovation.reports import charts
 from renovation.reports.figure_tables import figure_values
 from renovation.web import runtime
@@ -88,6 +89,16 @@ def dashboard_context(district: str | None, *, districts: list[str] | None = Non
         "lines": lines,
         "charts": [{"src": charts.data_uri(svg), "alt": alt} for svg, alt in shown],
     }
+
+
+@bp.get("/districts")
+def city_dashboard():
+    """The city's figures, every district together (public), with a link to each district."""
+    return render_template(
+        "pages/public/dashboard.html",
+        **dashboard_context(None),
+        districts=districts(runtime().engine),
+    )
 
 
 @bp.get("/districts/<string:district>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,10 @@ import pygal
 from pygal.style import Style
 
 from renovation.vocabulary import Vocabulary
+
+# pygal puts an import hook on ``sys.meta_path`` for its map plugins (unused here); it has no
+# ``find_spec``, so Python 3.11 warns (ImportWarning) at every later import that reaches it.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 FONT = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif"
 STYLE = Style(

@@ -19,7 +19,8 @@ from renovation.demo import load_demo
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import InvalidProjectDataError
 from renovation.projections.figures_sum import district_figures, figure_states
-from renovation.projections.store import dump_read_model
+from renovation.projections.progress import progress_of
+from renovation.projections.store import dump_read_model, get_summary, list_milestones
 from tests.conftest import STAFF, registration
 
 TODAY = date(2030, 1, 1)  # every demo deadline is past: the overdue counts are all counted
@@ -139,6 +140,14 @@ def test_the_figures_of_each_district_and_the_city_equal_a_tally_of_the_events(d
         expected = tally(demo.app, [s["project_id"] for s in chosen])
         found = district_figures(figure_states(demo.engine, district=district), today=TODAY)
         assert from_read_model(found) == expected, district
+    # Each project's progress is the pages' figure, from its summary and milestone rows.
+    for state in states:
+        shown = progress_of(
+            get_summary(demo.engine, state["project_id"]),
+            list_milestones(demo.engine, state["project_id"]),
+        )
+        assert state["progress"] == (format(shown.percent, "f") if shown else None)
+    assert any(s["progress"] for s in states)
     city = district_figures(states, today=TODAY)
     assert city["projects"] == len(states) == city["funnel"][0]["count"]
     assert city["opinions"]["received"] > 0 and city["satisfaction"]["evaluated"] > 0

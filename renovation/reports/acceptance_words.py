@@ -132,6 +132,7 @@ SECTION_MESSAGES: dict[str, str] = {
 FILING_WORDS = ("accepted_on", "filing_due_on", "filing_number", "filed_on", "filing_status")
 
 
+
 def day_text(value: str | None, lang: str) -> str:
     return report_words(lang).date(value) if value else NOT_APPLICABLE
 
@@ -188,3 +189,5 @@ class RecordWords:
         if note:
             text = self.words["step_note"] % {"step": text, "note": note}
         return {"at": moment_text(entry["at"]), "step": text}
+
+

@@ -49,10 +49,8 @@ def refusal_problems(error: DomainError) -> dict[str, list[str]]:
     """The refusal by field, each reason in the request's language."""
     v = words()
     return {
-        field: [
-            v.problem(problem) if isinstance(problem, Problem) else str(problem)
-            for problem in problems
-        ]
+        field: [v.problem(problem) if isinstance(problem, Problem) else str(problem)
+                for problem in problems]
         for field, problems in error.problems().items()
     }
 
@@ -62,9 +60,8 @@ def json_params(params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, list | tuple):
-            out[name] = [
-                v if isinstance(v, int | float | bool | str) or v is None else str(v) for v in value
-            ]
+            out[name] = [v if isinstance(v, int | float | bool | str) or v is None else str(v)
+                         for v in value]
         elif isinstance(value, int | float | bool | str) or value is None:
             out[name] = value
         else:

@@ -340,7 +340,9 @@ def test_every_write_declares_both_headers_and_the_refusals(client):
     assert problems == []
 
 
-def test_an_if_match_where_there_is_no_version_is_a_412_and_a_malformed_one_a_400(client, web_app):
+def test_an_if_match_where_there_is_no_version_is_a_412_and_a_malformed_one_a_400(
+    client, web_app
+):
     before = count_projects(client)
     refused = register(client, web_app, **{"If-Match": '"1"'})
     assert refused.status_code == 412 and "If-Match" in refused.get_json()["errors"]

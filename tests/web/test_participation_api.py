@@ -130,7 +130,9 @@ def test_another_projects_code_and_an_out_of_scope_flat_are_refused(client, web_
     assert inside.status_code == 201
 
 
-def test_codes_issued_again_under_the_same_key_are_refused_for_they_are_not_kept(client, web_app):
+def test_codes_issued_again_under_the_same_key_are_refused_for_they_are_not_kept(
+    client, web_app
+):
     pid = new_project(client, web_app)
     headers = {**bearer(web_app), "Idempotency-Key": str(uuid.uuid4())}
     url = f"/api/projects/{pid}/household-codes"

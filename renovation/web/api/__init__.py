@@ -58,14 +58,8 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     ), status
 
 
-_NOT_FOUND = (
-    NotFoundError,
-    UnknownRoundError,
-    UnknownOpinionError,
-    UnknownLiftError,
-    UnknownObjectionError,
-    UnknownMilestoneError,
-)
+_NOT_FOUND = (NotFoundError, UnknownRoundError, UnknownOpinionError, UnknownLiftError,
+              UnknownObjectionError, UnknownMilestoneError)
 _CONFLICT = (ConflictError, RoundClosedError, StageGateError)
 
 
@@ -207,11 +201,7 @@ def init_api(app: Flask) -> None:
         params = {"expected": error.expected, "actual": error.actual}
         message = words().refusal(error.code, params)
         return error_response(
-            409,
-            error.code,
-            message,
-            {"If-Match": [message]},
-            params=params,
+            409, error.code, message, {"If-Match": [message]}, params=params,
             version=error.actual,
         )
 

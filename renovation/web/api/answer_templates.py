@@ -16,14 +16,16 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/answer-templates",
     description="Common answers offered when answering residents' opinions. They are not "
-    'part of a project: they have no version (an If-Match other than "*" is answered 412), '
+    "part of a project: they have no version (an If-Match other than \"*\" is answered 412), "
     "adding a text that is there already is refused (409), so a repeated add never makes two.",
 )
 
 
 class TemplateSchema(Schema):
     id = fields.Integer(dump_only=True)
-    text = fields.String(required=True, validate=[NotBlank(), Length(max=store.MAX_TEXT)])
+    text = fields.String(
+        required=True, validate=[NotBlank(), Length(max=store.MAX_TEXT)]
+    )
     updated_by = fields.String(dump_only=True)
     updated_at = fields.String(dump_only=True)
 

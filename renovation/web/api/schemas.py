@@ -71,13 +71,17 @@ class FlatCreateSchema(Schema):
 
 class UnitCreateSchema(Schema):
     code = fields.String(required=True, validate=Length(min=1, max=20))
-    flats = fields.List(fields.Nested(FlatCreateSchema), required=True, validate=Length(min=1))
+    flats = fields.List(
+        fields.Nested(FlatCreateSchema), required=True, validate=Length(min=1)
+    )
 
 
 class BuildingCreateSchema(Schema):
     code = fields.String(required=True, validate=Length(min=1, max=20))
     name = fields.String(validate=Length(max=MAX_NAME))
-    units = fields.List(fields.Nested(UnitCreateSchema), required=True, validate=Length(min=1))
+    units = fields.List(
+        fields.Nested(UnitCreateSchema), required=True, validate=Length(min=1)
+    )
 
 
 class ContentItemCreateSchema(Schema):

@@ -191,7 +191,8 @@ def write_headers(*, public: bool = False, versioned: bool = True) -> list[dict[
         'the project version last read (its ETag, e.g. "7"); if the project has changed '
         "since, the write is refused with 409 stale_version and nothing is stored"
         if versioned
-        else 'there is no project version to match here: "*" holds, a version never does (412)'
+        else 'there is no project version to match here: "*" holds, a version never does '
+        "(412)"
     )
     return [
         {

@@ -133,6 +133,8 @@ def test_staff_set_the_programme_year_through_the_api_and_bad_years_are_refused(
 
 def test_the_staff_dashboard_shows_workload_and_refuses_a_bad_year_naming_it(app):
     client = signed_in(app)
+    console = unescape(client.get("/staff").get_data(as_text=True))
+    assert f"/staff/districts/{DISTRICT}" in unquote(console)
     html = unescape(client.get(f"/staff/districts/{DISTRICT}").get_data(as_text=True))
     assert "各项目待办" in html and "待答复意见" in html
     pid = project_id(app, "凤凰新村")

@@ -56,3 +56,10 @@ class ContentItemProgressRecorded(ProjectEvent):
     item_id: str
     actual_quantity: Any  # Decimal
     note: str
+
+
+class ProgrammeAssigned(ProjectEvent):
+    """The bureau put the project in a year's renovation programme (年度) and its batch (批次)."""
+
+    year: int
+    batch: str

@@ -431,6 +431,36 @@ def report_project(project_id: UUID, output: Path, as_of: str | None, lang: str)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
 
 
+@report.command("district")
+@click.argument("district")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--year", type=int, default=None, help="the programme year (年度)")
+@click.option("--as-of", "as_of", default=None, help="a local date, YYYY-MM-DD")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@with_appcontext
+def report_district(
+    district: str, output: Path, year: int | None, as_of: str | None, lang: str
+) -> None:
+    """The district report as PDF: figures, charts and one line per project."""
+    from marshmallow import ValidationError
+
+    from renovation.reports.district import district_report_pdf
+    from renovation.web.api.figures import FiguresQueryArgsSchema
+
+    given = {k: v for k, v in (("year", year), ("as_of", as_of)) if v is not None}
+    try:
+        args = FiguresQueryArgsSchema().load(given)
+    except ValidationError as error:
+        name = next(iter(error.messages))
+        hint = "--" + name.replace("_", "-")
+        raise click.BadParameter(str(error.messages[name]), param_hint=hint) from None
+    pdf = district_report_pdf(
+        _runtime(), district, year=args.get("year"), as_of=args.get("as_of"), lang=lang
+    )
+    output.write_bytes(pdf)
+    click.echo(f"wrote {output} ({len(pdf)} bytes)")
+
+
 @report.command("acceptance")
 @click.argument("project_id", type=click.UUID)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)

@@ -143,6 +143,15 @@ def hold_demo_intent_vote(
         app.clock = real_clock
 
 
+# The programme year and batch (年度, 批次) of a demo community, by the stage it is walked to.
+DEMO_PROGRAMME = {
+    "long_term_management": (2024, "第一批"),
+    "evaluation": (2024, "第二批"),
+    "acceptance_inspection": (2025, "第一批"),
+    "under_construction": (2025, "第二批"),
+}
+
+
 def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, Any]:
     """Register the demo communities and walk each to its stage; idempotent by command id.
 
@@ -160,6 +169,10 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
             payload, actor=DEMO_ACTOR, command_id=f"demo:{name}"
         ).project_id
         target = spec["stage"]
+        year, batch = DEMO_PROGRAMME.get(target, (2026, "第一批"))
+        app.assign_programme(
+            project_id, year, batch, actor=DEMO_ACTOR, command_id=f"demo:{name}:programme"
+        )
         steps = (
             PATH[: PATH.index("intent_vote") + 1]
             if target == "rejected_by_residents"

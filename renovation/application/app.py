@@ -127,6 +127,27 @@ class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea, Accept
             command_id=command_id,
         )
 
+    def assign_programme(
+        self,
+        project_id: UUID,
+        year: int,
+        batch: str,
+        *,
+        actor: Actor,
+        effective_on: date | None = None,
+        expected_version: int | None = None,
+        command_id: str | None = None,
+    ) -> CommandResult:
+        """Put the project in a year's programme and batch (年度, 批次)."""
+        return self.execute(
+            project_id,
+            lambda p: p.assign_programme(
+                year, batch, actor=actor, command_id=command_id, effective_on=effective_on
+            ),
+            expected_version=expected_version,
+            command_id=command_id,
+        )
+
     # ---- queries --------------------------------------------------------------------
 
     def get_project_as_of(self, project_id: UUID, as_of: datetime) -> RenovationProject:

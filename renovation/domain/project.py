@@ -15,7 +15,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from events.project import ContentItemProgressRecorded, ProjectRegistered, StageChanged
+from events.project import (
+    ContentItemProgressRecorded,
+    ProgrammeAssigned,
+    ProjectRegistered,
+    StageChanged,
+)
 from renovation.domain import participation as rules
 from renovation.domain.base import MAX_NAME, MAX_NOTE, Actor, Folding, folds, provenance
 from renovation.domain.errors import (
@@ -43,6 +48,11 @@ from renovation.domain.registration import (
 from renovation.domain.stages import TRANSITIONS, Stage, gate_for
 
 __all__ = ["CATEGORIES", "MAX_NAME", "MAX_NOTE", "Actor", "RenovationProject"]
+
+# The national programme of old-neighbourhood renovation began in 2019 (国办发〔2020〕23号
+# counts from 2019); a year far ahead is a typing mistake.
+PROGRAMME_YEARS = (2019, 2100)
+MAX_BATCH = 40
 
 _BUILDING_STAGES = {
     Stage.UNDER_CONSTRUCTION.value,
@@ -74,6 +84,7 @@ class RenovationProject(
         self.planned_finish: date | None = None
         self.stage: str = Stage.REGISTERED.value
         self.stage_history: list[dict[str, Any]] = []
+        self.programme: dict[str, Any] | None = None  # {"year", "batch"} (年度, 批次)
         self.command_ids: dict[str, int] = {}  # command id → first version it made
         # ConsultationsPart, OpinionsPart, LiftRetrofitsPart, MilestonesPart
         self.rounds: dict[str, dict[str, Any]] = {}
@@ -245,6 +256,34 @@ class RenovationProject(
             **provenance(actor, command_id, effective_on),
         )
 
+    def assign_programme(
+        self,
+        year: int,
+        batch: str,
+        *,
+        actor: Actor,
+        command_id: str | None = None,
+        effective_on: date | None = None,
+    ) -> None:
+        """Put the project in a year's programme (年度) and batch (批次), or correct them."""
+        problems: dict[str, list[Problem]] = {}
+        if not isinstance(year, int) or isinstance(year, bool):
+            add_problem(problems, "year", "must_be_year")
+        elif not PROGRAMME_YEARS[0] <= year <= PROGRAMME_YEARS[1]:
+            add_problem(
+                problems, "year", "year_between", min=PROGRAMME_YEARS[0], max=PROGRAMME_YEARS[1]
+            )
+        batch = batch.strip() if isinstance(batch, str) else batch
+        if not isinstance(batch, str):
+            add_problem(problems, "batch", "must_be_text")
+        elif len(batch) > MAX_BATCH:
+            add_problem(problems, "batch", "too_long", max=MAX_BATCH)
+        if problems:
+            raise InvalidProjectDataError(problems)
+        self.trigger_event(
+            ProgrammeAssigned, year=year, batch=batch, **provenance(actor, command_id, effective_on)
+        )
+
     # ---- queries --------------------------------------------------------------------
 
     def version_of_command(self, command_id: str | None) -> int | None:
@@ -309,3 +348,7 @@ class RenovationProject(
         item = self.find_content_item(event.item_id)
         assert item is not None
         item["actual_quantity"] = event.actual_quantity
+
+    @folds(ProgrammeAssigned)
+    def _fold_programme_assigned(self, event: ProgrammeAssigned) -> None:
+        self.programme = {"year": event.year, "batch": event.batch}

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from events.participation import PersonalDataErased
 from renovation.application.app import RenovationApplication
 from renovation.projections import acceptance as acceptance_model
+from renovation.projections import figures as figure_model
 from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
 from renovation.projections import written_answers as written_model
@@ -93,6 +94,9 @@ project_summaries = Table(
     Column("event_count", Integer, nullable=False),
     Column("opinions", Integer, nullable=False),
     Column("consultations", Integer, nullable=False),
+    # Added with the programme year and batch (ProgrammeAssigned).
+    Column("year", Integer),
+    Column("batch", String(40)),
     Index("ix_project_summaries_district_name", "district", "name"),
     Index("ix_project_summaries_stage", "stage"),
 )
@@ -192,6 +196,8 @@ _ADDED_COLUMNS = (
     ("opinions", "rating", "VARCHAR(30)"),
     ("opinions", "rated_at", "VARCHAR(40)"),
     ("event_log", "summary", "TEXT"),
+    ("project_summaries", "year", "INTEGER"),
+    ("project_summaries", "batch", "VARCHAR(40)"),
 )
 
 
@@ -261,6 +267,7 @@ class ProjectSummaryProjection:
             return
         metadata.create_all(conn)
         written_model.metadata.create_all(conn)
+        figure_model.metadata.create_all(conn)
         _add_missing_columns(conn)
         exists = conn.execute(
             select(projection_positions.c.position).where(projection_positions.c.name == PROJECTION)
@@ -271,6 +278,7 @@ class ProjectSummaryProjection:
     def drop_tables(self) -> None:
         metadata.drop_all(self.engine)
         written_model.metadata.drop_all(self.engine)
+        figure_model.metadata.drop_all(self.engine)
         self._seen = None
 
     @contextmanager
@@ -363,6 +371,7 @@ class ProjectSummaryProjection:
             known_milestones = set(milestone_rows)
             acceptance_rows = _load_acceptance(conn, decoded)
             known_acceptance = set(acceptance_rows)
+            figures = figure_model.FigureBatch(conn, ids)
             log_rows = []
             for notification, event_ in zip(notifications, decoded, strict=True):
                 project_id = str(notification.originator_id)
@@ -375,10 +384,13 @@ class ProjectSummaryProjection:
                     notification.state,
                 )
                 rows[project_id] = fold(row, event_, position=notification.id, digest=digest)
+                opinion_change = None
                 if isinstance(event_, opinion_model.OPINION_EVENTS):
+                    before = opinion_rows.get(event_.opinion_id)
                     opinion_rows[event_.opinion_id] = opinion_model.fold_opinion(
-                        opinion_rows.get(event_.opinion_id), event_, rows[project_id]
+                        before, event_, rows[project_id]
                     )
+                    opinion_change = (before, opinion_rows[event_.opinion_id])
                 elif isinstance(event_, milestone_model.MILESTONE_EVENTS):
                     key = (project_id, event_.milestone_id)
                     milestone_rows[key] = milestone_model.fold_milestone(
@@ -393,6 +405,7 @@ class ProjectSummaryProjection:
                         opinion_rows[oid] = opinion_model.erase(opinion, event_)
                 if isinstance(event_, written_model.EVENTS):
                     written_model.apply(conn, event_)
+                figures.apply(event_, rows[project_id], opinion_change)
                 log_rows.append(
                     {
                         "position": notification.id,
@@ -427,6 +440,7 @@ class ProjectSummaryProjection:
                 [acceptance_model.to_columns(r) for _, r in sorted(acceptance_rows.items())],
                 known_acceptance,
             )
+            figures.write(conn)
             conn.execute(event_log.insert(), log_rows)
         return None
 
@@ -630,6 +644,7 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
     """Every read-model row in a stable order, for comparing a rebuild with the live model."""
     with engine.connect() as conn:
         return {
+            **figure_model.dump(conn),
             "project_summaries": [
                 tuple(r)
                 for r in conn.execute(select(project_summaries).order_by(project_summaries.c.id))

@@ -16,6 +16,7 @@ from events.construction import MilestonePlanned, MilestoneProgressReported
 from events.participation import ConsultationOpened, OpinionSubmitted
 from events.project import (
     ContentItemProgressRecorded,
+    ProgrammeAssigned,
     ProjectEvent,
     ProjectRegistered,
     StageChanged,
@@ -83,6 +84,8 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
             else item
             for item in row["content_items"]
         ]
+    elif isinstance(event, ProgrammeAssigned):
+        row["year"], row["batch"] = event.year, event.batch
     elif isinstance(event, OpinionSubmitted):
         row["opinions"] += 1
     elif isinstance(event, ConsultationOpened):
@@ -140,6 +143,8 @@ def _registered(event: ProjectRegistered) -> dict[str, Any]:
         "event_count": 0,
         "opinions": 0,
         "consultations": 0,
+        "year": None,  # the programme's year and batch (ProgrammeAssigned)
+        "batch": None,
     }
 
 

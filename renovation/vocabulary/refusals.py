@@ -33,6 +33,7 @@ REFUSALS: dict[str, str] = {
     "before_first_date": N_("must not be before the first date"),
     "no_such_version": N_("must be a version from 1 to %(latest)s"),
     "must_be_year": N_("must be a year"),
+    "year_between": N_("must be a year from %(min)s to %(max)s"),
     "must_be_floor": N_("must be a floor number"),
     "whole_fen": N_("at most two decimals (fen)"),
     "amount_at_most": N_("at most %(max)s yuan"),

@@ -35,6 +35,7 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     app.transition_project(pid, "needs_survey", actor=STAFF, effective_on=date(2026, 3, 2))
     walk(app, pid, "under_construction")  # opens, ballots and closes an intent vote
     app.record_progress(pid, "item-1", Decimal("812.5"), actor=STAFF)
+    app.assign_programme(pid, 2026, "第一批", actor=STAFF)
     app.issue_household_codes(pid, building="2", actor=STAFF)
     opinion = app.submit_opinion(
         pid,

@@ -28,6 +28,7 @@ from renovation.domain.registration import CATEGORIES
 from renovation.domain.rulesets import ConsentRules, Matter, all_rulesets
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.domain.stages import TRANSITIONS, Stage
+from renovation.reports.figure_tables import FIGURE_KEYS, ITEM_COLUMNS, PROJECT_COLUMNS
 from renovation.vocabulary import vocabulary
 from renovation.vocabulary.labels import LABELS
 from renovation.vocabulary.refusals import PARAMS, REFUSALS
@@ -190,6 +191,9 @@ DOMAIN_ENUMERATIONS = [
     ("satisfaction", list(SATISFACTION_CHOICES)),
     # every kind of stored event, as the auditors' history names it
     ("event_kind", sorted({c.__name__ for c in _event_classes()})),
+    # the district figures and the columns of their exports
+    ("figure", list(FIGURE_KEYS)),
+    ("figure_column", [*PROJECT_COLUMNS, *ITEM_COLUMNS, "source", "figure", "value"]),
 ]
 
 

@@ -159,6 +159,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.ballot_lookup import blp as ballot_lookup_blp
+    from renovation.web.api.figures import blp as figures_blp
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
@@ -185,6 +186,7 @@ def init_api(app: Flask) -> None:
         acceptance_blp,
         acceptance_report_blp,
         photos_blp,
+        figures_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

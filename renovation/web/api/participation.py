@@ -12,12 +12,10 @@ from flask.views import MethodView
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import ConflictError
 from renovation.domain.participation import UnknownOpinionError, round_status
-from renovation.projections.opinions import opinion_figures
+from renovation.projections.figures_sum import figure_states, opinions_of
 from renovation.projections.store import (
     find_opinion,
     list_opinions,
-    list_summaries,
-    opinion_rows,
 )
 from renovation.web import runtime
 from renovation.web.access import ADMIN, AUDITOR, CITY_AUDITOR, PUBLIC, RESIDENT, STAFF, access
@@ -469,27 +467,24 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]):
         """Published figures: opinions received, answered, on time, adoption rate (public)."""
-        engine = runtime().engine
         district = args.get("district")
         today = datetime.now(LOCAL_TZ).date()
-        rows = opinion_rows(engine, district=district)
-        projects, _ = list_summaries(engine, district=district, per_page=10_000)
-        per_project: dict[str, list[dict]] = {}
-        for row in rows:
-            per_project.setdefault(row["project_id"], []).append(row)
+        # The figures' read model: one small row per project, never the district's opinions.
+        states = figure_states(runtime().engine, district=district, year=args.get("year"))
         return {
             "district": district,
+            "year": args.get("year"),
             "as_of": today.isoformat(),
-            "opinions": opinion_figures(rows, today=today),
+            "opinions": opinions_of(states, today),
             "projects": [
                 {
-                    "project_id": p["id"],
-                    "name": p["name"],
-                    "district": p["district"],
-                    "stage": p["stage"],
-                    "opinions": opinion_figures(per_project.get(p["id"], []), today=today),
+                    "project_id": s["project_id"],
+                    "name": s["name"],
+                    "district": s["district"],
+                    "stage": s["stage"],
+                    "opinions": opinions_of([s], today),
                 }
-                for p in projects
+                for s in states
             ],
         }
 

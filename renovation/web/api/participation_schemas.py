@@ -16,6 +16,7 @@ from renovation.domain.participation import (
     ROUND_KINDS,
     SCOPE_LEVELS,
 )
+from renovation.domain.project import PROGRAMME_YEARS
 from renovation.domain.rulesets import Matter
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
 from renovation.web.api.schemas import Label, LocalAwareDateTime
@@ -158,6 +159,10 @@ class OpinionQueryArgsSchema(Schema):
 
 class StatsQueryArgsSchema(Schema):
     district = fields.String(validate=Length(max=200))
+    year = fields.Integer(
+        validate=Range(min=PROGRAMME_YEARS[0], max=PROGRAMME_YEARS[1]),
+        metadata={"description": "the programme year (年度)"},
+    )
 
 
 # ---- out ---------------------------------------------------------------------------------
@@ -307,6 +312,7 @@ class ProjectFiguresSchema(Schema):
 
 class StatsSchema(Schema):
     district = fields.String(allow_none=True)
+    year = fields.Integer(allow_none=True)
     as_of = fields.String()
     opinions = fields.Nested(FiguresSchema)
     projects = fields.List(fields.Nested(ProjectFiguresSchema))

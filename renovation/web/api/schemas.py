@@ -237,6 +237,8 @@ class ProjectSummarySchema(Schema):
     street = fields.String()
     address = fields.String()
     year_built = fields.Integer(allow_none=True)
+    year = fields.Integer(allow_none=True, metadata={"description": "programme year (年度)"})
+    batch = fields.String(allow_none=True, metadata={"description": "programme batch (批次)"})
     stage = fields.String()
     stage_label = Label("project_stage", attribute="stage")
     version = fields.Integer()

@@ -14,6 +14,7 @@ def init_pages(app: Flask) -> None:
         audit_history,
         consultation_staff,
         consultations,
+        dashboard,
         household_codes,
         lift_confirm,
         lift_staff,

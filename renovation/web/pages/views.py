@@ -20,6 +20,7 @@ from renovation.projections.milestones import is_overdue
 from renovation.projections.progress import progress_of
 from renovation.projections.replay import summary_at
 from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
+from renovation.reports import charts
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime
 from renovation.web.access import PUBLIC, access
@@ -206,6 +207,11 @@ def project(project_id: UUID):
         content=[(c, items) for c, items in by_category if items],
         milestones=milestones,
         progress=progress_of(row, milestones),
+        plan_chart=(
+            charts.data_uri(charts.plan_against_done(row["content_items"], words()))
+            if row["content_items"]
+            else None
+        ),
         view=view,
         history=history(row),
         as_of=words().date(day) if past is not None else None,

@@ -167,13 +167,17 @@ def admits(grant: Grant, user: User | None, project: tuple[str, str] | None) -> 
 
 def route_project() -> tuple[str, str] | None:
     """The project named in the route and its district; None without one, or when no such
-    project is known (the route then answers 404 itself)."""
+    project is known (the route then answers 404 itself). A route naming a district and no
+    project gives ("", district)."""
     from renovation.projections.store import get_summary
     from renovation.web import runtime
 
-    project_id = (request.view_args or {}).get("project_id")
+    args = request.view_args or {}
+    project_id = args.get("project_id")
     if project_id is None:
-        return None
+        # a district's own route (its staff dashboard): scoped like a project of it
+        district = args.get("district")
+        return None if district is None else ("", str(district))
     summary = get_summary(runtime().engine, str(project_id))
     return None if summary is None else (str(project_id), summary["district"])
 

@@ -16,6 +16,7 @@ from renovation.projections.figures_sum import district_figures, figure_states, 
 from renovation.reports import figure_tables
 from renovation.vocabulary import vocabulary
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.api.schemas import CommandResultSchema
 from renovation.web.api.writes import WRITE_ROLES, Blueprint, committed, staff_write
 from renovation.web.auth import require_role
@@ -70,6 +71,7 @@ def figures_for(district: str | None, args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/projects/<uuid:project_id>/programme")
 class Programme(MethodView):
+    @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(ProgrammeCreateSchema)
     @blp.response(200, CommandResultSchema)
@@ -88,6 +90,7 @@ class Programme(MethodView):
 
 @blp.route("/figures")
 class CityFigures(MethodView):
+    @access(PUBLIC)
     @blp.arguments(FiguresQueryArgsSchema, location="query")
     @blp.response(200, DistrictFiguresSchema)
     def get(self, args: dict[str, Any]):
@@ -97,6 +100,7 @@ class CityFigures(MethodView):
 
 @blp.route("/districts/<string:district>/figures")
 class DistrictFigures(MethodView):
+    @access(PUBLIC)
     @blp.arguments(FiguresQueryArgsSchema, location="query")
     @blp.response(200, DistrictFiguresSchema)
     def get(self, args: dict[str, Any], district: str):
@@ -131,6 +135,7 @@ def _export(district: str, args: dict[str, Any], what: str, kind: str) -> Respon
 
 @blp.route("/districts/<string:district>/<any(figures, projects):what>.<any(xlsx, csv):kind>")
 class DistrictExport(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ExportQueryArgsSchema, location="query")
     @blp.response(200, content_type="application/octet-stream", description="XLSX or CSV")
     def get(self, args: dict[str, Any], district: str, what: str, kind: str):
@@ -140,6 +145,7 @@ class DistrictExport(MethodView):
 
 @blp.route("/districts/<string:district>/report.pdf")
 class DistrictReport(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ExportQueryArgsSchema, location="query")
     @blp.response(200, content_type="application/pdf", description="the district report (PDF)")
     def get(self, args: dict[str, Any], district: str):

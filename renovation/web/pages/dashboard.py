@@ -27,6 +27,7 @@ from renovation.projections.store import districts
 from renovation.reports import charts
 from renovation.reports.figure_tables import figure_values
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.auth import actor_for, page_user
 from renovation.web.i18n import refusal_problems, words
 from renovation.web.pages.blueprint import bp, safe_next
@@ -92,6 +93,7 @@ def dashboard_context(district: str | None, *, districts: list[str] | None = Non
 
 
 @bp.get("/districts")
+@access(PUBLIC)
 def city_dashboard():
     """The city's figures, every district together (public), with a link to each district."""
     return render_template(
@@ -102,12 +104,14 @@ def city_dashboard():
 
 
 @bp.get("/districts/<string:district>")
+@access(PUBLIC)
 def district_dashboard(district: str):
     """A district's figures at a glance (public): counts, charts, one line per project."""
     return render_template("pages/public/dashboard.html", **dashboard_context(district[:200]))
 
 
 @bp.get("/staff/districts/<string:district>")
+@access(STAFF)
 @staff_page
 def staff_dashboard(district: str):
     """The district's figures with each project's workload, and its programme year and batch."""
@@ -128,6 +132,7 @@ def _staff_dashboard_again(district: str, status: int):
 
 
 @bp.post("/staff/projects/<uuid:project_id>/programme")
+@access(STAFF)
 @staff_page
 def assign_programme(project_id: UUID):
     """Set a project's programme year and batch; a refused value comes back naming its field."""

@@ -344,6 +344,9 @@ REFUSALS: dict[str, str] = {
     "handover_before_acceptance": N_(
         "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."
     ),
+    # ---- audit log proofs (renovation/web/api/audit_log.py) -----------------------------
+    "beyond_log_size": N_("the audit log holds %(max)s events: at most %(max)s"),
+    "beyond_tree_size": N_("must be at most the tree size %(max)s"),
 }
 
 PARAMS: dict[str, str] = {

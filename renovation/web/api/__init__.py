@@ -158,6 +158,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.acceptance_report import blp as acceptance_report_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.audit_log import blp as audit_log_blp
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
@@ -174,6 +175,7 @@ def init_api(app: Flask) -> None:
     for blueprint in (
         projects_blp,
         audit_blp,
+        audit_log_blp,
         participation_blp,
         lifts_blp,
         milestones_blp,

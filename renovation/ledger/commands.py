@@ -130,7 +130,9 @@ def audit_export(project_id: UUID | None, until: int | None, output: Path) -> No
             )
     except ExportError as error:
         partial.unlink(missing_ok=True)
-        raise click.BadParameter(str(error).removeprefix("--until: "), param_hint="--until")
+        raise click.BadParameter(
+            str(error).removeprefix("--until: "), param_hint="--until"
+        ) from None
     partial.replace(output)
     click.echo(
         f"wrote {output}: {counts['events']} events, {counts['checkpoints']} checkpoints, "

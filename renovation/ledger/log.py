@@ -340,6 +340,11 @@ class AuditLog:
             ).scalar() or 0
         return latest if latest.size >= needed else self.checkpoint()
 
+    def printed_checkpoint(self, notification_id: int | None) -> dict[str, Any]:
+        """What a PDF prints of the checkpoint it reflects: its size and root (base64)."""
+        checkpoint = self.checkpoint_covering(notification_id)
+        return {"size": checkpoint.size, "root": checkpoint.root_b64}
+
 
 class _BlockLeaves:
     """Kept leaf hashes by 0-based index, read from the database one block at a time."""

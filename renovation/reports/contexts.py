@@ -150,18 +150,18 @@ def project_report_pdf(
     acceptance = acceptance_view(
         runtime, project_id, row, as_of=as_of, today=today or _local_day(as_of)
     )
-    return render_project_report(
-        project_report_context(
-            row,
-            lang=lang,
-            as_of=as_of,
-            participation=participation,
-            milestones=milestones,
-            today=today,
-            names=names,
-            acceptance=acceptance,
-        )
+    context = project_report_context(
+        row,
+        lang=lang,
+        as_of=as_of,
+        participation=participation,
+        milestones=milestones,
+        today=today,
+        names=names,
+        acceptance=acceptance,
     )
+    context["audit_checkpoint"] = runtime.audit_log.printed_checkpoint(row["position"])
+    return render_project_report(context)
 
 
 def household_code_sheet_context(
@@ -173,6 +173,7 @@ def household_code_sheet_context(
     vote_url: Callable[[str], str],
     building: str | None,
     lang: str = "zh",
+    audit_checkpoint: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The code slips' context: one slip for each flat that was given a code just now."""
     return {
@@ -185,6 +186,7 @@ def household_code_sheet_context(
         "building": building,
         "issued_at": local_time(datetime.now(UTC)),
         "position": None,
+        "audit_checkpoint": audit_checkpoint,
         "lang": lang,
         "flats": [
             {

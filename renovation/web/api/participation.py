@@ -240,6 +240,7 @@ class HouseholdCodes(MethodView):
                     building=data.get("building"),
                     vote_url=lambda code: vote_url(project_id, code),
                     lang=args["lang"],
+                    audit_checkpoint=runtime().audit_log.printed_checkpoint(result.position),
                 )
             )
             return Response(

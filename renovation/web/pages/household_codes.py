@@ -64,6 +64,7 @@ def staff_household_codes(project_id: UUID):
                 building=building,
                 vote_url=lambda code: vote_url(project_id, code),
                 lang=str(get_locale() or "zh"),
+                audit_checkpoint=runtime().audit_log.printed_checkpoint(result.position),
             )
         )
         response = send_file(

@@ -26,7 +26,10 @@ blp = Blueprint(
 
 
 class ProofRefused(Exception):
-    """A proof asked for outside the log: 400, naming the query field."""
+    """A proof of a tree or leaf the log does not hold: 404, naming the query field.
+
+    (Well-formed numbers beyond the log name something that does not exist, as an unknown
+    id does; malformed ones are refused with 400 by the query schema.)"""
 
     def __init__(self, field: str, code: str, **params: Any) -> None:
         super().__init__(code)
@@ -36,7 +39,7 @@ class ProofRefused(Exception):
 @blp.errorhandler(ProofRefused)
 def _refused(error: ProofRefused):
     message = words().refusal(error.code, error.params)
-    return error_response(400, error.code, message, {error.field: [message]}, params=error.params)
+    return error_response(404, error.code, message, {error.field: [message]}, params=error.params)
 
 
 def _position(description: str, **kwargs: Any) -> fields.Integer:
@@ -118,7 +121,8 @@ class PublicKey(MethodView):
 class InclusionProof(MethodView):
     @blp.arguments(InclusionQueryArgsSchema, location="query", error_status_code=400)
     @blp.response(200, InclusionProofSchema)
-    @blp.alt_response(400, schema=RefusalSchema, description="position or size outside the log")
+    @blp.alt_response(400, schema=RefusalSchema, description="position or size malformed")
+    @blp.alt_response(404, schema=RefusalSchema, description="position or size beyond the log")
     def get(self, args: dict[str, Any]):
         """Inclusion proof of the event at ``position`` in the tree of ``size`` (public)."""
         position, size = args["position"], args["size"]
@@ -141,7 +145,8 @@ class InclusionProof(MethodView):
 class ConsistencyProof(MethodView):
     @blp.arguments(ConsistencyQueryArgsSchema, location="query", error_status_code=400)
     @blp.response(200, ConsistencyProofSchema)
-    @blp.alt_response(400, schema=RefusalSchema, description="a size outside the log")
+    @blp.alt_response(400, schema=RefusalSchema, description="a size malformed")
+    @blp.alt_response(404, schema=RefusalSchema, description="a size beyond the log")
     def get(self, args: dict[str, Any]):
         """Consistency proof from the tree of size ``from`` to that of size ``to`` (public)."""
         old, new = args["from_"], args["to"]

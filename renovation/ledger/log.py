@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -103,6 +105,59 @@ def stored_leaf(notification: Any) -> bytes:
             notification.state,
         )
     )
+
+
+class StoredRow(NamedTuple):
+    """A stored event as the store keeps it, the originator id as its 16 bytes."""
+
+    id: int
+    originator: bytes
+    version: int
+    topic: str
+    state: bytes
+
+    @property
+    def leaf(self) -> bytes:
+        topic = self.topic.encode()
+        return leaf_hash(
+            b"".join(
+                (
+                    self.originator,
+                    self.version.to_bytes(8, "big"),
+                    len(topic).to_bytes(4, "big"),
+                    topic,
+                    self.state,
+                )
+            )
+        )
+
+    @property
+    def project_id(self) -> str:
+        return str(UUID(bytes=self.originator))
+
+
+def read_store(recorder: Any, start: int, limit: int, stop: int | None = None) -> list[StoredRow]:
+    """Stored events from notification id ``start`` (to ``stop``), at most ``limit``.
+
+    On SQLite the rows are read straight from the library's table: its recorder builds a
+    Notification and a UUID object per row, which made reading ten times slower than hashing.
+    """
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {recorder.events_table_name} WHERE rowid >= ? AND rowid <= ? "
+                "ORDER BY rowid LIMIT ?",
+                (start, stop if stop is not None else 2**62, limit),
+            )
+            return [
+                StoredRow(r[0], bytes.fromhex(r[1].replace("-", "")), r[2], r[3], bytes(r[4]))
+                for r in cursor.fetchall()
+            ]
+    return [
+        StoredRow(n.id, n.originator_id.bytes, n.originator_version, n.topic, bytes(n.state))
+        for n in recorder.select_notifications(start=start, limit=limit, stop=stop)
+    ]
 
 
 @dataclass(frozen=True)
@@ -205,8 +260,8 @@ class AuditLog:
             appended = 0
             while True:
                 seen = self._seen or self._load_seen()
-                notifications = self.recorder.select_notifications(
-                    start=seen.notification_id + 1, limit=batch_size
+                notifications = read_store(
+                    self.recorder, seen.notification_id + 1, batch_size
                 )
                 if not notifications:
                     return appended
@@ -229,19 +284,19 @@ class AuditLog:
             tail = _leaf_hashes(conn, size - size % TILE + 1, size)
         return _Seen(size, nid, tail)
 
-    def _append(self, seen: _Seen, notifications: Sequence[Any]) -> bool:
+    def _append(self, seen: _Seen, notifications: Sequence[StoredRow]) -> bool:
         rows, tiles = [], []
         tail = list(seen.tail)
         position = seen.size
         for n in notifications:
             position += 1
-            h = stored_leaf(n)
+            h = n.leaf
             rows.append(
                 {
                     "position": position,
                     "notification_id": n.id,
-                    "project_id": str(n.originator_id),
-                    "version": n.originator_version,
+                    "project_id": n.project_id,
+                    "version": n.version,
                     "leaf_hash": h,
                 }
             )

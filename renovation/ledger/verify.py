@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import select
 
 from renovation.ledger import notes
-from renovation.ledger.log import TILE, AuditLog, audit_leaves, audit_tiles, stored_leaf
+from renovation.ledger.log import (
+    TILE,
+    AuditLog,
+    StoredRow,
+    audit_leaves,
+    audit_tiles,
+    read_store,
+)
 from renovation.ledger.merkle import MerkleTree, verify_consistency
 
 READ_BATCH = 5000
@@ -65,10 +72,10 @@ class LogVerification:
         return lines
 
 
-def _store_batches(recorder: Any, stop: int) -> Iterator[list[Any]]:
+def _store_batches(recorder: Any, stop: int) -> Iterator[list[StoredRow]]:
     start = 1
     while start <= stop:
-        batch = recorder.select_notifications(start=start, limit=READ_BATCH, stop=stop)
+        batch = read_store(recorder, start, READ_BATCH, stop)
         if not batch:
             return
         yield batch
@@ -79,7 +86,12 @@ def _kept_batches(conn: Any) -> Iterator[list[Any]]:
     after = 0
     while True:
         rows = conn.execute(
-            select(audit_leaves)
+            select(
+                audit_leaves.c.position,
+                audit_leaves.c.project_id,
+                audit_leaves.c.version,
+                audit_leaves.c.leaf_hash,
+            )
             .where(audit_leaves.c.position > after)
             .order_by(audit_leaves.c.position)
             .limit(READ_BATCH)
@@ -111,7 +123,7 @@ def verify_log(
         position = 0
         for stored in store:
             position += 1
-            h = stored_leaf(stored)
+            h = stored.leaf
             recomputed.append(h)
             row = next(kept, None)
             if row is None:
@@ -129,7 +141,7 @@ def verify_log(
             first = row.tile * TILE
             if first + TILE > len(recomputed) or truth.subtree(first, first + TILE) != row.hash:
                 _find(result, first + 1, None, None, f"kept hash of tile {row.tile} differs")
-        _check_checkpoints(log, conn, result, truth, public_key or log.public_key)
+        _check_checkpoints(log, result, truth, public_key or log.public_key)
     result.findings.sort(key=lambda f: f.position)
     return result
 
@@ -141,12 +153,9 @@ def _counted(batches: Iterator[list[Any]], on_batch: Callable[[int], None] | Non
             on_batch(len(batch))
 
 
-def _difference(stored: Any, row: Any) -> str:
-    if str(stored.originator_id) != row.project_id or stored.originator_version != row.version:
-        return (
-            f"the store now has project {stored.originator_id} version "
-            f"{stored.originator_version} there"
-        )
+def _difference(stored: StoredRow, row: Any) -> str:
+    if stored.project_id != row.project_id or stored.version != row.version:
+        return f"the store now has project {stored.project_id} version {stored.version} there"
     return "the stored bytes differ from the logged leaf"
 
 
@@ -157,19 +166,18 @@ def _find(result: LogVerification, position: int, stored: Any, row: Any, reason:
     if row is not None:  # what the log recorded at this position
         project, version = row.project_id, row.version
     elif stored is not None:
-        project, version = str(stored.originator_id), stored.originator_version
+        project, version = stored.project_id, stored.version
     else:
         project = version = None
     result.findings.append(Finding(position, project, version, reason))
 
 
 def _check_checkpoints(
-    log: AuditLog, conn: Any, result: LogVerification, truth: MerkleTree, public_key: Any
+    log: AuditLog, result: LogVerification, truth: MerkleTree, public_key: Any
 ) -> None:
     checkpoints = log.checkpoints()
     result.checkpoints = len(checkpoints)
     previous: notes.Checkpoint | None = None
-    kept = log.tree(conn, checkpoints[-1].size) if checkpoints else None
     for checkpoint in checkpoints:
         size = checkpoint.size
         try:
@@ -191,7 +199,9 @@ def _check_checkpoints(
             )
             continue
         if previous is not None and previous.size > 0:
-            proof = kept.consistency_proof(previous.size, size)
+            # Both signed roots are the recomputed tree's; the proof between them checks that
+            # the later one extends the earlier one (as an outsider holding both would).
+            proof = truth.consistency_proof(previous.size, size)
             if not verify_consistency(previous.size, size, previous.root, checkpoint.root, proof):
                 result.bad_checkpoints.append(
                     f"size {size}: not consistent with the checkpoint at size {previous.size}"

@@ -109,17 +109,18 @@ def audit_keygen(output: Path) -> None:
 def audit_export(project_id: UUID | None, until: int | None, output: Path) -> None:
     """Export the stored events (all, or one project's, with their inclusion proofs) and the
     checkpoints as JSON Lines, for tools/verify_export.py."""
-    from renovation.ledger.export import ExportError, write_export
+    from renovation.ledger.export import write_export
 
     rt = _runtime()
     rt.catch_up()
     if project_id and not rt.app.recorder.select_events(project_id, limit=1):
         raise click.BadParameter(f"there is no project {project_id}", param_hint="--project")
+    size, _ = rt.audit_log.head()
+    if until is not None and until > size:
+        raise click.BadParameter(f"the log holds positions 1 to {size}", param_hint="--until")
     partial = output.with_name(f".{output.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8") as out, _progress(
-            until or rt.audit_log.head()[0], "export"
-        ) as bar:
+        with partial.open("w", encoding="utf-8") as out, _progress(until or size, "export") as bar:
             counts = write_export(
                 rt.audit_log,
                 rt.app.mapper,
@@ -128,11 +129,9 @@ def audit_export(project_id: UUID | None, until: int | None, output: Path) -> No
                 until=until,
                 on_batch=bar.update,
             )
-    except ExportError as error:
-        partial.unlink(missing_ok=True)
-        raise click.BadParameter(
-            str(error).removeprefix("--until: "), param_hint="--until"
-        ) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never half an export under the name asked for
+        raise
     partial.replace(output)
     click.echo(
         f"wrote {output}: {counts['events']} events, {counts['checkpoints']} checkpoints, "

@@ -18,10 +18,6 @@ FORMAT = "renovation-audit-export/1"
 READ_BATCH = 5000
 
 
-class ExportError(ValueError):
-    """An export that cannot be made (a position beyond the log)."""
-
-
 def _line(out: IO[str], value: dict[str, Any]) -> None:
     out.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     out.write("\n")
@@ -41,7 +37,7 @@ def write_export(
     size, _ = log.head()
     until = size if until is None else until
     if not 0 <= until <= size:
-        raise ExportError(f"--until: the log holds positions 1 to {size}")
+        raise ValueError(until)  # the command checks it first
     final = log.checkpoint(until)
     _line(
         out,

@@ -22,7 +22,12 @@ SIGNATURE_DASH = "\u2014 "
 
 
 class NoteError(ValueError):
-    """A checkpoint note that cannot be read, or whose signature does not hold."""
+    """A checkpoint note that cannot be read, or whose signature does not hold; ``code`` is a
+    refusal code of the catalogue (renovation.vocabulary.refusals)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def open_note(note: str, key: Ed25519PublicKey) -> Checkpoint:
     body, sep, signatures = note.partition("\n\n")
     lines = body.split("\n")
     if not sep or len(lines) != 4 or not lines[3].startswith("time "):
-        raise NoteError("not a checkpoint note")
+        raise NoteError("checkpoint_unreadable")
     origin, size_text, root_text, time_line = lines
     body += "\n"
     expected = key_hash(origin, key)
@@ -95,14 +100,14 @@ def open_note(note: str, key: Ed25519PublicKey) -> Checkpoint:
         try:
             key.verify(blob[4:], body.encode())
         except InvalidSignature:
-            raise NoteError("the checkpoint's signature does not hold") from None
+            raise NoteError("checkpoint_signature_fails") from None
         try:
             size = int(size_text)
             root = base64.b64decode(root_text, validate=True)
         except ValueError:
-            raise NoteError("the checkpoint's size or root is unreadable") from None
+            raise NoteError("checkpoint_unreadable") from None
         return Checkpoint(origin, size, root, time_line[len("time ") :], note)
-    raise NoteError("the checkpoint carries no signature by this key")
+    raise NoteError("checkpoint_not_signed_by_key")
 
 
 # ---- key files ------------------------------------------------------------------------------
@@ -141,7 +146,7 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
     """The signing key in ``path``; made there first when ``create`` (the embedded default)."""
     if not path.exists():
         if not create:
-            raise FileNotFoundError(f"AUDIT_SIGNING_KEY: no key file at {path}")
+            raise ValueError(f"AUDIT_SIGNING_KEY: no key file at {path} (renovation audit keygen)")
         try:
             return write_key_pair(path)
         except FileExistsError:

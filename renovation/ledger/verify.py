@@ -24,6 +24,7 @@ from renovation.ledger.log import (
     read_store,
 )
 from renovation.ledger.merkle import MerkleTree, verify_consistency
+from renovation.vocabulary import vocabulary
 
 READ_BATCH = 5000
 MAX_FINDINGS = 20
@@ -183,7 +184,8 @@ def _check_checkpoints(
         try:
             signed = notes.open_note(checkpoint.note, public_key)
         except notes.NoteError as error:
-            result.bad_checkpoints.append(f"size {size}: {error}")
+            reason = vocabulary("en").refusal(error.code)
+            result.bad_checkpoints.append(f"size {size}: {reason}")
             continue
         if (signed.size, signed.root) != (size, checkpoint.root):
             result.bad_checkpoints.append(f"size {size}: the note states another size or root")

@@ -53,7 +53,7 @@ def audit_verify(project_id: UUID | None, public_key: Path | None) -> None:
     checkpoint, each checkpoint's signature and consistency with the next), then each
     project's hash chain (one project, or all). Exits 1 naming the first bad position."""
     from renovation.ledger.notes import load_public_key
-    from renovation.projections.audit import verify_project
+    from renovation.projections.audit import verify_project, verify_projects
     from renovation.projections.store import list_summaries
 
     rt = _runtime()
@@ -61,13 +61,13 @@ def audit_verify(project_id: UUID | None, public_key: Path | None) -> None:
     key = load_public_key(public_key.read_bytes()) if public_key else None
     log_ok = check_log(rt, public_key=key)
     if project_id:
-        ids = [project_id]
+        results = [verify_project(rt.app, rt.engine, project_id)]
     else:
         rows, _ = list_summaries(rt.engine, per_page=10**9)
-        ids = [UUID(r["id"]) for r in rows]
+        results = verify_projects(rt.app, rt.engine, [UUID(r["id"]) for r in rows])
     failed = 0
-    for pid in ids:
-        result = verify_project(rt.app, rt.engine, pid)
+    for result in results:
+        pid = result.project_id
         failed += not result.ok
         click.echo(
             f"{pid} {'ok' if result.ok else 'FAILED'} events={result.events_checked} "

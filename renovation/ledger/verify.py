@@ -87,12 +87,7 @@ def _kept_batches(conn: Any) -> Iterator[list[Any]]:
     after = 0
     while True:
         rows = conn.execute(
-            select(
-                audit_leaves.c.position,
-                audit_leaves.c.project_id,
-                audit_leaves.c.version,
-                audit_leaves.c.leaf_hash,
-            )
+            select(audit_leaves.c.position, audit_leaves.c.leaf_hash)
             .where(audit_leaves.c.position > after)
             .order_by(audit_leaves.c.position)
             .limit(READ_BATCH)
@@ -101,6 +96,11 @@ def _kept_batches(conn: Any) -> Iterator[list[Any]]:
             return
         yield rows
         after = rows[-1].position
+
+
+def _logged(conn: Any, position: int) -> Any:
+    """The kept leaf's row at ``position``: what the log recorded there."""
+    return conn.execute(select(audit_leaves).where(audit_leaves.c.position == position)).one()
 
 
 def _flatten(batches: Iterator[list[Any]]) -> Iterator[Any]:
@@ -130,11 +130,13 @@ def verify_log(
             if row is None:
                 _find(result, position, stored, None, "stored event is not in the log")
             elif bytes(row.leaf_hash) != h:
+                row = _logged(conn, row.position)
                 _find(result, position, stored, row, _difference(stored, row))
         result.events = position
         for row in kept:
             position += 1
-            _find(result, position, None, row, "logged event is missing from the store")
+            reason = "logged event is missing from the store"
+            _find(result, position, None, _logged(conn, row.position), reason)
         result.leaves = size
         result.not_yet_logged = max((log.recorder.max_notification_id() or 0) - head_nid, 0)
         truth = MerkleTree(recomputed)

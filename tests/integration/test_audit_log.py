@@ -164,6 +164,15 @@ def cli(app, *args: str):
     return app.test_cli_runner().invoke(main, list(args))
 
 
+def same_chain_findings(rt) -> bool:
+    from renovation.projections.audit import verify_project, verify_projects
+    from renovation.projections.store import list_summaries
+
+    ids = [UUID(r["id"]) for r in list_summaries(rt.engine, per_page=100)[0]]
+    together = verify_projects(rt.app, rt.engine, ids)
+    return [vars(r) for r in together] == [vars(verify_project(rt.app, rt.engine, i)) for i in ids]
+
+
 def verifier(export: Path, key: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(VERIFIER), str(export), "--public-key", str(key), *extra],
@@ -179,6 +188,7 @@ def test_an_untouched_store_verifies_and_its_export_too(ledger, tmp_path):
     assert size == len(Store(rt).rows()) >= 30
     # a checkpoint at every 10 events, signed by the configured key
     assert [c.size for c in rt.audit_log.checkpoints()] == list(range(EVERY, size + 1, EVERY))
+    assert same_chain_findings(rt)
     done = cli(ledger, "audit", "verify")
     assert done.exit_code == 0, done.output
     assert f"audit log ok: {size} stored events, {size} logged" in done.output
@@ -200,6 +210,9 @@ def test_tampered_events_are_found_and_a_rebuild_does_not_hide_them(ledger, tmp_
     first_bad = CASES[case](store, before)
     project, version = uuid_text(before[first_bad - 1][1]), before[first_bad - 1][2]
     named = f"FIRST BAD POSITION: {first_bad} (project {project} version {version})"
+
+    # every project's chain, in one pass, finds what the check of each project finds
+    assert same_chain_findings(rt)
 
     rebuilt = cli(ledger, "projections", "rebuild")
     assert rebuilt.exit_code == 1 and named in rebuilt.output, rebuilt.output

@@ -9,9 +9,10 @@ Each catch-up appends in one write transaction, moved on by compare-and-set of t
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -143,17 +144,17 @@ def read_store(recorder: Any, start: int, limit: int, stop: int | None = None) -
     Notification and a UUID object per row, which made reading ten times slower than hashing.
     """
     if isinstance(recorder, SQLiteApplicationRecorder):
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(
+        # A connection of our own: plain tuples (the library's pool hands out sqlite3.Row).
+        with closing(sqlite3.connect(recorder.datastore.pool.db_name, timeout=30)) as conn:
+            rows = conn.execute(
                 "SELECT rowid, originator_id, originator_version, topic, state "
                 f"FROM {recorder.events_table_name} WHERE rowid >= ? AND rowid <= ? "
                 "ORDER BY rowid LIMIT ?",
                 (start, stop if stop is not None else 2**62, limit),
-            )
-            return [
-                StoredRow(r[0], bytes.fromhex(r[1].replace("-", "")), r[2], r[3], bytes(r[4]))
-                for r in cursor.fetchall()
-            ]
+            ).fetchall()
+        return [
+            StoredRow(n, bytes.fromhex(o.replace("-", "")), v, t, s) for n, o, v, t, s in rows
+        ]
     return [
         StoredRow(n.id, n.originator_id.bytes, n.originator_version, n.topic, bytes(n.state))
         for n in recorder.select_notifications(start=start, limit=limit, stop=stop)

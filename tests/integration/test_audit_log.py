@@ -24,8 +24,8 @@ from renovation.cli import main
 from renovation.ledger import notes
 from renovation.ledger.log import audit_checkpoints, audit_leaves, leaf_data
 from renovation.ledger.merkle import leaf_hash
-from renovation.web import create_app
 from tests.conftest import STAFF, project_payload, registration, walk
+from tests.helpers import audit_app
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_export.py"
 EVERY = 10
@@ -36,16 +36,8 @@ def ledger(database_url, tmp_path):
     """An app with three projects (about 40 events) and checkpoints every 10 events."""
     key = tmp_path / "audit.pem"
     notes.write_key_pair(key)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,
-            "PHOTO_DIR": str(tmp_path / "photos"),
-            "AUDIT_SIGNING_KEY": str(key),
-            "AUDIT_CHECKPOINT_EVERY": EVERY,
-        }
+    app = audit_app(
+        database_url, tmp_path, AUDIT_SIGNING_KEY=str(key), AUDIT_CHECKPOINT_EVERY=EVERY
     )
     rt = app.extensions["renovation"]
     stages = (("北门新村", "in_plan"), ("河海新村", "intent_vote"), ("凤凰新村", "design"))

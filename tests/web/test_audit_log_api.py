@@ -12,7 +12,7 @@ from renovation.ledger.log import stored_leaf
 from renovation.ledger.merkle import verify_consistency, verify_inclusion
 from renovation.ledger.notes import load_public_key, open_note
 from tests.conftest import STAFF, project_payload, registration
-from tests.helpers import pdf_text
+from tests.helpers import audit_app, pdf_text
 
 
 def _b(text: str) -> bytes:
@@ -22,18 +22,7 @@ def _b(text: str) -> bytes:
 @pytest.fixture
 def web_app(database_url, tmp_path):
     """The app on a fresh database; these reads need no account."""
-    from renovation.web import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,
-            "PHOTO_DIR": str(tmp_path / "photos"),
-            "AUDIT_SIGNING_KEY": None,
-        }
-    )
+    app = audit_app(database_url, tmp_path)
     yield app
     app.extensions["renovation"].close()
 
@@ -97,38 +86,25 @@ def test_a_checkpoint_kept_earlier_is_proved_a_prefix_of_the_latest(client, logg
 
 
 @pytest.mark.parametrize(
-    ("query", "status", "field", "code"),
+    ("proof", "query", "status", "field", "code"),
     [
-        ("position=x&size=3", 400, "position", "bad_request"),
-        ("size=3", 400, "position", "bad_request"),
-        ("position=0&size=3", 400, "position", "bad_request"),
-        ("position=1&size=-2", 400, "size", "bad_request"),
-        ("position=1&size=99999999999", 400, "size", "bad_request"),
-        ("position=1&size=7", 404, "size", "beyond_log_size"),
-        ("position=5&size=4", 404, "position", "beyond_tree_size"),
+        ("inclusion", "position=x&size=3", 400, "position", "bad_request"),
+        ("inclusion", "size=3", 400, "position", "bad_request"),
+        ("inclusion", "position=0&size=3", 400, "position", "bad_request"),
+        ("inclusion", "position=1&size=-2", 400, "size", "bad_request"),
+        ("inclusion", "position=1&size=99999999999", 400, "size", "bad_request"),
+        ("inclusion", "position=1&size=7", 404, "size", "beyond_log_size"),
+        ("inclusion", "position=5&size=4", 404, "position", "beyond_tree_size"),
+        ("consistency", "to=3", 400, "from", "bad_request"),
+        ("consistency", "from=1&to=ten", 400, "to", "bad_request"),
+        ("consistency", "from=1&to=7", 404, "to", "beyond_log_size"),
+        ("consistency", "from=4&to=3", 404, "from", "beyond_tree_size"),
     ],
 )
-def test_an_inclusion_proof_outside_the_log_is_refused_naming_the_field(
-    client, logged, query, status, field, code
+def test_a_proof_outside_the_log_is_refused_naming_the_field(
+    client, logged, proof, query, status, field, code
 ):
-    response = client.get(f"/api/audit/proofs/inclusion?{query}")
-    assert response.status_code == status
-    assert response.json["code"] == code and field in response.json["errors"]
-
-
-@pytest.mark.parametrize(
-    ("query", "status", "field", "code"),
-    [
-        ("to=3", 400, "from", "bad_request"),
-        ("from=1&to=ten", 400, "to", "bad_request"),
-        ("from=1&to=7", 404, "to", "beyond_log_size"),
-        ("from=4&to=3", 404, "from", "beyond_tree_size"),
-    ],
-)
-def test_a_consistency_proof_outside_the_log_is_refused_naming_the_field(
-    client, logged, query, status, field, code
-):
-    response = client.get(f"/api/audit/proofs/consistency?{query}")
+    response = client.get(f"/api/audit/proofs/{proof}?{query}")
     assert response.status_code == status
     assert response.json["code"] == code and field in response.json["errors"]
 

@@ -88,10 +88,17 @@ class ConsistencyProofSchema(Schema):
     to_root = fields.String(required=True)
 
 
-def _log_size(size: int, field: str) -> None:
-    held, _ = runtime().audit_log.head()
+def _proved(size: int, size_field: str, inner: int, inner_field: str, prove) -> dict:
+    """``prove(tree)`` on the kept tree of ``size`` leaves, once ``size`` is within the log
+    and ``inner`` (a position or an older size) within that tree."""
+    log = runtime().audit_log
+    held, _ = log.head()
     if size > held:
-        raise ProofRefused(field, "beyond_log_size", max=held)
+        raise ProofRefused(size_field, "beyond_log_size", max=held)
+    if inner > size:
+        raise ProofRefused(inner_field, "beyond_tree_size", max=size)
+    with log.engine.connect() as conn:
+        return prove(log.tree(conn, size))
 
 
 @blp.route("/checkpoints/latest")
@@ -126,19 +133,19 @@ class InclusionProof(MethodView):
     def get(self, args: dict[str, Any]):
         """Inclusion proof of the event at ``position`` in the tree of ``size`` (public)."""
         position, size = args["position"], args["size"]
-        _log_size(size, "size")
-        if position > size:
-            raise ProofRefused("position", "beyond_tree_size", max=size)
-        log = runtime().audit_log
-        with log.engine.connect() as conn:
-            tree = log.tree(conn, size)
-            return {
+        return _proved(
+            size,
+            "size",
+            position,
+            "position",
+            lambda tree: {
                 "position": position,
                 "size": size,
                 "leaf_hash": b64(tree.leaves[position - 1]),
                 "proof": [b64(h) for h in tree.inclusion_proof(position - 1)],
                 "root": b64(tree.root()),
-            }
+            },
+        )
 
 
 @blp.route("/proofs/consistency")
@@ -150,16 +157,16 @@ class ConsistencyProof(MethodView):
     def get(self, args: dict[str, Any]):
         """Consistency proof from the tree of size ``from`` to that of size ``to`` (public)."""
         old, new = args["from_"], args["to"]
-        _log_size(new, "to")
-        if old > new:
-            raise ProofRefused("from", "beyond_tree_size", max=new)
-        log = runtime().audit_log
-        with log.engine.connect() as conn:
-            tree = log.tree(conn, new)
-            return {
+        return _proved(
+            new,
+            "to",
+            old,
+            "from",
+            lambda tree: {
                 "from_": old,
                 "to": new,
                 "proof": [b64(h) for h in tree.consistency_proof(old)],
                 "from_root": b64(tree.root(old)),
                 "to_root": b64(tree.root()),
-            }
+            },
+        )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from renovation.application.app import RenovationApplication
 from renovation.application.household_codes import load_code_key
 from renovation.application.settings import Storage, storage_from_url
+from renovation.ledger.log import AuditLog, AuditSettings, settings_from
 from renovation.paths import PACKAGE_DIR
 from renovation.projections.store import ProjectSummaryProjection, make_engine
 from renovation.vault import PersonalDataVault
@@ -31,15 +33,27 @@ class Runtime:
     """Everything below the web layer that a process needs, built once per process."""
 
     def __init__(
-        self, database_url: str, *, photo_store: Any = None, code_key: bytes | None = None
+        self,
+        database_url: str,
+        *,
+        photo_store: Any = None,
+        code_key: bytes | None = None,
+        audit: AuditSettings | None = None,
     ) -> None:
         self.database_url = database_url
+        instance = os.environ.get("RENOVATION_INSTANCE") or PACKAGE_DIR.parent / "instance"
+        # The audit log's signing key and checkpoint interval (renovation.ledger.log).
+        self.audit_settings = audit or settings_from(
+            instance,
+            os.environ.get("AUDIT_SIGNING_KEY"),
+            os.environ.get("AUDIT_CHECKPOINT_EVERY"),
+            os.environ.get("AUDIT_ORIGIN"),
+        )
         # The household-code key (HMAC of the codes' digests), kept outside the event store:
         # by default HOUSEHOLD_CODE_KEY, else the key file in the instance folder
         # (RENOVATION_INSTANCE, else the checkout's instance/, as the web app's).
         self.code_key = code_key or load_code_key(
-            os.environ.get("RENOVATION_INSTANCE") or PACKAGE_DIR.parent / "instance",
-            os.environ.get("HOUSEHOLD_CODE_KEY"),
+            instance, os.environ.get("HOUSEHOLD_CODE_KEY")
         )
         self.storage: Storage = storage_from_url(database_url)
         if self.storage.kind == "sqlite":
@@ -75,6 +89,11 @@ class Runtime:
     def projection(self) -> ProjectSummaryProjection:
         return ProjectSummaryProjection(self.app, self.engine)
 
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        """The append-only log over every stored event, with its signed checkpoints."""
+        return AuditLog(self.app.recorder, self.engine, self.audit_settings)
+
     def create_tables(self) -> None:
         """Read-model and account tables; idempotent."""
         from renovation.accounts import create_tables as create_account_tables
@@ -86,6 +105,7 @@ class Runtime:
             self.vault.create_tables(conn)
             create_account_tables(conn)
             create_template_tables(conn)
+            self.audit_log.create_tables(conn)
 
     @contextmanager
     def _schema_lock(self) -> Iterator[Connection]:
@@ -133,8 +153,16 @@ class Runtime:
         return self.vault.destroy(orphans) if orphans else 0
 
     def catch_up(self, until: int | None = None) -> int:
-        """Bring the read models up to date (at least up to position ``until``)."""
-        return self.projection.catch_up(until=until)
+        """Bring the read models and the audit log up to date (at least up to ``until``)."""
+        applied = self.projection.catch_up(until=until)
+        self.audit_log.catch_up(until=until)
+        return applied
+
+    def follow(self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
+        """Keep the read models and the audit log up to date until ``stop()`` (the worker)."""
+        while not stop():
+            if not self.projection.catch_up() + self.audit_log.catch_up():
+                time.sleep(interval)
 
     def close(self) -> None:
         self.app.close()

@@ -34,6 +34,22 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
     )
 
 
+def audit_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
+    """The web app on ``database_url`` (SQLite or PostgreSQL) with no accounts: the audit
+    log's tests (``AUDIT_SIGNING_KEY`` unset: the instance folder's key, made on first use)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "RATELIMIT_ENABLED": False,
+            "PHOTO_DIR": str(tmp_path / "photos"),
+            "AUDIT_SIGNING_KEY": None,
+            **config,
+        }
+    )
+
+
 def add_user(
     app: Flask,
     username: str,

@@ -210,6 +210,7 @@ def record_values(
     milestone_names: dict[str, str] | None = None,
     thumbnails: Thumbnails | None = None,
     evaluations: list[dict[str, Any]] | None = None,
+    audit_checkpoint: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record's template values: every label in ``lang``, people by role only.
 
@@ -308,6 +309,7 @@ def record_values(
         else None,
         "position": int(summary["position"]),
         "chain_digest": str(summary["chain_digest"]),
+        "audit_checkpoint": audit_checkpoint,
         "as_of": moment_text(as_of.isoformat()) if as_of else None,
         "generated_at": moment_text(datetime.now(UTC).isoformat()),
     }
@@ -409,4 +411,5 @@ def acceptance_record_pdf(
         today=today,
         milestone_names={m["milestone_id"]: m["name"] for m in milestones},
         evaluations=evaluation_values(project.rounds, lang),
+        audit_checkpoint=runtime.audit_log.printed_checkpoint(summary["position"]),
     )

@@ -150,18 +150,18 @@ def project_report_pdf(
     acceptance = acceptance_view(
         runtime, project_id, row, as_of=as_of, today=today or _local_day(as_of)
     )
-    return render_project_report(
-        project_report_context(
-            row,
-            lang=lang,
-            as_of=as_of,
-            participation=participation,
-            milestones=milestones,
-            today=today,
-            names=names,
-            acceptance=acceptance,
-        )
+    context = project_report_context(
+        row,
+        lang=lang,
+        as_of=as_of,
+        participation=participation,
+        milestones=milestones,
+        today=today,
+        names=names,
+        acceptance=acceptance,
     )
+    context["audit_checkpoint"] = runtime.audit_log.printed_checkpoint(row["position"])
+    return render_project_report(context)
 
 
 def household_code_sheet_context(
@@ -174,6 +174,7 @@ def household_code_sheet_context(
     building: str | None,
     lang: str = "zh",
     phones_can_open: bool = True,
+    audit_checkpoint: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The code slips' context: one slip for each flat that was given a code just now;
     ``phones_can_open`` False prints, on the page and on each slip, that phones cannot open
@@ -189,6 +190,7 @@ def household_code_sheet_context(
         "building": building,
         "issued_at": local_time(datetime.now(UTC)),
         "position": None,
+        "audit_checkpoint": audit_checkpoint,
         "lang": lang,
         "flats": [
             {

@@ -172,6 +172,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         # The shared layout's names; the sheet overrides the blocks that print them.
         "position": context.get("position") or 0,
         "chain_digest": "",
+        "audit_checkpoint": context.get("audit_checkpoint"),
         "as_of": None,
         "generated_at": issued_at,
     }

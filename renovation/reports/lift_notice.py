@@ -258,6 +258,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         # The shared layout's names.
         "position": int(context.get("position") or 0),
         "chain_digest": str(context.get("chain_digest") or ""),
+        "audit_checkpoint": context.get("audit_checkpoint"),
         "as_of": None,
         "generated_at": context["rendered_at"],
     }

@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "as_of_now": N_("Current state"),
     "as_of_banner": N_("This report shows the state as of %(as_of)s, not the current state."),
     "as_of_header": N_("State as of %(as_of)s"),
+    "audit_checkpoint": N_("Audit log checkpoint: size %(size)s, root hash %(root)s"),
     "verification_note": N_(
         "This report was rendered from the read model at the event position above. "
         "To verify it, recompute the chain digest from an audit export: it must equal "

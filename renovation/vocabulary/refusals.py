@@ -367,6 +367,12 @@ REFUSALS: dict[str, str] = {
     "handover_before_acceptance": N_(
         "Not possible at the stage “%(from_stage)s”: the hand-over follows the acceptance."
     ),
+    # ---- audit log proofs (renovation/web/api/audit_log.py) -----------------------------
+    "beyond_log_size": N_("the audit log holds %(max)s events: at most %(max)s"),
+    "beyond_tree_size": N_("must be at most the tree size %(max)s"),
+    "checkpoint_unreadable": N_("the checkpoint is not a signed note of a tree size and root"),
+    "checkpoint_signature_fails": N_("the checkpoint's signature does not hold"),
+    "checkpoint_not_signed_by_key": N_("the checkpoint carries no signature by this key"),
 }
 
 PARAMS: dict[str, str] = {

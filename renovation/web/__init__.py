@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from renovation.application.household_codes import load_code_key
+from renovation.ledger.log import settings_from
 from renovation.log_format import JsonFormatter, log_format
 from renovation.paths import STATIC_DIR, TEMPLATES_DIR
 from renovation.photos import PhotoStore
@@ -79,6 +80,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # How many reverse proxies in front of us set X-Forwarded-For/-Proto/-Host/-Port;
         # 0 (the default) believes none of those headers.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # The audit log (renovation.ledger): the Ed25519 signing key's file (unset: the
+        # instance folder's audit_signing_key.pem, made on first use), the events between
+        # two checkpoints, and the log's name in its checkpoints.
+        AUDIT_SIGNING_KEY=os.environ.get("AUDIT_SIGNING_KEY"),
+        AUDIT_CHECKPOINT_EVERY=int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "100")),
+        AUDIT_ORIGIN=os.environ.get("AUDIT_ORIGIN", "renovation"),
         # /readyz answers 503 when the read models are more events behind than this.
         READY_MAX_LAG=int(os.environ.get("READY_MAX_LAG", "1000")),
         # Auditors read every project ("city") or only those of their account's districts
@@ -133,6 +140,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"],
         photo_store=photo_store,
         code_key=load_code_key(instance, app.config["HOUSEHOLD_CODE_KEY"]),
+        audit=settings_from(
+            instance,
+            app.config["AUDIT_SIGNING_KEY"],
+            app.config["AUDIT_CHECKPOINT_EVERY"],
+            app.config["AUDIT_ORIGIN"],
+        ),
     )
     runtime.create_tables()
     app.extensions["renovation"] = runtime

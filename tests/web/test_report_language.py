@@ -102,14 +102,19 @@ def demo_pdfs(demo: dict[str, Any], lang: str | None) -> list[tuple[str, str, st
     return pdfs
 
 
+CHECKPOINT_ROOT = re.compile(r"[A-Za-z0-9+/]{43}=")
+
+
 def without_verification(text: str, pid: str) -> str:
     """The text with whitespace squeezed out and without what verification needs: the web
     addresses printed (with the project's id), the project's id, its chain digest (in the
-    verification box, and its first 16 characters in the footer) and household codes."""
+    verification box, and its first 16 characters in the footer), the audit log checkpoint's
+    root hash (base64) and household codes."""
     flat = URL.sub(" ", re.sub(r"\s+", "", text))
     digest = re.search(r"[0-9a-f]{64}", flat)
     if digest:
         flat = flat.replace(digest[0], " ").replace(digest[0][:16], " ")
+    flat = CHECKPOINT_ROOT.sub(" ", flat)
     return HOUSEHOLD_CODE.sub(" ", flat.replace(pid, " "))
 
 

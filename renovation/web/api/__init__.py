@@ -158,6 +158,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.acceptance_report import blp as acceptance_report_blp
     from renovation.web.api.answer_templates import blp as answer_templates_blp
     from renovation.web.api.audit import blp as audit_blp
+    from renovation.web.api.audit_log import blp as audit_log_blp
     from renovation.web.api.ballot_lookup import blp as ballot_lookup_blp
     from renovation.web.api.figures import blp as figures_blp
     from renovation.web.api.lifts import blp as lifts_blp
@@ -177,6 +178,7 @@ def init_api(app: Flask) -> None:
     for blueprint in (
         projects_blp,
         audit_blp,
+        audit_log_blp,
         participation_blp,
         written_answers_blp,
         ballot_lookup_blp,

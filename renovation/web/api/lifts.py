@@ -362,6 +362,7 @@ class Notice(MethodView):
                 "public_url": lift_public_url(project_id, lift_id),
                 "position": summary["position"],
                 "chain_digest": summary["chain_digest"],
+                "audit_checkpoint": rt.audit_log.printed_checkpoint(summary["position"]),
                 "rendered_at": datetime.now(UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
             }
         )

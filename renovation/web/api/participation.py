@@ -240,6 +240,7 @@ class HouseholdCodes(MethodView):
                     vote_url=lambda code: vote_url(project_id, code),
                     lang=args["lang"],
                     phones_can_open=phones_can_open_links(),
+                    audit_checkpoint=runtime().audit_log.printed_checkpoint(result.position),
                 )
             )
             return Response(

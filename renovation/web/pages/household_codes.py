@@ -101,6 +101,7 @@ def staff_household_codes(project_id: UUID):
                 vote_url=lambda code: vote_url(project_id, code),
                 lang=str(get_locale() or "zh"),
                 phones_can_open=phones_can_open_links(),
+                audit_checkpoint=runtime().audit_log.printed_checkpoint(result.position),
             )
         )
         response = send_file(

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 
 from renovation.ledger.notes import b64, public_pem
 from renovation.web import runtime
+from renovation.web.access import PUBLIC, access
 from renovation.web.api import error_response
 from renovation.web.api.schemas import RefusalSchema
 from renovation.web.i18n import words
@@ -103,6 +104,7 @@ def _proved(size: int, size_field: str, inner: int, inner_field: str, prove) -> 
 
 @blp.route("/checkpoints/latest")
 class LatestCheckpoint(MethodView):
+    @access(PUBLIC)
     @blp.response(
         200, content_type="text/plain", description="the latest signed checkpoint (a signed note)"
     )
@@ -117,6 +119,7 @@ class LatestCheckpoint(MethodView):
 
 @blp.route("/public-key")
 class PublicKey(MethodView):
+    @access(PUBLIC)
     @blp.response(200, content_type="application/x-pem-file", description="Ed25519, PEM")
     def get(self):
         """The key the checkpoints are signed with (public; SubjectPublicKeyInfo PEM)."""
@@ -126,6 +129,7 @@ class PublicKey(MethodView):
 
 @blp.route("/proofs/inclusion")
 class InclusionProof(MethodView):
+    @access(PUBLIC)
     @blp.arguments(InclusionQueryArgsSchema, location="query", error_status_code=400)
     @blp.response(200, InclusionProofSchema)
     @blp.alt_response(400, schema=RefusalSchema, description="position or size malformed")
@@ -150,6 +154,7 @@ class InclusionProof(MethodView):
 
 @blp.route("/proofs/consistency")
 class ConsistencyProof(MethodView):
+    @access(PUBLIC)
     @blp.arguments(ConsistencyQueryArgsSchema, location="query", error_status_code=400)
     @blp.response(200, ConsistencyProofSchema)
     @blp.alt_response(400, schema=RefusalSchema, description="a size malformed")

@@ -170,7 +170,8 @@ def test_who_may_read_a_projects_history(console, role, district, status):
 def test_anonymous_visitors_and_unknown_projects(console, auditor):
     anonymous = console.test_client()
     answer = anonymous.get(f"/audit/projects/{console.project_id}")
-    assert answer.status_code == 401 and "401" in visible(answer)
+    assert answer.status_code == 302  # to the sign-in page, and back here after it
+    assert answer.headers["Location"].startswith("/login?next=")
     assert auditor.get(f"/audit/projects/{uuid.uuid4()}").status_code == 404
 
 

@@ -53,6 +53,32 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     )
     app.rate_opinion_answer(pid, opinion["opinion_id"], rating="satisfied", actor=RESIDENT)
     hold_evaluation(app, pid)  # opens, ballots and closes an evaluation, recording its result
+    asked = {"type": "text", "text": "还有什么建议？"}
+    now = app.now()
+    needs = app.open_consultation(
+        pid,
+        {
+            "kind": "needs",
+            "title": "问需",
+            "questions": [{"type": "rating", "text": "楼道照明？"}],
+            "opens_at": now + timedelta(days=1),
+            "closes_at": now + timedelta(days=8),
+            "scope": {"level": "community"},
+        },
+        actor=STAFF,
+    ).value["consultation_id"]
+    app.revise_consultation_questions(pid, needs, [asked], actor=STAFF)
+    real_clock = app.clock
+    app.clock = lambda: now + timedelta(days=2)
+    try:
+        ballot = app.cast_paper_vote(
+            pid, needs, flat_id="1-1-101", answers={"q1": "多装路灯"}, consent=None, actor=STAFF
+        )
+        app.take_up_written_answer(
+            pid, needs, f"{ballot.version}-q1", {"into": "plan", "note": "列入方案"}, actor=STAFF
+        )
+    finally:
+        app.clock = real_clock
     app.moderate_opinion(pid, opinion["opinion_id"], hidden=True, reason="辱骂", actor=STAFF)
     key_id = app.get_project(pid).opinions[opinion["opinion_id"]]["personal_key_id"]
     app.erase_personal_data(pid, [key_id], reason="本人申请", actor=STAFF)

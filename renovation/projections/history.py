@@ -119,10 +119,12 @@ class VerificationFacts:
 
 
 def verification_facts(
-    app: RenovationApplication, engine: Engine, project_id: UUID
+    app: RenovationApplication, engine: Engine, project_id: UUID, audit_log: Any = None
 ) -> VerificationFacts:
     """Recompute the project's chain from the stored events (one project's events, in the
-    store's order) and name the first problem by its version and position."""
+    store's order) and name the first problem by its version and position; with the
+    ``audit_log`` (renovation.ledger), also check the events against the leaves it logged and
+    the signed checkpoint that covers them (``checkpoint``)."""
     result = verify_project(app, engine, project_id)
     first = None
     if result.problems:
@@ -133,12 +135,20 @@ def verification_facts(
             "position": logged["position"] if logged else None,
             "problem": problem["problem"],
         }
+    checkpoint = None
+    if audit_log is not None:
+        from renovation.ledger.project_check import check_project
+
+        checkpoint = check_project(audit_log, app.recorder.select_events(project_id), project_id)
+        if first is None and checkpoint["first_bad"]:
+            first = {**checkpoint["first_bad"], "problem": "differs from the signed log"}
     return VerificationFacts(
-        ok=result.ok,
+        ok=result.ok and (checkpoint is None or checkpoint["ok"]),
         events_checked=result.events_checked,
         chain_digest=result.chain_digest,
         first_problem=first,
-        problems=len(result.problems),
+        problems=len(result.problems) + (0 if checkpoint is None or checkpoint["ok"] else 1),
+        checkpoint=checkpoint,
     )
 
 

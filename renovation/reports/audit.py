@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "checkpoint": N_("Checkpoint checked against"),
     "checkpoint_value": N_("size %(size)s, root %(root)s"),
     "no_checkpoint": N_("No signed checkpoint is kept yet."),
+    "checkpoint_ok": N_("signed by the log's key; the project's events are the ones it logged"),
+    "checkpoint_bad": N_("does not hold: the signature, the root or the events differ"),
 }
 
 
@@ -116,7 +118,7 @@ def audit_report_pdf(
     from the read model's event log, with the chain verified from the stored events."""
     runtime.catch_up()
     row = get_summary(runtime.engine, str(project_id))
-    facts = verification_facts(runtime.app, runtime.engine, project_id)
+    facts = verification_facts(runtime.app, runtime.engine, project_id, runtime.audit_log)
     rows, total = history_page(
         runtime.engine,
         str(project_id),

@@ -350,3 +350,26 @@ def test_compared_marks_stage_quantities_answers_and_items():
     assert (
         not_yet["stage"] == (None, "rectification") and not_yet["quantities"][0]["before"] is None
     )
+
+
+def test_the_panel_checks_the_project_against_the_signed_log(console, auditor):
+    from tests.integration.test_audit_log import Store
+
+    url = f"/audit/projects/{console.project_id}"
+    text = visible(auditor.get(url))
+    with console.app_context():
+        rt = runtime()
+        checkpoint = rt.audit_log.latest_checkpoint()
+        store = Store(rt)
+        rows = [r for r in store.rows() if str(UUID(str(r[1]))) == console.project_id]
+        notification_id, _project, _version, state = rows[2]
+        position = next(
+            p for p, r in enumerate(store.rows(), 1) if r[0] == notification_id
+        )
+    assert checkpoint.root_b64 in text
+    assert "✓ 经日志密钥签名" in text
+
+    store.set("state", state[:-1] + bytes([state[-1] ^ 1]), notification_id)
+
+    text = visible(auditor.get(url + "?check=1"))
+    assert f"✗ 自第 {position} 条起，存储的事件与已签名的日志不符" in text, text

@@ -137,7 +137,7 @@ def verification_panel(project_id: UUID) -> dict[str, Any] | None:
         return None
     rt = runtime()
     rt.catch_up()
-    return asdict(verification_facts(rt.app, rt.engine, project_id))
+    return asdict(verification_facts(rt.app, rt.engine, project_id, rt.audit_log))
 
 
 @bp.get("/audit/projects/<uuid:project_id>")

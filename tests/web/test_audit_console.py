@@ -265,7 +265,10 @@ def test_the_audit_report_pdf(console, auditor, tmp_path):
     text = pdf_text(answer.data, tmp_path, squeeze=True)
     assert "项目历史审计报告" in text and "链完整" in text
     assert "项目由“已登记”进入“问需（需求调查）”。" in text
-    assert "尚未保存签名检查点" in text
+    with console.app_context():
+        checkpoint = runtime().audit_log.latest_checkpoint()
+    assert f"规模{checkpoint.size}，根哈希{checkpoint.root_b64}" in text
+    assert "经日志密钥签名；本项目事件与日志所记一致" in text
     assert "已完成60m" not in text  # two days later: outside the period
     assert PHONE not in text and OPINION_TEXT not in text
     assert problems_in(pdf_text(answer.data, tmp_path)) == []

@@ -28,7 +28,9 @@ from renovation.vocabulary import vocabulary
 def _create_app():
     from renovation.web import create_app
 
-    return create_app()
+    # A command applies the events it needs itself (``projections follow`` is the worker);
+    # no worker thread in a command's process.
+    return create_app({"PROJECTION_WORKER": "inline"})
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -324,10 +326,13 @@ def projections_status() -> None:
 @click.option("--interval", default=0.5, show_default=True, type=float)
 @with_appcontext
 def projections_follow(interval: float) -> None:
-    """Keep the read models up to date until stopped (the projection worker)."""
+    """Keep the read models and the audit log up to date until stopped (the projection
+    worker; run it beside a service started with PROJECTION_WORKER=external). Woken by the
+    event store's NOTIFY on PostgreSQL; on SQLite it looks every --interval seconds."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     click.echo("following the event store; Ctrl-C to stop")
+    sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):
         _runtime().follow(interval=interval, stop=lambda: bool(stopping))
 

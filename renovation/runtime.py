@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from renovation.application.settings import Storage, storage_from_url
 from renovation.ledger.log import AuditLog, AuditSettings, settings_from
 from renovation.paths import PACKAGE_DIR
 from renovation.projections.store import ProjectSummaryProjection, make_engine
+from renovation.projections.worker import ProjectionWorker, wait_for_external
 from renovation.vault import PersonalDataVault
 
 _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -52,9 +52,7 @@ class Runtime:
         # The household-code key (HMAC of the codes' digests), kept outside the event store:
         # by default HOUSEHOLD_CODE_KEY, else the key file in the instance folder
         # (RENOVATION_INSTANCE, else the checkout's instance/, as the web app's).
-        self.code_key = code_key or load_code_key(
-            instance, os.environ.get("HOUSEHOLD_CODE_KEY")
-        )
+        self.code_key = code_key or load_code_key(instance, os.environ.get("HOUSEHOLD_CODE_KEY"))
         self.storage: Storage = storage_from_url(database_url)
         if self.storage.kind == "sqlite":
             make_private_sqlite_files(
@@ -64,6 +62,14 @@ class Runtime:
         # The uploaded photos (renovation.photos.PhotoStore); with one, commands naming a
         # photo that was never uploaded are refused (unknown_photo).
         self.photo_store = photo_store
+        # Who keeps the read models: "inline" (catch_up applies the events itself: the CLI,
+        # tests), "thread" (start_worker: a thread of this process) or "external" (another
+        # process runs ``renovation projections follow``). With a worker, catch_up waits at
+        # most read_wait seconds for it and calls on_behind() when it did not get there.
+        self.worker_mode = "inline"
+        self.worker: ProjectionWorker | None = None
+        self.read_wait = 2.0
+        self.on_behind: Callable[[], None] | None = None
 
     @cached_property
     def app(self) -> RenovationApplication:
@@ -153,18 +159,41 @@ class Runtime:
         return self.vault.destroy(orphans) if orphans else 0
 
     def catch_up(self, until: int | None = None) -> int:
-        """Bring the read models and the audit log up to date (at least up to ``until``)."""
-        applied = self.projection.catch_up(until=until)
-        self.audit_log.catch_up(until=until)
-        return applied
+        """Bring the read models and the audit log up to date (at least up to ``until``).
+
+        Inline, applies the events and returns how many the read models took. With a
+        worker, waits for it to pass ``until`` (unset: the store's head) and returns 0; when
+        it is not there within ``read_wait`` seconds, calls ``on_behind`` (the answer then
+        says the read models are behind) rather than apply anything itself.
+        """
+        if self.worker_mode == "inline":
+            applied = self.projection.catch_up(until=until)
+            self.audit_log.catch_up(until=until)
+            return applied
+        target = until if until is not None else self.app.recorder.max_notification_id() or 0
+        if self.worker is not None:
+            passed = self.worker.wait_for(target, self.read_wait)
+        else:
+            passed = wait_for_external(self, target, self.read_wait)
+        if not passed and self.on_behind is not None:
+            self.on_behind()
+        return 0
+
+    def start_worker(self, *, interval: float = 0.5) -> ProjectionWorker:
+        """Keep the read models from a thread of this process (stopped by ``close``)."""
+        if self.worker is None or not self.worker.running:
+            self.worker = ProjectionWorker(self, interval=interval).start()
+        self.worker_mode = "thread"
+        return self.worker
 
     def follow(self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
-        """Keep the read models and the audit log up to date until ``stop()`` (the worker)."""
-        while not stop():
-            if not self.projection.catch_up() + self.audit_log.catch_up():
-                time.sleep(interval)
+        """Keep the read models and the audit log up to date until ``stop()`` (the worker
+        process): woken by the recorder's NOTIFY on PostgreSQL, polling every ``interval``."""
+        ProjectionWorker(self, interval=interval, listen=True).run(stop)
 
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
         self.app.close()
         self.engine.dispose()
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, flash, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -88,6 +89,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         AUDIT_ORIGIN=os.environ.get("AUDIT_ORIGIN", "renovation"),
         # /readyz answers 503 when the read models are more events behind than this.
         READY_MAX_LAG=int(os.environ.get("READY_MAX_LAG", "1000")),
+        # Who keeps the read models (renovation/projections/worker.py): "thread" (a thread
+        # of this process), "external" (``renovation projections follow`` runs on its own)
+        # or "inline" (each request catches up itself; tests unless they ask otherwise).
+        PROJECTION_WORKER=os.environ.get("PROJECTION_WORKER", "thread"),
+        # How long a read that must show the caller's own write waits for the worker.
+        READ_WAIT_SECONDS=float(os.environ.get("READ_WAIT_SECONDS", "2")),
         # Auditors read every project ("city") or only those of their account's districts
         # ("district"); renovation/web/access.py.
         AUDITOR_SCOPE=os.environ.get("AUDITOR_SCOPE", "city"),
@@ -119,6 +126,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+        if app.testing and "PROJECTION_WORKER" not in test_config:
+            app.config["PROJECTION_WORKER"] = "inline"  # no thread unless a test asks
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
@@ -127,6 +136,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ValueError("SECURE_COOKIES: auto, 1 or 0")
     if app.config["AUDITOR_SCOPE"] not in ("city", "district"):
         raise ValueError("AUDITOR_SCOPE: city or district")
+    if app.config["PROJECTION_WORKER"] not in ("thread", "external", "inline"):
+        raise ValueError("PROJECTION_WORKER: thread, external or inline")
     app.session_interface = _SessionInterface()
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
@@ -149,6 +160,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     runtime.create_tables()
     app.extensions["renovation"] = runtime
+    _keep_read_models(app, runtime)
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -191,6 +203,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         g.pop("user", None)
 
     return app
+
+
+def _keep_read_models(app: Flask, runtime: Runtime) -> None:
+    """Start the projection worker as configured; answers say when a read is behind."""
+    runtime.read_wait = app.config["READ_WAIT_SECONDS"]
+    runtime.worker_mode = app.config["PROJECTION_WORKER"]
+    runtime.on_behind = _read_model_behind
+    if runtime.worker_mode == "thread":
+        runtime.start_worker()
+
+    @app.after_request
+    def _behind_header(response: Response) -> Response:
+        if g.get("read_model_behind"):
+            response.headers["X-Read-Model-Behind"] = "1"
+        return response
+
+
+def _read_model_behind() -> None:
+    """The worker did not reach the caller's write in time: the answer says so, and a page
+    (or the page a form's redirect leads to) shows a notice."""
+    if not has_request_context() or g.get("read_model_behind"):
+        return
+    g.read_model_behind = True
+    if not request.path.startswith("/api"):
+        flash(_("The data is being updated; please refresh in a moment."), "info")
 
 
 def _private_response() -> bool:

@@ -2,8 +2,9 @@
 
 ``/healthz`` says the process answers. ``/readyz`` says it can serve: the read-model
 database and the event store answer, and the read models are at most ``READY_MAX_LAG``
-events behind the event store (``renovation projections status`` gives the same figures);
-503 otherwise.
+events behind the event store (``renovation projections status`` gives the same figures),
+and the projection worker of this process, when it runs one (``PROJECTION_WORKER=thread``),
+is alive; 503 otherwise. With ``external`` the lag tells whether the other process keeps up.
 """
 
 from __future__ import annotations
@@ -45,9 +46,16 @@ def readyz():
         "lag": status.lag,
         "max_lag": max_lag,
     }
+    rt = runtime()
+    worker = {"mode": rt.worker_mode}
+    if rt.worker_mode == "thread":
+        worker["alive"] = rt.worker is not None and rt.worker.alive
+    answer = {"database": "ok", "projection": projection, "worker": worker}
     if status.lag > max_lag:
-        return fresh(jsonify(status="lagging", database="ok", projection=projection)), 503
-    return fresh(jsonify(status="ready", database="ok", projection=projection))
+        return fresh(jsonify(status="lagging", **answer)), 503
+    if worker.get("alive") is False:
+        return fresh(jsonify(status="worker_stopped", **answer)), 503
+    return fresh(jsonify(status="ready", **answer))
 
 
 def fresh(response: Response) -> Response:

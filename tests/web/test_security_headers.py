@@ -453,6 +453,7 @@ def test_readyz_reports_the_database_and_the_projection_lag(web_app):
         "status": "ready",
         "database": "ok",
         "projection": {"position": 0, "head": 0, "lag": 0, "max_lag": 1000},
+        "worker": {"mode": "inline"},
     }
     assert ready.headers["Cache-Control"] == "no-store"
 

@@ -81,3 +81,16 @@ class LiftServiceRecorded(ProjectEvent):
     kind: str  # maintenance | inspection_passed | inspection_requested
     on_date: date
     valid_until: date | None
+
+
+class LiftCostSharingAgreed(ProjectEvent):
+    """The unit's own cost-sharing agreement (Civil Code: costs shared as agreed), recorded
+    with the agreement: a coefficient per floor of the unit ("0" for a floor that pays
+    nothing), the floors that pay nothing, the ruleset whose reference table it was read
+    against and whether it departs from that table."""
+
+    lift_id: str
+    floor_coefficients: dict[str, str]  # floor number → decimal coefficient
+    exempt_floors: list[int]
+    reference_ruleset_id: str
+    departs_from_reference: bool

@@ -299,6 +299,7 @@ class LiftsArea(ApplicationBase):
             ],
             "consent": consent,
             "agreement": lift["details"].get(LiftStage.AGREEMENT_SIGNED.value),
+            "cost_sharing_agreed": lift.get("cost_sharing_agreed"),
             "objections": list(lift["objections"].values()),
             "deadlines": [
                 {"name": d.name, "due": d.due, "status": str(d.status(today)), "basis": d.basis}
@@ -308,7 +309,8 @@ class LiftsArea(ApplicationBase):
         }
 
     def lift_cost_shares(self, project_id: UUID, lift_id: str) -> dict[str, Any]:
-        """Each flat's share: floor coefficient × area × cost per m², subsidy deducted first.
+        """Each flat's share: floor coefficient × area × cost per m², subsidy deducted first;
+        the coefficients the unit's owners agreed, else the ruleset's reference table.
 
         Refused (BudgetMissingError) until the agreement records a budget.
         """
@@ -318,6 +320,7 @@ class LiftsArea(ApplicationBase):
         budget = agreement.get("budget")
         ruleset = self.ruleset_for(project, self.today())
         subsidy = agreement.get("subsidy")
+        agreed = lift.get("cost_sharing_agreed")
         result = compute_cost_shares(
             [
                 CostShareFlat(f["flat_id"], f["floor"], Decimal(f["area"]))
@@ -326,6 +329,9 @@ class LiftsArea(ApplicationBase):
             Decimal(budget) if budget is not None else None,
             Decimal(subsidy) if subsidy is not None else None,
             ruleset,
+            agreed=None
+            if agreed is None
+            else {int(f): Decimal(c) for f, c in agreed["floor_coefficients"].items()},
         )
         return result.to_dict()
 

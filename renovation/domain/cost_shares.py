@@ -77,6 +77,9 @@ class CostShareResult:
     total_weight: Decimal
     cost_per_weighted_m2: Decimal
     shares: tuple[FlatCostShare, ...]
+    # "agreed": the unit's owners' own coefficients; "reference": the ruleset's table.
+    coefficients: str = "reference"
+    departs_from_reference: bool = False
 
     def share_of(self, flat_id: str) -> Decimal:
         for line in self.shares:
@@ -93,6 +96,8 @@ class CostShareResult:
             "amount": f"{self.amount:f}",
             "total_weight": f"{self.total_weight:f}",
             "cost_per_weighted_m2": f"{self.cost_per_weighted_m2:f}",
+            "coefficients": self.coefficients,
+            "departs_from_reference": self.departs_from_reference,
             "shares": [
                 {
                     "flat_id": s.flat_id,
@@ -116,6 +121,8 @@ class CostShareResult:
             amount=Decimal(data["amount"]),
             total_weight=Decimal(data["total_weight"]),
             cost_per_weighted_m2=Decimal(data["cost_per_weighted_m2"]),
+            coefficients=data.get("coefficients", "reference"),
+            departs_from_reference=bool(data.get("departs_from_reference", False)),
             shares=tuple(
                 FlatCostShare(
                     flat_id=s["flat_id"],
@@ -136,8 +143,12 @@ def compute_cost_shares(
     total_cost: Decimal | None,
     subsidy: Decimal | None,
     ruleset: Ruleset,
+    agreed: Mapping[int, Decimal] | None = None,
 ) -> CostShareResult:
     """Share ``total_cost − subsidy`` by weight = floor coefficient × area.
+
+    ``agreed`` is the unit's own coefficient per floor (0 for a floor that pays nothing),
+    as its owners agreed; without it the ruleset's reference table applies.
 
     ``subsidy=None`` takes the ruleset's subsidy per lift. Each share is the exact
     proportional amount rounded down to the fen; the fen left over then go one each to
@@ -156,7 +167,7 @@ def compute_cost_shares(
         )
     amount = (total_cost - subsidy).quantize(FEN)
 
-    lines = _weigh(flats, ruleset)
+    lines = _weigh(flats, ruleset, agreed)
     with localcontext() as ctx:
         ctx.prec = 60
         ctx.traps[Inexact] = True  # weights are exact products; never round them silently
@@ -185,6 +196,8 @@ def compute_cost_shares(
         amount=amount,
         total_weight=total_weight,
         cost_per_weighted_m2=_round_half_up(rate, RATE_PLACES),
+        coefficients="reference" if agreed is None else "agreed",
+        departs_from_reference=any(c != ruleset.floor_coefficient(f.floor) for f, c, _ in lines),
         shares=tuple(
             FlatCostShare(
                 flat_id=flat.flat_id,
@@ -210,7 +223,7 @@ def _check_money(value: Any, field: str) -> None:
 
 
 def _weigh(
-    flats: Iterable[CostShareFlat], ruleset: Ruleset
+    flats: Iterable[CostShareFlat], ruleset: Ruleset, agreed: Mapping[int, Decimal] | None
 ) -> list[tuple[CostShareFlat, Decimal, Decimal]]:
     lines: list[tuple[CostShareFlat, Decimal, Decimal]] = []
     seen: set[str] = set()
@@ -226,6 +239,16 @@ def _weigh(
             raise CostShareError(
                 "flat_floor_invalid", field="flats", flat=flat.flat_id, floor=flat.floor
             ) from None
+        if agreed is not None:
+            coefficient = agreed.get(flat.floor)
+            if coefficient is None:  # a flat registered on a floor the agreement did not cover
+                raise CostShareError(
+                    "lift_coefficient_missing", field="floor_coefficients", floor=flat.floor
+                )
+            if coefficient < 0:
+                raise CostShareError(
+                    "lift_coefficient_negative", field="floor_coefficients", floor=flat.floor
+                )
         with localcontext() as ctx:
             ctx.prec = 60
             ctx.traps[Inexact] = True

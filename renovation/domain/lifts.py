@@ -5,6 +5,7 @@ Pure functions over plain values; the project aggregate applies them before it t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -17,6 +18,7 @@ from renovation.domain.errors import (
     StageGateError,
     add_problem,
 )
+from renovation.domain.rulesets import Ruleset
 
 OBJECTION_OUTCOMES = ("mediated", "upheld", "dismissed")
 LIFT_CHOICES = ("agree", "disagree", "abstain")
@@ -183,3 +185,52 @@ def _move(current: LiftStage, target: LiftStage, gate: str) -> dict[str, Any]:
         "lift_from": current.value,
         "lift_to": target.value,
     }
+
+
+def agreed_coefficients(
+    floors: Iterable[int],
+    given: Mapping[int, Any] | None,
+    exempt: Iterable[int] | None,
+    ruleset: Ruleset,
+) -> tuple[dict[int, Decimal], bool]:
+    """The unit's coefficient for each of its ``floors`` as its owners agreed, and whether
+    that departs from the ruleset's reference table.
+
+    No coefficients given: the reference table. Given: one for every floor that pays,
+    none negative. A floor in ``exempt`` pays nothing (coefficient 0) whatever is given.
+    Every problem is named by its field (``details.floor_coefficients.<floor>``).
+    """
+    unit_floors = sorted(set(floors))
+    exempt_floors = sorted(set(exempt or ()))
+    given = dict(given or {})
+    problems: dict[str, list[Problem]] = {}
+    for floor in exempt_floors:
+        if floor not in unit_floors:
+            add_problem(problems, "details.exempt_floors", "lift_floor_not_in_unit", floor=floor)
+    for floor, value in given.items():
+        name = f"details.floor_coefficients.{floor}"
+        if floor not in unit_floors:
+            add_problem(problems, name, "lift_floor_not_in_unit", floor=floor)
+        elif not isinstance(value, Decimal) or not value.is_finite():
+            add_problem(problems, name, "lift_coefficient_number", floor=floor)
+        elif value < 0:
+            add_problem(problems, name, "lift_coefficient_negative", floor=floor)
+    if given:
+        for floor in unit_floors:
+            if floor not in exempt_floors and floor not in given:
+                add_problem(
+                    problems,
+                    f"details.floor_coefficients.{floor}",
+                    "lift_coefficient_missing",
+                    floor=floor,
+                )
+    if problems:
+        raise InvalidProjectDataError(problems)
+    table = {
+        floor: Decimal(0)
+        if floor in exempt_floors
+        else given.get(floor, ruleset.floor_coefficient(floor))
+        for floor in unit_floors
+    }
+    departs = any(c != ruleset.floor_coefficient(f) for f, c in table.items())
+    return table, departs

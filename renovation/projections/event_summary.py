@@ -90,6 +90,9 @@ _SUMMARIES: dict[str, Callable[[Any, dict, dict], Summary]] = {
     "LiftStageChanged": lambda e, r, m: {"from_lift": e.from_stage, "to_lift": e.to_stage},
     "ObjectionAnswered": lambda e, r, m: {"outcome": e.outcome},
     "LiftServiceRecorded": lambda e, r, m: {"on_date": _iso(e.on_date)},
+    "LiftCostSharingAgreed": lambda e, r, m: {
+        "variant": "agreed" if e.departs_from_reference else "reference"
+    },
     "ConsultationOpened": lambda e, r, m: {"title": e.title, "kind": e.kind},
     "HouseholdCodesIssued": lambda e, r, m: {"count": len(e.code_digests)},
     "BallotCast": lambda e, r, m: _place(e.flat_id),

@@ -12,6 +12,7 @@ import base64
 import re
 import sys
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pygal
@@ -159,3 +160,24 @@ def plan_against_done(items: list[dict[str, Any]], words: Vocabulary) -> str:
 def _done(actual: Any, planned: Any) -> float:
     planned = Decimal(str(planned))
     return float(min(Decimal(str(actual or 0)) * 100 / planned, Decimal(100))) if planned else 0.0
+
+
+def consent_against_thresholds(consent: dict[str, Any], words: Vocabulary) -> str:
+    """A vote's Civil Code art. 278 checks: each share reached beside the share it needs (%)."""
+    checks = consent["checks"]
+    chart = _chart(
+        pygal.HorizontalBar,
+        words.gettext("Shares reached against the thresholds (%)"),
+        2 * len(checks),
+        range=(0, 100),
+        formatter=lambda v: f"{v:.2f}%",
+        show_legend=True,
+    )
+    chart.x_labels = [words.label("consent_check", c["name"]) for c in checks]
+    chart.add(words.gettext("Reached"), [_share(c["actual"]) for c in checks])
+    chart.add(words.gettext("Needed"), [_share(c["required"].split()[-1]) for c in checks])
+    return svg(chart)
+
+
+def _share(ratio: str) -> float:
+    return float(Fraction(ratio) * 100)

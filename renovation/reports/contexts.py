@@ -18,6 +18,7 @@ from renovation.reports.participation import (
     as_of_note,
     participation_values,
     project_participation,
+    project_participation_at,
 )
 from renovation.reports.progress import progress_values
 from renovation.reports.rendering import report_language, report_words
@@ -141,8 +142,12 @@ def project_report_pdf(
 
     runtime.catch_up()
     row = summary_at(runtime.app, runtime.engine, project_id, as_of)
-    # Participation comes from the live read model and aggregate: only a report of now has it.
-    participation = project_participation(runtime, project_id) if as_of is None else None
+    # Participation now from the live read model, as of a past time replayed to that version.
+    participation = (
+        project_participation(runtime, project_id)
+        if as_of is None
+        else project_participation_at(runtime, project_id, row, _local_day(as_of))
+    )
     # Milestones as they stood at the same version as the summary.
     milestones = milestones_at(runtime.app, runtime.engine, project_id, as_of, summary=row)
     names = display_names(runtime.engine, (step["actor_id"] for step in row["stage_history"]))

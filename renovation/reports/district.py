@@ -53,6 +53,7 @@ def district_report_context(
     states = figure_states(runtime.engine, district=district, year=year, as_of=as_of)
     figures = district_figures(states, today=day)
     lines = [project_line(s, day) for s in states]
+    position = runtime.projection.position()
     digest = hashlib.sha256(
         json.dumps(states, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
@@ -63,8 +64,10 @@ def district_report_context(
         "lang": report_language(lang),
         "figures": figures,
         "lines": lines,
-        "position": runtime.projection.position(),
+        "position": position,
         "chain_digest": digest,
+        # The signed audit-log checkpoint that includes every event the figures reflect.
+        "audit_checkpoint": runtime.audit_log.printed_checkpoint(position),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

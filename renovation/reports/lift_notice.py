@@ -94,6 +94,16 @@ MESSAGES: dict[str, Any] = {
     "amount": N_("Amount shared (yuan)"),
     "rate": N_("Cost per weighted m² (yuan)"),
     "coefficient": N_("Coefficient"),
+    "basis_departs": N_(
+        "Floor coefficients as the unit's owners agreed; they depart from the reference "
+        "table of %(ruleset)s."
+    ),
+    "basis_same": N_(
+        "Floor coefficients as the unit's owners agreed; the same as the reference table "
+        "of %(ruleset)s."
+    ),
+    "basis_reference": N_("Floor coefficients from the reference table of %(ruleset)s."),
+    "exempt_floors": N_("Floors that pay nothing: %(floors)s."),
     "share": N_("Share (yuan)"),
     "extra_fen": N_("* received one of the leftover fen."),
     "total": N_("Total"),
@@ -175,6 +185,10 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
             "amount": money(shares["amount"]),
             "rate": shares["cost_per_weighted_m2"],
             "ruleset": v.label("ruleset", shares["ruleset_id"]),
+            "basis": _coefficients_basis(words, shares, v.label("ruleset", shares["ruleset_id"])),
+            "exempt_floors": ", ".join(
+                str(f) for f in (lift.get("cost_sharing_agreed") or {}).get("exempt_floors", [])
+            ),
             "rows": [
                 {
                     "flat": flat_number(s["flat_id"], building, unit),
@@ -272,3 +286,12 @@ def lift_notice_html(context: dict[str, Any]) -> str:
 def render_lift_notice(context: dict[str, Any]) -> bytes:
     """The notice as PDF bytes (A4), fonts embedded, resources from the static folder only."""
     return html_to_pdf(lift_notice_html(context))
+
+
+def _coefficients_basis(words: dict[str, str], shares: dict[str, Any], ruleset: str) -> str:
+    """Whether the shares use the unit's own coefficients, and whether they depart."""
+    if shares.get("coefficients") != "agreed":
+        key = "basis_reference"
+    else:
+        key = "basis_departs" if shares.get("departs_from_reference") else "basis_same"
+    return words[key] % {"ruleset": ruleset}

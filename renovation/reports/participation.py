@@ -13,11 +13,16 @@ the project report is published.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from renovation.projections.opinions import LOCAL_TZ, opinion_figures
+from renovation.projections.opinions import (
+    LOCAL_TZ,
+    OPINION_EVENTS,
+    fold_opinion,
+    opinion_figures,
+)
 from renovation.projections.store import opinion_rows
 from renovation.reports.rendering import report_words, translated
 from renovation.vocabulary.markers import N_
@@ -388,7 +393,30 @@ def project_participation(runtime: Runtime, project_id: UUID | str) -> dict[str,
     pid = project_id if isinstance(project_id, UUID) else UUID(str(project_id))
     today = runtime.app.clock().astimezone(LOCAL_TZ).date()
     figures = opinion_figures(opinion_rows(runtime.engine, project_id=str(pid)), today=today)
-    project = runtime.app.get_project(pid)
+    return _participation(figures, runtime.app.get_project(pid), today)
+
+
+def project_participation_at(
+    runtime: Runtime, project_id: UUID, summary: dict[str, Any], day: date
+) -> dict[str, Any]:
+    """The participation as it stood at the version of ``summary`` (a report as of a past
+    time): the opinions read model's own fold replayed over the project's events up to that
+    version, the rounds closed by then; open opinions counted overdue against ``day``."""
+    version = summary["version"]
+    rows: dict[str, dict[str, Any]] = {}
+    for stored in runtime.app.recorder.select_events(project_id, lte=version):
+        if stored.topic.rsplit(":", 1)[-1] not in OPINION_TOPICS:
+            continue
+        event = runtime.app.mapper.to_domain_event(stored)
+        rows[event.opinion_id] = fold_opinion(rows.get(event.opinion_id), event, summary)
+    figures = opinion_figures(list(rows.values()), today=day)
+    return _participation(figures, runtime.app.get_project(project_id, version=version), day)
+
+
+OPINION_TOPICS = frozenset(cls.__name__ for cls in OPINION_EVENTS)
+
+
+def _participation(figures: dict[str, Any], project: Any, today: date) -> dict[str, Any]:
     closed = [r for r in project.rounds.values() if r["closed"] and r["result"] is not None]
     closed.sort(key=lambda r: (r["closes_at"], r["round_id"]))
     return {

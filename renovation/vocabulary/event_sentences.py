@@ -47,6 +47,12 @@ SENTENCES: dict[str, str] = {
     "LiftStageChanged": N_("Moved a lift retrofit from “%(from_lift)s” to “%(to_lift)s”."),
     "ObjectionAnswered": N_("Answered an objection to a lift: %(outcome)s."),
     "LiftServiceRecorded": N_("Recorded a lift's service on %(on_date)s."),
+    "LiftCostSharingAgreed:agreed": N_(
+        "Recorded the floor coefficients a unit's owners agreed on for its lift."
+    ),
+    "LiftCostSharingAgreed:reference": N_(
+        "Recorded that a unit's lift cost is shared by the reference floor coefficients."
+    ),
     "ConsultationOpened": N_("Opened the consultation “%(title)s” (%(kind)s)."),
     "HouseholdCodesIssued": N_("Issued %(count)s household codes."),
     "BallotCast": N_("A household of building %(building)s, unit %(unit)s voted."),

@@ -173,6 +173,8 @@ LABELS: dict[str, dict[str, str]] = {
         "report": N_("Inspection report"),
         "registration": N_("Use registration number"),
         "reason": N_("Why the retrofit is abandoned"),
+        "floor_coefficients": N_("Agreed floor coefficients"),
+        "exempt_floors": N_("Floors that pay nothing"),
     },
     "objection_outcome": {
         "mediated": N_("Mediated"),
@@ -288,6 +290,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ObjectionLodged": N_("Objection lodged"),
         "ObjectionAnswered": N_("Objection answered"),
         "LiftServiceRecorded": N_("Lift service recorded"),
+        "LiftCostSharingAgreed": N_("Lift cost sharing agreed"),
         "ConsultationOpened": N_("Consultation opened"),
         "HouseholdCodesIssued": N_("Household codes issued"),
         "BallotCast": N_("Ballot cast"),

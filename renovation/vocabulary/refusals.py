@@ -209,6 +209,15 @@ REFUSALS: dict[str, str] = {
     "lift_abandon_reason_required": N_("Say why the retrofit is abandoned."),
     "required_at_stage": N_("required at this stage"),
     "lift_budget_amount": N_("a positive amount in yuan, at most two decimals"),
+    "lift_floor_not_in_unit": N_("the unit has no flat on floor %(floor)s"),
+    "lift_coefficient_number": N_("the coefficient of floor %(floor)s must be a number"),
+    "lift_coefficient_negative": N_(
+        "the coefficient of floor %(floor)s must not be negative; a floor that pays nothing "
+        "is listed among the floors that pay nothing"
+    ),
+    "lift_coefficient_missing": N_(
+        "no coefficient for floor %(floor)s, which pays: give one for every paying floor"
+    ),
     "lift_abandoned": N_("The lift cannot move to “%(lift_to)s”: the retrofit was abandoned."),
     "lift_stage_skipped": N_(
         "The lift cannot move to “%(lift_to)s”: the lift must first reach “%(lift_required)s”."

@@ -43,6 +43,21 @@ def test_the_district_report_has_figures_charts_contents_and_projects(app, tmp_p
     assert any(line.rstrip()[-1:].isdigit() for line in with_pages.splitlines() if "图表" in line)
 
 
+def test_the_district_report_prints_the_signed_checkpoint_it_reflects(app, tmp_path):
+    response = app.test_client().get(f"/api/districts/{DISTRICT}/report.pdf?as_of=2099-01-01")
+    assert response.status_code == 200
+    with app.app_context():
+        position = runtime().projection.position()
+        expected = runtime().audit_log.printed_checkpoint(position)
+    assert expected["size"] >= position > 0
+    text = pdf_text(response.data, tmp_path, squeeze=True)
+    assert f"审计日志检查点：第{expected['size']}条，根哈希{expected['root']}" in text
+    note = app.test_client().get("/api/audit/checkpoints/latest").get_data(as_text=True)
+    size, root = note.splitlines()[1:3]
+    assert int(size) >= expected["size"]
+    assert root == expected["root"] or int(size) > expected["size"]
+
+
 def test_a_district_report_of_a_year_out_of_range_is_refused(app):
     refused = app.test_client().get(f"/api/districts/{DISTRICT}/report.pdf?year=1900")
     assert refused.status_code == 422 and "year" in str(refused.get_json())

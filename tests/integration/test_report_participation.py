@@ -295,20 +295,26 @@ def test_english_report_has_the_participation_section(runtime, tmp_path):
         assert fragment in text, fragment
 
 
-def test_report_as_of_a_past_date_leaves_the_section_out_and_says_so(runtime, tmp_path):
+def test_report_as_of_a_past_date_shows_the_participation_as_it_then_stood(runtime, tmp_path):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
     walk(app, pid, "in_plan")
+    before_opinions = datetime.now(UTC)
     opinions_with_answers(runtime, pid)
+    runtime.catch_up()
 
-    text = pdf_text(
-        project_report_pdf(runtime, pid, as_of=datetime.now(UTC) + timedelta(days=1)),
-        tmp_path,
-        squeeze=True,
-    )
+    def report(**kwargs) -> str:
+        return pdf_text(project_report_pdf(runtime, pid, **kwargs), tmp_path, squeeze=True)
 
-    assert "居民参与情况只见于当前状态的报告；历史状态报告不含此部分。" in text
-    assert "收到意见建议" not in text and "表决结果" not in text
+    then = report(as_of=before_opinions)
+    later = report(as_of=datetime.now(UTC) + timedelta(days=1))
+    now = report()
+    for text in (then, later):
+        assert "历史状态报告不含此部分" not in text
+        assert "表决结果" in text  # the intent vote had closed by then
+    assert "尚未收到意见建议。" in then and "尚未收到意见建议。" not in later
+    for fragment in ("已答复2件", "待答复1件", "按期答复率100.0%（2/2）"):
+        assert fragment in later and fragment in now and fragment not in then
 
 
 def test_project_participation_gathers_closed_rounds_and_figures(runtime):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from events.lift import (
+    LiftCostSharingAgreed,
     LiftPollClosed,
     LiftPollReopened,
     LiftRetrofitProposed,
@@ -192,7 +193,14 @@ class LiftRetrofitsPart(Folding):
         """Move the retrofit on; the gates of DOMAIN.md and the Special Equipment Safety Law
         are named when they hold it back."""
         lift = self.find_lift(lift_id)
+        details = dict(details)
+        given = details.pop("floor_coefficients", None)
+        exempt = details.pop("exempt_floors", None)
         lift_rules.check_move(lift, to_stage, on, details)
+        agreed = None
+        if to_stage == lift_rules.LiftStage.AGREEMENT_SIGNED:
+            floors = [f["floor"] for f in self.unit_flats(lift["building"], lift["unit"])]
+            agreed = lift_rules.agreed_coefficients(floors, given, exempt, ruleset)
         ends = None
         if to_stage == lift_rules.LiftStage.PUBLIC_NOTICE:
             ends = period_end(on, ruleset.notice_period_days)
@@ -208,6 +216,17 @@ class LiftRetrofitsPart(Folding):
             period_ends_on=ends,
             **provenance(actor, command_id, on),
         )
+        if agreed is not None:
+            table, departs = agreed
+            self.trigger_event(
+                LiftCostSharingAgreed,
+                lift_id=lift_id,
+                floor_coefficients={str(f): f"{c:f}" for f, c in table.items()},
+                exempt_floors=sorted(set(exempt or ())),
+                reference_ruleset_id=ruleset.id,
+                departs_from_reference=departs,
+                **provenance(actor, command_id, on),
+            )
 
     def lodge_objection(
         self,
@@ -378,6 +397,15 @@ class LiftRetrofitsPart(Folding):
             lift["notice_ends_on"] = event.period_ends_on
         elif event.to_stage == lift_rules.LiftStage.OBJECTION_WINDOW:
             lift["objections_end_on"] = event.period_ends_on
+
+    @folds(LiftCostSharingAgreed)
+    def _fold_lift_cost_sharing_agreed(self, event: LiftCostSharingAgreed) -> None:
+        self.lifts[event.lift_id]["cost_sharing_agreed"] = {
+            "floor_coefficients": dict(event.floor_coefficients),
+            "exempt_floors": list(event.exempt_floors),
+            "reference_ruleset_id": event.reference_ruleset_id,
+            "departs_from_reference": event.departs_from_reference,
+        }
 
     @folds(ObjectionLodged)
     def _fold_objection_lodged(self, event: ObjectionLodged) -> None:

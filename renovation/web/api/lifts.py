@@ -83,6 +83,19 @@ class AgreementSchema(Schema):
     report = fields.String(validate=validate.Length(min=1, max=200))
     registration = fields.String(validate=validate.Length(min=1, max=200))
     reason = fields.String(validate=validate.Length(min=1, max=1000))
+    floor_coefficients = fields.Dict(
+        keys=fields.Integer(strict=False, validate=validate.Range(min=1)),
+        values=DecimalText(places=None),
+        metadata={
+            "description": "agreement only: the unit's own coefficient per floor, e.g. "
+            '{"1": "0", "2": "0.5", "3": "1.0"}, one for every floor that pays; '
+            "left out, the ruleset's reference table applies"
+        },
+    )
+    exempt_floors = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        metadata={"description": "agreement only: floors that pay nothing"},
+    )
 
 
 class LiftTransitionCreateSchema(Schema):
@@ -121,6 +134,10 @@ class LiftSchema(Schema):
     flats = fields.List(fields.Dict())
     consent = fields.Dict(metadata={"description": "Civil Code art. 278 arithmetic, explained"})
     agreement = fields.Dict(allow_none=True)
+    cost_sharing_agreed = fields.Dict(
+        allow_none=True,
+        metadata={"description": "the unit's agreed coefficients per floor, if recorded"},
+    )
     objections = fields.List(fields.Dict())
     deadlines = fields.List(fields.Dict())
     cost_shares = fields.Dict(allow_none=True)

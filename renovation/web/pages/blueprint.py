@@ -8,9 +8,10 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, request
 from flask_babel import get_locale
 
+from renovation.reports import charts
 from renovation.reports.contexts import local_time, money, quantity
 from renovation.web.auth import page_user
-from renovation.web.i18n import label
+from renovation.web.i18n import label, words
 from renovation.web.pages.labels import stage_hint, stage_label
 
 bp = Blueprint("pages", __name__)
@@ -59,4 +60,10 @@ def _page_globals() -> dict[str, Any]:
         "local_time": local_time,
         "money": money,
         "quantity": quantity,
+        "consent_chart": consent_chart,
     }
+
+
+def consent_chart(consent: dict[str, Any]) -> str:
+    """The ``<img src>`` of a vote's bars against their thresholds (pages, CSP-safe)."""
+    return charts.data_uri(charts.consent_against_thresholds(consent, words()))

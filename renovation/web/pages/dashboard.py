@@ -4,7 +4,7 @@ only: no request loads a district's events or opinions."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -32,6 +32,7 @@ from renovation.web.auth import actor_for, page_user
 from renovation.web.i18n import refusal_problems, words
 from renovation.web.pages.blueprint import bp, safe_next
 from renovation.web.pages.staff import command_id, scope_of, staff_page, web_command_id
+from renovation.web.pages.views import as_of_day
 
 
 class ProgrammeForm(FlaskForm):
@@ -44,15 +45,13 @@ class ProgrammeForm(FlaskForm):
 
 
 def dashboard_filters() -> dict[str, Any]:
-    """Year and past date from the query string; nonsense is dropped, not refused."""
+    """Year and past date from the query string; a year out of range is dropped, a past
+    date that is not one is said (``as_of_problem``) and the current figures shown."""
     year = request.args.get("year", type=int)
     if year is not None and not PROGRAMME_YEARS[0] <= year <= PROGRAMME_YEARS[1]:
         year = None
-    try:
-        as_of = date.fromisoformat(request.args.get("as_of", ""))
-    except ValueError:
-        as_of = None
-    return {"year": year, "as_of": as_of}
+    as_of, problem = as_of_day()
+    return {"year": year, "as_of": as_of, "as_of_problem": problem}
 
 
 def dashboard_context(district: str | None, *, districts: list[str] | None = None) -> dict:
@@ -84,6 +83,7 @@ def dashboard_context(district: str | None, *, districts: list[str] | None = Non
         "district": district,
         "filters": filters,
         "day": day,
+        "as_of": vocab.date(day) if filters["as_of"] else None,
         "years": programme_years(runtime().engine),
         "figures": figures,
         "values": figure_values(figures),

@@ -33,11 +33,13 @@ from renovation.web.pages.common import (
 )
 from renovation.web.pages.confirming import unconfirmed
 from renovation.web.pages.lifts import (
+    FLOOR_DETAILS,
     MONEY_DETAILS,
     OPTIONAL_DETAILS,
     cost_shares,
     find_lift,
     flat_number,
+    floor_detail,
     poll_status,
     steps,
     tally,
@@ -312,7 +314,10 @@ def move_details(target: str) -> tuple[dict[str, Any], list[str]]:
         value = request.form.get(f"details-{name}", "").strip()
         if not value:
             continue
-        if name in MONEY_DETAILS:
+        if name in FLOOR_DETAILS:
+            details[name], problem = floor_detail(name, value)
+            problems.extend([problem] if problem else [])
+        elif name in MONEY_DETAILS:
             try:
                 amount = Decimal(value.replace(",", "").replace("，", ""))
             except InvalidOperation:
@@ -370,7 +375,7 @@ def staff_lift_transition(project_id: UUID, lift_id: str):
         )
     except InvalidProjectDataError as error:
         for path, messages in refusal_problems(error).items():
-            name = path.removeprefix("details.")
+            name = path.removeprefix("details.").split(".")[0]
             for message in messages:
                 flash(
                     _("%(field)s: %(message)s", field=label("lift_detail", name), message=message),

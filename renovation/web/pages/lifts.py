@@ -8,6 +8,8 @@ art. 278 table), never owners' references, objection texts or who lodged them.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -35,8 +37,38 @@ from renovation.web.pages.common import (
     today,
 )
 
-OPTIONAL_DETAILS = {LiftStage.AGREEMENT_SIGNED: ("subsidy", "compensation")}
+OPTIONAL_DETAILS = {
+    LiftStage.AGREEMENT_SIGNED: ("subsidy", "compensation", "floor_coefficients", "exempt_floors")
+}
 MONEY_DETAILS = ("budget", "subsidy")
+FLOOR_DETAILS = ("floor_coefficients", "exempt_floors")
+_FLOOR_SEPARATORS = re.compile(r"[,，;；、\s]+")
+
+
+def floor_detail(name: str, value: str) -> tuple[Any, str | None]:
+    """The agreement's floor table from the staff form: ``1:0, 2:0.5`` for the agreed
+    coefficients, ``1, 2`` for the floors that pay nothing; else the problem, by field."""
+    parts = [p for p in _FLOOR_SEPARATORS.split(value) if p]
+    field = label("lift_detail", name)
+    if name == "exempt_floors":
+        if not all(p.isdigit() for p in parts):
+            return None, _("%(field)s: write floor numbers, e.g. 1, 2", field=field)
+        return [int(p) for p in parts], None
+    table: dict[int, Decimal] = {}
+    for part in parts:
+        floor, _sep, coefficient = part.replace("：", ":").partition(":")
+        try:
+            number = Decimal(coefficient)
+        except InvalidOperation:
+            number = None
+        if not floor.isdigit() or number is None or not number.is_finite():
+            return None, _(
+                "%(field)s: write floor:coefficient pairs, e.g. 1:0, 2:0.5, 3:1", field=field
+            )
+        table[int(floor)] = number
+    return table, None
+
+
 MAX_OBJECTION_INPUT = lift_rules.MAX_OBJECTION
 
 

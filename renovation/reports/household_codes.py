@@ -1,9 +1,10 @@
 """Household code slips (户码通知单): one slip per flat, to cut out and hand to each household.
 
 Each slip carries the flat, its code in large letters, a QR code of the flat's voting link
-(drawn by segno as inline SVG: no image files, no network) and short instructions for an
-older resident. Slips are grouped by building and unit; each unit starts a new page, so a
-stairwell's slips can be handed out together.
+(a PNG drawn by segno, one pixel a module, embedded as a ``data:`` URI and printed without
+smoothing: no image files, no network) and short instructions for an older resident. Slips
+are grouped by building and unit; each unit starts a new page, so a stairwell's slips can be
+handed out together.
 
 The sheet prints no chain digest: it is not a record of the project's history but a
 distribution sheet, and the codes on it replace any codes issued before.
@@ -11,6 +12,8 @@ distribution sheet, and the codes on it replace any codes issued before.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,6 +22,7 @@ import segno
 from markupsafe import Markup
 
 from renovation.reports.rendering import (
+    InlineImage,
     html_to_pdf,
     layout_labels,
     render_html,
@@ -68,10 +72,11 @@ MESSAGES: dict[str, Any] = {
 
 
 def qr_svg(url: str) -> Markup:
-    """The QR code of ``url`` as an inline ``<svg>`` element, sized by CSS (viewBox only).
+    """The QR code of ``url`` as an inline ``<svg>`` element, sized by CSS (viewBox only), for
+    a page with one QR code (opinion receipt, lift notice); the slips print ``qr_png``.
 
     segno draws the dark modules as one stroked path; the quiet zone (4 modules) is part
-    of the drawing, so the code scans even when the slip is cut close to it.
+    of the drawing, so the code scans even when the paper is cut close to it.
     """
     qr = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
     svg = qr.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass="qr-modules")
@@ -79,6 +84,21 @@ def qr_svg(url: str) -> Markup:
     # has no text, but every svg in a report names its font family all the same.
     svg = svg.replace("<svg ", '<svg font-family="Noto Sans CJK SC" role="img" ', 1)
     return Markup(svg)
+
+
+def qr_png(url: str) -> tuple[str, InlineImage]:
+    """The QR code of ``url`` as a PNG ``data:`` URI, with its media type and bytes.
+
+    One pixel a module, the quiet zone (4 modules) included, so the code scans even when
+    the slip is cut close to it; the sheet's CSS prints it 30 mm wide without smoothing
+    (``image-rendering: pixelated``), as sharp as a vector drawing. An image costs WeasyPrint
+    a fraction of an inline SVG path of the same modules (benchmarks/RESULTS.md).
+    """
+    qr = segno.make(url, error=QR_ERROR_LEVEL, micro=False)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=1, border=4)
+    data = buffer.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii"), ("image/png", data)
 
 
 def address_without_code(vote_url: str) -> str:
@@ -100,8 +120,11 @@ def _display_code(code: str) -> str:
     return code.upper()
 
 
-def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str, Any]]:
-    """Pages of slips: a unit's flats fill pages in order; the next unit starts a new page."""
+def _pages(
+    flats: list[dict[str, Any]], labels: dict[str, Any], images: dict[str, InlineImage]
+) -> list[dict[str, Any]]:
+    """Pages of slips: a unit's flats fill pages in order; the next unit starts a new page.
+    Each slip's QR code is added to ``images`` (its ``data:`` URI → media type and bytes)."""
     units: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for flat in sorted(
         flats,
@@ -116,17 +139,20 @@ def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str
 
     pages = []
     for (building, unit), members in units.items():
-        slips = [
-            {
-                "flat_id": flat["flat_id"],
-                "flat": labels["flat"]
-                % {"building": building, "unit": unit, "number": flat["number"]},
-                "code": _display_code(flat["code"]),
-                "qr": qr_svg(flat["vote_url"]),
-                "address": address_without_code(flat["vote_url"]),
-            }
-            for flat in members
-        ]
+        slips = []
+        for flat in members:
+            uri, image = qr_png(flat["vote_url"])
+            images[uri] = image
+            slips.append(
+                {
+                    "flat_id": flat["flat_id"],
+                    "flat": labels["flat"]
+                    % {"building": building, "unit": unit, "number": flat["number"]},
+                    "code": _display_code(flat["code"]),
+                    "qr": uri,
+                    "address": address_without_code(flat["vote_url"]),
+                }
+            )
         chunks = [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
         for index, chunk in enumerate(chunks, start=1):
             # Fill the last row with empty places (no cut lines); drop rows left empty.
@@ -142,8 +168,11 @@ def _pages(flats: list[dict[str, Any]], labels: dict[str, Any]) -> list[dict[str
     return pages
 
 
-def template_values(context: dict[str, Any]) -> dict[str, Any]:
-    """The sheet template's values: labels, and the slips laid out in pages of rows."""
+def template_values(
+    context: dict[str, Any], images: dict[str, InlineImage] | None = None
+) -> dict[str, Any]:
+    """The sheet template's values: labels, and the slips laid out in pages of rows; the QR
+    codes' images go into ``images`` when given."""
     lang = report_language(context.get("lang"))
     labels = {**layout_labels(lang), **translated(MESSAGES, lang)}
     project = context["project"]
@@ -167,7 +196,7 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
         "issued_at": issued_at,
         "issued": labels["issued"] % {"issued_at": issued_at},
         "footer": footer,
-        "pages": _pages(flats, labels),
+        "pages": _pages(flats, labels, {} if images is None else images),
         "columns": COLUMNS,
         # The shared layout's names; the sheet overrides the blocks that print them.
         "position": context.get("position") or 0,
@@ -178,11 +207,15 @@ def template_values(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def household_code_sheet_html(context: dict[str, Any]) -> str:
-    """The code sheet as HTML (for tests and debugging)."""
-    return render_html(TEMPLATE, template_values(context))
+def household_code_sheet_html(
+    context: dict[str, Any], images: dict[str, InlineImage] | None = None
+) -> str:
+    """The code sheet as HTML (for tests and debugging); its QR codes go into ``images``."""
+    return render_html(TEMPLATE, template_values(context, images))
 
 
 def render_household_code_sheet(context: dict[str, Any]) -> bytes:
     """The code sheet as PDF bytes: A4, six slips a page, cut lines between them."""
-    return html_to_pdf(household_code_sheet_html(context))
+    images: dict[str, InlineImage] = {}
+    html = household_code_sheet_html(context, images)
+    return html_to_pdf(html, images=images)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import segno
+from PIL import Image
 
 from renovation.reports.household_codes import (
     SLIPS_PER_PAGE,
     address_without_code,
     household_code_sheet_html,
-    qr_svg,
+    qr_png,
     render_household_code_sheet,
 )
 from tests.conftest import STAFF, registration
@@ -111,25 +114,12 @@ def page_count(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", run("pdfinfo", path), re.MULTILINE)[1])
 
 
-def qr_matrix_from_svg(svg: str) -> list[list[bool]]:
-    """The dark modules segno's path draws: "M x y" / "m dx dy" move, "h n" draws n modules."""
-    size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg)[1])
-    path = re.search(r'<path[^>]* d="([^"]+)"', svg)[1]
-    grid = [[False] * size for _ in range(size)]
-    x = y = 0.0
-    for op, args in re.findall(r"([MmHhVv])([-\d.\s]+)", path):
-        numbers = [float(n) for n in args.split()]
-        if op == "M":
-            x, y = numbers
-        elif op == "m":
-            x, y = x + numbers[0], y + numbers[1]
-        elif op == "h":
-            for column in range(int(x), int(x + numbers[0])):
-                grid[int(y)][column] = True
-            x += numbers[0]
-        else:  # segno draws rows only
-            raise AssertionError(f"unexpected path command {op}")
-    return grid
+def qr_matrix_from_png(uri: str) -> list[list[bool]]:
+    """The dark modules of the slip's image: one pixel a module, dark pixels black."""
+    assert uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
+    width, height = image.size
+    return [[image.getpixel((x, y)) < 128 for x in range(width)] for y in range(height)]
 
 
 def segno_matrix(url: str, border: int = 4) -> list[list[bool]]:
@@ -192,15 +182,14 @@ def test_each_slip_has_the_qr_code_of_its_own_voting_link():
     by_id = {item["flat_id"]: item for item in context["flats"]}
     for flat_id, slip in slips:
         url = by_id[flat_id]["vote_url"]
-        svg = re.search(r"<svg .*?</svg>", slip, re.S)[0]
-        assert 'font-family="Noto Sans CJK SC"' in svg
-        assert re.search(r'<path [^>]*d="M', svg)
-        assert svg == str(qr_svg(url))
+        uri = re.search(r'<img class="qr" src="([^"]+)"', slip)[1]
+        assert qr_png(url)[0] == uri
         # the drawn modules are exactly segno's QR code of the exact link (code included)
-        assert qr_matrix_from_svg(svg) == segno_matrix(url)
-        assert qr_matrix_from_svg(svg) != segno_matrix(address_without_code(url))
-    # inline SVG only: no image files, no network
-    assert "<img" not in html and "http://" not in html
+        assert qr_matrix_from_png(uri) == segno_matrix(url)
+        assert qr_matrix_from_png(uri) != segno_matrix(address_without_code(url))
+    # images embedded as data: URIs only: no image files, no network
+    assert re.findall(r'src="([^":]+):', html) == ["data"] * len(slips)
+    assert "http://" not in html
     assert "href=" in html and re.findall(r'href="([^"]+)"', html) == [
         "reports/report.css",
         "reports/household_codes.css",
@@ -288,3 +277,15 @@ def test_slips_to_a_loopback_address_say_that_phones_cannot_open_them(tmp_path):
     assert text.count("注意：此为本机测试地址，手机无法打开。") == len(flats)
     assert page_text(path).count("这些链接和二维码指向本机，手机无法打开") == 5
     assert page_count(path) == 5  # still six slips a page at most
+
+
+def test_qr_codes_print_as_sharp_one_pixel_a_module_images(tmp_path):
+    context = sheet_context()
+    path = write_pdf(tmp_path, render_household_code_sheet(context))
+    rows = [line.split() for line in run("pdfimages", "-list", path).splitlines()[2:]]
+
+    assert len(rows) == len(context["flats"])  # one QR code a slip
+    size = len(segno_matrix(context["flats"][0]["vote_url"]))
+    for columns in rows:
+        # page num type width height color comp bpc enc interp …: no smoothing when scaled
+        assert (columns[3], columns[4], columns[9]) == (str(size), str(size), "no"), columns

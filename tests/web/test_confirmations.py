@@ -241,3 +241,23 @@ def test_an_unknown_building_has_no_confirmation(app, staff):
 
     assert staff.get(f"{codes}/confirm?building=9").status_code == 404
     assert staff.post(codes, data={"building": "9"}).status_code == 302
+
+
+def test_issuing_codes_says_the_sheet_is_being_made_once_pressed(app, staff):
+    project_id = register(app)
+    codes = text(staff.get(f"/staff/projects/{project_id}/household-codes/confirm?building=2"))
+    move_url = f"/staff/projects/{project_id}/transitions/confirm?to_stage=needs_survey"
+    move = text(staff.get(move_url))
+    with staff.get("/static/js/confirm-working.js") as script:
+        served, body = script.status_code, script.data
+
+    # hidden until the form is sent; the script (a file: the CSP allows no inline script)
+    # shows it and disables the button so the codes are not issued twice
+    notice = codes[codes.index('id="confirm-working"') :]
+    assert notice[: notice.index(">")].rstrip().endswith("hidden")
+    assert "正在生成户码通知单（PDF）…" in notice[: notice.index("</p>")]
+    assert codes.index("confirm-form") < codes.index('id="confirm-working"')  # in the form
+    assert "js/confirm-working.js" in codes
+    assert served == 200 and b"button.disabled = true" in body
+    # other confirmations answer at once: no notice, no script
+    assert 'name="confirmation"' in move and "confirm-working" not in move

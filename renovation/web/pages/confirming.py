@@ -115,9 +115,11 @@ def confirm_page(
     button: str,
     cancel: str,
     voided: list[str] | None = None,
+    working: str | None = None,
 ) -> str:
     """A confirmation page: what will happen, what is checked (``{"ok": bool, "text": …}``;
-    a failed check withholds the button), and a form posting ``fields`` with the token."""
+    a failed check withholds the button), and a form posting ``fields`` with the token.
+    ``working`` is shown once the button is pressed, for an answer that takes a while."""
     blocked = any(check["ok"] is False for check in checks)
     token = confirmation_token(action, project_id, project, fields.get("command_id"))
     return render_template(
@@ -132,4 +134,5 @@ def confirm_page(
         button=button,
         cancel=cancel,
         voided=voided,
+        working=working,
     )

@@ -181,4 +181,8 @@ def confirm_household_codes(project_id: UUID):
         button=_("Issue codes and download the sheet (PDF)"),
         cancel=url_for("pages.staff_household_codes", project_id=project_id),
         voided=voided,
+        working=_(
+            "Making the sheet of slips (PDF)… It downloads by itself when it is ready; a large "
+            "building takes a few seconds."
+        ),
     )

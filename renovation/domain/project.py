@@ -33,6 +33,7 @@ from renovation.domain.errors import (
 )
 from renovation.domain.parts.acceptance import AcceptancePart
 from renovation.domain.parts.consultations import ConsultationsPart
+from renovation.domain.parts.flat_register import FlatRegisterPart
 from renovation.domain.parts.lift_retrofits import LiftRetrofitsPart
 from renovation.domain.parts.milestones import MilestonesPart
 from renovation.domain.parts.opinions import OpinionsPart
@@ -69,6 +70,7 @@ class RenovationProject(
     AcceptancePart,
     RectificationPart,
     SupervisionPart,
+    FlatRegisterPart,
     Folding,
     Aggregate,
 ):

@@ -19,6 +19,7 @@ SENTENCES: dict[str, str] = {
         "Registered the community: %(buildings)s buildings, %(flats)s flats, "
         "%(items)s renovation items."
     ),
+    "FlatsImported": N_("Imported %(count)s flats into the register from a file."),
     "StageChanged": N_("Moved the project from “%(from_stage)s” to “%(to_stage)s”."),
     "ContentItemProgressRecorded": N_("Recorded %(quantity)s %(unit)s done of “%(item)s”."),
     "MilestonePlanned": N_("Planned the construction milestone “%(name)s”."),

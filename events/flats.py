@@ -22,3 +22,16 @@ class FlatsImported(ProjectEvent):
     buildings: list[dict[str, Any]]
     added: int
     source: str
+
+
+class FlatCorrected(ProjectEvent):
+    """A flat's exclusive area or owner was corrected, from ``effective_on``, for a reason.
+
+    ``area`` or ``owner_ref`` is None when that value is not changed. Polls opened on or
+    after ``effective_on`` count the corrected values; earlier ones keep the registered ones.
+    """
+
+    flat_id: str
+    area: Any  # Decimal | None
+    owner_ref: str | None
+    reason: str

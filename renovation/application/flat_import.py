@@ -98,3 +98,32 @@ class FlatRegisterArea:
             command_id=command_id,
             replay=lambda event: event.added,
         )
+
+    def correct_flat(
+        self,
+        project_id: UUID,
+        flat_id: str,
+        *,
+        area: Any = None,
+        owner_ref: str | None = None,
+        effective_on: date | None,
+        reason: str,
+        actor: Actor,
+        expected_version: int | None = None,
+        command_id: str | None = None,
+    ) -> CommandResult:
+        """Correct a flat's area or owner from a date; polls opened since count the new one."""
+        return self.execute(  # type: ignore[attr-defined]
+            project_id,
+            lambda p: p.correct_flat(
+                flat_id,
+                area=area,
+                owner_ref=owner_ref,
+                effective_on=effective_on,
+                reason=reason,
+                actor=actor,
+                command_id=command_id,
+            ),
+            expected_version=expected_version,
+            command_id=command_id,
+        )

@@ -106,6 +106,7 @@ class RenovationProject(
         self.inspection_notes: list[dict[str, Any]] = []
         self.photos: dict[str, list[dict[str, Any]]] = {}
         self.handover: dict[str, Any] | None = None
+        self.flat_corrections: list[dict[str, Any]] = []  # FlatRegisterPart
 
     # ---- commands -------------------------------------------------------------------
 
@@ -311,14 +312,16 @@ class RenovationProject(
             raise rules.UnknownFlatError("unknown_flat", field="flat_id", flat_id=flat_id)
         return flat
 
-    def flats(self) -> list[dict[str, Any]]:
-        """Every flat with its building and unit codes."""
-        return [
+    def flats(self, on: date | None = None) -> list[dict[str, Any]]:
+        """Every flat with its building and unit codes, with the corrections in effect on
+        ``on`` (every correction when None): a poll counts the flats as of its opening day."""
+        registered = [
             {"building": b["code"], "unit": u["code"], **f}
             for b in self.buildings
             for u in b["units"]
             for f in u["flats"]
         ]
+        return self.corrected(registered, on)
 
     # ---- state changes --------------------------------------------------------------
 

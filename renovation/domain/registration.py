@@ -118,6 +118,11 @@ def check_flat(flat: dict[str, Any], fpath: str, problems: dict) -> dict[str, An
     }
 
 
+def check_flat_area(value: Any, field: str, problems: dict) -> Decimal:
+    """A flat's exclusive area, as registration checks it (a number above 0)."""
+    return _decimal(value, field, problems, positive=True)
+
+
 def check_code(value: Any, field: str, problems: dict) -> str:
     """A building's or a unit's code, as registration checks it."""
     return _text(value, field, problems)

@@ -20,6 +20,9 @@ SENTENCES: dict[str, str] = {
         "%(items)s renovation items."
     ),
     "FlatsImported": N_("Imported %(count)s flats into the register from a file."),
+    "FlatCorrected": N_(
+        "Corrected the area or owner of a flat of building %(building)s, unit %(unit)s."
+    ),
     "StageChanged": N_("Moved the project from “%(from_stage)s” to “%(to_stage)s”."),
     "ContentItemProgressRecorded": N_("Recorded %(quantity)s %(unit)s done of “%(item)s”."),
     "MilestonePlanned": N_("Planned the construction milestone “%(name)s”."),

@@ -302,6 +302,7 @@ LABELS: dict[str, dict[str, str]] = {
         "WrittenAnswerTakenUp": N_("Written answer taken up"),
         "ProgrammeAssigned": N_("Programme year and batch assigned"),
         "FlatsImported": N_("Flats imported into the register"),
+        "FlatCorrected": N_("Flat corrected"),
     },
     # The district figures and their exports (figures_sum.py, reports/figure_tables.py).
     "figure": {

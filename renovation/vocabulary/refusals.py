@@ -76,6 +76,7 @@ REFUSALS: dict[str, str] = {
     "import_too_many_rows": N_("at most %(max)s flats in one file"),
     "flat_already_registered": N_("flat %(flat_id)s is already registered"),
     "must_be_yes_no": N_("must be 是 or 否 (yes or no)"),
+    "correction_changes_nothing": N_("give the corrected area, the new owner, or both"),
     "unknown_stage": N_("There is no stage “%(value)s”."),
     "milestones_unfinished": N_(
         "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "

@@ -179,3 +179,18 @@ def test_the_staff_page_reports_refused_rows_in_chinese_and_shows_owner_groups(p
         follow_redirects=True,
     )
     assert "已导入1套房屋" in unescape(done.get_data(as_text=True))
+
+
+def test_the_staff_form_corrects_a_flat_and_names_a_refused_field_in_chinese(pages_app):
+    pid = register_project(pages_app, registration())
+    client = signed_in(pages_app)
+    url = f"/staff/projects/{pid}/flats/correct"
+    form = {"flat_id": "1-1-101", "area": "70", "owner_ref": "", "effective_on": "2026-06-01",
+            "reason": ""}
+    refused = client.post(url, data=form)
+    assert refused.status_code == 422
+    assert "理由：" in unescape(refused.get_data(as_text=True))
+    done = client.post(url, data={**form, "reason": "测绘更正"}, follow_redirects=True)
+    assert "房屋1-1-101已更正" in unescape(done.get_data(as_text=True))
+    with pages_app.app_context():
+        assert str(runtime().app.get_project(UUID(pid)).find_flat("1-1-101")["area"]) == "70"

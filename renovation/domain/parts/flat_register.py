@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from events.flats import FlatsImported
-from renovation.domain.base import Actor, Folding, folds, provenance
+from events.flats import FlatCorrected, FlatsImported
+from renovation.domain.base import LOCAL_TZ, MAX_NOTE, Actor, Folding, folds, provenance
 from renovation.domain.errors import InvalidProjectDataError, Problem, add_problem
 from renovation.domain.participation import flat_id
-from renovation.domain.registration import check_code, check_flat
+from renovation.domain.registration import check_code, check_flat, check_flat_area
 
 # Each field and the headers a file may give it (Chinese or English; case and spaces ignored).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -33,6 +33,11 @@ MAX_ROWS = 5000
 YES = {"是", "未售", "y", "yes", "true", "1", "√", "✓", "x"}
 NO = {"", "否", "已售", "n", "no", "false", "0"}
 _WHOLE = re.compile(r"^-?\d+$")
+
+
+def opening_day(opens_at: datetime) -> date:
+    """The day a poll opened (Beijing time): corrections in effect by then are counted."""
+    return opens_at.astimezone(LOCAL_TZ).date()
 
 
 class FlatImportRefusedError(InvalidProjectDataError):
@@ -192,3 +197,75 @@ class FlatRegisterPart(Folding):
     @folds(FlatsImported)
     def _fold_flats_imported(self, event: FlatsImported) -> None:
         self.buildings = [dict(b) for b in event.buildings]
+
+    # ---- corrections from an effective date -------------------------------------------
+
+    def correct_flat(
+        self,
+        flat_id: str,
+        *,
+        area: Any = None,
+        owner_ref: str | None = None,
+        effective_on: date | None,
+        reason: str,
+        actor: Actor,
+        command_id: str | None = None,
+    ) -> None:
+        """Correct a flat's exclusive area or owner from a date, saying why."""
+        self.find_flat(flat_id)  # type: ignore[attr-defined]
+        problems: dict[str, list[Problem]] = {}
+        if area is None and not (owner_ref or "").strip():
+            add_problem(problems, "area", "correction_changes_nothing")
+        checked_area = None if area is None else check_flat_area(area, "area", problems)
+        owner = (owner_ref or "").strip() or None
+        if owner is not None and len(owner) > 100:
+            add_problem(problems, "owner_ref", "too_long", max=100)
+        if not isinstance(effective_on, date):
+            add_problem(problems, "effective_on", "must_be_date")
+        reason = (reason or "").strip()
+        if not reason:
+            add_problem(problems, "reason", "reason_required")
+        elif len(reason) > MAX_NOTE:
+            add_problem(problems, "reason", "too_long", max=MAX_NOTE)
+        if problems:
+            raise InvalidProjectDataError(problems)
+        self.trigger_event(  # type: ignore[attr-defined]
+            FlatCorrected,
+            flat_id=flat_id,
+            area=checked_area,
+            owner_ref=owner,
+            reason=reason,
+            **provenance(actor, command_id, effective_on),
+        )
+
+    def corrected(self, flats: list[dict[str, Any]], day: date | None) -> list[dict[str, Any]]:
+        """The flats with the corrections in effect on ``day`` (all of them when None)."""
+        corrections = [
+            c
+            for c in self.__dict__.get("flat_corrections", [])
+            if day is None or c["effective_on"] <= day
+        ]
+        if not corrections:
+            return flats
+        by_id = {flat_id(f["building"], f["unit"], f["number"]): dict(f) for f in flats}
+        for c in corrections:
+            flat = by_id[c["flat_id"]]
+            if c["area"] is not None:
+                flat["area"] = c["area"]
+            if c["owner_ref"] is not None:
+                flat["owner_ref"], flat["unsold"] = c["owner_ref"], False
+        return list(by_id.values())
+
+    @folds(FlatCorrected)
+    def _fold_flat_corrected(self, event: FlatCorrected) -> None:
+        # setdefault: a project restored from a snapshot older than corrections has none yet.
+        self.__dict__.setdefault("flat_corrections", []).append(
+            {
+                "flat_id": event.flat_id,
+                "area": event.area,
+                "owner_ref": event.owner_ref,
+                "effective_on": event.effective_on,
+                "reason": event.reason,
+                "version": event.originator_version,
+            }
+        )

@@ -18,6 +18,7 @@ from renovation.web.api.schemas import CommandResultSchema, RefusalSchema
 from renovation.web.api.writes import WRITE_ROLES, Blueprint, committed, staff_write
 from renovation.web.auth import require_role
 from renovation.web.i18n import json_params, refusal_message, refusal_problems
+from renovation.web.validation import Length
 
 blp = Blueprint(
     "flats", __name__, url_prefix="/api/projects", description="The flat register (房屋清册)"
@@ -99,3 +100,48 @@ class FlatImport(MethodView):
             return refusal_response(error)
         body, status, headers = committed(result)
         return {**body, "added": result.value}, status, headers
+
+
+FLAT_ID = "the flat's id, <building>-<unit>-<number>, e.g. 1-2-301"
+
+
+class FlatCorrectionSchema(Schema):
+    area = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "the corrected exclusive area in m² (above 0), if it changes"},
+    )
+    owner_ref = fields.String(
+        allow_none=True,
+        validate=Length(max=100),
+        metadata={"description": "the corrected owner reference, if the owner changes"},
+    )
+    effective_on = fields.Date(
+        required=True,
+        metadata={"description": "from this day on: polls opened on or after it count the "
+                  "corrected values, earlier ones keep the registered ones"},
+    )
+    reason = fields.String(required=True, validate=Length(max=2000))
+
+
+@blp.route("/<uuid:project_id>/flats/<string:flat_id>/corrections")
+class FlatCorrections(MethodView):
+    @access(STAFF)
+    @require_role(*WRITE_ROLES)
+    @blp.arguments(FlatCorrectionSchema)
+    @blp.response(200, CommandResultSchema)
+    @blp.doc(parameters=[{"in": "path", "name": "flat_id", "description": FLAT_ID}])
+    @blp.write()
+    def post(self, data: dict[str, Any], project_id: UUID, flat_id: str):
+        """Correct a flat's exclusive area or owner from an effective date, with a reason
+        (staff); consent counts of polls opened on or after that date use the new values."""
+        result = runtime().app.correct_flat(
+            project_id,
+            flat_id,
+            area=data.get("area"),
+            owner_ref=data.get("owner_ref"),
+            effective_on=data["effective_on"],
+            reason=data["reason"],
+            **staff_write(project_id).kwargs,
+        )
+        return committed(result)

@@ -4,6 +4,7 @@ the service counts as one owner, their references masked."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from renovation.application.errors import ConcurrencyError
 from renovation.application.flat_import import MAX_FILE_BYTES, FlatImportFileError
 from renovation.domain import participation as rules
+from renovation.domain.errors import DomainError
 from renovation.domain.parts.flat_register import (
     COLUMNS,
     MAX_ROWS,
@@ -23,7 +25,7 @@ from renovation.domain.project import RenovationProject
 from renovation.web import runtime
 from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
-from renovation.web.i18n import refusal_message, words
+from renovation.web.i18n import refusal_message, refusal_problems, words
 from renovation.web.pages.blueprint import bp
 from renovation.web.pages.common import project_info, staff_project
 from renovation.web.pages.staff import staff_page
@@ -123,4 +125,52 @@ def import_flats(project_id: UUID):
         return redirect(url_for("pages.staff_flats", project_id=project_id)), 303
     runtime().catch_up(until=result.position)
     flash(_("%(count)s flats imported.", count=result.value), "success")
+    return redirect(url_for("pages.staff_flats", project_id=project_id)), 303
+
+
+CORRECTION_FIELDS = ("flat_id", "area", "owner_ref", "effective_on", "reason")
+
+
+def _day(text: str) -> date | str:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+@bp.post("/staff/projects/<uuid:project_id>/flats/correct")
+@access(STAFF)
+@staff_page
+def correct_flat(project_id: UUID):
+    """Correct a flat's area or owner from a date, with a reason; a refusal names its field."""
+    user, project = staff_project(project_id)
+    form = {name: request.form.get(name, "").strip() for name in CORRECTION_FIELDS}
+    labels = {
+        "flat_id": _("Flat (building-unit-number)"),
+        "area": _("Corrected exclusive area (m²)"),
+        "owner_ref": _("New owner reference"),
+        "effective_on": _("In effect from"),
+        "reason": _("Reason"),
+    }
+    try:
+        result = runtime().app.correct_flat(
+            project_id,
+            form["flat_id"],
+            area=form["area"] or None,
+            owner_ref=form["owner_ref"] or None,
+            effective_on=_day(form["effective_on"]) if form["effective_on"] else None,
+            reason=form["reason"],
+            actor=actor_for(user, "web"),
+        )
+    except DomainError as error:
+        for field, messages in refusal_problems(error).items():
+            for message in messages:
+                label = labels.get(field, labels["flat_id"])
+                flash(_("%(field)s: %(message)s", field=label, message=message), "error")
+        return _page(project_id, project, status=422)
+    except ConcurrencyError:
+        flash(_("The project is busy; please try again in a moment."), "error")
+        return redirect(url_for("pages.staff_flats", project_id=project_id)), 303
+    runtime().catch_up(until=result.position)
+    flash(_("Flat %(flat_id)s corrected.", flat_id=form["flat_id"]), "success")
     return redirect(url_for("pages.staff_flats", project_id=project_id)), 303

@@ -130,7 +130,17 @@ class FlatCorrections(MethodView):
     @require_role(*WRITE_ROLES)
     @blp.arguments(FlatCorrectionSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(parameters=[{"in": "path", "name": "flat_id", "description": FLAT_ID}])
+    @blp.doc(
+        parameters=[
+            {
+                "in": "path",
+                "name": "flat_id",
+                "required": True,
+                "description": FLAT_ID,
+                "schema": {"type": "string", "minLength": 1},
+            }
+        ]
+    )
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, flat_id: str):
         """Correct a flat's exclusive area or owner from an effective date, with a reason

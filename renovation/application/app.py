@@ -16,6 +16,7 @@ from events.project import ProjectEvent
 from renovation.application.acceptance import AcceptanceArea
 from renovation.application.base import CommandResult, project_events
 from renovation.application.errors import ProjectNotFoundError
+from renovation.application.flat_import import FlatRegisterArea
 from renovation.application.lifts import LiftsArea
 from renovation.application.milestones import MilestonesArea
 from renovation.application.participation import ParticipationArea
@@ -41,7 +42,9 @@ class DateAsISO(Transcoding):
 __all__ = ["CommandResult", "RenovationApplication", "event_data", "project_events"]
 
 
-class RenovationApplication(ParticipationArea, LiftsArea, MilestonesArea, AcceptanceArea):
+class RenovationApplication(
+    ParticipationArea, LiftsArea, MilestonesArea, AcceptanceArea, FlatRegisterArea
+):
     """Commands and queries on renovation projects, over the library's own recorders."""
 
     name = "Renovation"

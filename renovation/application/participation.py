@@ -27,6 +27,7 @@ from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.deadlines import add_working_days
 from renovation.domain.errors import ConflictError, DomainError
+from renovation.domain.parts.flat_register import opening_day
 from renovation.domain.project import Actor, RenovationProject
 
 
@@ -265,7 +266,7 @@ class ParticipationArea(ApplicationBase):
             return round_["result"]
         day = min(self.now(), round_["closes_at"]).astimezone(LOCAL_TZ).date()
         ruleset = self.ruleset_for(project, day)
-        return rules.round_result(round_, project.flats(), ruleset)
+        return rules.round_result(round_, project.flats(opening_day(round_["opens_at"])), ruleset)
 
     def household_ballot(
         self, project_id: UUID, consultation_id: str, code: str

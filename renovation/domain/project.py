@@ -33,6 +33,7 @@ from renovation.domain.errors import (
 )
 from renovation.domain.parts.acceptance import AcceptancePart
 from renovation.domain.parts.consultations import ConsultationsPart
+from renovation.domain.parts.flat_register import FlatRegisterPart
 from renovation.domain.parts.lift_retrofits import LiftRetrofitsPart
 from renovation.domain.parts.milestones import MilestonesPart
 from renovation.domain.parts.opinions import OpinionsPart
@@ -69,6 +70,7 @@ class RenovationProject(
     AcceptancePart,
     RectificationPart,
     SupervisionPart,
+    FlatRegisterPart,
     Folding,
     Aggregate,
 ):
@@ -104,6 +106,7 @@ class RenovationProject(
         self.inspection_notes: list[dict[str, Any]] = []
         self.photos: dict[str, list[dict[str, Any]]] = {}
         self.handover: dict[str, Any] | None = None
+        self.flat_corrections: list[dict[str, Any]] = []  # FlatRegisterPart
 
     # ---- commands -------------------------------------------------------------------
 
@@ -309,14 +312,16 @@ class RenovationProject(
             raise rules.UnknownFlatError("unknown_flat", field="flat_id", flat_id=flat_id)
         return flat
 
-    def flats(self) -> list[dict[str, Any]]:
-        """Every flat with its building and unit codes."""
-        return [
+    def flats(self, on: date | None = None) -> list[dict[str, Any]]:
+        """Every flat with its building and unit codes, with the corrections in effect on
+        ``on`` (every correction when None): a poll counts the flats as of its opening day."""
+        registered = [
             {"building": b["code"], "unit": u["code"], **f}
             for b in self.buildings
             for u in b["units"]
             for f in u["flats"]
         ]
+        return self.corrected(registered, on)
 
     # ---- state changes --------------------------------------------------------------
 

@@ -92,26 +92,40 @@ def _check_flats(flats: list[dict[str, Any]], upath: str, problems: dict) -> lis
     checked, numbers = [], set()
     for f_index, flat in enumerate(flats):
         fpath = f"{upath}.flats.{f_index}"
-        number = _text(flat.get("number"), f"{fpath}.number", problems)
-        if number in numbers:
-            add_problem(problems, f"{fpath}.number", "flat_listed_twice", number=number)
-        numbers.add(number)
-        floor = flat.get("floor")
-        if not isinstance(floor, int) or isinstance(floor, bool) or not -5 <= floor <= 100:
-            add_problem(problems, f"{fpath}.floor", "must_be_floor")
-        unsold = bool(flat.get("unsold", False))
-        owner = _text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
-        checked.append(
-            {
-                "number": number,
-                "floor": floor,
-                "area": _decimal(flat.get("area"), f"{fpath}.area", problems, positive=True),
-                # Unsold developer flats together count as one owner (DOMAIN.md, consent).
-                "owner_ref": owner if not unsold else "developer",
-                "unsold": unsold,
-            }
-        )
+        one = check_flat(flat, fpath, problems)
+        if one["number"] in numbers:
+            add_problem(problems, f"{fpath}.number", "flat_listed_twice", number=one["number"])
+        numbers.add(one["number"])
+        checked.append(one)
     return checked
+
+
+def check_flat(flat: dict[str, Any], fpath: str, problems: dict) -> dict[str, Any]:
+    """One flat: number, floor, exclusive area, owner reference (not for an unsold flat)."""
+    number = _text(flat.get("number"), f"{fpath}.number", problems)
+    floor = flat.get("floor")
+    if not isinstance(floor, int) or isinstance(floor, bool) or not -5 <= floor <= 100:
+        add_problem(problems, f"{fpath}.floor", "must_be_floor")
+    unsold = bool(flat.get("unsold", False))
+    owner = _text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
+    return {
+        "number": number,
+        "floor": floor,
+        "area": _decimal(flat.get("area"), f"{fpath}.area", problems, positive=True),
+        # Unsold developer flats together count as one owner (DOMAIN.md, consent).
+        "owner_ref": owner if not unsold else "developer",
+        "unsold": unsold,
+    }
+
+
+def check_flat_area(value: Any, field: str, problems: dict) -> Decimal:
+    """A flat's exclusive area, as registration checks it (a number above 0)."""
+    return _decimal(value, field, problems, positive=True)
+
+
+def check_code(value: Any, field: str, problems: dict) -> str:
+    """A building's or a unit's code, as registration checks it."""
+    return _text(value, field, problems)
 
 
 def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:

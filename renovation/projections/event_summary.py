@@ -101,6 +101,8 @@ _SUMMARIES: dict[str, Callable[[Any, dict, dict], Summary]] = {
     "OpinionModerated": lambda e, r, m: {"variant": "hidden" if e.hidden else "shown"},
     "OpinionAnswerRated": lambda e, r, m: {"rating": e.rating},
     "PersonalDataErased": lambda e, r, m: {"count": len(e.key_ids)},
+    "FlatsImported": lambda e, r, m: {"count": e.added},
+    "FlatCorrected": lambda e, r, m: _place(e.flat_id),
 }
 
 

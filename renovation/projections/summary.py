@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from events.construction import MilestonePlanned, MilestoneProgressReported
+from events.flats import FlatsImported
 from events.participation import ConsultationOpened, OpinionSubmitted
 from events.project import (
     ContentItemProgressRecorded,
@@ -86,6 +87,8 @@ def fold(row: dict[str, Any] | None, event: ProjectEvent, *, position: int, dige
         ]
     elif isinstance(event, ProgrammeAssigned):
         row["year"], row["batch"] = event.year, event.batch
+    elif isinstance(event, FlatsImported):
+        row.update(register_counts(event.buildings))
     elif isinstance(event, OpinionSubmitted):
         row["opinions"] += 1
     elif isinstance(event, ConsultationOpened):
@@ -104,9 +107,20 @@ def _with_milestone_done(item: dict[str, Any], milestone_id: str, done: Decimal)
     return dict(item, milestones=milestones, actual_quantity=_dec(total))
 
 
+def register_counts(buildings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Buildings, units, flats, households (distinct owners) and area of a flat register."""
+    flats = [f for b in buildings for u in b["units"] for f in u["flats"]]
+    return {
+        "buildings": len(buildings),
+        "units": sum(len(b["units"]) for b in buildings),
+        "flats": len(flats),
+        "households": len({f["owner_ref"] for f in flats}),
+        "total_area": _dec(sum((Decimal(f["area"]) for f in flats), Decimal(0))),
+    }
+
+
 def _registered(event: ProjectRegistered) -> dict[str, Any]:
     community = event.community
-    flats = [f for b in event.buildings for u in b["units"] for f in u["flats"]]
     return {
         "id": str(event.originator_id),
         "name": community["name"],
@@ -116,11 +130,7 @@ def _registered(event: ProjectRegistered) -> dict[str, Any]:
         "address": community.get("address") or "",
         "year_built": community.get("year_built"),
         "stage": "registered",
-        "buildings": len(event.buildings),
-        "units": sum(len(b["units"]) for b in event.buildings),
-        "flats": len(flats),
-        "households": len({f["owner_ref"] for f in flats}),
-        "total_area": _dec(sum((Decimal(f["area"]) for f in flats), Decimal(0))),
+        **register_counts(event.buildings),
         "content_items": [
             {
                 "id": i["id"],

@@ -19,6 +19,10 @@ SENTENCES: dict[str, str] = {
         "Registered the community: %(buildings)s buildings, %(flats)s flats, "
         "%(items)s renovation items."
     ),
+    "FlatsImported": N_("Imported %(count)s flats into the register from a file."),
+    "FlatCorrected": N_(
+        "Corrected the area or owner of a flat of building %(building)s, unit %(unit)s."
+    ),
     "StageChanged": N_("Moved the project from “%(from_stage)s” to “%(to_stage)s”."),
     "ContentItemProgressRecorded": N_("Recorded %(quantity)s %(unit)s done of “%(item)s”."),
     "MilestonePlanned": N_("Planned the construction milestone “%(name)s”."),

@@ -304,6 +304,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ConsultationQuestionsRevised": N_("Consultation questions revised"),
         "WrittenAnswerTakenUp": N_("Written answer taken up"),
         "ProgrammeAssigned": N_("Programme year and batch assigned"),
+        "FlatsImported": N_("Flats imported into the register"),
+        "FlatCorrected": N_("Flat corrected"),
     },
     # The district figures and their exports (figures_sum.py, reports/figure_tables.py).
     "figure": {

@@ -64,6 +64,19 @@ REFUSALS: dict[str, str] = {
     "unit_listed_twice": N_("unit %(unit)s of building %(building)s is listed twice"),
     "flat_listed_twice": N_("flat %(number)s is listed twice"),
     "unknown_category": N_("must be one of %(categories)s"),
+    # ---- the flat register imported from a file -------------------------------------
+    "flat_import_refused": N_(
+        "Some rows of the file are refused; nothing was imported. Correct them and send the "
+        "file again."
+    ),
+    "import_not_spreadsheet": N_("must be an Excel workbook (.xlsx) or a CSV file (.csv)"),
+    "import_file_too_large": N_("the file is too large: at most %(max_kb)s KB"),
+    "import_column_missing": N_("the column “%(column)s” is missing from the first row"),
+    "import_no_rows": N_("the file has no flats"),
+    "import_too_many_rows": N_("at most %(max)s flats in one file"),
+    "flat_already_registered": N_("flat %(flat_id)s is already registered"),
+    "must_be_yes_no": N_("must be 是 or 否 (yes or no)"),
+    "correction_changes_nothing": N_("give the corrected area, the new owner, or both"),
     "unknown_stage": N_("There is no stage “%(value)s”."),
     "milestones_unfinished": N_(
         "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "
@@ -385,6 +398,7 @@ REFUSALS: dict[str, str] = {
 }
 
 PARAMS: dict[str, str] = {
+    "max_kb": "number",
     "latest": "number",
     "answered": "number",
     "households": "number",

@@ -18,6 +18,7 @@ from renovation.domain import participation as rules
 from renovation.domain import written_answers
 from renovation.domain.base import Actor, Folding, folds, provenance
 from renovation.domain.errors import ConflictError, DomainError, InvalidProjectDataError
+from renovation.domain.parts.flat_register import opening_day
 from renovation.domain.rulesets import Ruleset
 from renovation.domain.stages import Stage
 
@@ -215,7 +216,7 @@ class ConsultationsPart(Folding):
                 field="consultation_id",
                 closes_at=round_["closes_at"].isoformat(),
             )
-        result = rules.round_result(round_, self.flats(), ruleset)
+        result = rules.round_result(round_, self.flats(opening_day(round_["opens_at"])), ruleset)
         satisfaction = result.pop("satisfaction", None)
         if satisfaction is not None and not satisfaction["coverage_met"]:
             # Below the ruleset's minimum coverage the evaluation does not count: it stays

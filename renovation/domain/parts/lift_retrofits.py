@@ -22,6 +22,7 @@ from renovation.domain.base import Actor, Folding, folds, provenance
 from renovation.domain.consent import FlatVoteInput, evaluate_consent
 from renovation.domain.deadlines import period_end
 from renovation.domain.errors import DomainError
+from renovation.domain.parts.flat_register import opening_day
 from renovation.domain.rulesets import Ruleset
 
 SERVICE_KINDS = ("maintenance", "inspection_passed", "inspection_requested")
@@ -172,7 +173,9 @@ class LiftRetrofitsPart(Folding):
                     is_unsold_developer_flat=f["unsold"],
                     holds_veto=f["flat_id"] in lift["veto_flats"],
                 )
-                for f in self.unit_flats(lift["building"], lift["unit"])
+                for f in self.unit_flats(
+                    lift["building"], lift["unit"], opening_day(lift["poll_opens_at"])
+                )
             ],
             {fid: v["choice"] for fid, v in lift["votes"].items()},
             ruleset,
@@ -319,10 +322,11 @@ class LiftRetrofitsPart(Folding):
             **provenance(actor, command_id, on),
         )
 
-    def unit_flats(self, building: str, unit: str) -> list[dict[str, Any]]:
+    def unit_flats(self, building: str, unit: str, on: date | None = None) -> list[dict]:
+        """The unit's flats, with the corrections in effect on ``on`` (all when None)."""
         flats = [
             dict(f, flat_id=rules.flat_id(f["building"], f["unit"], f["number"]))
-            for f in self.flats()
+            for f in self.flats(on)
             if f["building"] == building and f["unit"] == unit
         ]
         if not flats:

@@ -161,6 +161,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.audit_log import blp as audit_log_blp
     from renovation.web.api.ballot_lookup import blp as ballot_lookup_blp
     from renovation.web.api.figures import blp as figures_blp
+    from renovation.web.api.flats import blp as flats_blp
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
@@ -189,6 +190,7 @@ def init_api(app: Flask) -> None:
         acceptance_report_blp,
         photos_blp,
         figures_blp,
+        flats_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

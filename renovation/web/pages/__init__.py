@@ -15,6 +15,7 @@ def init_pages(app: Flask) -> None:
         consultation_staff,
         consultations,
         dashboard,
+        flat_register,
         household_codes,
         lift_confirm,
         lift_staff,

@@ -109,7 +109,8 @@ def decimal_pattern(field: fields.Field) -> str:
 
 
 def openapi_bounds(converter, field, ret, **_kwargs) -> dict:
-    """What the API refuses, said in OpenAPI: integer bounds, decimal and year patterns."""
+    """What the API refuses, said in OpenAPI: integer bounds, decimal and year patterns, and
+    whole-number keys (a floor's coefficients)."""
     from renovation.web.api.schemas import DecimalText
 
     extra: dict[str, Any] = {}
@@ -125,6 +126,11 @@ def openapi_bounds(converter, field, ret, **_kwargs) -> dict:
         ret.pop("exclusiveMinimum", None)
     elif isinstance(field, fields.Date | fields.DateTime):
         extra["pattern"] = validation.YEAR_PATTERN
+    elif isinstance(field, fields.Dict) and isinstance(field.key_field, fields.Integer):
+        # keys are whole numbers (a floor's coefficients): only such keys, each valued as before
+        values = ret.pop("additionalProperties", {})
+        extra["patternProperties"] = {"^[1-9][0-9]{0,8}$": values}
+        extra["additionalProperties"] = False
     return extra
 
 

@@ -124,23 +124,24 @@ class FlatCorrectionSchema(Schema):
     reason = fields.String(required=True, validate=Length(max=2000))
 
 
-@blp.route("/<uuid:project_id>/flats/<string:flat_id>/corrections")
+@blp.route(
+    "/<uuid:project_id>/flats/<string:flat_id>/corrections",
+    # the path parameter's own words (a doc's "parameters" would replace the write headers)
+    parameters=[
+        {
+            "in": "path",
+            "name": "flat_id",
+            "required": True,
+            "description": FLAT_ID,
+            "schema": {"type": "string", "minLength": 1},
+        }
+    ],
+)
 class FlatCorrections(MethodView):
     @access(STAFF)
     @require_role(*WRITE_ROLES)
     @blp.arguments(FlatCorrectionSchema)
     @blp.response(200, CommandResultSchema)
-    @blp.doc(
-        parameters=[
-            {
-                "in": "path",
-                "name": "flat_id",
-                "required": True,
-                "description": FLAT_ID,
-                "schema": {"type": "string", "minLength": 1},
-            }
-        ]
-    )
     @blp.write()
     def post(self, data: dict[str, Any], project_id: UUID, flat_id: str):
         """Correct a flat's exclusive area or owner from an effective date, with a reason

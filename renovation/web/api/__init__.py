@@ -127,10 +127,17 @@ def openapi_bounds(converter, field, ret, **_kwargs) -> dict:
     elif isinstance(field, fields.Date | fields.DateTime):
         extra["pattern"] = validation.YEAR_PATTERN
     elif isinstance(field, fields.Dict) and isinstance(field.key_field, fields.Integer):
-        # keys are whole numbers (a floor's coefficients): only such keys, each valued as before
+        # keys are whole numbers within the key field's range (a unit's floors): OpenAPI 3.0
+        # has no patternProperties, so each allowed key is named, valued as before
         values = ret.pop("additionalProperties", {})
-        extra["patternProperties"] = {"^[1-9][0-9]{0,8}$": values}
-        extra["additionalProperties"] = False
+        bounds = next(
+            (v for v in field.key_field.validators if isinstance(v, validate.Range)), None
+        )
+        if bounds is not None and bounds.min is not None and bounds.max is not None:
+            extra["properties"] = {str(n): values for n in range(bounds.min, bounds.max + 1)}
+            extra["additionalProperties"] = False
+        else:
+            ret["additionalProperties"] = values
     return extra
 
 

@@ -41,6 +41,10 @@ blp = Blueprint(
 # ---- schemas -----------------------------------------------------------------------------
 
 
+# The highest floor a unit's agreed coefficients may name (old compounds have 6 to 9 floors).
+MAX_FLOORS = 40
+
+
 class LiftCreateSchema(Schema):
     building = fields.String(required=True, validate=validate.Length(min=1, max=20))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
@@ -84,7 +88,7 @@ class AgreementSchema(Schema):
     registration = fields.String(validate=validate.Length(min=1, max=200))
     reason = fields.String(validate=validate.Length(min=1, max=1000))
     floor_coefficients = fields.Dict(
-        keys=fields.Integer(strict=False, validate=validate.Range(min=1)),
+        keys=fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_FLOORS)),
         values=DecimalText(places=None),
         metadata={
             "description": "agreement only: the unit's own coefficient per floor, e.g. "

@@ -149,6 +149,29 @@ class ErasureCreateSchema(Schema):
     )
 
 
+class ResidentErasureCreateSchema(ErasureCreateSchema):
+    """A resident named by their flat (building, unit, flat, as they typed them) or contact."""
+
+    building = fields.String(validate=Length(max=20), load_default="")
+    unit = fields.String(validate=Length(max=20), load_default="")
+    flat = fields.String(
+        validate=Length(max=20),
+        load_default="",
+        metadata={"description": "the flat the resident gave; with building and unit"},
+    )
+    contact = fields.String(
+        validate=Length(max=100),
+        load_default="",
+        metadata={"description": "the contact the resident gave (a phone number, say)"},
+    )
+
+    @validates_schema
+    def _named(self, data, **_kwargs) -> None:
+        if not (data.get("flat") or "").strip() and not (data.get("contact") or "").strip():
+            message = words().refusal("resident_not_named", {})
+            raise ValidationError(message, field_name="flat")
+
+
 class OpinionQueryArgsSchema(Schema):
     status = fields.String(validate=OneOf(["open", "answered"]))
     category = fields.String(validate=OneOf(OPINION_CATEGORIES))

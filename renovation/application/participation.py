@@ -197,12 +197,7 @@ class ParticipationArea(ApplicationBase):
         Voting again before the close replaces the ballot; the history keeps both.
         """
 
-        def command(project: RenovationProject) -> dict[str, str]:
-            flat = (
-                project.flat_for_code(*self.household_code_digests(project_id, code))
-                if code
-                else flat_id
-            )
+        def vote(project: RenovationProject, flat: str | None) -> None:
             project.cast_vote(
                 consultation_id,
                 flat_id=flat,
@@ -213,14 +208,14 @@ class ParticipationArea(ApplicationBase):
                 command_id=command_id,
                 effective_on=effective_on,
             )
-            return {"flat_id": flat}
 
-        return self.execute(
+        return self.execute_vote(
             project_id,
-            command,
+            vote,
+            code=code,
+            flat_id=flat_id,
             command_id=command_id,
             expected_version=expected_version,
-            replay=lambda event: {"flat_id": event.flat_id},
         )
 
     def cast_paper_vote(

@@ -89,21 +89,25 @@ class HouseholdCodesQueryArgsSchema(Schema):
     lang = fields.String(load_default="zh", validate=OneOf(["zh", "en"]))
 
 
+def flat_field(description: str) -> fields.String:
+    return fields.String(
+        validate=Length(max=20), load_default="", metadata={"description": description}
+    )
+
+
+def contact_field(description: str) -> fields.String:
+    return fields.String(
+        validate=Length(max=100), load_default="", metadata={"description": description}
+    )
+
+
 class OpinionCreateSchema(Schema):
     category = fields.String(required=True, validate=OneOf(OPINION_CATEGORIES))
     text = fields.String(required=True, validate=Length(min=1, max=MAX_OPINION))
     building = fields.String(validate=Length(max=20), load_default="")
     unit = fields.String(validate=Length(max=20), load_default="")
-    flat = fields.String(
-        validate=Length(max=20),
-        load_default="",
-        metadata={"description": "personal data: sealed, shown to staff only"},
-    )
-    contact = fields.String(
-        validate=Length(max=100),
-        load_default="",
-        metadata={"description": "personal data: sealed, shown to staff only"},
-    )
+    flat = flat_field("personal data: sealed, shown to staff only")
+    contact = contact_field("personal data: sealed, shown to staff only")
 
 
 class LinkSchema(Schema):
@@ -154,16 +158,8 @@ class ResidentErasureCreateSchema(ErasureCreateSchema):
 
     building = fields.String(validate=Length(max=20), load_default="")
     unit = fields.String(validate=Length(max=20), load_default="")
-    flat = fields.String(
-        validate=Length(max=20),
-        load_default="",
-        metadata={"description": "the flat the resident gave; with building and unit"},
-    )
-    contact = fields.String(
-        validate=Length(max=100),
-        load_default="",
-        metadata={"description": "the contact the resident gave (a phone number, say)"},
-    )
+    flat = flat_field("the flat the resident gave; with building and unit")
+    contact = contact_field("the contact the resident gave (a phone number, say)")
 
     @validates_schema
     def _named(self, data, **_kwargs) -> None:

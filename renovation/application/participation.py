@@ -428,7 +428,8 @@ class ParticipationArea(ApplicationBase):
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """Erase the personal data sent with one opinion (refused once there is none)."""
+        """Erase the personal data of one opinion's sender: their key goes, and with it what
+        every record sealed with it holds (one key per resident; refused once there is none)."""
 
         def command(project: RenovationProject) -> None:
             key_id = project.find_opinion(opinion_id)["personal_key_id"]

@@ -38,17 +38,13 @@ def contact_subject(project_id: UUID | str, contact: str) -> str:
 def resident_subject(project_id: UUID | str, data: Mapping[str, Any]) -> str | None:
     """The subject whose key seals what one opinion's sender gave: the household when a flat
     is given, else the contact; None when neither is."""
-    if (data.get("flat") or "").strip():
-        return household_subject(
-            project_id, data.get("building") or "", data.get("unit") or "", data["flat"]
-        )
-    if (data.get("contact") or "").strip():
-        return contact_subject(project_id, data["contact"])
-    return None
+    subjects = resident_subjects(project_id, data)
+    return subjects[0] if subjects else None
 
 
 def resident_subjects(project_id: UUID | str, wanted: Mapping[str, Any]) -> list[str]:
-    """Every subject an erasure request names: its household and its contact."""
+    """Every subject a record or an erasure request names: its household (when it names a
+    flat), then its contact."""
     subjects = []
     if (wanted.get("flat") or "").strip():
         subjects.append(

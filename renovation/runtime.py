@@ -85,7 +85,9 @@ class Runtime:
 
     @cached_property
     def vault(self) -> PersonalDataVault:
-        return PersonalDataVault(self.engine)
+        # Residents' subjects are digested under the household-code key, kept outside the
+        # databases like it (renovation.vault: one key per resident).
+        return PersonalDataVault(self.engine, subject_key=self.code_key)
 
     @cached_property
     def engine(self) -> Engine:

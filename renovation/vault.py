@@ -1,7 +1,15 @@
-"""Personal data sealed at rest with a key of its own (PIPL): destroying the key erases it.
+"""Personal data sealed at rest with a key per resident (PIPL): destroying the key erases it.
 
 Keys live in the database beside the read models, never in the event store, so an erasure
 deletes one key row and the events stay intact and verifiable.
+
+One key per resident (DOMAIN.md): residents have no accounts, so a resident is a household
+(the flat they name) or, without a flat, the contact they give. ``seal`` takes that
+*subject*; every record of one subject is sealed with the same key, so destroying it erases
+all of them at once. The subject is stored only as a keyed digest (HMAC-SHA256 under the
+server's secret, kept outside the databases), so neither a flat nor a phone number can be
+searched for in a copy of the database; it is deleted with its key, and the subject's next
+record gets a new one.
 
 Destroying a key leaves no copy of it in the database's files (issue 10):
 
@@ -18,10 +26,13 @@ Destroying a key leaves no copy of it in the database's files (issue 10):
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
 import time
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +42,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
@@ -42,6 +54,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +66,20 @@ personal_data_keys = Table(
     Column("key_id", String(36), primary_key=True),
     Column("key", LargeBinary, nullable=False),
     Column("created_at", String(40), nullable=False),
+)
+
+# Which key seals a subject's records: the subject's keyed digest only (see the module's notes).
+personal_data_subjects = Table(
+    "personal_data_subjects",
+    vault_metadata,
+    Column("subject_digest", String(64), primary_key=True),
+    Column(
+        "key_id",
+        String(36),
+        ForeignKey("personal_data_keys.key_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
 )
 
 
@@ -69,29 +96,90 @@ personal_data_reads = Table(
 )
 
 
-class PersonalDataVault:
-    """Seals small records of personal data with AES-GCM, one fresh key per record."""
+def normalise_subject(text: str) -> str:
+    """One spelling per subject: full-width forms folded, spaces dropped, letters upper-case."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
 
-    def __init__(self, engine: Engine) -> None:
+
+class PersonalDataVault:
+    """Seals small records of personal data with AES-GCM, one key per subject (resident).
+
+    ``subject_key`` keys the subjects' digests; without one (tools that only open or destroy)
+    every record gets a fresh key of its own.
+    """
+
+    def __init__(self, engine: Engine, subject_key: bytes | None = None) -> None:
         self.engine = engine
+        self.subject_key = subject_key
 
     def create_tables(self, bind: Engine | Connection | None = None) -> None:
         vault_metadata.create_all(bind if bind is not None else self.engine)
 
-    def seal(self, record: dict[str, Any]) -> tuple[str, str]:
-        """A new key id and the sealed record (base64 text, safe to store in an event)."""
-        key_id = str(uuid.uuid4())
-        key = AESGCM.generate_key(bit_length=256)
+    def subject_digest(self, subject: str) -> str:
+        """The keyed digest a subject is stored under (never the subject itself)."""
+        if self.subject_key is None:
+            raise RuntimeError("no subject key: records cannot be grouped by resident")
+        message = ("subject:" + subject).encode()
+        return hmac.new(self.subject_key, message, hashlib.sha256).hexdigest()
+
+    def seal(self, record: dict[str, Any], subject: str | None = None) -> tuple[str, str]:
+        """The key id and the sealed record (base64 text, safe to store in an event).
+
+        With a ``subject``, the subject's key (made on its first record); without, a new key.
+        """
+        key_id, key = self._subject_key(subject) if subject else self._new_key()
         nonce = os.urandom(12)
         plaintext = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
         sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, key_id.encode())
-        with self.engine.begin() as conn:
-            conn.execute(
-                personal_data_keys.insert().values(
-                    key_id=key_id, key=key, created_at=datetime.now(UTC).isoformat()
-                )
-            )
         return key_id, base64.b64encode(sealed).decode()
+
+    def _new_key(self, conn: Connection | None = None) -> tuple[str, bytes]:
+        key_id, key = str(uuid.uuid4()), AESGCM.generate_key(bit_length=256)
+        row = {"key_id": key_id, "key": key, "created_at": datetime.now(UTC).isoformat()}
+        if conn is not None:
+            conn.execute(personal_data_keys.insert().values(**row))
+        else:
+            with self.engine.begin() as own:
+                own.execute(personal_data_keys.insert().values(**row))
+        return key_id, key
+
+    def _subject_key(self, subject: str) -> tuple[str, bytes]:
+        """The subject's key, made with its digest row in one transaction on first use; two
+        first records racing: the loser's insert fails on the digest and it takes the
+        winner's key."""
+        digest = self.subject_digest(subject)
+        joined = select(personal_data_keys.c.key_id, personal_data_keys.c.key).join(
+            personal_data_subjects,
+            personal_data_subjects.c.key_id == personal_data_keys.c.key_id,
+        )
+        found = joined.where(personal_data_subjects.c.subject_digest == digest)
+        for _ in range(3):
+            with self.engine.connect() as conn:
+                row = conn.execute(found).first()
+            if row is not None:
+                return row.key_id, bytes(row.key)
+            try:
+                with self.engine.begin() as conn:
+                    key_id, key = self._new_key(conn)
+                    conn.execute(
+                        personal_data_subjects.insert().values(subject_digest=digest, key_id=key_id)
+                    )
+                return key_id, key
+            except IntegrityError:
+                continue
+        raise RuntimeError("vault: no key could be made for a subject")
+
+    def keys_of(self, subjects: list[str]) -> set[str]:
+        """The key ids of these subjects that are alive (erased subjects have none)."""
+        digests = [self.subject_digest(s) for s in subjects]
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(personal_data_subjects.c.key_id).where(
+                        personal_data_subjects.c.subject_digest.in_(digests)
+                    )
+                ).scalars()
+            )
 
     def open(self, key_id: str | None, sealed: str | None) -> dict[str, Any] | None:
         """The record, or None when there is none or its key was destroyed (erased)."""
@@ -114,6 +202,9 @@ class PersonalDataVault:
         chosen = personal_data_keys.c.key_id.in_(key_ids)
         deleting_xid = None
         with self.engine.begin() as conn:
+            conn.execute(
+                delete(personal_data_subjects).where(personal_data_subjects.c.key_id.in_(key_ids))
+            )
             conn.execute(update(personal_data_keys).where(chosen).values(key=bytes(32)))
             destroyed = conn.execute(delete(personal_data_keys).where(chosen)).rowcount
             if destroyed and conn.dialect.name == "postgresql":
@@ -158,6 +249,7 @@ class PersonalDataVault:
             if after_xid is not None and not self._wait_for_older_snapshots(conn, after_xid):
                 log.warning("vault: an older snapshot outlived the wait; a rewrite may keep a key")
             conn.exec_driver_sql(f"VACUUM FULL {personal_data_keys.name}")
+            conn.exec_driver_sql(f"VACUUM FULL {personal_data_subjects.name}")
 
     PURGE_WAIT = 10.0
 

@@ -96,6 +96,41 @@ class ApplicationBase(Application[UUID]):
             raise RuntimeError("the application has no household-code key (Runtime sets one)")
         return candidate_digests(project_id, code, self.code_key)
 
+    def execute_vote(
+        self,
+        project_id: UUID,
+        vote: Callable[[RenovationProject, str | None], None],
+        *,
+        code: str | None,
+        flat_id: str | None,
+        command_id: str | None,
+        expected_version: int | None,
+        check_first: Callable[[RenovationProject], Any] | None = None,
+    ) -> CommandResult:
+        """A flat's vote (a ballot, a lift vote): ``vote(project, flat)`` for the flat of the
+        household code (residents) or ``flat_id`` (staff, on paper); ``value`` names the flat,
+        on a replay too. ``check_first`` runs before the code is looked up, so what it refuses
+        is named before a wrong code."""
+
+        def command(project: RenovationProject) -> dict[str, str | None]:
+            if check_first is not None:
+                check_first(project)
+            flat = (
+                project.flat_for_code(*self.household_code_digests(project_id, code))
+                if code
+                else flat_id
+            )
+            vote(project, flat)
+            return {"flat_id": flat}
+
+        return self.execute(
+            project_id,
+            command,
+            command_id=command_id,
+            expected_version=expected_version,
+            replay=lambda event: {"flat_id": event.flat_id},
+        )
+
     # ---- the clock and the rulesets ----------------------------------------------------
 
     def now(self) -> datetime:

@@ -84,13 +84,7 @@ class LiftsArea(ApplicationBase):
     ) -> CommandResult:
         """A flat's consent, by household code (residents) or by flat id (staff, on paper)."""
 
-        def command(project: RenovationProject) -> dict[str, str]:
-            project.find_lift(lift_id)  # an unknown lift is named before a wrong code
-            flat = (
-                project.flat_for_code(*self.household_code_digests(project_id, code))
-                if code
-                else flat_id
-            )
+        def vote(project: RenovationProject, flat: str | None) -> None:
             project.cast_lift_vote(
                 lift_id,
                 flat_id=flat,
@@ -100,14 +94,15 @@ class LiftsArea(ApplicationBase):
                 command_id=command_id,
                 effective_on=effective_on,
             )
-            return {"flat_id": flat}
 
-        return self.execute(
+        return self.execute_vote(
             project_id,
-            command,
+            vote,
+            code=code,
+            flat_id=flat_id,
             command_id=command_id,
             expected_version=expected_version,
-            replay=lambda e: {"flat_id": e.flat_id},
+            check_first=lambda project: project.find_lift(lift_id),
         )
 
     def close_lift_poll(

@@ -23,6 +23,7 @@ from renovation.application.household_codes import (  # noqa: F401 (the pages im
     new_code,
     normalise_code,
 )
+from renovation.application.residents import resident_subject
 from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.deadlines import add_working_days
@@ -196,12 +197,7 @@ class ParticipationArea(ApplicationBase):
         Voting again before the close replaces the ballot; the history keeps both.
         """
 
-        def command(project: RenovationProject) -> dict[str, str]:
-            flat = (
-                project.flat_for_code(*self.household_code_digests(project_id, code))
-                if code
-                else flat_id
-            )
+        def vote(project: RenovationProject, flat: str | None) -> None:
             project.cast_vote(
                 consultation_id,
                 flat_id=flat,
@@ -212,14 +208,14 @@ class ParticipationArea(ApplicationBase):
                 command_id=command_id,
                 effective_on=effective_on,
             )
-            return {"flat_id": flat}
 
-        return self.execute(
+        return self.execute_vote(
             project_id,
-            command,
+            vote,
+            code=code,
+            flat_id=flat_id,
             command_id=command_id,
             expected_version=expected_version,
-            replay=lambda event: {"flat_id": event.flat_id},
         )
 
     def cast_paper_vote(
@@ -298,7 +294,7 @@ class ParticipationArea(ApplicationBase):
             if self.vault is None:
                 raise RuntimeError("no vault for personal data")
             # A key made for a command that then fails or is a replay seals nothing stored.
-            key_id, sealed = self.vault.seal(personal)
+            key_id, sealed = self.vault.seal(personal, resident_subject(project_id, data))
 
         def command(project: RenovationProject) -> dict[str, str]:
             today = self.today()
@@ -432,7 +428,8 @@ class ParticipationArea(ApplicationBase):
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """Erase the personal data sent with one opinion (refused once there is none)."""
+        """Erase the personal data of one opinion's sender: their key goes, and with it what
+        every record sealed with it holds (one key per resident; refused once there is none)."""
 
         def command(project: RenovationProject) -> None:
             key_id = project.find_opinion(opinion_id)["personal_key_id"]
@@ -441,6 +438,35 @@ class ParticipationArea(ApplicationBase):
                     "personal_data_erased", field="opinion_id", opinion_id=opinion_id
                 )
             self._erase(project, [key_id], reason=reason, actor=actor, command_id=command_id)
+
+        return self.execute(
+            project_id, command, command_id=command_id, expected_version=expected_version
+        )
+
+    def erase_resident(
+        self,
+        project_id: UUID,
+        subjects: list[str],
+        *,
+        found_key_ids: set[str] | frozenset[str] = frozenset(),
+        reason: str,
+        actor: Actor,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Erase everything one resident gave: the keys of their subjects (household,
+        contact; renovation.application.residents) and any ``found_key_ids`` of their older
+        records, as far as this project's opinions name them. ``value``: how many keys."""
+        if self.vault is None:
+            raise RuntimeError("no vault for personal data")
+        candidates = self.vault.keys_of(subjects) | set(found_key_ids)
+
+        def command(project: RenovationProject) -> int:
+            chosen = sorted(candidates & project.personal_data_keys())
+            if not chosen:
+                raise ConflictError("resident_has_no_personal_data", field="flat")
+            self._erase(project, chosen, reason=reason, actor=actor, command_id=command_id)
+            return len(chosen)
 
         return self.execute(
             project_id, command, command_id=command_id, expected_version=expected_version

@@ -199,6 +199,10 @@ REFUSALS: dict[str, str] = {
     "opinion_shown_already": N_("The opinion is shown already."),
     "unknown_personal_data": N_("There is no such personal data in this project."),
     "personal_data_erased": N_("This opinion holds no personal data (or it was erased already)."),
+    "resident_has_no_personal_data": N_(
+        "This project holds no personal data of this resident (or it was erased already)."
+    ),
+    "resident_not_named": N_("Name the resident by their flat or their contact."),
     # ---- lifts: retrofits, consent, cost shares, objections -----------------------------
     "lift_rule": N_("The lift retrofit does not allow this."),
     "unknown_lift": N_("There is no lift retrofit %(lift)s."),

@@ -2,8 +2,8 @@
 the JSON logs of the running service or a PDF it renders; and the history still verifies.
 
 The service runs as in production (``renovation serve --log-format json``) on SQLite files in
-the test's folder; a resident sends an opinion with a phone number, staff read it, an admin
-erases it; then every file under the folder (event store, read models, their ``-wal`` and
+the test's folder; a household sends opinions with phone numbers, staff read them, an admin
+erases the household; then every file under the folder (event store, read models, their ``-wal`` and
 ``-shm``, the instance folder, the log, the project's report PDF saved there) is read as bytes,
 and the PDF as text too.
 """
@@ -22,6 +22,7 @@ from tests.integration.test_json_logs import serve_json
 from tests.integration.test_rate_limits_across_workers import prepared_database, stop
 
 PHONE = "13912345678"
+OTHER_PHONE = "13800001111"
 
 
 def call(base: str, method: str, path: str, token: str | None = None, body=None):
@@ -59,37 +60,60 @@ def keys_in(folder: Path) -> list[bytes]:
     return found
 
 
-def test_an_erased_phone_number_is_nowhere_and_the_history_verifies(tmp_path):
+def test_an_erased_resident_is_nowhere_and_the_history_verifies(tmp_path):
+    """A household sends two opinions with two phone numbers; staff read them; an admin
+    erases the household by its flat: one key (DOMAIN.md: one key per resident) goes, and
+    neither number nor the key is left anywhere."""
     url, project_id = prepared_database(tmp_path)
     token = tokens(url)
     server, base, log = serve_json(tmp_path, url)
     opinions = f"/api/projects/{project_id}/opinions"
+    household = {"building": "1", "unit": "2", "flat": "101"}
     try:
-        sent = call(base, "POST", opinions, body={
-            "category": "safety", "text": "楼道堆物", "flat": "302", "contact": PHONE,
-        })
-        opinion = f"{opinions}/{sent['opinion_id']}"
-        assert call(base, "GET", opinion, token["staff"])["personal"]["contact"] == PHONE
-        (key,) = keys_in(tmp_path)
+        sent = [
+            call(
+                base,
+                "POST",
+                opinions,
+                body={
+                    "category": "safety",
+                    "text": "楼道堆物",
+                    **household,
+                    "contact": phone,
+                },
+            )
+            for phone in (PHONE, OTHER_PHONE)
+        ]
+        read = [
+            call(base, "GET", f"{opinions}/{s['opinion_id']}", token["staff"])["personal"]
+            for s in sent
+        ]
+        assert [r["contact"] for r in read] == [PHONE, OTHER_PHONE]
+        (key,) = keys_in(tmp_path)  # one resident, one key
         assert files_holding(tmp_path, key)  # the search finds what lives
 
+        erasure = f"/api/projects/{project_id}/residents/erasure"
         erased = call(
-            base, "POST", f"{opinion}/erasure", token["admin"], {"reason": "本人申请删除"}
+            base, "POST", erasure, token["admin"], {**household, "reason": "本人申请删除"}
         )
-        assert erased["id"] == project_id
-        assert call(base, "GET", opinion, token["staff"])["personal"] is None
+        assert erased["id"] == project_id and erased["keys_destroyed"] == 1
+        for s in sent:
+            opinion = f"{opinions}/{s['opinion_id']}"
+            assert call(base, "GET", opinion, token["staff"])["personal"] is None
         verified = call(base, "GET", f"/api/projects/{project_id}/verify", token["auditor"])
-        assert verified["ok"] is True and verified["events_checked"] > 1
+        assert verified["ok"] is True and verified["events_checked"] > 2
         pdf = call(base, "GET", f"/api/projects/{project_id}/report.pdf", token["staff"])
         (tmp_path / "report.pdf").write_bytes(pdf)
     finally:
         stop(server)
 
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    assert any(entry.get("path") == f"{opinion}/erasure" for entry in lines)  # it was logged
+    assert any(entry.get("path") == erasure for entry in lines)  # it was logged
     assert pdf_text(pdf, tmp_path).strip()  # the PDF has text to search
-    assert PHONE not in pdf_text(pdf, tmp_path)
+    for phone in (PHONE, OTHER_PHONE):
+        assert phone not in pdf_text(pdf, tmp_path)
+        assert files_holding(tmp_path, phone.encode()) == []
     databases = sorted(p.name for p in tmp_path.glob("events*.sqlite*"))
     assert "events.sqlite" in databases and "events.readmodel.sqlite" in databases
-    assert files_holding(tmp_path, PHONE.encode()) == []
     assert files_holding(tmp_path, key) == []
+    assert keys_in(tmp_path) == []

@@ -12,7 +12,7 @@ import renovation.web.pages as pages
 
 PAGES = Path(pages.__file__).parent
 AREAS = {
-    "opinions": ["opinions.py", "opinion_staff.py", "opinion_receipt.py"],
+    "opinions": ["opinions.py", "opinion_staff.py", "opinion_receipt.py", "resident_erasure.py"],
     "consultations": [
         "consultations.py",
         "consultation_staff.py",

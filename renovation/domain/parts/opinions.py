@@ -156,8 +156,7 @@ class OpinionsPart(Folding):
         self, key_ids: list[str], *, reason: str, actor: Actor, command_id: str | None = None
     ) -> None:
         """Record that these personal-data keys were destroyed (the event names no person)."""
-        known = {o["personal_key_id"] for o in self.opinions.values() if o["personal_key_id"]}
-        if not key_ids or not set(key_ids) <= known:
+        if not key_ids or not set(key_ids) <= self.personal_data_keys():
             raise DomainError("unknown_personal_data", field="key_ids")
         self.trigger_event(
             PersonalDataErased,
@@ -165,6 +164,10 @@ class OpinionsPart(Folding):
             reason=reason,
             **provenance(actor, command_id, None),
         )
+
+    def personal_data_keys(self) -> set[str]:
+        """The keys sealing the personal data of this project's opinions (not yet erased)."""
+        return {o["personal_key_id"] for o in self.opinions.values() if o["personal_key_id"]}
 
     def find_opinion(self, opinion_id: str) -> dict[str, Any]:
         try:

@@ -173,6 +173,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.audit import blp as audit_blp
     from renovation.web.api.audit_log import blp as audit_log_blp
     from renovation.web.api.ballot_lookup import blp as ballot_lookup_blp
+    from renovation.web.api.erasure import blp as erasure_blp
     from renovation.web.api.figures import blp as figures_blp
     from renovation.web.api.flats import blp as flats_blp
     from renovation.web.api.lifts import blp as lifts_blp
@@ -194,6 +195,7 @@ def init_api(app: Flask) -> None:
         audit_blp,
         audit_log_blp,
         participation_blp,
+        erasure_blp,
         written_answers_blp,
         ballot_lookup_blp,
         lifts_blp,

@@ -18,7 +18,7 @@ from renovation.projections.store import (
     list_opinions,
 )
 from renovation.web import runtime
-from renovation.web.access import ADMIN, AUDITOR, CITY_AUDITOR, PUBLIC, RESIDENT, STAFF, access
+from renovation.web.access import AUDITOR, CITY_AUDITOR, PUBLIC, RESIDENT, STAFF, access
 from renovation.web.api.audit import check_project_reader
 from renovation.web.api.participation_schemas import (
     AnswerCreateSchema,
@@ -26,7 +26,6 @@ from renovation.web.api.participation_schemas import (
     BallotReceiptSchema,
     BatchAnswerCreateSchema,
     ConsultationCreateSchema,
-    ErasureCreateSchema,
     HouseholdCodesCreateSchema,
     HouseholdCodesQueryArgsSchema,
     HouseholdCodesSchema,
@@ -382,24 +381,6 @@ class Moderation(MethodView):
             hidden=data["hidden"],
             reason=data["reason"],
             **staff_write(project_id).kwargs,
-        )
-        return committed(result)
-
-
-@blp.route("/projects/<uuid:project_id>/opinions/<hex:opinion_id>/erasure")
-class Erasure(MethodView):
-    @access(ADMIN)
-    @require_role("admin")
-    @blp.arguments(ErasureCreateSchema)
-    @blp.response(200, CommandResultSchema)
-    @blp.write()
-    def post(self, data: dict[str, Any], project_id: UUID, opinion_id: str):
-        """Erase the sender's personal data (PIPL): its key is destroyed, the history stays
-        verifiable, and the event recording the erasure names no one (admin).
-
-        An opinion without personal data (or erased already) is a 409."""
-        result = runtime().app.erase_opinion_personal_data(
-            project_id, opinion_id, reason=data["reason"], **staff_write(project_id).kwargs
         )
         return committed(result)
 

@@ -89,21 +89,25 @@ class HouseholdCodesQueryArgsSchema(Schema):
     lang = fields.String(load_default="zh", validate=OneOf(["zh", "en"]))
 
 
+def flat_field(description: str) -> fields.String:
+    return fields.String(
+        validate=Length(max=20), load_default="", metadata={"description": description}
+    )
+
+
+def contact_field(description: str) -> fields.String:
+    return fields.String(
+        validate=Length(max=100), load_default="", metadata={"description": description}
+    )
+
+
 class OpinionCreateSchema(Schema):
     category = fields.String(required=True, validate=OneOf(OPINION_CATEGORIES))
     text = fields.String(required=True, validate=Length(min=1, max=MAX_OPINION))
     building = fields.String(validate=Length(max=20), load_default="")
     unit = fields.String(validate=Length(max=20), load_default="")
-    flat = fields.String(
-        validate=Length(max=20),
-        load_default="",
-        metadata={"description": "personal data: sealed, shown to staff only"},
-    )
-    contact = fields.String(
-        validate=Length(max=100),
-        load_default="",
-        metadata={"description": "personal data: sealed, shown to staff only"},
-    )
+    flat = flat_field("personal data: sealed, shown to staff only")
+    contact = contact_field("personal data: sealed, shown to staff only")
 
 
 class LinkSchema(Schema):
@@ -147,6 +151,21 @@ class ErasureCreateSchema(Schema):
         validate=Length(min=1, max=200),
         metadata={"description": "why, e.g. the resident's request of a date; no personal data"},
     )
+
+
+class ResidentErasureCreateSchema(ErasureCreateSchema):
+    """A resident named by their flat (building, unit, flat, as they typed them) or contact."""
+
+    building = fields.String(validate=Length(max=20), load_default="")
+    unit = fields.String(validate=Length(max=20), load_default="")
+    flat = flat_field("the flat the resident gave; with building and unit")
+    contact = contact_field("the contact the resident gave (a phone number, say)")
+
+    @validates_schema
+    def _named(self, data, **_kwargs) -> None:
+        if not (data.get("flat") or "").strip() and not (data.get("contact") or "").strip():
+            message = words().refusal("resident_not_named", {})
+            raise ValidationError(message, field_name="flat")
 
 
 class OpinionQueryArgsSchema(Schema):

@@ -25,6 +25,7 @@ def init_pages(app: Flask) -> None:
         opinion_receipt,
         opinion_staff,
         opinions,
+        resident_erasure,
         round_builder,
         staff,
         supervision,

@@ -255,6 +255,7 @@ def staff_opinion(project_id: UUID, opinion_id: str):
         project=project_info(project, project_id),
         opinion=row,
         personal=read_personal(user, row),
+        can_erase=user.role == "admin" and bool(row["personal_key_id"]),
         overdue=row["status"] == "open" and row["answer_due_on"] < today().isoformat(),
         values=values,
         errors=errors,

@@ -167,6 +167,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from renovation.web import access, auth, health, request_log
     from renovation.web.api import init_api
+    from renovation.web.delivery import init_delivery
     from renovation.web.pages import init_pages
 
     auth.init_auth(app)
@@ -182,6 +183,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         lang = request.args.get("lang")
         if lang in LANGUAGES:
             session["lang"] = lang
+
+    init_delivery(app)  # compression and static caching: before the headers' hook (see there)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

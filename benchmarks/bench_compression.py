@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from renovation.demo import load_demo  # noqa: E402
-from renovation.web import create_app, runtime  # noqa: E402
+from renovation.demo import load_demo
+from renovation.web import create_app, runtime
 
 
 def main() -> None:

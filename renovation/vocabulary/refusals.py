@@ -32,6 +32,7 @@ REFUSALS: dict[str, str] = {
     "must_be_date": N_("must be a date (YYYY-MM-DD)"),
     "before_first_date": N_("must not be before the first date"),
     "no_such_version": N_("must be a version from 1 to %(latest)s"),
+    "must_be_position": N_("must be a position from an answer's X-Position header"),
     "must_be_year": N_("must be a year"),
     "year_between": N_("must be a year from %(min)s to %(max)s"),
     "must_be_floor": N_("must be a floor number"),

@@ -119,7 +119,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Old-neighbourhood renovation projects (城镇老旧小区改造): "
-                "an event-sourced ledger for the bureau, residents and auditors."
+                "an event-sourced ledger for the bureau, residents and auditors. "
+                "A write answers once its events are stored, with their position in "
+                "`X-Position`; the read models follow a moment later. A read that must show "
+                "that write sends the position back in `X-After-Position` (or "
+                "`?after_position=`) and waits for it, at most a couple of seconds, answering "
+                "with `X-Read-Model-Behind: 1` if the read models are not there yet."
             },
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         },
@@ -215,6 +220,9 @@ def _keep_read_models(app: Flask, runtime: Runtime) -> None:
     runtime.on_behind = _read_model_behind
     if runtime.worker_mode == "thread":
         runtime.start_worker()
+    from renovation.web.positions import init_positions
+
+    init_positions(app)  # writes carry their position; reads may ask to see one
 
     @app.after_request
     def _behind_header(response: Response) -> Response:

@@ -86,6 +86,11 @@ def assert_applied_once(rt) -> None:
     assert rt.audit_log.head() == (head, head)
 
 
+def after(answer) -> dict[str, str]:
+    """The header a read sends to see the write that gave ``answer``."""
+    return {"X-After-Position": answer.headers["X-Position"]}
+
+
 def test_with_the_worker_a_post_is_followed_by_reads_that_show_it(make):
     app = make(PROJECTION_WORKER="thread")
     rt = app.extensions["renovation"]
@@ -95,13 +100,14 @@ def test_with_the_worker_a_post_is_followed_by_reads_that_show_it(make):
         created = register(client, app)
         assert "X-Read-Model-Behind" not in created.headers
         pid = created.get_json()["id"]
-        assert client.get(f"/api/projects/{pid}").status_code == 200
+        assert client.get(f"/api/projects/{pid}", headers=after(created)).status_code == 200
         moved = move(client, app, pid, "needs_survey")
         assert moved.status_code == 200 and "X-Read-Model-Behind" not in moved.headers
-        assert client.get(f"/api/projects/{pid}").get_json()["stage"] == "needs_survey"
-        assert {p["stage"] for p in client.get("/api/projects").get_json()["items"]} == {
-            "needs_survey"
-        }
+        assert int(moved.headers["X-Position"]) > int(created.headers["X-Position"])
+        shown = client.get(f"/api/projects/{pid}?after_position={moved.headers['X-Position']}")
+        assert shown.get_json()["stage"] == "needs_survey"
+        listed = client.get("/api/projects", headers=after(moved)).get_json()["items"]
+        assert {p["stage"] for p in listed} == {"needs_survey"}
     assert client.get("/api/projects").get_json()["total"] == 3
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.json
@@ -110,31 +116,67 @@ def test_with_the_worker_a_post_is_followed_by_reads_that_show_it(make):
     assert_applied_once(rt)
 
 
-def test_a_stopped_worker_answers_in_time_says_so_and_loses_nothing(make):
+def test_a_write_answers_without_waiting_for_a_stopped_worker_and_a_read_after_it_says_so(make):
     app = make(PROJECTION_WORKER="thread", READ_WAIT_SECONDS=0.3)
     rt = app.extensions["renovation"]
     client = app.test_client()
     pid = register(client, app).get_json()["id"]
+    assert rt.worker.wait_for(rt.app.recorder.max_notification_id(), 10)
     rt.worker.stop()
     stopped = client.get("/readyz")
     assert stopped.status_code == 503 and stopped.json["status"] == "worker_stopped"
 
-    started = time.monotonic()
     moved = move(client, app, pid, "needs_survey")
-    assert time.monotonic() - started < 3  # the 0.3 s wait, not the worker's return
-    assert moved.status_code == 200 and moved.headers["X-Read-Model-Behind"] == "1"
-    # The event is stored; the read model has not got it yet and the probe shows the lag.
+    # Stored and answered with its position; the write did not wait for the read models.
+    assert moved.status_code == 200 and "X-Read-Model-Behind" not in moved.headers
+    assert int(moved.headers["X-Position"]) == rt.app.recorder.max_notification_id()
     assert rt.app.get_project(uuid.UUID(pid)).stage == "needs_survey"
-    assert listed_stage(client) == "registered"
+    # A read without a position answers from the read model as it is, and does not wait.
+    plain = client.get("/api/projects")
+    assert plain.get_json()["items"][0]["stage"] == "registered"
+    assert "X-Read-Model-Behind" not in plain.headers
+    # A read that asks for the write waits its 0.3 s in vain and says so.
+    started = time.monotonic()
+    behind = client.get("/api/projects", headers=after(moved))
+    assert time.monotonic() - started < 3  # the 0.3 s wait, not the worker's return
+    assert behind.headers["X-Read-Model-Behind"] == "1"
+    assert behind.get_json()["items"][0]["stage"] == "registered"
     assert client.get("/readyz").json["projection"]["lag"] == 1
 
     rt.start_worker()
-    assert rt.worker.wait_for(rt.app.recorder.max_notification_id(), 10)
-    shown = client.get("/api/projects")
+    shown = client.get("/api/projects", headers=after(moved))
     assert shown.get_json()["items"][0]["stage"] == "needs_survey"
     assert "X-Read-Model-Behind" not in shown.headers
     assert client.get("/readyz").status_code == 200
     assert_applied_once(rt)
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "field"),
+    [
+        ({"X-After-Position": "soon"}, "", "X-After-Position"),
+        ({"X-After-Position": "-3"}, "", "X-After-Position"),
+        ({"X-After-Position": "1" * 19}, "", "X-After-Position"),
+        ({"X-After-Position": "１２"}, "", "X-After-Position"),
+        ({}, "?after_position=1.5", "after_position"),
+    ],
+)
+def test_a_malformed_position_is_refused_with_its_field(make, headers, query, field):
+    app = make(PROJECTION_WORKER="inline")
+    answer = app.test_client().get(f"/api/projects{query}", headers=headers)
+    assert answer.status_code == 422
+    assert answer.json["code"] == "must_be_position"
+    assert field in answer.json["errors"]
+    assert "X-Position" in answer.json["errors"][field][0]
+
+
+def test_inline_a_write_has_caught_up_before_it_answers(make):
+    app = make(PROJECTION_WORKER="inline")
+    client = app.test_client()
+    created = register(client, app)
+    rt = app.extensions["renovation"]
+    assert int(created.headers["X-Position"]) == rt.projection.position()
+    assert client.get("/api/projects").get_json()["total"] == 1
 
 
 def test_a_page_that_waits_in_vain_shows_the_notice(make):

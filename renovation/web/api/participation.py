@@ -47,6 +47,7 @@ from renovation.web.api.schemas import CommandResultSchema, RefusalSchema
 from renovation.web.api.writes import (
     WRITE_ROLES,
     Blueprint,
+    answered,
     committed,
     created,
     resident_write,
@@ -149,7 +150,7 @@ class Ballots(MethodView):
             consent=data.get("consent"),
             **resident_write().kwargs,
         )
-        runtime().catch_up(until=result.position)
+        answered(result)
         flat = result.value["flat_id"]
         return (
             {
@@ -273,7 +274,7 @@ class Opinions(MethodView):
     def post(self, data: dict[str, Any], project_id: UUID):
         """Submit an opinion (public); the answer carries the tracking code."""
         result = runtime().app.submit_opinion(project_id, data, **resident_write().kwargs)
-        runtime().catch_up(until=result.position)
+        answered(result)
         code = result.value["tracking_code"]
         return (
             {

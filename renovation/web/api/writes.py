@@ -163,9 +163,23 @@ def resident_write() -> Write:
     return Write(RESIDENT_WEB, public_command_id(), expected_version())
 
 
+def answered(result: CommandResult) -> None:
+    """The command is stored: its answer carries its position (``X-Position``).
+
+    Inline (tests, the CLI) the read models catch up first. With the projection worker nothing
+    waits here: the write costs its one durable commit, and a read that must show it sends the
+    position back (``X-After-Position``) and waits for the worker to pass it
+    (``renovation.web.positions``). Writes whose answer is read from the read models wait
+    with ``runtime().catch_up(until=result.position)`` instead.
+    """
+    from renovation.web.positions import carry
+
+    carry(result.position)
+
+
 def committed(result: CommandResult, status: int = 200) -> tuple[dict, int, dict]:
-    """Bring the read models up to date (readers see their own writes) and answer."""
-    runtime().catch_up(until=result.position)
+    """Answer a stored command with its id, version and position (see ``answered``)."""
+    answered(result)
     body = {"id": result.project_id, "version": result.version, "replayed": result.replayed}
     return body, status, {"ETag": f'"{result.version}"'}
 

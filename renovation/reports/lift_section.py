@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "no_agreement": N_("No agreement signed yet."),
     "pays_nothing": N_("pays nothing"),
     "dates": N_("Key dates"),
+    "step": N_("Step"),
     "date": N_("Date"),
     "proposed_on": N_("Retrofit proposed"),
     "poll_closed_on": N_("Willingness poll closed"),

@@ -163,23 +163,22 @@ milestones = Table(
     Column("version", Integer, nullable=False),
 )
 
-# One row per project with acceptance records; ``state`` is the fold's JSON (acceptance.py).
-project_acceptance = Table(
-    "project_acceptance",
-    metadata,
-    Column("project_id", String(36), primary_key=True),
-    Column("state", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-)
 
-# One row per project with lift retrofits; ``state`` is the fold's JSON (lifts.py).
-project_lifts = Table(
-    "project_lifts",
-    metadata,
-    Column("project_id", String(36), primary_key=True),
-    Column("state", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-)
+def _project_state_table(name: str) -> Table:
+    """A table of one JSON row per project: ``state`` is a fold's row, at ``version``."""
+    return Table(
+        name,
+        metadata,
+        Column("project_id", String(36), primary_key=True),
+        Column("state", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+
+
+# One row per project with acceptance records (the fold of acceptance.py).
+project_acceptance = _project_state_table("project_acceptance")
+# One row per project with lift retrofits (the fold of lifts.py).
+project_lifts = _project_state_table("project_lifts")
 
 event_log = Table(
     "event_log",

@@ -35,7 +35,20 @@ VOTES_3_1 = {
     "3-1-302": "abstain",
 }
 VOTES_1_1 = {"1-1-101": "disagree", "1-1-102": "disagree", "1-1-201": "agree"}
-OWN_TABLE = {3: Decimal("0.6"), 4: Decimal("1.0"), 5: Decimal("1.2"), 6: Decimal("1.4")}
+# Unit 3-1's agreement: floors 1 and 2 pay nothing, its own coefficients above.
+AGREED = {
+    "manager": "3幢1单元加装电梯业主小组",
+    "budget": Decimal("600000.00"),
+    "cost_sharing": "按楼层系数与面积分摊",
+    "maintenance_sharing": "二层以上按户均摊",
+    "floor_coefficients": {
+        3: Decimal("0.6"),
+        4: Decimal("1.0"),
+        5: Decimal("1.2"),
+        6: Decimal("1.4"),
+    },
+    "exempt_floors": [1, 2],
+}
 
 
 def pages(pdf: Path) -> list[str]:
@@ -111,21 +124,8 @@ def with_lifts(runtime, now) -> tuple:
     closed = datetime.now(UTC)
     time.sleep(0.01)
     now[0] = START + timedelta(days=20)
-    app.transition_lift(
-        pid,
-        lifts["3"],
-        "agreement_signed",
-        on=date(2026, 9, 21),
-        actor=STAFF,
-        details={
-            "manager": "3幢1单元加装电梯业主小组",
-            "budget": Decimal("600000.00"),
-            "cost_sharing": "按楼层系数与面积分摊",
-            "maintenance_sharing": "二层以上按户均摊",
-            "floor_coefficients": OWN_TABLE,
-            "exempt_floors": [1, 2],
-        },
-    )
+    signed = date(2026, 9, 21)
+    app.transition_lift(pid, lifts["3"], "agreement_signed", on=signed, actor=STAFF, details=AGREED)
     runtime.catch_up()
     return pid, lifts, closed
 

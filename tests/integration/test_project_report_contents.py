@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from renovation.demo import load_demo
 from renovation.domain.project import Actor
 from renovation.projections.lifts import fold_lifts
-from renovation.projections.store import dump_read_model, get_lifts
+from renovation.projections.store import dump_read_model, get_lifts, list_summaries
 from renovation.reports.contexts import local_time, project_report_pdf
 from renovation.reports.rendering import report_words
+from renovation.web import runtime as web_runtime
 from tests.conftest import STAFF, project_payload, registration
-from tests.helpers import pdf_fonts
+from tests.helpers import make_app, pdf_fonts
 from tests.integration.test_lifts import six_storey_unit
 
 PAPER = Actor(STAFF.id, STAFF.role, "paper")
@@ -243,3 +245,29 @@ def test_the_lifts_read_model_equals_its_fold_replayed(clocked):
             replayed = fold_lifts(replayed, event)
     assert get_lifts(runtime.engine, str(pid)) == replayed
     assert dump_read_model(runtime.engine)["project_lifts"]
+
+
+def test_the_demo_project_report_from_the_api_prints_its_lift(tmp_path, database_url):
+    """GET /api/projects/<id>/report.pdf: the demo's lift on public notice, in Chinese."""
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    try:
+        with app.app_context():
+            load_demo(web_runtime().app)
+            web_runtime().catch_up()
+            (row,), _ = list_summaries(web_runtime().engine, q="凤凰新村")
+        response = app.test_client().get(f"/api/projects/{row['id']}/report.pdf")
+    finally:
+        app.extensions["renovation"].close()
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "demo.pdf"
+    path.write_bytes(response.data)
+    text = pages(path)
+    lifts_part = section(
+        text, ZH.gettext("Lift retrofits") + "2幢1单元", ZH.gettext("Verification")
+    )
+    assert ZH.label("lift_stage", "public_notice") in lifts_part
+    assert "结论：表决通过" in lifts_part and "580,000.00" in lifts_part
+    # The reference table applies (no coefficients of the unit's own), and says so.
+    assert "参考系数表相同" in lifts_part
+    assert not UUID_TEXT.search(lifts_part) and "2-1-101" not in lifts_part
+    assert ZH.gettext("Lift retrofits") in contents(text[0])

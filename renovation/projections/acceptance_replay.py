@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -30,17 +31,34 @@ def acceptance_at(
     read model moved on between the two reads; as of a past time (or when it moved on), the
     live projection's fold is replayed over the project's events up to that version.
     """
+    return row_at(
+        app, engine, project_id, as_of, summary, get_acceptance, ACCEPTANCE_EVENTS, fold_acceptance
+    )
+
+
+def row_at(
+    app: RenovationApplication,
+    engine: Engine,
+    project_id: UUID,
+    as_of: datetime | None,
+    summary: dict[str, Any] | None,
+    stored_row: Callable[[Engine, str], dict[str, Any] | None],
+    events: tuple[type, ...],
+    fold_row: Callable[[dict[str, Any] | None, Any], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """A per-project JSON row (acceptance, lifts) at the summary's version: the stored row
+    when the summary did not move on while it was read, else ``fold_row`` replayed."""
     project = summary if summary is not None else summary_at(app, engine, project_id, as_of)
     if as_of is None:
-        stored = get_acceptance(engine, str(project_id))
+        stored = stored_row(engine, str(project_id))
         # The projection writes both rows in one transaction: when the summary still has
-        # the version it had before the acceptance row was read, that row is of the version.
+        # the version it had before the row was read, that row is of the version.
         again = get_summary(engine, str(project_id))
         if again is not None and again["version"] == project["version"]:
             return stored
     row: dict[str, Any] | None = None
     for stored_event in app.recorder.select_events(project_id, lte=project["version"]):
         event = app.mapper.to_domain_event(stored_event)
-        if isinstance(event, ACCEPTANCE_EVENTS):
-            row = fold_acceptance(row, event)
+        if isinstance(event, events):
+            row = fold_row(row, event)
     return row

@@ -40,6 +40,7 @@ from events.participation import PersonalDataErased
 from renovation.application.app import RenovationApplication
 from renovation.projections import acceptance as acceptance_model
 from renovation.projections import figures as figure_model
+from renovation.projections import lifts as lift_model
 from renovation.projections import milestones as milestone_model
 from renovation.projections import opinions as opinion_model
 from renovation.projections import written_answers as written_model
@@ -162,14 +163,22 @@ milestones = Table(
     Column("version", Integer, nullable=False),
 )
 
-# One row per project with acceptance records; ``state`` is the fold's JSON (acceptance.py).
-project_acceptance = Table(
-    "project_acceptance",
-    metadata,
-    Column("project_id", String(36), primary_key=True),
-    Column("state", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-)
+
+def _project_state_table(name: str) -> Table:
+    """A table of one JSON row per project: ``state`` is a fold's row, at ``version``."""
+    return Table(
+        name,
+        metadata,
+        Column("project_id", String(36), primary_key=True),
+        Column("state", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+
+
+# One row per project with acceptance records (the fold of acceptance.py).
+project_acceptance = _project_state_table("project_acceptance")
+# One row per project with lift retrofits (the fold of lifts.py).
+project_lifts = _project_state_table("project_lifts")
 
 event_log = Table(
     "event_log",
@@ -371,6 +380,8 @@ class ProjectSummaryProjection:
             known_milestones = set(milestone_rows)
             acceptance_rows = _load_acceptance(conn, decoded)
             known_acceptance = set(acceptance_rows)
+            lift_rows = _load_lifts(conn, decoded)
+            known_lifts = set(lift_rows)
             figures = figure_model.FigureBatch(conn, ids)
             log_rows = []
             for notification, event_ in zip(notifications, decoded, strict=True):
@@ -400,6 +411,8 @@ class ProjectSummaryProjection:
                     acceptance_rows[project_id] = acceptance_model.fold_acceptance(
                         acceptance_rows.get(project_id), event_
                     )
+                elif isinstance(event_, lift_model.LIFT_EVENTS):
+                    lift_rows[project_id] = lift_model.fold_lifts(lift_rows.get(project_id), event_)
                 elif isinstance(event_, PersonalDataErased):
                     for oid, opinion in opinion_rows.items():
                         opinion_rows[oid] = opinion_model.erase(opinion, event_)
@@ -439,6 +452,13 @@ class ProjectSummaryProjection:
                 "project_id",
                 [acceptance_model.to_columns(r) for _, r in sorted(acceptance_rows.items())],
                 known_acceptance,
+            )
+            _upsert(
+                conn,
+                project_lifts,
+                "project_id",
+                [lift_model.to_columns(r) for _, r in sorted(lift_rows.items())],
+                known_lifts,
             )
             figures.write(conn)
             conn.execute(event_log.insert(), log_rows)
@@ -511,24 +531,41 @@ def _upsert(
         conn.execute(table.update().where(table.c[key] == bindparam("_key")), changed)
 
 
-def _load_acceptance(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
-    """The stored acceptance rows of the projects these events add acceptance records to."""
-    ids = sorted(
-        {str(e.originator_id) for e in decoded if isinstance(e, acceptance_model.ACCEPTANCE_EVENTS)}
-    )
+def _load_states(
+    conn: Connection, table: Table, events: tuple[type, ...], decoded: list[Any]
+) -> dict[str, dict[str, Any]]:
+    """The stored JSON rows of ``table`` (one per project) that these ``events`` change."""
+    ids = sorted({str(e.originator_id) for e in decoded if isinstance(e, events)})
     if not ids:
         return {}
-    query = select(project_acceptance).where(project_acceptance.c.project_id.in_(ids))
+    query = select(table).where(table.c.project_id.in_(ids))
     return {r.project_id: json.loads(r.state) for r in conn.execute(query)}
+
+
+def _get_state(engine: Engine, table: Table, project_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        found = conn.execute(select(table.c.state).where(table.c.project_id == project_id)).scalar()
+    return json.loads(found) if found else None
+
+
+def _load_acceptance(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
+    """The stored acceptance rows of the projects these events add acceptance records to."""
+    return _load_states(conn, project_acceptance, acceptance_model.ACCEPTANCE_EVENTS, decoded)
 
 
 def get_acceptance(engine: Engine, project_id: str) -> dict[str, Any] | None:
     """A project's acceptance row, or None when it has no acceptance records."""
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(project_acceptance.c.state).where(project_acceptance.c.project_id == project_id)
-        ).scalar()
-    return json.loads(found) if found else None
+    return _get_state(engine, project_acceptance, project_id)
+
+
+def _load_lifts(conn: Connection, decoded: list[Any]) -> dict[str, dict[str, Any]]:
+    """The stored lifts rows of the projects these events touch the lift retrofits of."""
+    return _load_states(conn, project_lifts, lift_model.LIFT_EVENTS, decoded)
+
+
+def get_lifts(engine: Engine, project_id: str) -> dict[str, Any] | None:
+    """A project's lifts row, or None when it has no lift retrofit."""
+    return _get_state(engine, project_lifts, project_id)
 
 
 def _upsert_milestones(
@@ -666,6 +703,10 @@ def dump_read_model(engine: Engine) -> dict[str, list[tuple]]:
                 for r in conn.execute(
                     select(project_acceptance).order_by(project_acceptance.c.project_id)
                 )
+            ],
+            "project_lifts": [
+                tuple(r)
+                for r in conn.execute(select(project_lifts).order_by(project_lifts.c.project_id))
             ],
             **written_model.dump(conn),
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -64,7 +65,19 @@ def _chart(kind: type, title: str, rows: int, **config: Any) -> Any:
 
 def svg(chart: Any) -> str:
     """The chart as SVG text, without any script."""
+    if isinstance(chart, pygal.HorizontalBar):
+        chart.margin_left = chart.config.margin + _wide_label_room(chart.x_labels or [])
     return _SCRIPT.sub("", chart.render(is_unicode=True))
+
+
+def _wide_label_room(labels: list[str]) -> float:
+    """The room pygal leaves out for the labels beside the bars: it reckons every character
+    0.6 em wide, and a Chinese character is a full em."""
+    wide = max(
+        (sum(unicodedata.east_asian_width(c) in "WF" for c in str(label)) for label in labels),
+        default=0,
+    )
+    return 0.4 * wide * STYLE.label_font_size
 
 
 def data_uri(svg_text: str) -> str:

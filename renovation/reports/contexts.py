@@ -10,9 +10,11 @@ from uuid import UUID
 
 from renovation.accounts import display_names
 from renovation.domain.base import LOCAL_TZ
+from renovation.projections.lift_replay import lifts_at
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.replay import summary_at
 from renovation.reports.acceptance import acceptance_section, acceptance_view
+from renovation.reports.lift_section import lift_section
 from renovation.reports.milestones import milestone_values
 from renovation.reports.participation import (
     as_of_note,
@@ -57,6 +59,7 @@ def project_report_context(
     today: date | None = None,
     names: dict[str, str] | None = None,
     acceptance: dict[str, Any] | None = None,
+    lifts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The project report's context from one project-summary row, in one language.
 
@@ -67,6 +70,8 @@ def project_report_context(
     ``names`` maps the actor ids of staff and auditors to their names (from the accounts):
     a step is signed by that name, else by the actor's role, never by an id. ``acceptance``
     (the acceptance view as of the same time) adds the completion acceptance section.
+    ``lifts`` (the lifts read model's row as of the same time, None when the project has no
+    lift retrofit) fills the lift section, which says so when there is none.
     """
     lang = report_language(lang)
     v = report_words(lang)
@@ -126,6 +131,7 @@ def project_report_context(
         ),
         "acceptance": acceptance_section(acceptance, lang) if acceptance else None,
         "progress": progress_values(row, milestones, lang),
+        "lifts": lift_section(lifts, lang),
     }
 
 
@@ -164,6 +170,7 @@ def project_report_pdf(
         today=today,
         names=names,
         acceptance=acceptance,
+        lifts=lifts_at(runtime.app, runtime.engine, project_id, as_of, summary=row),
     )
     context["audit_checkpoint"] = runtime.audit_log.printed_checkpoint(row["position"])
     return render_project_report(context)

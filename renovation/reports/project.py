@@ -5,11 +5,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from markupsafe import Markup
+
+from renovation.reports import charts
 from renovation.reports.rendering import (
     html_to_pdf,
     layout_labels,
     render_html,
     report_language,
+    report_words,
     translated,
 )
 from renovation.vocabulary.markers import N_
@@ -20,8 +24,12 @@ TEMPLATE = "reports/project/report.html"
 CATEGORY_ORDER = ("basic", "improvement", "upgrade")
 
 NOT_APPLICABLE = "—"
+# The plan-against-done chart is drawn for up to this many content items; a longer list reads
+# only as the table (a bar per item would run over pages and show nothing at a glance).
+CHART_MAX_ITEMS = 40
 
 MESSAGES: dict[str, str] = {
+    "contents": N_("Contents"),
     "facts": N_("Project facts"),
     "project_name": N_("Community name"),
     "location": N_("Location"),
@@ -118,15 +126,47 @@ def _budget_rows(budget: list[dict[str, Any]], total: Any) -> list[dict[str, str
     ]
 
 
+def _section_title(context: dict[str, Any], name: str) -> str | None:
+    """The heading of an optional section (its values carry their words), or None if absent."""
+    section = context.get(name)
+    return section["words"]["title"] if section else None
+
+
+def table_of_contents(context: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(anchor, heading) of each section the report holds, in the order it prints them."""
+    progress = context.get("progress")
+    entries = [
+        ("facts", labels["facts"]),
+        ("content", labels["content"]),
+        ("progress", progress["words"]["title"] if progress else None),
+        ("milestones", _section_title(context, "milestones")),
+        ("acceptance", _section_title(context, "acceptance")),
+        ("budget", labels["budget"]),
+        ("stage-history", labels["stage_history"]),
+        ("lifts", _section_title(context, "lifts")),
+        ("participation", _section_title(context, "participation")),
+        ("verification", labels["verification"]),
+    ]
+    return [(anchor, title) for anchor, title in entries if title]
+
+
 def template_values(context: dict[str, Any]) -> dict[str, Any]:
-    """The template's values: the caller's context plus labels, groups and percentages."""
+    """The template's values: the caller's context plus labels, groups, percentages, the
+    table of contents and the plan-against-done chart (SVG inline: its text stays text)."""
     lang = report_language(context.get("lang"))
     labels = {**layout_labels(lang), **translated(MESSAGES, lang)}
+    items = context.get("content_items", [])
     return {
         **context,
         "lang": lang,
         "as_of": context.get("as_of"),
         "words": labels,
+        "toc": table_of_contents(context, labels),
+        "plan_chart": (
+            Markup(charts.plan_against_done(items, report_words(lang)))
+            if 0 < len(items) <= CHART_MAX_ITEMS
+            else None
+        ),
         "content_groups": _content_groups(context.get("content_items", [])),
         "budget_rows": _budget_rows(context.get("budget", []), context.get("budget_total")),
         "budget_total_share": _percent(

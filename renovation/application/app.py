@@ -17,6 +17,7 @@ from renovation.application.acceptance import AcceptanceArea
 from renovation.application.base import CommandResult, project_events
 from renovation.application.errors import ProjectNotFoundError
 from renovation.application.flat_import import FlatRegisterArea
+from renovation.application.investment import InvestmentArea
 from renovation.application.lifts import LiftsArea
 from renovation.application.milestones import MilestonesArea
 from renovation.application.participation import ParticipationArea
@@ -43,7 +44,7 @@ __all__ = ["CommandResult", "RenovationApplication", "event_data", "project_even
 
 
 class RenovationApplication(
-    ParticipationArea, LiftsArea, MilestonesArea, AcceptanceArea, FlatRegisterArea
+    ParticipationArea, LiftsArea, MilestonesArea, AcceptanceArea, FlatRegisterArea, InvestmentArea
 ):
     """Commands and queries on renovation projects, over the library's own recorders."""
 

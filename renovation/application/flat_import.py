@@ -17,6 +17,8 @@ from openpyxl import load_workbook
 
 from renovation.application.base import CommandResult
 from renovation.domain.errors import DomainError
+from renovation.domain.participation import flat_id
+from renovation.domain.parts.flat_register import FlatImportRefusedError, check_rows, merged
 from renovation.domain.project import Actor
 
 MAX_FILE_BYTES = 1024 * 1024  # 5,000 rows of a register fit in about 200 KB
@@ -66,6 +68,29 @@ def _csv_rows(content: bytes) -> list[list[str]]:
             continue
         return list(csv.reader(io.StringIO(text)))
     raise FlatImportFileError(field="file")
+
+
+def with_register_file(
+    buildings: list[dict[str, Any]], filename: str, content: bytes
+) -> list[dict[str, Any]]:
+    """A registration's buildings with a register file's flats added (registering a compound
+    with its whole register in one step). The rows are checked as a later import checks them,
+    against each other and the flats typed in; FlatImportRefusedError names every refused row
+    (FlatImportFileError: not a register at all), and then nothing is to be registered."""
+    header, rows = read_register(filename, content)
+    typed = {
+        flat_id(str(b.get("code")), str(u.get("code")), str(f.get("number")))
+        for b in buildings
+        if isinstance(b, dict)
+        for u in b.get("units") or []
+        if isinstance(u, dict)
+        for f in u.get("flats") or []
+        if isinstance(f, dict)
+    }
+    flats, problems = check_rows(header, rows, typed)
+    if problems:
+        raise FlatImportRefusedError(problems)
+    return merged([b for b in buildings if isinstance(b, dict)], flats)
 
 
 class FlatRegisterArea:

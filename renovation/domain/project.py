@@ -22,7 +22,15 @@ from events.project import (
     StageChanged,
 )
 from renovation.domain import participation as rules
-from renovation.domain.base import MAX_NAME, MAX_NOTE, Actor, Folding, folds, provenance
+from renovation.domain.base import (
+    LOCAL_TZ,
+    MAX_NAME,
+    MAX_NOTE,
+    Actor,
+    Folding,
+    folds,
+    provenance,
+)
 from renovation.domain.errors import (
     DomainError,
     InvalidProjectDataError,
@@ -34,6 +42,7 @@ from renovation.domain.errors import (
 from renovation.domain.parts.acceptance import AcceptancePart
 from renovation.domain.parts.consultations import ConsultationsPart
 from renovation.domain.parts.flat_register import FlatRegisterPart
+from renovation.domain.parts.investment import InvestmentPart
 from renovation.domain.parts.lift_retrofits import LiftRetrofitsPart
 from renovation.domain.parts.milestones import MilestonesPart
 from renovation.domain.parts.opinions import OpinionsPart
@@ -71,6 +80,7 @@ class RenovationProject(
     RectificationPart,
     SupervisionPart,
     FlatRegisterPart,
+    InvestmentPart,
     Folding,
     Aggregate,
 ):
@@ -84,6 +94,7 @@ class RenovationProject(
         self.budget: list[dict[str, Any]] = []
         self.planned_start: date | None = None
         self.planned_finish: date | None = None
+        self.registration_day: date | None = None  # its effective date, else its local day
         self.stage: str = Stage.REGISTERED.value
         self.stage_history: list[dict[str, Any]] = []
         self.programme: dict[str, Any] | None = None  # {"year", "batch"} (年度, 批次)
@@ -107,6 +118,7 @@ class RenovationProject(
         self.photos: dict[str, list[dict[str, Any]]] = {}
         self.handover: dict[str, Any] | None = None
         self.flat_corrections: list[dict[str, Any]] = []  # FlatRegisterPart
+        self.investment_payments: list[dict[str, Any]] = []  # InvestmentPart
 
     # ---- commands -------------------------------------------------------------------
 
@@ -333,6 +345,7 @@ class RenovationProject(
         self.budget = [dict(b) for b in event.budget]
         self.planned_start = event.planned_start
         self.planned_finish = event.planned_finish
+        self.registration_day = event.effective_on or event.timestamp.astimezone(LOCAL_TZ).date()
 
     @folds(StageChanged)
     def _fold_stage_changed(self, event: StageChanged) -> None:

@@ -103,6 +103,11 @@ _SUMMARIES: dict[str, Callable[[Any, dict, dict], Summary]] = {
     "PersonalDataErased": lambda e, r, m: {"count": len(e.key_ids)},
     "FlatsImported": lambda e, r, m: {"count": e.added},
     "FlatCorrected": lambda e, r, m: _place(e.flat_id),
+    "InvestmentSpent": lambda e, r, m: {
+        "source": e.source,
+        "amount": _quantity(e.amount),
+        "paid_on": _iso(e.paid_on),
+    },
 }
 
 

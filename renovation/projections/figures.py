@@ -1,14 +1,18 @@
 """The district figures' read model: one row of counters per project, folded from its events.
 
 The projection (``store.py``) hands each event here after its own folds; a project's row holds
-what the published figures need of it — its stage, what it covers, its content items and
-budget, the lifts that reached service, its opinions as counters, its last satisfaction result,
-its open rectification items with their due dates — never an opinion's text or a person.
+what the published figures need of it — its stage, what it covers, its content items, its
+budget and the payments made out of it, the lifts that reached service, its opinions as
+counters, its last satisfaction result, its open rectification items with their due dates —
+never an opinion's text or a person.
 District and city figures are sums of these rows when read (``figures_sum.py``), so no request
 loads a district's events or opinions.
 
 The row is also kept per local day (``project_figures_days``): the day's last state of each
-project. The figures as of a past date are the sums of each project's last row on or before it.
+project. The figures as of a past date are the sums of each project's last row on or before it,
+except the investment spent: a payment counts by the day it was paid, so a payment entered
+later with an earlier date counts in the figures of the days after it was paid, as the books
+of the funding source do (``figures_sum.figure_states``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from events.construction import (
     MilestonePlanned,
     MilestoneProgressReported,
 )
+from events.investment import InvestmentSpent
 from events.lift import LiftRetrofitProposed, LiftStageChanged
 from events.participation import EvaluationResultRecorded
 from renovation.domain.lifts import LiftStage
@@ -85,6 +90,7 @@ def new_state(project_id: str) -> dict[str, Any]:
         "furthest": 0,  # the index in ORDER of the furthest stage reached (the funnel)
         "items": [],
         "budget": [],
+        "payments": [],  # [paid_on, source, amount] of each payment (InvestmentSpent)
         "milestones": {},  # id → [item_id, quantity, done, planned_finish, completed]
         "progress": None,
         "lifts": {},  # id → stage
@@ -157,6 +163,11 @@ def fold_figures(state: dict[str, Any], event: Any, summary: dict[str, Any]) -> 
         state["rectification"][event.item_id][1] = isinstance(event, RectificationReopened)
     elif isinstance(event, MILESTONE_EVENTS):
         _fold_milestone(state, event, summary)
+    elif isinstance(event, InvestmentSpent):
+        # setdefault: a row folded before payments were kept has none yet.
+        state.setdefault("payments", []).append(
+            [event.paid_on.isoformat(), event.source, _dec(event.amount)]
+        )
 
 
 MILESTONE_EVENTS = (

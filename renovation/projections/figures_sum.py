@@ -57,9 +57,28 @@ def figure_states(
         query = query.where(table.c.district.in_(districts))
     with engine.connect() as conn:
         states = [json.loads(s) for s in conn.execute(query).scalars()]
+        if as_of is not None and states:
+            _payments_by_day_paid(conn, states, as_of)
     if year is not None:
         states = [s for s in states if s["year"] == year]
     return sorted(states, key=lambda s: (s["district"], s["name"], s["project_id"]))
+
+
+def _payments_by_day_paid(conn: Any, states: list[dict[str, Any]], as_of: date) -> None:
+    """Payments count by the day they were paid, not the day they were entered: each past
+    row gets the project's payments made on or before ``as_of``, from its current row."""
+    ids = [s["project_id"] for s in states]
+    current = {
+        row.project_id: json.loads(row.state).get("payments", [])
+        for row in conn.execute(
+            select(project_figures.c.project_id, project_figures.c.state).where(
+                project_figures.c.project_id.in_(ids)
+            )
+        )
+    }
+    day = as_of.isoformat()
+    for state in states:
+        state["payments"] = [p for p in current.get(state["project_id"], []) if p[0] <= day]
 
 
 def programme_years(engine: Engine) -> list[int]:
@@ -116,6 +135,10 @@ def project_line(state: dict[str, Any], today: date) -> dict[str, Any]:
         + [m[3] for m in state["milestones"].values() if not m[4]]
     )
     upcoming = [d for d in due_dates if d >= today.isoformat()]
+    money = [
+        {"planned": Decimal(i["planned"]), "spent": Decimal(i["spent"])}
+        for i in investment_lines([state], today)
+    ]
     return {
         "project_id": state["project_id"],
         "name": state["name"],
@@ -134,6 +157,8 @@ def project_line(state: dict[str, Any], today: date) -> dict[str, Any]:
         "items_overdue": len(overdue_items),
         "next_deadline": upcoming[0] if upcoming else None,
         "lifts_in_service": len(state["lifts_in_service"]),
+        "investment_planned": _text(sum((i["planned"] for i in money), Decimal(0))),
+        "investment_spent": _text(sum((i["spent"] for i in money), Decimal(0))),
     }
 
 
@@ -152,10 +177,7 @@ def district_figures(states: list[dict[str, Any]], *, today: date) -> dict[str, 
             sums = items.setdefault((category, item, unit), [Decimal(0), Decimal(0)])
             sums[0] += Decimal(planned)
             sums[1] += Decimal(actual or 0)
-    investment: dict[str, Decimal] = {}
-    for s in states:
-        for source, amount in s["budget"]:
-            investment[source] = investment.get(source, Decimal(0)) + Decimal(amount)
+    investment = investment_lines(states, today)
     evaluated = [s["evaluation"] for s in states if s["evaluation"]]
     counts = {k: sum(e[k] for e in evaluated) for k in RATINGS}
     rectification = [due for s in states for due, is_open in s["rectification"].values() if is_open]
@@ -184,11 +206,9 @@ def district_figures(states: list[dict[str, Any]], *, today: date) -> dict[str, 
             }
             for (category, item, unit), (planned, actual) in sorted(items.items())
         ],
-        "investment": [
-            {"source": source, "planned": _text(amount)}
-            for source, amount in sorted(investment.items())
-        ],
-        "investment_total": _text(sum(investment.values(), Decimal(0))),
+        "investment": investment,
+        "investment_total": _text(sum((Decimal(i["planned"]) for i in investment), Decimal(0))),
+        "investment_spent": _text(sum((Decimal(i["spent"]) for i in investment), Decimal(0))),
         "opinions": opinions_of(states, today),
         "satisfaction": {
             "evaluated": len(evaluated),
@@ -204,6 +224,37 @@ def district_figures(states: list[dict[str, Any]], *, today: date) -> dict[str, 
             "overdue": sum(1 for d in rectification if d and d < today.isoformat()),
         },
     }
+
+
+def investment_lines(states: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """Planned and spent per funding source, summed over the projects; spent counts the
+    payments made on or before ``today``. ``over_plan``: some project paid more out of the
+    source than it planned (spending beyond the plan is recorded, and flagged here)."""
+    planned: dict[str, Decimal] = {}
+    spent: dict[str, Decimal] = {}
+    over: set[str] = set()
+    day = today.isoformat()
+    for s in states:
+        own: dict[str, Decimal] = {}
+        for paid_on, source, amount in s.get("payments", []):
+            if paid_on <= day:
+                own[source] = own.get(source, Decimal(0)) + Decimal(amount)
+        plan = {source: Decimal(amount) for source, amount in s["budget"]}
+        for source in plan.keys() | own.keys():
+            planned[source] = planned.get(source, Decimal(0)) + plan.get(source, Decimal(0))
+            spent[source] = spent.get(source, Decimal(0)) + own.get(source, Decimal(0))
+            if own.get(source, Decimal(0)) > plan.get(source, Decimal(0)):
+                over.add(source)
+    return [
+        {
+            "source": source,
+            "planned": _text(planned[source]),
+            "spent": _text(spent[source]),
+            "spent_rate": share_of(spent[source], planned[source]),
+            "over_plan": source in over,
+        }
+        for source in sorted(planned)
+    ]
 
 
 def _stages() -> list[str]:

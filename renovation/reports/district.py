@@ -37,7 +37,7 @@ MESSAGES: dict[str, str] = {
     "contents": N_("Contents"),
     "figures": N_("Figures"),
     "charts": N_("Charts"),
-    "investment": N_("Planned investment by source"),
+    "investment": N_("Investment by source: planned and spent"),
     "projects": N_("Projects"),
     "figures_digest": N_("Digest of the figure rows (SHA-256)"),
     "no_projects": N_("No project in this programme year."),

@@ -30,7 +30,10 @@ PROJECT_COLUMNS = (
     "items_open",
     "items_overdue",
     "next_deadline",
+    "investment_planned",
+    "investment_spent",
 )
+INVESTMENT_COLUMNS = ("source", "planned", "spent", "spent_rate", "over_plan")
 ITEM_COLUMNS = ("category", "item", "unit", "planned", "actual", "done_rate")
 FIGURE_KEYS = (
     "projects",
@@ -42,6 +45,7 @@ FIGURE_KEYS = (
     "lifts_proposed",
     "lifts_in_service",
     "investment_total",
+    "investment_spent",
     "opinions_received",
     "opinions_answered",
     "opinions_on_time_rate",
@@ -68,6 +72,7 @@ def figure_values(figures: dict[str, Any]) -> dict[str, Any]:
         "lifts_proposed": figures["lifts_proposed"],
         "lifts_in_service": figures["lifts_in_service"],
         "investment_total": Decimal(figures["investment_total"]),
+        "investment_spent": Decimal(figures["investment_spent"]),
         "opinions_received": opinions["received"],
         "opinions_answered": opinions["answered"],
         "opinions_on_time_rate": opinions["on_time_rate"],
@@ -88,8 +93,22 @@ def figure_rows(figures: dict[str, Any], words: Vocabulary) -> list[list[Any]]:
         [words.label("figure_column", "figure"), words.label("figure_column", "value")]
     ]
     rows += [[words.label("figure", k), v] for k, v in figure_values(figures).items()]
+    return [*rows, [], *investment_rows(figures, words)]
+
+
+def investment_rows(figures: dict[str, Any], words: Vocabulary) -> list[list[Any]]:
+    """Each funding source's planned and spent investment, flagged where spent is beyond it."""
+    rows: list[list[Any]] = [[words.label("figure_column", c) for c in INVESTMENT_COLUMNS]]
     for line in figures["investment"]:
-        rows.append([line["source"], Decimal(line["planned"])])
+        rows.append(
+            [
+                line["source"],
+                Decimal(line["planned"]),
+                Decimal(line["spent"]),
+                line["spent_rate"],
+                words.label("figure_column", "over_plan") if line["over_plan"] else "",
+            ]
+        )
     return rows
 
 
@@ -116,6 +135,8 @@ def project_rows(lines: list[dict[str, Any]], words: Vocabulary) -> list[list[An
         row[PROJECT_COLUMNS.index("stage")] = words.label("project_stage", line["stage"])
         if line["progress"] is not None:
             row[PROJECT_COLUMNS.index("progress")] = Decimal(line["progress"])
+        for money in ("investment_planned", "investment_spent"):
+            row[PROJECT_COLUMNS.index(money)] = Decimal(line[money])
         rows.append(row)
     return rows
 

@@ -23,6 +23,9 @@ SENTENCES: dict[str, str] = {
     "FlatCorrected": N_(
         "Corrected the area or owner of a flat of building %(building)s, unit %(unit)s."
     ),
+    "InvestmentSpent": N_(
+        "Recorded a payment of %(amount)s yuan from “%(source)s”, paid on %(paid_on)s."
+    ),
     "StageChanged": N_("Moved the project from “%(from_stage)s” to “%(to_stage)s”."),
     "ContentItemProgressRecorded": N_("Recorded %(quantity)s %(unit)s done of “%(item)s”."),
     "MilestonePlanned": N_("Planned the construction milestone “%(name)s”."),
@@ -87,6 +90,7 @@ PARAMS: dict[str, str] = {
     "on_date": "date",
     "meeting_on": "date",
     "filed_on": "date",
+    "paid_on": "date",
 }
 
 

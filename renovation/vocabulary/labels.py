@@ -306,6 +306,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ProgrammeAssigned": N_("Programme year and batch assigned"),
         "FlatsImported": N_("Flats imported into the register"),
         "FlatCorrected": N_("Flat corrected"),
+        "InvestmentSpent": N_("Investment payment recorded"),
     },
     # The district figures and their exports (figures_sum.py, reports/figure_tables.py).
     "figure": {
@@ -318,6 +319,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lifts_proposed": N_("Lift retrofits proposed"),
         "lifts_in_service": N_("Lifts in service"),
         "investment_total": N_("Planned investment (yuan)"),
+        "investment_spent": N_("Investment spent (yuan)"),
         "opinions_received": N_("Opinions received"),
         "opinions_answered": N_("Opinions answered"),
         "opinions_on_time_rate": N_("Answered on time"),
@@ -351,6 +353,11 @@ LABELS: dict[str, dict[str, str]] = {
         "actual": N_("Done"),
         "done_rate": N_("Done against plan"),
         "source": N_("Funding source"),
+        "spent": N_("Spent"),
+        "spent_rate": N_("Spent against plan"),
+        "over_plan": N_("Beyond the plan"),
+        "investment_planned": N_("Planned investment (yuan)"),
+        "investment_spent": N_("Investment spent (yuan)"),
         "figure": N_("Figure"),
         "value": N_("Value"),
     },

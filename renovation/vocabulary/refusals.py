@@ -78,6 +78,14 @@ REFUSALS: dict[str, str] = {
     "flat_already_registered": N_("flat %(flat_id)s is already registered"),
     "must_be_yes_no": N_("must be 是 or 否 (yes or no)"),
     "correction_changes_nothing": N_("give the corrected area, the new owner, or both"),
+    # ---- investment spent (renovation/domain/parts/investment.py) -----------------------
+    "unknown_funding_source": N_("must be one of the project's funding sources: %(sources)s"),
+    "paid_before_registration": N_(
+        "must not be before the project was registered, %(registered_on)s"
+    ),
+    "voucher_recorded_already": N_(
+        "voucher %(voucher)s is recorded already (a payment of %(paid_on)s)"
+    ),
     "unknown_stage": N_("There is no stage “%(value)s”."),
     "milestones_unfinished": N_(
         "Not possible at the stage “%(from_stage)s”. Condition not met: %(gate)s; "
@@ -453,4 +461,7 @@ PARAMS: dict[str, str] = {
     "items": "list",
     "subject": "photo_subject",
     "position": "number",
+    "sources": "list",
+    "registered_on": "date",
+    "paid_on": "date",
 }

@@ -27,6 +27,7 @@ def test_a_registered_project_loads_back_with_exact_decimals_and_dates(runtime):
 
 
 def test_every_event_type_round_trips_through_the_store(runtime):
+    import events.investment
     import events.participation
     import events.project
 
@@ -36,6 +37,9 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     walk(app, pid, "under_construction")  # opens, ballots and closes an intent vote
     app.record_progress(pid, "item-1", Decimal("812.5"), actor=STAFF)
     app.assign_programme(pid, 2026, "第一批", actor=STAFF)
+    paid = {"source": "居民出资", "amount": Decimal("12.34"), "paid_on": app.today(),
+            "purpose": "设计费", "voucher": "记-1"}
+    app.record_spending(pid, paid, actor=STAFF)
     app.issue_household_codes(pid, building="2", actor=STAFF)
     opinion = app.submit_opinion(
         pid,
@@ -85,7 +89,7 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     stored = list(app.project_history(pid))
     defined = {
         name
-        for module in (events.project, events.participation)
+        for module in (events.project, events.participation, events.investment)
         for name, cls in vars(module).items()
         if isinstance(cls, type) and cls.__module__ == module.__name__ and name != "ProjectEvent"
     }
@@ -94,6 +98,8 @@ def test_every_event_type_round_trips_through_the_store(runtime):
     assert next(
         e for e in stored if type(e).__name__ == "ContentItemProgressRecorded"
     ).actual_quantity == Decimal("812.5")
+    spent = next(e for e in stored if type(e).__name__ == "InvestmentSpent")
+    assert (spent.amount, spent.paid_on) == (Decimal("12.34"), app.today())
     opened = next(e for e in stored if type(e).__name__ == "ConsultationOpened")
     assert opened.opens_at.tzinfo is not None
     # The aggregate rebuilt from the stored events equals the one the commands decided on.

@@ -25,6 +25,7 @@ AREAS = {
     "acceptance": ["acceptance.py", "acceptance_forms.py", "supervision.py"],
     "audit": ["audit.py", "audit_history.py"],
     "flat_register": ["flat_register.py"],
+    "investment": ["investment.py"],
 }
 AREA_OF = {f"renovation.web.pages.{m[:-3]}": area for area, ms in AREAS.items() for m in ms}
 

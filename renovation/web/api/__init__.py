@@ -176,6 +176,7 @@ def init_api(app: Flask) -> None:
     from renovation.web.api.erasure import blp as erasure_blp
     from renovation.web.api.figures import blp as figures_blp
     from renovation.web.api.flats import blp as flats_blp
+    from renovation.web.api.investment import blp as investment_blp
     from renovation.web.api.lifts import blp as lifts_blp
     from renovation.web.api.milestones import blp as milestones_blp
     from renovation.web.api.participation import blp as participation_blp
@@ -206,6 +207,7 @@ def init_api(app: Flask) -> None:
         photos_blp,
         figures_blp,
         flats_blp,
+        investment_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

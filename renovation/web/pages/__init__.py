@@ -17,6 +17,7 @@ def init_pages(app: Flask) -> None:
         dashboard,
         flat_register,
         household_codes,
+        investment,
         lift_confirm,
         lift_staff,
         lifts,

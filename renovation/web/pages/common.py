@@ -16,6 +16,7 @@ from renovation.application.errors import ConcurrencyError
 from renovation.domain import participation as rules
 from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import DomainError, InvalidProjectDataError
+from renovation.domain.parts.flat_register import COLUMNS, column_name
 from renovation.domain.project import Actor, RenovationProject
 from renovation.web import runtime
 from renovation.web.auth import check_district, page_user
@@ -133,3 +134,17 @@ def run_command(
         return None
     runtime().catch_up()
     return result
+
+
+def import_report(error: Any) -> list[dict[str, Any]]:
+    """A refused register file's rows as the clerk reads them: row, column, reason
+    (``FlatImportRefusedError.report``, its columns named as a file names them)."""
+    v = words()
+    return [
+        {
+            "row": line["row"],
+            "column": column_name(line["column"]) if line["column"] in COLUMNS else "",
+            "reason": v.refusal(line["code"], line["params"]),
+        }
+        for line in error.report()
+    ]

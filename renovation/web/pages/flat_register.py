@@ -25,9 +25,9 @@ from renovation.domain.project import RenovationProject
 from renovation.web import runtime
 from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for
-from renovation.web.i18n import refusal_message, refusal_problems, words
+from renovation.web.i18n import refusal_message, refusal_problems
 from renovation.web.pages.blueprint import bp
-from renovation.web.pages.common import project_info, staff_project
+from renovation.web.pages.common import import_report, project_info, staff_project
 from renovation.web.pages.staff import staff_page
 
 
@@ -106,17 +106,8 @@ def import_flats(project_id: UUID):
             project_id, upload.filename, content, actor=actor_for(user, "web")
         )
     except FlatImportRefusedError as error:
-        v = words()
-        report = [
-            {
-                "row": line["row"],
-                "column": column_name(line["column"]) if line["column"] in COLUMNS else "",
-                "reason": v.refusal(line["code"], line["params"]),
-            }
-            for line in error.report()
-        ]
         flash(refusal_message(error), "error")
-        return _page(project_id, project, report=report, status=422)
+        return _page(project_id, project, report=import_report(error), status=422)
     except FlatImportFileError as error:
         flash(_("File: %(message)s", message=refusal_message(error)), "error")
         return _page(project_id, project, status=413 if "large" in error.code else 422)

@@ -14,8 +14,14 @@ from marshmallow import ValidationError
 
 from renovation.accounts import User
 from renovation.application.errors import ConcurrencyError, StaleVersionError
+from renovation.application.flat_import import (
+    MAX_FILE_BYTES,
+    FlatImportFileError,
+    with_register_file,
+)
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.errors import Problem as DomainProblem
+from renovation.domain.parts.flat_register import FlatImportRefusedError
 from renovation.domain.stages import next_stages
 from renovation.projections.progress import progress_of
 from renovation.projections.store import districts, list_summaries
@@ -27,7 +33,7 @@ from renovation.web.api.schemas import ProjectCreateSchema
 from renovation.web.auth import actor_for, page_user, require_role
 from renovation.web.i18n import label, refusal_message, words
 from renovation.web.pages.blueprint import bp, safe_next
-from renovation.web.pages.common import staff_project
+from renovation.web.pages.common import import_report, staff_project
 from renovation.web.pages.confirming import confirm_page, unconfirmed
 from renovation.web.pages.forms import MoveForm, ProjectForm
 from renovation.web.pages.labels import FIELD_LABELS, stage_label
@@ -304,6 +310,26 @@ def problems_at(errors: Mapping[str, Sequence[object]], pasted: Pasted) -> list[
     return problems
 
 
+def add_register_file(payload: dict[str, Any], problems: list[CellProblem]) -> list[dict] | None:
+    """The register file's flats added to the buildings typed in, if a file was sent; a
+    refused file is a problem of the ``register`` field, with its refused rows' report."""
+    upload = request.files.get("register")
+    if upload is None or not upload.filename:
+        return None
+    try:
+        content = upload.read(MAX_FILE_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+    try:
+        payload["buildings"] = with_register_file(payload["buildings"], upload.filename, content)
+    except FlatImportRefusedError as error:
+        problems.append(CellProblem("register", refusal_message(error)))
+        return import_report(error)
+    except FlatImportFileError as error:
+        problems.append(CellProblem("register", refusal_message(error)))
+    return None
+
+
 @bp.route("/staff/projects/new", methods=["GET", "POST"])
 @access(STAFF)
 @staff_page
@@ -313,6 +339,7 @@ def new_project():
     scope = scope_of(user)
     form = ProjectForm()
     problems: list[CellProblem] = []
+    report = None
     if request.method == "GET":
         form.command_id.data = uuid4().hex
         if scope and len(scope) == 1:
@@ -320,6 +347,7 @@ def new_project():
     elif form.validate_on_submit():
         payload, pasted = payload_from(form)
         problems = list(pasted.problems)
+        report = add_register_file(payload, problems)
         district = payload["community"].get("district")
         if district and not user.may_write_in(district):
             problems.append(
@@ -355,4 +383,6 @@ def new_project():
         form=form,
         errors=errors,
         district_choices=scope,
+        report=report,
+        max_kb=MAX_FILE_BYTES // 1024,
     ), (422 if problems else 200)

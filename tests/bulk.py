@@ -6,6 +6,7 @@ For tests and benchmarks that need a store of thousands to millions of events
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ REGISTRATION = (
     "planned_finish",
 )
 PER_PROJECT = 1000
+_CODES = itertools.count(1)
 SAVE_EVERY = 500
 
 
@@ -50,7 +52,7 @@ def bulk_events(app: RenovationApplication, events: int) -> None:
                 opinion += 1
                 project.submit_opinion(
                     f"{prefix}{opinion:08d}",
-                    tracking_code=f"T{uuid.uuid4().hex[:9].upper()}",
+                    tracking_code=f"T{next(_CODES):09X}"  # unique: 1M random ones collide,
                     category="construction",
                     text="施工噪音太大，请注意休息时间",
                     answer_due_on=date(2026, 12, 31),

@@ -52,7 +52,7 @@ def bulk_events(app: RenovationApplication, events: int) -> None:
                 opinion += 1
                 project.submit_opinion(
                     f"{prefix}{opinion:08d}",
-                    tracking_code=f"T{next(_CODES):09X}"  # unique: 1M random ones collide,
+                    tracking_code=f"T{next(_CODES):09X}",  # unique: 1M random ones collide
                     category="construction",
                     text="施工噪音太大，请注意休息时间",
                     answer_due_on=date(2026, 12, 31),

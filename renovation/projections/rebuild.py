@@ -95,7 +95,8 @@ def rebuild(
 def _lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name == "sqlite":
         path = Path(f"{engine.url.database}.rebuild.lock")
-        with open(path, "a+") as handle:
+        descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)  # private, as the read model
+        with os.fdopen(descriptor, "r+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -29,6 +29,7 @@ from renovation.application.app import RenovationApplication
 from renovation.application.settings import storage_from_url
 from renovation.domain.project import Actor, RenovationProject
 from renovation.projections.store import ProjectSummaryProjection, make_engine
+from tests.bulk import typed_registration
 from tests.conftest import project_payload, registration, walk
 from tests.unit.test_project_aggregate import walk as walk_aggregate
 
@@ -100,7 +101,7 @@ def app_appends(app: RenovationApplication, n: int) -> float:
 
 def big_project(app: RenovationApplication, events: int) -> uuid.UUID:
     """A project with ``events`` events, saved in chunks (snapshots taken as in service)."""
-    project = RenovationProject.register(actor=ACTOR, **_typed())
+    project = RenovationProject.register(actor=ACTOR, **typed_registration())
     app.save(project)
     walk_aggregate(project, *BUILD)
     app.save(project)
@@ -109,21 +110,6 @@ def big_project(app: RenovationApplication, events: int) -> uuid.UUID:
             project.record_progress("item-1", Decimal(project.version), actor=ACTOR)
         app.save(project)  # takes a snapshot at each multiple of SNAPSHOT_INTERVAL
     return project.id
-
-
-def _typed() -> dict:
-    data = registration(project_payload())
-    return {
-        k: data.get(k)
-        for k in (
-            "community",
-            "buildings",
-            "content_items",
-            "budget",
-            "planned_start",
-            "planned_finish",
-        )
-    }
 
 
 def median_ms(fn, repeat: int = 21) -> float:

@@ -338,12 +338,20 @@ def projections_follow(interval: float) -> None:
 
 
 @projections.command("rebuild")
-@click.option("--batch-size", default=2000, show_default=True, type=int)
+@click.option("--batch-size", default=5000, show_default=True, type=int)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="a progress bar on stderr  [default: when stderr is a terminal]",
+)
 @with_appcontext
-def projections_rebuild(batch_size: int) -> None:
-    """Drop the read models and replay every event into them, with a progress bar; then
+def projections_rebuild(batch_size: int, progress: bool | None) -> None:
+    """Replay every event into fresh read-model tables, then swap them in at once (the
+    live read model keeps serving meanwhile, and as it was if the rebuild dies); then
     recompute the audit log from the store and compare it with the kept one."""
     from tqdm import tqdm
+
+    from renovation.projections.rebuild import RebuildRunning, rebuild
 
     rt = _runtime()
     # The audit log is never rebuilt: recomputed from the store and compared first (so the
@@ -351,13 +359,14 @@ def projections_rebuild(batch_size: int) -> None:
     # with exit status 1, never adopted.
     rt.audit_log.catch_up()
     log_ok = check_log(rt)
-    projection = rt.projection
-    head = projection.app.recorder.max_notification_id() or 0
-    projection.drop_tables()
-    projection.create_tables()
-    with tqdm(total=head, unit="ev", desc="rebuild", file=sys.stderr) as bar:
-        applied = projection.catch_up(batch_size=batch_size, on_batch=bar.update)
-    click.echo(f"rebuilt from {applied} events, position {projection.position()}")
+    head = rt.app.recorder.max_notification_id() or 0
+    disable = None if progress is None else not progress  # None: tqdm asks isatty
+    with tqdm(total=head, unit="ev", desc="rebuild", file=sys.stderr, disable=disable) as bar:
+        try:
+            done = rebuild(rt.app, rt.engine, batch_size=batch_size, on_batch=bar.update)
+        except RebuildRunning as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"rebuilt from {done.events} events, position {done.position}")
     if not log_ok:
         raise SystemExit(1)
 

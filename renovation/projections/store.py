@@ -26,7 +26,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
     create_engine,
     event,
     func,
@@ -461,7 +460,7 @@ class ProjectSummaryProjection:
                 known_lifts,
             )
             figures.write(conn)
-            conn.execute(event_log.insert(), log_rows)
+            execute_many(conn, event_log, log_rows)
         return None
 
     @staticmethod
@@ -522,13 +521,43 @@ def _upsert(
 ) -> None:
     """Insert the new rows and update the others, each group in one executemany."""
     new = [r for r in rows if r[key] not in existing]
-    changed = [{**r, "_key": r[key]} for r in rows if r[key] in existing]
+    changed = [r for r in rows if r[key] in existing]
     if new:
-        conn.execute(table.insert(), new)
+        execute_many(conn, table, new)
     if changed:
-        for row in changed:
-            del row[key]
-        conn.execute(table.update().where(table.c[key] == bindparam("_key")), changed)
+        execute_many(conn, table, changed, keys=(key,))
+
+
+_STATEMENTS: dict[tuple, str] = {}
+
+
+def execute_many(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...] = ()
+) -> None:
+    """INSERT the rows (or UPDATE them by their ``keys`` columns) in one executemany of the
+    driver, without SQLAlchemy's per-row parameter handling: a rebuild's hot path (the
+    values are the plain str/int/bool/None the columns store)."""
+    columns = tuple(rows[0])
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+    cache_key = (conn.dialect.name, schema, table.name, columns, keys)
+    sql = _STATEMENTS.get(cache_key)
+    if sql is None:
+        quote = conn.dialect.identifier_preparer.quote
+        name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
+        sqlite = conn.dialect.name == "sqlite"
+
+        def mark(column: str) -> str:
+            return f":{column}" if sqlite else f"%({column})s"
+
+        if keys:
+            sets = ", ".join(f"{quote(c)} = {mark(c)}" for c in columns if c not in keys)
+            where = " AND ".join(f"{quote(c)} = {mark(c)}" for c in keys)
+            sql = f"UPDATE {name} SET {sets} WHERE {where}"
+        else:
+            marks = ", ".join(mark(c) for c in columns)
+            sql = f"INSERT INTO {name} ({', '.join(map(quote, columns))}) VALUES ({marks})"
+        _STATEMENTS[cache_key] = sql
+    conn.exec_driver_sql(sql, rows)
 
 
 def _load_states(
@@ -573,22 +602,11 @@ def _upsert_milestones(
 ) -> None:
     """Like ``_upsert``, for the milestones' two-column key."""
     new = [milestone_model.to_columns(rows[k]) for k in sorted(rows) if k not in existing]
-    changed = [
-        {**milestone_model.to_columns(rows[k]), "_project": k[0], "_milestone": k[1]}
-        for k in sorted(rows)
-        if k in existing
-    ]
+    changed = [milestone_model.to_columns(rows[k]) for k in sorted(rows) if k in existing]
     if new:
-        conn.execute(milestones.insert(), new)
+        execute_many(conn, milestones, new)
     if changed:
-        for row in changed:
-            del row["project_id"], row["milestone_id"]
-        conn.execute(
-            milestones.update()
-            .where(milestones.c.project_id == bindparam("_project"))
-            .where(milestones.c.milestone_id == bindparam("_milestone")),
-            changed,
-        )
+        execute_many(conn, milestones, changed, keys=("project_id", "milestone_id"))
 
 
 def list_milestones(engine: Engine, project_id: str) -> list[dict[str, Any]]:

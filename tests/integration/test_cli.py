@@ -40,7 +40,7 @@ def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
     assert json.loads(run("projections", "status").stdout) == status
     assert status["lag"] == 0 and status["position"] == status["head"] > 40
 
-    rebuilt = run("projections", "rebuild")
+    rebuilt = run("projections", "rebuild", "--progress")
     assert f"position {status['head']}" in rebuilt.stdout
     assert "rebuild" in rebuilt.stderr  # the progress bar
 

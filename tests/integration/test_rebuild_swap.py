@@ -27,7 +27,7 @@ from renovation.projections.store import dump_read_model, list_summaries
 from renovation.runtime import Runtime
 from tests.bulk import bulk_events
 from tests.conftest import project_payload
-from tests.integration.test_projection_worker import make  # noqa: F401 (the fixture)
+from tests.integration.test_projection_worker import after, make  # noqa: F401 (the fixture)
 
 RENOVATION = str(Path(sys.executable).with_name("renovation"))
 
@@ -171,6 +171,7 @@ def test_pages_and_the_api_answer_during_a_rebuild_and_the_worker_loses_nothing(
         created = client.post("/api/projects", json=project_payload(name=f"小区{i}"), headers=staff)
         assert created.status_code == 201, created.get_json()
     pid = created.get_json()["id"]
+    assert rt.worker.wait_for(int(created.headers["X-Position"]), 10)
     listed = client.get("/api/projects").get_json()
     page = client.get(f"/projects/{pid}")
     assert page.status_code == 200
@@ -205,13 +206,16 @@ def test_pages_and_the_api_answer_during_a_rebuild_and_the_worker_loses_nothing(
     head = rt.app.recorder.max_notification_id()
     assert done.position == head
     assert rt.app.get_project(uuid.UUID(pid)).stage == "needs_survey"
-    assert client.get(f"/api/projects/{pid}").get_json()["stage"] == "needs_survey"
+    shown = client.get(f"/api/projects/{pid}", headers={"X-After-Position": str(head)})
+    assert shown.get_json()["stage"] == "needs_survey"
     # Another write after the swap: the worker goes on from the swapped-in position.
     moved = client.post(
         f"/api/projects/{pid}/transitions", json={"to_stage": "intent_vote"}, headers=staff
     )
     assert moved.status_code == 200, moved.get_json()
-    assert client.get(f"/api/projects/{pid}").get_json()["stage"] == "intent_vote"
+    assert client.get(f"/api/projects/{pid}", headers=after(moved)).get_json()["stage"] == (
+        "intent_vote"
+    )
     head = rt.app.recorder.max_notification_id()
     assert rt.worker.wait_for(head, 10)
     with rt.engine.connect() as conn:

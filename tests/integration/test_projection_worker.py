@@ -216,17 +216,22 @@ def test_projections_follow_in_its_own_process_keeps_up(make, database_url, tmp_
             stderr=subprocess.STDOUT,
         )
     try:
-        # The first write waits (at most 30 s) for the process to start and apply it.
-        pid = register(client, app).get_json()["id"]
+        # The first read after a write waits (at most 30 s) for the process to start and
+        # apply it.
+        created = register(client, app)
+        pid = created.get_json()["id"]
+        assert client.get(f"/api/projects/{pid}", headers=after(created)).status_code == 200
         assert rt.projection.position() == rt.app.recorder.max_notification_id()
         rt.read_wait = 5  # from now on well under the process's polling interval
         moved = move(client, app, pid, "needs_survey")
         assert moved.status_code == 200, moved.get_json()
-        assert "X-Read-Model-Behind" not in moved.headers
-        assert listed_stage(client) == "needs_survey"
+        shown = client.get("/api/projects", headers=after(moved))
+        assert "X-Read-Model-Behind" not in shown.headers
+        assert shown.get_json()["items"][0]["stage"] == "needs_survey"
         again = register(client, app)
-        assert "X-Read-Model-Behind" not in again.headers
-        assert client.get("/api/projects").get_json()["total"] == 2
+        listed = client.get("/api/projects", headers=after(again))
+        assert "X-Read-Model-Behind" not in listed.headers
+        assert listed.get_json()["total"] == 2
         assert client.get("/readyz").json["worker"] == {"mode": "external"}
     finally:
         follower.send_signal(signal.SIGTERM)

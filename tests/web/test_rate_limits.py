@@ -34,10 +34,12 @@ def test_redis_is_a_dependency_of_the_package_not_only_of_the_tests():
 
 
 @pytest.fixture
-def limited(tmp_path):
-    """The app with rate limits on: 3 writes and 4 code checks a minute per client."""
+def limited(module_database_url, tmp_path):
+    """The app with rate limits on: 3 writes and 4 code checks a minute per client, on SQLite
+    and on PostgreSQL (one database of each for the module: the limits count in memory)."""
     app = make_app(
         tmp_path,
+        DATABASE_URL=module_database_url,
         RATELIMIT_ENABLED=True,
         PUBLIC_WRITE_RATE_LIMIT="3/minute",
         CODE_CHECK_RATE_LIMIT="4/minute",
@@ -145,8 +147,13 @@ def test_tracking_code_lookups_on_the_page_and_the_api_are_limited(limited):
     assert client.get("/opinions/track").status_code == 200
 
 
-def test_the_code_check_limit_is_its_own_setting(tmp_path):
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, CODE_CHECK_RATE_LIMIT="2/minute")
+def test_the_code_check_limit_is_its_own_setting(module_database_url, tmp_path):
+    app = make_app(
+        tmp_path,
+        DATABASE_URL=module_database_url,
+        RATELIMIT_ENABLED=True,
+        CODE_CHECK_RATE_LIMIT="2/minute",
+    )
     try:
         client = app.test_client()
         answers = [client.get("/api/opinions/ZZZZZZZZ").status_code for _ in range(3)]

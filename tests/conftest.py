@@ -209,6 +209,25 @@ def pages_app(tmp_path, database_url):
 
 
 @pytest.fixture
+def make_module_app(module_database_url, tmp_path):
+    """Makes the web app (``tests.helpers.make_app``: CSRF and rate limits off unless asked)
+    on the module's database, SQLite or PostgreSQL; afterwards the accounts made are gone
+    (``forget_accounts``) and each app made is closed."""
+    from tests.helpers import forget_accounts, make_app
+
+    made = []
+
+    def make(**config: Any):
+        made.append(make_app(tmp_path, DATABASE_URL=module_database_url, **config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        forget_accounts(app)
+        app.extensions["renovation"].close()
+
+
+@pytest.fixture
 def app(tmp_path):
     """The web app on this test's own SQLite files, for the pages (CSRF and rate limits off)."""
     from tests.helpers import make_app

@@ -12,29 +12,13 @@ import pytest
 
 from renovation import accounts
 from renovation.web import runtime
-from tests.helpers import PASSWORD, add_user, forget_accounts, make_app, signed_in
+from tests.helpers import PASSWORD, add_user, signed_in
 from tests.web.test_acceptance_api import post, project_at_acceptance
 
 
 @pytest.fixture
-def make(module_database_url, tmp_path):
-    """Makes the web app (CSRF and rate limits off unless asked) on the module's database;
-    the accounts it made are gone afterwards."""
-    made = []
-
-    def make(**config):
-        made.append(make_app(tmp_path, DATABASE_URL=module_database_url, **config))
-        return made[-1]
-
-    yield make
-    for app in made:
-        forget_accounts(app)
-        app.extensions["renovation"].close()
-
-
-@pytest.fixture
-def app(make):
-    return make()
+def app(make_module_app):
+    return make_module_app()
 
 
 def test_a_supervisor_account_with_a_common_password_is_refused_with_the_field(client, web_app):
@@ -139,8 +123,8 @@ def test_a_refused_change_names_the_problem_next_to_its_field_in_chinese(
         assert accounts.authenticate(runtime().engine, "staff", PASSWORD) is not None
 
 
-def test_the_password_form_needs_its_csrf_token(make):
-    app = make(WTF_CSRF_ENABLED=True)
+def test_the_password_form_needs_its_csrf_token(make_module_app):
+    app = make_module_app(WTF_CSRF_ENABLED=True)
     add_user(app, "zhang")
     client = app.test_client()
     token = csrf_token(text(client.get("/login")))
@@ -266,8 +250,8 @@ def test_a_session_ends_after_12_hours_however_busy(app):
     assert client.get("/staff").status_code == 302
 
 
-def test_the_timeouts_are_configurable(make):
-    app = make(SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1)
+def test_the_timeouts_are_configurable(make_module_app):
+    app = make_module_app(SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1)
     set_clock(app, T0)
     client = signed_in(app)
     set_clock(app, T0 + timedelta(minutes=4))

@@ -8,7 +8,6 @@ database); what depends on the settings alone (Secure cookies, trusted proxies) 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -23,7 +22,7 @@ from renovation import accounts
 from renovation.web import create_app, runtime
 from renovation.web.access import PUBLIC, access
 from tests.conftest import STAFF, _connect_admin, project_payload, registration, walk
-from tests.helpers import PASSWORD, confirmed, forget_accounts, make_app, signed_in
+from tests.helpers import PASSWORD, confirmed, make_app, signed_in
 
 TODAY = date(2026, 9, 30)
 CSP = (
@@ -38,13 +37,10 @@ def on_day(app: Flask) -> Flask:
 
 
 @pytest.fixture
-def app(module_database_url, tmp_path) -> Iterator[Flask]:
+def app(make_module_app) -> Flask:
     """The web app on the module's database (SQLite, PostgreSQL); the accounts a test makes
     are gone after it."""
-    app = on_day(make_app(tmp_path, DATABASE_URL=module_database_url))
-    yield app
-    forget_accounts(app)
-    app.extensions["renovation"].close()
+    return on_day(make_module_app())
 
 
 def work(app: Flask, do):

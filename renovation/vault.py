@@ -19,8 +19,10 @@ Destroying a key leaves no copy of it in the database's files (issue 10):
 - PostgreSQL: a DELETE leaves the row as a dead tuple, and a plain VACUUM only marks its
   space free (the bytes stay on the page until overwritten). So the key bytes are first
   overwritten with zeros, the row deleted, and ``VACUUM FULL personal_data_keys`` rewrites
-  the (small) table into a new file holding only live keys. The server's own WAL segments
-  and backups still hold the key until they are recycled or expire (docs: backups).
+  the (small) table into a new file holding only live keys. The key column is kept out of
+  the planner's statistics (``keep_keys_out_of_statistics``), which would otherwise copy
+  keys into ``pg_statistic``. The server's own WAL segments and backups still hold the key
+  until they are recycled or expire (docs: backups).
 """
 
 from __future__ import annotations
@@ -96,6 +98,26 @@ personal_data_reads = Table(
 )
 
 
+def keep_keys_out_of_statistics(conn: Connection) -> None:
+    """PostgreSQL: no key ever reaches the planner's statistics.
+
+    ANALYZE (autovacuum runs it) copies sample values of every column into ``pg_statistic``,
+    the keys among them, and a rewrite of the keys table leaves them there: a destroyed key
+    stayed readable in ``pg_stats``. The key column is left out of ANALYZE (statistics target
+    0); on a table made before, changing the column to its own type drops what ANALYZE kept
+    (without a rewrite). The old catalog row's bytes stay until ``pg_statistic`` is vacuumed.
+    """
+    target = conn.exec_driver_sql(
+        "SELECT attstattarget FROM pg_attribute"
+        " WHERE attrelid = 'personal_data_keys'::regclass AND attname = 'key'"
+    ).scalar_one()
+    if target != 0:
+        conn.exec_driver_sql(
+            "ALTER TABLE personal_data_keys ALTER COLUMN key SET STATISTICS 0,"
+            " ALTER COLUMN key TYPE bytea"
+        )
+
+
 def normalise_subject(text: str) -> str:
     """One spelling per subject: full-width forms folded, spaces dropped, letters upper-case."""
     return "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
@@ -113,7 +135,14 @@ class PersonalDataVault:
         self.subject_key = subject_key
 
     def create_tables(self, bind: Engine | Connection | None = None) -> None:
-        vault_metadata.create_all(bind if bind is not None else self.engine)
+        bind = bind if bind is not None else self.engine
+        vault_metadata.create_all(bind)
+        if bind.dialect.name == "postgresql":
+            if isinstance(bind, Engine):
+                with bind.begin() as conn:
+                    keep_keys_out_of_statistics(conn)
+            else:
+                keep_keys_out_of_statistics(bind)
 
     def subject_digest(self, subject: str) -> str:
         """The keyed digest a subject is stored under (never the subject itself)."""

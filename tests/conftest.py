@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -34,12 +35,9 @@ def _connect_admin():
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A DATABASE_URL of an empty database: a SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/events.sqlite"
-        return
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     name = f"renovation_test_{uuid.uuid4().hex[:12]}"
     with _connect_admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -50,6 +48,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     finally:
         with _connect_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A DATABASE_URL of an empty database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/events.sqlite"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A DATABASE_URL of a database that every test of a module shares (heavy set-up made once
+    per database): a SQLite file, or a new PostgreSQL database. Its tests must leave it as
+    the next ones need it (``tests.helpers.forget_accounts`` empties the accounts' tables)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module-db')}/events.sqlite"
+        return
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -183,6 +206,25 @@ def pages_app(tmp_path, database_url):
     app = make_app(tmp_path, DATABASE_URL=database_url)
     yield app
     app.extensions["renovation"].close()
+
+
+@pytest.fixture
+def make_module_app(module_database_url, tmp_path):
+    """Makes the web app (``tests.helpers.make_app``: CSRF and rate limits off unless asked)
+    on the module's database, SQLite or PostgreSQL; afterwards the accounts made are gone
+    (``forget_accounts``) and each app made is closed."""
+    from tests.helpers import forget_accounts, make_app
+
+    made = []
+
+    def make(**config: Any):
+        made.append(make_app(tmp_path, DATABASE_URL=module_database_url, **config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        forget_accounts(app)
+        app.extensions["renovation"].close()
 
 
 @pytest.fixture

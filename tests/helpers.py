@@ -234,3 +234,13 @@ def legacy_accept(app, project_id) -> None:
         **provenance(STAFF, None, None),
     )
     app.save(project)
+
+
+def forget_accounts(app: Flask) -> None:
+    """Empty the accounts' tables (users, tokens, sessions, locks): a test on a database its
+    module shares leaves it without the accounts it made."""
+    from renovation.account_tables import account_metadata
+
+    with app.app_context(), runtime().engine.begin() as conn:
+        for table in reversed(account_metadata.sorted_tables):
+            conn.execute(table.delete())

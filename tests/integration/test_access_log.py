@@ -1,6 +1,6 @@
 """The access log of ``renovation serve`` carries no household code, tracking code, token or
 cookie: the codes arrive in URLs (the QR link's query string, the tracking page's path) and in
-the Referer that repeats them."""
+the Referer that repeats them; the service on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def test_the_logger_keeps_no_header_but_the_user_agent():
     assert atoms["{user-agent}i"] == "phone"
 
 
-def test_serve_writes_an_access_log_without_the_codes(tmp_path):
-    url, project_id = prepared_database(tmp_path)
+def test_serve_writes_an_access_log_without_the_codes(tmp_path, database_url):
+    url, project_id = prepared_database(tmp_path, database_url)
     port = free_port()
     log = tmp_path / "serve.log"
     command = [sys.executable, "-c", "from renovation.cli import main; main()"]

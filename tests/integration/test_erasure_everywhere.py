@@ -2,24 +2,24 @@
 the JSON logs of the running service or a PDF it renders; and the history still verifies.
 
 The service runs as in production (``renovation serve --log-format json``) on SQLite files in
-the test's folder; a household sends opinions with phone numbers, staff read them, an admin
-erases the household; then every file under the folder (event store, read models, their ``-wal`` and
-``-shm``, the instance folder, the log, the project's report PDF saved there) is read as bytes,
-and the PDF as text too.
+the test's folder, or on PostgreSQL; a household sends opinions with phone numbers, staff read
+them, an admin erases the household; then every file under the folder (on SQLite the event
+store, read models, their ``-wal`` and ``-shm``; the instance folder, the log, the project's
+report PDF saved there) is read as bytes, and the PDF as text too. On PostgreSQL every table's
+rows are searched too and, where this process can read them, the database's data files after
+a checkpoint (tests.on_disk; the server's WAL keeps what it wrote until recycled).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import urllib.request
-from pathlib import Path
 
 from renovation import accounts
 from tests.helpers import pdf_text
-from tests.integration.test_erasure_on_disk import files_holding
 from tests.integration.test_json_logs import serve_json
 from tests.integration.test_rate_limits_across_workers import prepared_database, stop
+from tests.on_disk import database_holding, postgres_data_folder, where_held, where_in_files
 
 PHONE = "13912345678"
 OTHER_PHONE = "13800001111"
@@ -53,18 +53,25 @@ def tokens(url: str) -> dict[str, str]:
     return made
 
 
-def keys_in(folder: Path) -> list[bytes]:
-    with sqlite3.connect(folder / "events.readmodel.sqlite") as conn:
-        found = [bytes(row[0]) for row in conn.execute("SELECT key FROM personal_data_keys")]
-    conn.close()
-    return found
+def keys_in(url: str) -> list[bytes]:
+    from renovation.runtime import Runtime
+
+    engine = Runtime(url).engine
+    try:
+        with engine.connect() as conn:
+            return [
+                bytes(key)
+                for key in conn.exec_driver_sql("SELECT key FROM personal_data_keys").scalars()
+            ]
+    finally:
+        engine.dispose()
 
 
-def test_an_erased_resident_is_nowhere_and_the_history_verifies(tmp_path):
+def test_an_erased_resident_is_nowhere_and_the_history_verifies(tmp_path, database_url):
     """A household sends two opinions with two phone numbers; staff read them; an admin
     erases the household by its flat: one key (DOMAIN.md: one key per resident) goes, and
     neither number nor the key is left anywhere."""
-    url, project_id = prepared_database(tmp_path)
+    url, project_id = prepared_database(tmp_path, database_url)
     token = tokens(url)
     server, base, log = serve_json(tmp_path, url)
     opinions = f"/api/projects/{project_id}/opinions"
@@ -89,8 +96,11 @@ def test_an_erased_resident_is_nowhere_and_the_history_verifies(tmp_path):
             for s in sent
         ]
         assert [r["contact"] for r in read] == [PHONE, OTHER_PHONE]
-        (key,) = keys_in(tmp_path)  # one resident, one key
-        assert files_holding(tmp_path, key)  # the search finds what lives
+        (key,) = keys_in(url)  # one resident, one key
+        living = database_holding(url, key)  # the search finds what lives
+        assert living
+        if not url.startswith("sqlite") and postgres_data_folder(url) is not None:
+            assert any(place.startswith("file:") for place in living), living
 
         erasure = f"/api/projects/{project_id}/residents/erasure"
         erased = call(
@@ -112,8 +122,11 @@ def test_an_erased_resident_is_nowhere_and_the_history_verifies(tmp_path):
     assert pdf_text(pdf, tmp_path).strip()  # the PDF has text to search
     for phone in (PHONE, OTHER_PHONE):
         assert phone not in pdf_text(pdf, tmp_path)
-        assert files_holding(tmp_path, phone.encode()) == []
-    databases = sorted(p.name for p in tmp_path.glob("events*.sqlite*"))
-    assert "events.sqlite" in databases and "events.readmodel.sqlite" in databases
-    assert files_holding(tmp_path, key) == []
-    assert keys_in(tmp_path) == []
+    needles = [PHONE.encode(), OTHER_PHONE.encode(), key]
+    nowhere = {needle: [] for needle in needles}
+    assert where_in_files(tmp_path, needles) == nowhere
+    assert where_held(url, needles) == nowhere
+    if url.startswith("sqlite"):
+        databases = sorted(p.name for p in tmp_path.glob("events*.sqlite*"))
+        assert "events.sqlite" in databases and "events.readmodel.sqlite" in databases
+    assert keys_in(url) == []

@@ -1,6 +1,7 @@
 """``LOG_FORMAT=json``: the access log and the application's log are one JSON object a line,
 with the time, level, method, redacted path, status, duration, request id and the caller's
-role, and never a name, a phone number, a household or tracking code or a token."""
+role, and never a name, a phone number, a household or tracking code or a token (the
+service on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -92,8 +93,8 @@ def serve_json(tmp_path: Path, url: str) -> tuple[subprocess.Popen, str, Path]:
     return server, f"http://127.0.0.1:{port}", log
 
 
-def test_serve_writes_json_lines_without_personal_data(tmp_path):
-    url, project_id = served.prepared_database(tmp_path)
+def test_serve_writes_json_lines_without_personal_data(tmp_path, database_url):
+    url, project_id = served.prepared_database(tmp_path, database_url)
     from renovation.runtime import Runtime
 
     rt = Runtime(url)

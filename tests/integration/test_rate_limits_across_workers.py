@@ -1,6 +1,6 @@
 """Rate limits held across worker processes: gunicorn with two workers counting in one Redis
-database, and ``renovation serve`` on the embedded default (limits in memory), which runs one
-worker so that its one count is the only count."""
+database (on SQLite and on PostgreSQL), and ``renovation serve`` on the embedded default
+(limits in memory), which runs one worker so that its one count is the only count."""
 
 from __future__ import annotations
 
@@ -27,11 +27,12 @@ LIMIT = 20
 REQUESTS = 3 * LIMIT
 
 
-def prepared_database(tmp_path: Path) -> tuple[str, str]:
-    """A SQLite event store with one registered project; its URL and the project's id."""
+def prepared_database(tmp_path: Path, url: str | None = None) -> tuple[str, str]:
+    """An event store with one registered project (at ``url``, by default a SQLite file in
+    ``tmp_path``); its URL and the project's id."""
     from renovation.runtime import Runtime
 
-    url = f"sqlite:///{tmp_path}/events.sqlite"
+    url = url or f"sqlite:///{tmp_path}/events.sqlite"
     rt = Runtime(url)
     rt.create_tables()
     project_id = rt.app.register_project(registration(), actor=STAFF).project_id
@@ -131,8 +132,8 @@ def redis_prefix():
     client.close()
 
 
-def test_two_gunicorn_workers_hold_one_limit_in_redis(tmp_path, redis_prefix):
-    url, project_id = prepared_database(tmp_path)
+def test_two_gunicorn_workers_hold_one_limit_in_redis(tmp_path, database_url, redis_prefix):
+    url, project_id = prepared_database(tmp_path, database_url)
     port = free_port()
     env = server_env(
         tmp_path,

@@ -5,6 +5,9 @@ New codes are stored as HMAC-SHA256 under the server's key (outside the event st
 export of the events allows no offline search; codes issued before (plain SHA-256, version 1
 events) still vote. Slips link to ``/vote#code=…``; older ``?code=`` links still work, with
 an answer that no cache keeps and that sends no Referer.
+
+On SQLite and on PostgreSQL (one database of each for the module); the key file and the slip
+addresses, which no database holds, on SQLite only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import stat
 from uuid import UUID
 
+import pytest
 from flask import Flask
 
 from events.participation import HouseholdCodesIssued
@@ -23,6 +27,7 @@ from renovation.domain.base import provenance
 from renovation.web import create_app, runtime
 from tests.conftest import STAFF
 from tests.helpers import make_app
+from tests.on_disk import where_held
 from tests.web.test_participation_pages import (
     GOOD_BALLOT,
     ballots,
@@ -35,6 +40,11 @@ from tests.web.test_participation_pages import (
 
 KEY = "a-test-household-code-key"
 PID = "0c2f6a52-8d7e-4b5e-9a43-2f3c1d9e8b70"
+
+
+@pytest.fixture
+def app(make_module_app):
+    return make_module_app()
 
 
 def plain_sha256(project_id: str, code: str) -> str:
@@ -77,25 +87,29 @@ def write_legacy_codes(app: Flask, project_id: str, flats: list[str]) -> dict[st
     return codes
 
 
-def test_new_codes_are_stored_as_keyed_digests_not_plain_sha256(tmp_path):
-    app = make_app(tmp_path, HOUSEHOLD_CODE_KEY=KEY)
+def test_new_codes_are_stored_as_keyed_digests_not_plain_sha256(
+    make_module_app, module_database_url
+):
+    app = make_module_app(HOUSEHOLD_CODE_KEY=KEY)
     project_id = register(app)
     codes = issue_codes(app, project_id)
 
     (issued,) = [e for e in stored_events(app, project_id) if type(e) is HouseholdCodesIssued]
     assert issued.scheme == "hmac-sha256"
     assert issued.code_digests == {f: keyed(KEY, project_id, c) for f, c in codes.items()}
-    plain = {plain_sha256(project_id, c) for c in codes.values()}
-    assert not plain & set(issued.code_digests.values())
-    # Nor anywhere in the database files: a copy of them allows no offline search.
+    plain = {plain_sha256(project_id, c).encode() for c in codes.values()}
+    assert not {d.decode() for d in plain} & set(issued.code_digests.values())
+    # Nor anywhere in the database (SQLite's files; PostgreSQL's rows and, where readable,
+    # its data files): a copy of it allows no offline search.
     app.extensions["renovation"].close()
-    files = b"".join(p.read_bytes() for p in tmp_path.glob("ev.sqlite*"))
-    assert all(d.encode() not in files for d in plain)
-    assert all(keyed(KEY, project_id, c).encode() in files for c in codes.values())
+    held = {keyed(KEY, project_id, c).encode() for c in codes.values()}
+    found = where_held(module_database_url, plain | held)
+    assert all(found[digest] == [] for digest in plain), found
+    assert all(found[digest] for digest in held), found
 
 
-def test_new_codes_vote_and_a_server_with_another_key_does_not_know_them(tmp_path):
-    app = make_app(tmp_path, HOUSEHOLD_CODE_KEY=KEY)
+def test_new_codes_vote_and_a_server_with_another_key_does_not_know_them(make_module_app):
+    app = make_module_app(HOUSEHOLD_CODE_KEY=KEY)
     project_id = register(app)
     consultation_id = open_round(app, project_id)
     code = issue_codes(app, project_id)["1-1-101"]
@@ -108,48 +122,42 @@ def test_new_codes_vote_and_a_server_with_another_key_does_not_know_them(tmp_pat
     assert ballots(app, project_id, consultation_id) == 1
     app.extensions["renovation"].close()
 
-    other = make_app(tmp_path, HOUSEHOLD_CODE_KEY="another-key")
-    try:
-        refused = other.test_client().post(
-            url, data={"consultation": consultation_id, "code": code, **GOOD_BALLOT}
-        )
-        assert refused.status_code == 422 and "这个户码与本小区不符" in text(refused)
-    finally:
-        other.extensions["renovation"].close()
+    other = make_module_app(HOUSEHOLD_CODE_KEY="another-key")
+    refused = other.test_client().post(
+        url, data={"consultation": consultation_id, "code": code, **GOOD_BALLOT}
+    )
+    assert refused.status_code == 422 and "这个户码与本小区不符" in text(refused)
 
 
-def test_codes_issued_under_the_old_plain_digest_still_vote(tmp_path):
-    app = make_app(tmp_path, HOUSEHOLD_CODE_KEY=KEY)
-    try:
-        project_id = register(app)
-        consultation_id = open_round(app, project_id)
-        old = write_legacy_codes(app, project_id, ["1-1-101", "1-1-102"])
+def test_codes_issued_under_the_old_plain_digest_still_vote(make_module_app):
+    app = make_module_app(HOUSEHOLD_CODE_KEY=KEY)
+    project_id = register(app)
+    consultation_id = open_round(app, project_id)
+    old = write_legacy_codes(app, project_id, ["1-1-101", "1-1-102"])
 
-        (issued,) = [e for e in stored_events(app, project_id) if type(e) is HouseholdCodesIssued]
-        assert issued.scheme == "sha256"  # upcast from version 1
-        client = app.test_client()
-        page = text(client.get(f"/projects/{project_id}/vote?code={old['1-1-101'].lower()}"))
-        assert "户码有效" in page and "这个户码与本小区不符" not in page
-        done = client.post(
-            f"/projects/{project_id}/vote",
-            data={"consultation": consultation_id, "code": old["1-1-101"], **GOOD_BALLOT},
-        )
-        assert done.status_code == 200 and ballots(app, project_id, consultation_id) == 1
+    (issued,) = [e for e in stored_events(app, project_id) if type(e) is HouseholdCodesIssued]
+    assert issued.scheme == "sha256"  # upcast from version 1
+    client = app.test_client()
+    page = text(client.get(f"/projects/{project_id}/vote?code={old['1-1-101'].lower()}"))
+    assert "户码有效" in page and "这个户码与本小区不符" not in page
+    done = client.post(
+        f"/projects/{project_id}/vote",
+        data={"consultation": consultation_id, "code": old["1-1-101"], **GOOD_BALLOT},
+    )
+    assert done.status_code == 200 and ballots(app, project_id, consultation_id) == 1
 
-        # Codes issued now replace the old ones of those flats, and are keyed.
-        new = issue_codes(app, project_id)
-        lapsed = client.post(
-            f"/projects/{project_id}/vote",
-            data={"consultation": consultation_id, "code": old["1-1-102"], **GOOD_BALLOT},
-        )
-        assert lapsed.status_code == 422
-        again = client.post(
-            f"/projects/{project_id}/vote",
-            data={"consultation": consultation_id, "code": new["1-1-102"], **GOOD_BALLOT},
-        )
-        assert again.status_code == 200 and ballots(app, project_id, consultation_id) == 2
-    finally:
-        app.extensions["renovation"].close()
+    # Codes issued now replace the old ones of those flats, and are keyed.
+    new = issue_codes(app, project_id)
+    lapsed = client.post(
+        f"/projects/{project_id}/vote",
+        data={"consultation": consultation_id, "code": old["1-1-102"], **GOOD_BALLOT},
+    )
+    assert lapsed.status_code == 422
+    again = client.post(
+        f"/projects/{project_id}/vote",
+        data={"consultation": consultation_id, "code": new["1-1-102"], **GOOD_BALLOT},
+    )
+    assert again.status_code == 200 and ballots(app, project_id, consultation_id) == 2
 
 
 def test_the_key_file_is_made_once_mode_0600_in_the_instance_folder(tmp_path, monkeypatch):

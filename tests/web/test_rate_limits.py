@@ -34,16 +34,14 @@ def test_redis_is_a_dependency_of_the_package_not_only_of_the_tests():
 
 
 @pytest.fixture
-def limited(tmp_path):
-    """The app with rate limits on: 3 writes and 4 code checks a minute per client."""
-    app = make_app(
-        tmp_path,
+def limited(make_module_app):
+    """The app with rate limits on: 3 writes and 4 code checks a minute per client, on SQLite
+    and on PostgreSQL (one database of each for the module: the limits count in memory)."""
+    return make_module_app(
         RATELIMIT_ENABLED=True,
         PUBLIC_WRITE_RATE_LIMIT="3/minute",
         CODE_CHECK_RATE_LIMIT="4/minute",
     )
-    yield app
-    app.extensions["renovation"].close()
 
 
 def test_an_opinion_by_the_form_and_one_by_the_api_count_against_one_bucket(limited):
@@ -145,14 +143,11 @@ def test_tracking_code_lookups_on_the_page_and_the_api_are_limited(limited):
     assert client.get("/opinions/track").status_code == 200
 
 
-def test_the_code_check_limit_is_its_own_setting(tmp_path):
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, CODE_CHECK_RATE_LIMIT="2/minute")
-    try:
-        client = app.test_client()
-        answers = [client.get("/api/opinions/ZZZZZZZZ").status_code for _ in range(3)]
-        assert answers == [404, 404, 429]
-    finally:
-        app.extensions["renovation"].close()
+def test_the_code_check_limit_is_its_own_setting(make_module_app):
+    app = make_module_app(RATELIMIT_ENABLED=True, CODE_CHECK_RATE_LIMIT="2/minute")
+    client = app.test_client()
+    answers = [client.get("/api/opinions/ZZZZZZZZ").status_code for _ in range(3)]
+    assert answers == [404, 404, 429]
 
 
 def test_the_openapi_document_declares_the_lookups_429(tmp_path):

@@ -1,11 +1,13 @@
 """Security headers on every answer (pages, API, PDFs), no inline script or style in the pages,
 ``no-store`` on what carries personal data or codes, Secure cookies off loopback, trusted
-proxies, and the health and readiness endpoints."""
+proxies, and the health and readiness endpoints.
+
+What reads or writes data runs on SQLite and on PostgreSQL (the projects made once per
+database); what depends on the settings alone (Secure cookies, trusted proxies) on SQLite."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -29,12 +31,16 @@ CSP = (
 )
 
 
-@pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
+def on_day(app: Flask) -> Flask:
     app.extensions["renovation"].app.today = lambda: TODAY
-    yield app
-    app.extensions["renovation"].close()
+    return app
+
+
+@pytest.fixture
+def app(make_module_app) -> Flask:
+    """The web app on the module's database (SQLite, PostgreSQL); the accounts a test makes
+    are gone after it."""
+    return on_day(make_module_app())
 
 
 def work(app: Flask, do):
@@ -48,7 +54,8 @@ def work(app: Flask, do):
 class Project:
     """Two projects with something on every kind of page: one under construction with a
     milestone half built (the progress bars); one in acceptance with an open round and its
-    count so far, household codes, an opinion, and a resident supervisor who has an account."""
+    count so far, household codes, an opinion, and a resident supervisor (who is given an
+    account by ``project``)."""
 
     def __init__(self, app: Flask) -> None:
         def building(application):
@@ -121,19 +128,31 @@ class Project:
             data={"round": self.consultation, "code": self.code, "q-q1": "愿意"},
         )
         assert voted.status_code == 200, voted.get_data(as_text=True)
-        with app.app_context():
-            accounts.add_supervisor_account(
-                runtime().engine,
-                "wangxy",
-                PASSWORD,
-                project_id=self.id,
-                supervisor_id="supervisor-1",
-            )
+
+
+@pytest.fixture(scope="module")
+def projects(module_database_url, tmp_path_factory) -> Project:
+    """The projects, made once per database (their tests read them and add no more to them
+    than a reissue of codes)."""
+    app = on_day(make_app(tmp_path_factory.mktemp("headers"), DATABASE_URL=module_database_url))
+    try:
+        return Project(app)
+    finally:
+        app.extensions["renovation"].close()
 
 
 @pytest.fixture
-def project(app) -> Project:
-    return Project(app)
+def project(app, projects) -> Project:
+    """The projects, and an account for their resident supervisor."""
+    with app.app_context():
+        accounts.add_supervisor_account(
+            runtime().engine,
+            "wangxy",
+            PASSWORD,
+            project_id=projects.id,
+            supervisor_id="supervisor-1",
+        )
+    return projects
 
 
 def supervisor(app: Flask) -> FlaskClient:

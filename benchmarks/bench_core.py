@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import storage_from_url
 from renovation.domain.project import Actor, RenovationProject
-from renovation.projections.store import ProjectSummaryProjection, make_engine
+from renovation.projections.store import ProjectSummaryProjection
+from renovation.projections.tables import make_engine
 from tests.bulk import typed_registration
 from tests.conftest import project_payload, registration, walk
 from tests.unit.test_project_aggregate import walk as walk_aggregate

@@ -23,11 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import storage_from_url
 from renovation.domain.project import Actor
-from renovation.projections.store import (
-    ProjectSummaryProjection,
-    dump_read_model,
-    make_engine,
-)
+from renovation.projections.queries import dump_read_model
+from renovation.projections.store import ProjectSummaryProjection
+from renovation.projections.tables import make_engine
 from tests.conftest import project_payload, registration
 
 ACTOR = Actor("user:bench", "staff", "bench")

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from renovation.application.app import RenovationApplication
 from renovation.application.settings import storage_from_url
 from renovation.projections import rebuild as rebuild_module
-from renovation.projections.store import ProjectSummaryProjection, make_engine
+from renovation.projections.store import ProjectSummaryProjection
+from renovation.projections.tables import make_engine
 from tests.bulk import bulk_events
 from tests.conftest import _connect_admin, postgres_admin_url
 

@@ -19,7 +19,8 @@ from renovation.application.household_codes import load_code_key
 from renovation.application.settings import Storage, storage_from_url
 from renovation.ledger.log import AuditLog, AuditSettings, settings_from
 from renovation.paths import PACKAGE_DIR
-from renovation.projections.store import ProjectSummaryProjection, make_engine
+from renovation.projections.store import ProjectSummaryProjection
+from renovation.projections.tables import make_engine
 from renovation.projections.worker import ProjectionWorker, wait_for_external
 from renovation.vault import PersonalDataVault
 

@@ -54,7 +54,7 @@ def audit_verify(project_id: UUID | None, public_key: Path | None) -> None:
     project's hash chain (one project, or all). Exits 1 naming the first bad position."""
     from renovation.ledger.notes import load_public_key
     from renovation.projections.audit import verify_project, verify_projects
-    from renovation.projections.store import list_summaries
+    from renovation.projections.queries import list_summaries
 
     rt = _runtime()
     rt.catch_up()

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from renovation.application.app import RenovationApplication
 from renovation.projections.acceptance import ACCEPTANCE_EVENTS, fold_acceptance
+from renovation.projections.queries import get_summary
 from renovation.projections.replay import summary_at
-from renovation.projections.store import get_acceptance, get_summary
+from renovation.projections.store import get_acceptance
 
 
 def acceptance_at(

@@ -10,7 +10,8 @@ from sqlalchemy import Engine, select
 from renovation.application.app import RenovationApplication
 from renovation.application.errors import ProjectNotFoundError
 from renovation.ledger.log import read_store
-from renovation.projections.store import event_log, project_event_log
+from renovation.projections.queries import project_event_log
+from renovation.projections.store import event_log
 from renovation.projections.summary import GENESIS_DIGEST, chain_digest
 
 

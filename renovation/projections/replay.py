@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from renovation.application.app import RenovationApplication
 from renovation.application.errors import ProjectNotFoundError
 from renovation.projections.history import event_positions
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.projections.summary import GENESIS_DIGEST, chain_digest, fold
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from renovation.projections.history import HistoryFilter, history_page, verification_facts
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.reports.contexts import local_time
 from renovation.reports.rendering import (
     html_to_pdf,

@@ -23,7 +23,7 @@ from renovation.projections.opinions import (
     fold_opinion,
     opinion_figures,
 )
-from renovation.projections.store import opinion_rows
+from renovation.projections.queries import opinion_rows
 from renovation.reports.rendering import report_words, translated
 from renovation.vocabulary.markers import N_
 

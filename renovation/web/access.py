@@ -169,7 +169,7 @@ def route_project() -> tuple[str, str] | None:
     """The project named in the route and its district; None without one, or when no such
     project is known (the route then answers 404 itself). A route naming a district and no
     project gives ("", district)."""
-    from renovation.projections.store import get_summary
+    from renovation.projections.queries import get_summary
     from renovation.web import runtime
 
     args = request.view_args or {}

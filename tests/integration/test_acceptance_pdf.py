@@ -19,7 +19,8 @@ from PIL import Image
 from events.project import StageChanged
 from renovation.domain.base import provenance
 from renovation.projections.acceptance_replay import acceptance_at
-from renovation.projections.store import get_acceptance, get_summary
+from renovation.projections.queries import get_summary
+from renovation.projections.store import get_acceptance
 from renovation.reports.acceptance import (
     acceptance_record_html,
     acceptance_record_pdf,

@@ -7,7 +7,8 @@ from datetime import timedelta
 from renovation.domain.parts.acceptance import UNIT_ROLES
 from renovation.domain.rulesets import get_ruleset
 from renovation.projections import acceptance as acceptance_model
-from renovation.projections.store import dump_read_model, get_acceptance, get_summary
+from renovation.projections.queries import dump_read_model, get_summary
+from renovation.projections.store import get_acceptance
 from tests.conftest import STAFF, registration, walk
 from tests.helpers import record_acceptance
 

@@ -158,7 +158,7 @@ def cli(app, *args: str):
 
 def same_chain_findings(rt) -> bool:
     from renovation.projections.audit import verify_project, verify_projects
-    from renovation.projections.store import list_summaries
+    from renovation.projections.queries import list_summaries
 
     ids = [UUID(r["id"]) for r in list_summaries(rt.engine, per_page=100)[0]]
     together = verify_projects(rt.app, rt.engine, ids)

@@ -50,7 +50,7 @@ def test_demo_rebuild_verify_and_report(run, database_url, tmp_path):
     listing = run("routes").stdout
     assert "/api/projects" in listing
 
-    from renovation.projections.store import list_summaries
+    from renovation.projections.queries import list_summaries
     from renovation.runtime import Runtime
 
     rt = Runtime(database_url)

@@ -129,7 +129,7 @@ def test_fifty_simultaneous_opinions_are_each_stored_exactly_once(server, databa
     assert len({e.tracking_code for e in stored}) == CLIENTS
     # The read model has each once too, whichever process applied them.
     runtime.catch_up()
-    from renovation.projections.store import list_opinions
+    from renovation.projections.queries import list_opinions
 
     assert list_opinions(runtime.engine, project_id=str(pid), per_page=200)[1] == CLIENTS
     runtime.close()

@@ -20,7 +20,8 @@ from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import InvalidProjectDataError
 from renovation.projections.figures_sum import district_figures, figure_states
 from renovation.projections.progress import progress_of
-from renovation.projections.store import dump_read_model, get_summary, list_milestones
+from renovation.projections.queries import dump_read_model, get_summary
+from renovation.projections.store import list_milestones
 from tests.conftest import STAFF, registration
 
 TODAY = date(2030, 1, 1)  # every demo deadline is past: the overdue counts are all counted

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 
 from renovation.domain.errors import DomainError, StageGateError
 from renovation.domain.project import Actor
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from tests.conftest import STAFF, hold_evaluation, registration, walk
 
 RESIDENT = Actor("resident", "resident", "web")

@@ -9,7 +9,8 @@ import pytest
 
 from renovation.domain.errors import StageGateError
 from renovation.projections.milestones import is_overdue
-from renovation.projections.store import dump_read_model, get_summary, list_milestones
+from renovation.projections.queries import dump_read_model, get_summary
+from renovation.projections.store import list_milestones
 from tests.conftest import STAFF, registration, walk
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.project import Actor
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.vault import personal_data_keys
 from tests.conftest import STAFF, registration
 

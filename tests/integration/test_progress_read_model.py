@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.progress import progress_of
+from renovation.projections.queries import dump_read_model, get_summary
 from renovation.projections.replay import summary_at
-from renovation.projections.store import dump_read_model, get_summary, list_milestones
+from renovation.projections.store import list_milestones
 from tests.conftest import STAFF, registration, walk
 
 

@@ -17,7 +17,8 @@ import pytest
 from renovation.demo import load_demo
 from renovation.domain.project import Actor
 from renovation.projections.lifts import fold_lifts
-from renovation.projections.store import dump_read_model, get_lifts, list_summaries
+from renovation.projections.queries import dump_read_model, list_summaries
+from renovation.projections.store import get_lifts
 from renovation.reports.contexts import local_time, project_report_pdf
 from renovation.reports.rendering import report_words
 from renovation.web import runtime as web_runtime

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import text
 
 from renovation.projections.audit import verify_project
-from renovation.projections.store import (
-    ProjectSummaryProjection,
+from renovation.projections.queries import (
     dump_read_model,
     get_summary,
     list_summaries,
     project_event_log,
 )
+from renovation.projections.store import ProjectSummaryProjection
 from tests.conftest import HAPPY_PATH, STAFF, project_payload, registration, walk
 
 

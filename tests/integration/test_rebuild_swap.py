@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from renovation.demo import load_demo
+from renovation.projections.queries import dump_read_model, list_summaries
 from renovation.projections.rebuild import RebuildRunning, rebuild, scratch_path
-from renovation.projections.store import dump_read_model, list_summaries
 from renovation.runtime import Runtime
 from tests.bulk import bulk_events
 from tests.conftest import project_payload

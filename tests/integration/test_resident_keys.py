@@ -11,7 +11,7 @@ from sqlalchemy import select
 from renovation.application.residents import contact_subject, household_subject
 from renovation.domain.errors import ConflictError
 from renovation.domain.project import Actor
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.vault import personal_data_keys, personal_data_subjects
 from tests.conftest import STAFF, registration
 

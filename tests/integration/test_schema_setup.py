@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.runtime import Runtime
 from tests.conftest import STAFF, registration
 

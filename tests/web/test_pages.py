@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from renovation.domain.project import Actor
-from renovation.projections.store import list_summaries
+from renovation.projections.queries import list_summaries
 from renovation.web import create_app, runtime
 from renovation.web.pages.labels import timeline
 from renovation.web.pages.paste import locate

@@ -72,7 +72,7 @@ def tracking_code(html: str) -> str:
 
 
 def opinion_id_for(app: Flask, code: str) -> str:
-    from renovation.projections.store import find_opinion
+    from renovation.projections.queries import find_opinion
 
     with app.app_context():
         return find_opinion(runtime().engine, tracking_code=code)["opinion_id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from renovation.domain.project import Actor
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.web import runtime
 from tests.helpers import confirmation_form, confirmed, signed_in
 from tests.web.test_participation_pages import events, register, text

@@ -320,7 +320,7 @@ def test_questions_change_before_the_opening_and_are_fixed_from_it(client, web_a
 
 
 def test_a_rebuild_gives_the_same_written_answers(client, web_app):
-    from renovation.projections.store import dump_read_model
+    from renovation.projections.queries import dump_read_model
 
     pid, rid, _codes = voted_round(client, web_app)
     answer = written(client, web_app, pid, rid).get_json()["questions"][0]["answers"][0]

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from openpyxl import load_workbook
 
-from renovation.projections.store import list_opinions
+from renovation.projections.queries import list_opinions
 from renovation.web import runtime
 from tests.conftest import STAFF, project_payload, registration
 from tests.helpers import make_app, signed_in

@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validates_schema
 from renovation.application.app import event_data
 from renovation.application.errors import ProjectNotFoundError
 from renovation.projections.audit import verify_project
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.api.schemas import (

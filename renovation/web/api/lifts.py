@@ -361,7 +361,7 @@ class Notice(MethodView):
     @blp.response(200, content_type="application/pdf", description="the public notice (公示)")
     def get(self, args: dict[str, Any], project_id: UUID, lift_id: str):
         """The public notice (公示) of the unit's lift: votes, arithmetic, dates, shares."""
-        from renovation.projections.store import get_summary
+        from renovation.projections.queries import get_summary
         from renovation.reports.lift_notice import render_lift_notice
 
         rt = runtime()

@@ -12,7 +12,8 @@ from renovation.application.base import CommandResult
 from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.parts.milestones import UnknownMilestoneError
 from renovation.projections.milestones import is_overdue
-from renovation.projections.store import get_summary, list_milestones
+from renovation.projections.queries import get_summary
+from renovation.projections.store import list_milestones
 from renovation.web import runtime
 from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.api.milestone_schemas import (

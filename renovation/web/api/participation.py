@@ -13,10 +13,7 @@ from renovation.domain.base import LOCAL_TZ
 from renovation.domain.errors import ConflictError
 from renovation.domain.participation import UnknownOpinionError, round_status
 from renovation.projections.figures_sum import figure_states, opinions_of
-from renovation.projections.store import (
-    find_opinion,
-    list_opinions,
-)
+from renovation.projections.queries import find_opinion, list_opinions
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, CITY_AUDITOR, PUBLIC, RESIDENT, STAFF, access
 from renovation.web.api.audit import check_project_reader

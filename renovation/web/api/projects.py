@@ -11,7 +11,7 @@ from flask.views import MethodView
 from renovation.domain.progress import project_progress
 from renovation.domain.project import RenovationProject
 from renovation.domain.stages import next_stages
-from renovation.projections.store import list_summaries
+from renovation.projections.queries import list_summaries
 from renovation.web import runtime
 from renovation.web.access import PUBLIC, STAFF, access
 from renovation.web.api.schemas import (

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from renovation.application.errors import ProjectNotFoundError
 from renovation.domain.errors import ForbiddenError
 from renovation.domain.written_answers import MAX_NOTE, TAKEN_UP_INTO
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.api.audit import check_project_reader

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_login import login_required
 
-from renovation.projections.store import districts, list_summaries
+from renovation.projections.queries import districts, list_summaries
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, access
 from renovation.web.auth import page_user, require_role

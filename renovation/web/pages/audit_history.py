@@ -25,8 +25,8 @@ from renovation.projections.history import (
     verification_facts,
     version_at,
 )
+from renovation.projections.queries import get_summary
 from renovation.projections.replay import summary_at, summary_at_version
-from renovation.projections.store import get_summary
 from renovation.reports.audit import audit_report_pdf
 from renovation.vocabulary.event_sentences import event_sentence
 from renovation.vocabulary.labels import LABELS

@@ -23,7 +23,7 @@ from renovation.projections.figures_sum import (
     programme_years,
     project_line,
 )
-from renovation.projections.store import districts
+from renovation.projections.queries import districts
 from renovation.reports import charts
 from renovation.reports.figure_tables import figure_values
 from renovation.web import runtime

@@ -11,7 +11,7 @@ from flask import Response, abort, make_response
 from flask_babel import get_locale
 
 from renovation.application.participation import normalise_code
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.reports.opinion_receipt import render_opinion_receipt
 from renovation.web import runtime
 from renovation.web.access import RESIDENT, access

@@ -21,7 +21,7 @@ from renovation.domain import participation as rules
 from renovation.domain.errors import DomainError, InvalidProjectDataError
 from renovation.domain.project import RenovationProject
 from renovation.projections.opinions import opinion_figures
-from renovation.projections.store import find_opinion, list_opinions, opinion_rows
+from renovation.projections.queries import find_opinion, list_opinions, opinion_rows
 from renovation.web import runtime
 from renovation.web.access import STAFF, access
 from renovation.web.auth import actor_for

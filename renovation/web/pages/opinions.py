@@ -16,7 +16,7 @@ from renovation.application.participation import normalise_code
 from renovation.domain import participation as rules
 from renovation.domain.project import RenovationProject
 from renovation.domain.satisfaction import SATISFACTION_CHOICES
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.web import runtime
 from renovation.web.access import PUBLIC, RESIDENT, access
 from renovation.web.i18n import label

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from renovation.domain import participation as rules
 from renovation.projections.personal import sealed_personal_data
-from renovation.projections.store import find_opinion
+from renovation.projections.queries import find_opinion
 from renovation.web import runtime
 from renovation.web.access import ADMIN, access
 from renovation.web.auth import actor_for

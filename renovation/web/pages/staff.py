@@ -24,7 +24,7 @@ from renovation.domain.errors import Problem as DomainProblem
 from renovation.domain.parts.flat_register import FlatImportRefusedError
 from renovation.domain.stages import next_stages
 from renovation.projections.progress import progress_of
-from renovation.projections.store import districts, list_summaries
+from renovation.projections.queries import districts, list_summaries
 from renovation.web import runtime
 from renovation.web.access import STAFF, access
 from renovation.web.api import flatten_errors

@@ -12,7 +12,7 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import login_required
 
 from renovation.accounts import User
-from renovation.projections.store import get_summary
+from renovation.projections.queries import get_summary
 from renovation.web import runtime
 from renovation.web.access import SUPERVISOR, access
 from renovation.web.api.acceptance import acceptance_body

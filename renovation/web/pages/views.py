@@ -18,8 +18,9 @@ from renovation.projections.history import day_end
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.milestones import is_overdue
 from renovation.projections.progress import progress_of
+from renovation.projections.queries import districts, get_summary, list_summaries
 from renovation.projections.replay import summary_at
-from renovation.projections.store import districts, get_summary, list_milestones, list_summaries
+from renovation.projections.store import list_milestones
 from renovation.reports import charts
 from renovation.vocabulary.markers import N_
 from renovation.web import runtime

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from renovation.domain.written_answers import TAKEN_UP_INTO
-from renovation.projections.store import get_summary, list_opinions
+from renovation.projections.queries import get_summary, list_opinions
 from renovation.web import runtime
 from renovation.web.access import AUDITOR, STAFF, access
 from renovation.web.auth import actor_for, check_district, page_user, require_role

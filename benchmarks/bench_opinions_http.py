@@ -181,7 +181,35 @@ def percentiles(latencies: list[float]) -> tuple[float, float]:
     return p50, p99
 
 
-def scenario(database_url: str, label: str, projects: int, clients: int, seconds: float) -> str:
+def start_follower(database_url: str, instance: Path) -> subprocess.Popen:
+    """``renovation projections follow``, the worker of ``PROJECTION_WORKER=external``, as the
+    deployment runs it beside the web processes (docs/deploy.md)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "RENOVATION_INSTANCE": str(instance),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "renovation"), "projections", "follow"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def scenario(
+    database_url: str,
+    label: str,
+    projects: int,
+    clients: int,
+    seconds: float,
+    *,
+    worker: str = "thread",
+) -> str:
+    """One run of the opinion POST; ``worker``: the service's PROJECTION_WORKER (``external``
+    starts one ``projections follow`` process beside gunicorn)."""
     with tempfile.TemporaryDirectory() as instance:
         runtime = Runtime(database_url)
         runtime.create_tables()
@@ -195,12 +223,17 @@ def scenario(database_url: str, label: str, projects: int, clients: int, seconds
         ]
         runtime.catch_up()
         before = runtime.app.recorder.max_notification_id() or 0
-        server, port = start_server(database_url, Path(instance))
+        server, port = start_server(
+            database_url, Path(instance), extra_env={"PROJECTION_WORKER": worker}
+        )
+        follower = start_follower(database_url, Path(instance)) if worker == "external" else None
         try:
             elapsed, latencies, statuses = drive(port, ids, clients, seconds)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, follower):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=30)
         created = statuses.get(201, 0)
         stored = sum(
             1

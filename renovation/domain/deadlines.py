@@ -67,9 +67,18 @@ class WorkingCalendar:
                 raise ValueError(
                     f"calendar override {day!r}: {kind!r} must map a date to 'workday' or 'holiday'"
                 ) from None
+        # Days already looked up: a deadline counts the same few weeks for every command, and
+        # the package validates and searches its tables on each call.
+        self._known: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
         day = _plain_date(day)
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day] is DayKind.WORKDAY
         try:

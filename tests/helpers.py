@@ -244,3 +244,25 @@ def forget_accounts(app: Flask) -> None:
     with app.app_context(), runtime().engine.begin() as conn:
         for table in reversed(account_metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+def hold_first_insert(recorder, monkeypatch) -> tuple[list[int], Any, Any]:
+    """Hold the recorder's next insert (``renovation.application.combined_inserts``) until
+    ``release`` is set; ``entered`` is set once it is held. Returns (inserts, entered,
+    release): ``inserts`` lists the number of events of each insert that reached the
+    database; it holds again whenever it has been emptied."""
+    import threading
+
+    inserts: list[int] = []
+    entered, release = threading.Event(), threading.Event()
+    insert = recorder._insert
+
+    def gated(events):
+        inserts.append(len(events))
+        if len(inserts) == 1:
+            entered.set()
+            release.wait(10)
+        return insert(events)
+
+    monkeypatch.setattr(recorder, "_insert", gated)
+    return inserts, entered, release

@@ -19,9 +19,12 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from renovation.application.combined_inserts import CombinedInserts
 
-class OrderedPostgresRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` whose insert function takes the table lock itself."""
+
+class OrderedPostgresRecorder(CombinedInserts, PostgresApplicationRecorder):
+    """``PostgresApplicationRecorder`` whose insert function takes the table lock itself; a
+    process's concurrent appends are combined into one call (``CombinedInserts``)."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)

@@ -41,6 +41,9 @@ def storage_from_url(database_url: str, *, sqlite_read_model: str = "sibling") -
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                # A process's concurrent appends in one commit (see combined_inserts.py).
+                "APPLICATION_RECORDER_TOPIC": "renovation.application.combined_inserts:"
+                "CombinedSQLiteRecorder",
             },
             read_model_url=f"sqlite:///{read_model}",
         )

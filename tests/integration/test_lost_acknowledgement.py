@@ -131,21 +131,20 @@ def test_an_append_whose_answer_was_lost_is_stored_once(proxied_runtime):
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 @pytest.mark.postgres
-def test_a_conflict_with_another_writer_is_still_decided_again(proxied_runtime, monkeypatch):
+def test_a_conflict_with_another_writer_is_still_decided_again(proxied_runtime):
     """The check compares whole events: another writer's event at our version is not ours."""
     from renovation.application.app import RenovationApplication
 
     rt, _proxy = proxied_runtime
     app = rt.app
     pid = app.register_project(registration(), actor=STAFF).project_id
-    before = app.get_project(pid).version
     other = RenovationApplication(rt.storage.event_store_env)  # a second process
     other.code_key = app.code_key
-    stale = [other.get_project(pid)]
-    load = other._load_for_command
-    # ``other`` decides first on the copy it read before ``app`` appended: it collides.
-    monkeypatch.setattr(other, "_load_for_command", lambda p: stale.pop() if stale else load(p))
+    other.submit_opinion(pid, {"category": "plan", "text": "之前的"}, actor=RESIDENT)
+    before = app.get_project(pid).version
     try:
+        # ``other`` decides on the copy it kept from its last command, before ``app``
+        # appended: its append collides and it decides again.
         app.submit_opinion(pid, {"category": "plan", "text": "先来的"}, actor=RESIDENT)
         other.submit_opinion(pid, {"category": "plan", "text": "后到的"}, actor=RESIDENT)
     finally:

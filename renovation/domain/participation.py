@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from renovation.domain.checks import check_text
 from renovation.domain.consent import FlatVoteInput, evaluate_consent
 from renovation.domain.errors import DomainError, InvalidProjectDataError, Problem, add_problem
 from renovation.domain.rulesets import Matter, Ruleset
@@ -400,11 +401,7 @@ def check_opinion(category: str, text: str) -> str:
     problems: dict[str, list[Problem]] = {}
     if category not in OPINION_CATEGORIES:
         add_problem(problems, "category", "not_allowed_value", choices=list(OPINION_CATEGORIES))
-    text = (text or "").strip()
-    if not text:
-        add_problem(problems, "text", "required")
-    elif len(text) > MAX_OPINION:
-        add_problem(problems, "text", "too_long", max=MAX_OPINION)
+    text = check_text(text, "text", problems, limit=MAX_OPINION)
     if problems:
         raise InvalidProjectDataError(problems)
     return text

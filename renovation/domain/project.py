@@ -31,6 +31,7 @@ from renovation.domain.base import (
     folds,
     provenance,
 )
+from renovation.domain.checks import check_date
 from renovation.domain.errors import (
     DomainError,
     InvalidProjectDataError,
@@ -144,8 +145,8 @@ class RenovationProject(
         content_items = check_content_items(content_items, problems)
         budget = check_budget(budget, problems)
         for name, value in (("planned_start", planned_start), ("planned_finish", planned_finish)):
-            if value is not None and not isinstance(value, date):
-                add_problem(problems, name, "must_be_date")
+            if value is not None:
+                check_date(value, name, problems)
         if (
             isinstance(planned_start, date)
             and isinstance(planned_finish, date)

@@ -9,47 +9,27 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from renovation.domain.base import MAX_NAME
+from renovation.domain.checks import (
+    FEN,
+    MAX_PLANNED_COST,
+    beyond_fen,
+    check_decimal,
+    check_text,
+)
 from renovation.domain.errors import add_problem
 
 CATEGORIES = ("basic", "improvement", "upgrade")
-# One trillion yuan: far beyond any community's works, well within what is stored exactly.
-MAX_PLANNED_COST = 10**12
-
-
-def _text(value: Any, field: str, problems: dict, *, required: bool = True) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if value is not None and not isinstance(value, str):
-        add_problem(problems, field, "must_be_text")
-    elif required and not text:
-        add_problem(problems, field, "required")
-    elif len(text) > MAX_NAME:
-        add_problem(problems, field, "too_long", max=MAX_NAME)
-    return text
-
-
-def _decimal(value: Any, field: str, problems: dict, *, positive: bool) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        add_problem(problems, field, "must_be_number")
-        return Decimal(0)
-    if not number.is_finite():
-        add_problem(problems, field, "must_be_number")
-    elif positive and number <= 0:
-        add_problem(problems, field, "must_be_positive")
-    elif number < 0:
-        add_problem(problems, field, "must_not_be_negative")
-    return number
 
 
 def check_community(community: dict[str, Any], problems: dict) -> dict[str, Any]:
     checked = {
-        "name": _text(community.get("name"), "community.name", problems),
-        "district": _text(community.get("district"), "community.district", problems),
-        "city": _text(community.get("city"), "community.city", problems, required=False),
-        "street": _text(community.get("street"), "community.street", problems, required=False),
-        "address": _text(community.get("address"), "community.address", problems, required=False),
+        "name": check_text(community.get("name"), "community.name", problems),
+        "district": check_text(community.get("district"), "community.district", problems),
+        "city": check_text(community.get("city"), "community.city", problems, required=False),
+        "street": check_text(community.get("street"), "community.street", problems, required=False),
+        "address": check_text(
+            community.get("address"), "community.address", problems, required=False
+        ),
         "year_built": community.get("year_built"),
     }
     year = checked["year_built"]
@@ -64,7 +44,7 @@ def check_buildings(buildings: list[dict[str, Any]], problems: dict) -> list[dic
     checked, building_codes = [], set()
     for b_index, building in enumerate(buildings):
         path = f"buildings.{b_index}"
-        code = _text(building.get("code"), f"{path}.code", problems)
+        code = check_text(building.get("code"), f"{path}.code", problems)
         if code in building_codes:
             add_problem(problems, f"{path}.code", "building_listed_twice", building=code)
         building_codes.add(code)
@@ -73,7 +53,7 @@ def check_buildings(buildings: list[dict[str, Any]], problems: dict) -> list[dic
             add_problem(problems, f"{path}.units", "at_least_one_unit")
         for u_index, unit in enumerate(building.get("units") or []):
             upath = f"{path}.units.{u_index}"
-            ucode = _text(unit.get("code"), f"{upath}.code", problems)
+            ucode = check_text(unit.get("code"), f"{upath}.code", problems)
             if ucode in unit_codes:
                 add_problem(
                     problems, f"{upath}.code", "unit_listed_twice", building=code, unit=ucode
@@ -102,16 +82,16 @@ def _check_flats(flats: list[dict[str, Any]], upath: str, problems: dict) -> lis
 
 def check_flat(flat: dict[str, Any], fpath: str, problems: dict) -> dict[str, Any]:
     """One flat: number, floor, exclusive area, owner reference (not for an unsold flat)."""
-    number = _text(flat.get("number"), f"{fpath}.number", problems)
+    number = check_text(flat.get("number"), f"{fpath}.number", problems)
     floor = flat.get("floor")
     if not isinstance(floor, int) or isinstance(floor, bool) or not -5 <= floor <= 100:
         add_problem(problems, f"{fpath}.floor", "must_be_floor")
     unsold = bool(flat.get("unsold", False))
-    owner = _text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
+    owner = check_text(flat.get("owner_ref"), f"{fpath}.owner_ref", problems, required=not unsold)
     return {
         "number": number,
         "floor": floor,
-        "area": _decimal(flat.get("area"), f"{fpath}.area", problems, positive=True),
+        "area": check_decimal(flat.get("area"), f"{fpath}.area", problems, positive=True),
         # Unsold developer flats together count as one owner (DOMAIN.md, consent).
         "owner_ref": owner if not unsold else "developer",
         "unsold": unsold,
@@ -120,12 +100,12 @@ def check_flat(flat: dict[str, Any], fpath: str, problems: dict) -> dict[str, An
 
 def check_flat_area(value: Any, field: str, problems: dict) -> Decimal:
     """A flat's exclusive area, as registration checks it (a number above 0)."""
-    return _decimal(value, field, problems, positive=True)
+    return check_decimal(value, field, problems, positive=True)
 
 
 def check_code(value: Any, field: str, problems: dict) -> str:
     """A building's or a unit's code, as registration checks it."""
-    return _text(value, field, problems)
+    return check_text(value, field, problems)
 
 
 def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
@@ -135,7 +115,7 @@ def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dic
         category = item.get("category")
         if category not in CATEGORIES:
             add_problem(problems, f"{path}.category", "unknown_category", categories=CATEGORIES)
-        name = _text(item.get("item"), f"{path}.item", problems)
+        name = check_text(item.get("item"), f"{path}.item", problems)
         if (category, name) in seen:
             add_problem(problems, f"{path}.item", "listed_twice", name=name)
         seen.add((category, name))
@@ -144,8 +124,8 @@ def check_content_items(items: list[dict[str, Any]], problems: dict) -> list[dic
                 "id": f"item-{index + 1}",
                 "category": category,
                 "item": name,
-                "unit": _text(item.get("unit"), f"{path}.unit", problems),
-                "planned_quantity": _decimal(
+                "unit": check_text(item.get("unit"), f"{path}.unit", problems),
+                "planned_quantity": check_decimal(
                     item.get("planned_quantity"),
                     f"{path}.planned_quantity",
                     problems,
@@ -161,14 +141,12 @@ def _planned_cost(value: Any, field: str, problems: dict) -> dict[str, Decimal]:
     """An item's planned cost in yuan, if given (it weighs the item in the progress figure)."""
     if value is None:
         return {}
-    cost = _decimal(value, field, problems, positive=False)
+    cost = check_decimal(value, field, problems, positive=False)
     if not cost.is_finite():
         return {"planned_cost": cost}
     if cost > MAX_PLANNED_COST:
         add_problem(problems, field, "amount_at_most", max=MAX_PLANNED_COST)
-    _sign, digits, exponent = cost.as_tuple()
-    beyond_fen = -2 - int(exponent)  # no arithmetic: a huge exponent must not overflow
-    if beyond_fen > 0 and any(digits[-beyond_fen:]):
+    if beyond_fen(cost):
         add_problem(problems, field, "whole_fen")
     return {"planned_cost": cost}
 
@@ -177,12 +155,12 @@ def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str,
     checked, sources = [], set()
     for index, line in enumerate(budget):
         path = f"budget.{index}"
-        source = _text(line.get("source"), f"{path}.source", problems)
+        source = check_text(line.get("source"), f"{path}.source", problems)
         if source in sources:
             add_problem(problems, f"{path}.source", "listed_twice", name=source)
         sources.add(source)
-        amount = _decimal(line.get("amount"), f"{path}.amount", problems, positive=False)
-        if amount != amount.quantize(Decimal("0.01")):
+        amount = check_decimal(line.get("amount"), f"{path}.amount", problems, positive=False)
+        if amount != amount.quantize(FEN):
             add_problem(problems, f"{path}.amount", "whole_fen")
         checked.append({"source": source, "amount": amount})
     return checked

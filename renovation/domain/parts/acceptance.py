@@ -22,6 +22,7 @@ from events.acceptance import (
     ParticipatingUnitRecorded,
 )
 from renovation.domain.base import LOCAL_TZ, MAX_NAME, MAX_NOTE, Actor, Folding, folds, provenance
+from renovation.domain.checks import check_date, check_not_after_today
 from renovation.domain.credit_code import credit_code_problem, normalise_credit_code
 from renovation.domain.deadlines import WorkingCalendar, add_working_days
 from renovation.domain.errors import (
@@ -185,8 +186,7 @@ class AcceptancePart(Folding):
             add_problem(problems, "group", "required")
         elif any(len(m) > MAX_NAME for m in members):
             add_problem(problems, "group", "too_long", max=MAX_NAME)
-        if notified_on > today:
-            add_problem(problems, "notified_on", "date_after_today", today=today)
+        check_not_after_today(notified_on, "notified_on", problems, today=today)
         if "quality_supervision" not in self.units:
             add_problem(problems, "notified_on", "unit_missing", unit_role="quality_supervision")
         earliest = add_working_days(notified_on, notice_working_days, calendar)
@@ -234,8 +234,7 @@ class AcceptancePart(Folding):
         notice = self._pending_notice()
         problems: dict[str, list[Problem]] = {}
         place = _text(problems, "place", place)
-        if held_on > today:
-            add_problem(problems, "held_on", "date_after_today", today=today)
+        check_not_after_today(held_on, "held_on", problems, today=today)
         if notice is None:
             add_problem(problems, "held_on", "acceptance_not_notified")
         else:
@@ -321,9 +320,7 @@ class AcceptancePart(Folding):
                     problems, f"{path}.responsible", "not_allowed_value", choices=list(UNIT_ROLES)
                 )
             due_on = defect.get("due_on")
-            if not isinstance(due_on, date):
-                add_problem(problems, f"{path}.due_on", "must_be_date")
-            elif due_on < held_on:
+            if check_date(due_on, f"{path}.due_on", problems) and due_on < held_on:
                 add_problem(problems, f"{path}.due_on", "due_before_meeting", held_on=held_on)
             co_approvers = [SUPERVISION_UNIT]
             for supervisor_id in defect.get("supervisors") or []:

@@ -14,6 +14,7 @@ from typing import Any
 
 from events.flats import FlatCorrected, FlatsImported
 from renovation.domain.base import LOCAL_TZ, MAX_NOTE, Actor, Folding, folds, provenance
+from renovation.domain.checks import check_date
 from renovation.domain.errors import InvalidProjectDataError, Problem, add_problem
 from renovation.domain.participation import flat_id
 from renovation.domain.registration import check_code, check_flat, check_flat_area
@@ -130,8 +131,9 @@ def check_rows(
     if not rows:
         add_problem(problems, "rows.2.number", "import_no_rows")
     elif len(rows) > MAX_ROWS:
-        add_problem(problems, f"rows.{rows[MAX_ROWS][0]}.number", "import_too_many_rows",
-                    max=MAX_ROWS)
+        add_problem(
+            problems, f"rows.{rows[MAX_ROWS][0]}.number", "import_too_many_rows", max=MAX_ROWS
+        )
         return [], problems
     flats, seen = [], set()
     for number, cells in rows:
@@ -220,8 +222,7 @@ class FlatRegisterPart(Folding):
         owner = (owner_ref or "").strip() or None
         if owner is not None and len(owner) > 100:
             add_problem(problems, "owner_ref", "too_long", max=100)
-        if not isinstance(effective_on, date):
-            add_problem(problems, "effective_on", "must_be_date")
+        check_date(effective_on, "effective_on", problems)
         reason = (reason or "").strip()
         if not reason:
             add_problem(problems, "reason", "reason_required")

@@ -12,46 +12,15 @@ is a fact the bureau's books must show, and a finance clerk reconciles it agains
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from events.investment import InvestmentSpent
 from renovation.domain.base import LOCAL_TZ, MAX_NAME, Actor, Folding, folds, provenance
+from renovation.domain.checks import check_amount, check_date, check_not_after_today, check_text
 from renovation.domain.errors import InvalidProjectDataError, Problem, add_problem
-from renovation.domain.registration import MAX_PLANNED_COST
 
 MAX_VOUCHER = 60
-FEN = Decimal("0.01")
-
-
-def check_amount(value: Any, problems: dict[str, list[Problem]]) -> Decimal | None:
-    """A payment in yuan: above 0, at most two decimals (fen), at most a trillion."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        add_problem(problems, "amount", "must_be_number")
-        return None
-    if isinstance(value, bool) or value is None or not amount.is_finite():
-        add_problem(problems, "amount", "must_be_number")
-        return None
-    if amount <= 0:
-        add_problem(problems, "amount", "must_be_positive")
-    elif amount > MAX_PLANNED_COST:  # before the fen: quantizing a huge number overflows
-        add_problem(problems, "amount", "amount_at_most", max=MAX_PLANNED_COST)
-    elif amount != amount.quantize(FEN):
-        add_problem(problems, "amount", "whole_fen")
-    return amount
-
-
-def _text(value: Any, field: str, limit: int, problems: dict[str, list[Problem]]) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if value is not None and not isinstance(value, str):
-        add_problem(problems, field, "must_be_text")
-    elif not text:
-        add_problem(problems, field, "required")
-    elif len(text) > limit:
-        add_problem(problems, field, "too_long", max=limit)
-    return text
 
 
 class InvestmentPart(Folding):
@@ -94,17 +63,17 @@ class InvestmentPart(Folding):
                 "unknown_funding_source",
                 sources=sources or ["—"],
             )
-        checked = check_amount(amount, problems)
-        if not isinstance(paid_on, date):
-            add_problem(problems, "paid_on", "must_be_date")
-        elif paid_on > today:
-            add_problem(problems, "paid_on", "date_after_today", today=today)
-        elif paid_on < self.registered_on():
+        checked = check_amount(amount, "amount", problems)
+        if (
+            check_date(paid_on, "paid_on", problems)
+            and check_not_after_today(paid_on, "paid_on", problems, today=today)
+            and paid_on < self.registered_on()
+        ):
             add_problem(
                 problems, "paid_on", "paid_before_registration", registered_on=self.registered_on()
             )
-        purpose_text = _text(purpose, "purpose", MAX_NAME, problems)
-        voucher_text = _text(voucher, "voucher", MAX_VOUCHER, problems)
+        purpose_text = check_text(purpose, "purpose", problems, limit=MAX_NAME)
+        voucher_text = check_text(voucher, "voucher", problems, limit=MAX_VOUCHER)
         earlier = next((p for p in self.payments() if p["voucher"] == voucher_text), None)
         if voucher_text and earlier is not None:
             add_problem(

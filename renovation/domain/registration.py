@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from renovation.domain.checks import (
-    FEN,
     MAX_PLANNED_COST,
     beyond_fen,
     check_decimal,
@@ -141,14 +140,18 @@ def _planned_cost(value: Any, field: str, problems: dict) -> dict[str, Decimal]:
     """An item's planned cost in yuan, if given (it weighs the item in the progress figure)."""
     if value is None:
         return {}
-    cost = check_decimal(value, field, problems, positive=False)
-    if not cost.is_finite():
-        return {"planned_cost": cost}
-    if cost > MAX_PLANNED_COST:
-        add_problem(problems, field, "amount_at_most", max=MAX_PLANNED_COST)
-    if beyond_fen(cost):
-        add_problem(problems, field, "whole_fen")
-    return {"planned_cost": cost}
+    return {"planned_cost": _yuan(value, field, problems)}
+
+
+def _yuan(value: Any, field: str, problems: dict) -> Decimal:
+    """An amount of yuan that may be 0: at most MAX_PLANNED_COST, in whole fen."""
+    amount = check_decimal(value, field, problems, positive=False)
+    if amount.is_finite():
+        if amount > MAX_PLANNED_COST:
+            add_problem(problems, field, "amount_at_most", max=MAX_PLANNED_COST)
+        if beyond_fen(amount):
+            add_problem(problems, field, "whole_fen")
+    return amount
 
 
 def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str, Any]]:
@@ -159,8 +162,6 @@ def check_budget(budget: list[dict[str, Any]], problems: dict) -> list[dict[str,
         if source in sources:
             add_problem(problems, f"{path}.source", "listed_twice", name=source)
         sources.add(source)
-        amount = check_decimal(line.get("amount"), f"{path}.amount", problems, positive=False)
-        if amount != amount.quantize(FEN):
-            add_problem(problems, f"{path}.amount", "whole_fen")
+        amount = _yuan(line.get("amount"), f"{path}.amount", problems)
         checked.append({"source": source, "amount": amount})
     return checked

@@ -87,6 +87,8 @@ def test_list_filters_and_pages(client, web_app):
         ),
         (lambda p: p["content_items"][0].update(category="luxury"), "content_items.0.category"),
         (lambda p: p["budget"][0].update(amount="12.345"), "budget.0.amount"),
+        (lambda p: p["budget"][0].update(amount="1e30"), "budget.0.amount"),
+        (lambda p: p["budget"][0].update(amount=1e30), "budget.0.amount"),
         (lambda p: p.update(planned_start="2026-13-01"), "planned_start"),
         (lambda p: p.update(planned_finish="2020-01-01"), "planned_finish"),
         (lambda p: p.pop("buildings"), "buildings"),

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from anchor_app import make_engine, opinions  # noqa: E402
 from bench_opinions_http import (  # noqa: E402
+    WARM_UP_SECONDS,
     drive,
     percentiles,
     scenario,
@@ -48,14 +49,18 @@ def anchor(database_url: str, projects: int, clients: int, seconds: float) -> tu
             app_spec="benchmarks.anchor_app:app",
             extra_env={"ANCHOR_DATABASE_URL": database_url},
         )
+        engine = create_engine(database_url)
+        count = select(func.count()).select_from(opinions)
         try:
+            drive(port, ids, clients, WARM_UP_SECONDS)
+            with engine.connect() as conn:
+                before = conn.execute(count).scalar_one()
             elapsed, latencies, statuses = drive(port, ids, clients, seconds)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    engine = create_engine(database_url)
     with engine.connect() as conn:
-        stored = conn.execute(select(func.count()).select_from(opinions)).scalar_one()
+        stored = conn.execute(count).scalar_one() - before
     engine.dispose()
     created = statuses.get(201, 0)
     errors = sum(n for s, n in statuses.items() if s != 201)

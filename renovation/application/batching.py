@@ -50,9 +50,13 @@ class Queued:
 def run_batch(app: ApplicationBase, project_id: UUID, batch: list[Queued]) -> None:
     """Decide and store the batch (the caller holds the project's lock); every command ends
     ``done`` with its result or error, or marked ``alone``."""
+    with app._writers_in_turn(project_id) as fresh:
+        _run_batch(app, project_id, batch, fresh)
+
+
+def _run_batch(app: ApplicationBase, project_id: UUID, batch: list[Queued], fresh: bool) -> None:
     from renovation.application.base import MAX_ATTEMPTS, RETRY_PAUSE
 
-    fresh = app._contended_now(project_id)
     for attempt in range(MAX_ATTEMPTS):
         project = app._load_for_command(project_id, fresh=fresh)
         decided = _decide(app, project, batch, fresh)

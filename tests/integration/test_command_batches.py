@@ -107,3 +107,26 @@ def test_a_refusal_and_a_replay_in_the_queue_keep_their_own_answers(held):
     assert results["after"].version == results["before"].version + 1
     texts = [e.text for e in app.events.get(pid) if type(e).__name__ == "OpinionSubmitted"]
     assert texts == ["第一条", "先到的", "前一条", "后一条"]
+
+
+def test_a_snapshot_is_taken_after_the_project_is_let_go(runtime, monkeypatch):
+    """A snapshot loads and encodes the whole project: the project's next commands do not
+    wait for it."""
+    from renovation.application.app import SNAPSHOT_INTERVAL
+
+    app = runtime.app
+    pid = app.register_project(registration(), actor=STAFF).project_id
+    held_while_taken: list[bool] = []
+    take = app._take_snapshots_now
+
+    def spy(processing_event):
+        if any(e.originator_version % SNAPSHOT_INTERVAL == 0 for e in processing_event.events):
+            held_while_taken.append(app._lock_for(pid).locked())
+        take(processing_event)
+
+    monkeypatch.setattr(app, "_take_snapshots_now", spy)
+    while app.get_project(pid).version < SNAPSHOT_INTERVAL:
+        submit(app, pid, "意见")()
+
+    assert held_while_taken == [False]
+    assert [s.originator_version for s in app.snapshots.get(pid)] == [SNAPSHOT_INTERVAL]

@@ -155,14 +155,12 @@ def _pages(
             )
         chunks = [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
         for index, chunk in enumerate(chunks, start=1):
-            # Fill the last row with empty places (no cut lines); drop rows left empty.
-            padded = chunk + [None] * (-len(chunk) % COLUMNS)
             pages.append(
                 {
                     "group": labels["group"]
                     % {"building": building, "unit": unit, "count": len(members)},
                     "group_page": labels["group_page"] % {"page": index, "pages": len(chunks)},
-                    "rows": [padded[r : r + COLUMNS] for r in range(0, len(padded), COLUMNS)],
+                    "slips": chunk,
                 }
             )
     return pages

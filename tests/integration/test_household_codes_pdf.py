@@ -173,7 +173,7 @@ def test_each_slip_has_the_qr_code_of_its_own_voting_link():
     html = household_code_sheet_html(context)
 
     slips = re.findall(
-        r'<td class="slip" data-flat="([^"]+)">(.*?)(?=<td class="slip|$)', html, re.S
+        r'<div class="slip" data-flat="([^"]+)">(.*?)(?=<div class="slip|$)', html, re.S
     )
     assert [flat_id for flat_id, _ in slips] == [
         "1-1-101", "1-1-102", "1-1-201", "1-1-202", "1-1-301", "1-1-302",

@@ -35,8 +35,8 @@ from renovation.vocabulary.markers import N_
 
 TEMPLATE = "reports/household_codes/sheet.html"
 
-# Two columns by three rows on A4: a slip is about 95 × 88 mm, room for a code in letters
-# large enough to read without glasses and a QR code a phone finds at arm's length.
+# Two columns by three rows on A4 (household_codes.css): a slip is 95 × 85 mm, room for a code
+# in letters large enough to read without glasses and a QR code a phone finds at arm's length.
 COLUMNS = 2
 ROWS = 3
 SLIPS_PER_PAGE = COLUMNS * ROWS
@@ -204,7 +204,6 @@ def template_values(
         "issued": labels["issued"] % {"issued_at": issued_at},
         "footer": footer,
         "pages": _pages(flats, labels, {} if images is None else images),
-        "columns": COLUMNS,
         # The shared layout's names; the sheet overrides the blocks that print them.
         "position": context.get("position") or 0,
         "chain_digest": "",

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import segno
+import zxingcpp
 from PIL import Image
 
 from renovation.reports.household_codes import (
@@ -114,17 +114,18 @@ def page_count(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", run("pdfinfo", path), re.MULTILINE)[1])
 
 
-def qr_matrix_from_png(uri: str) -> list[list[bool]]:
-    """The dark modules of the slip's image: one pixel a module, dark pixels black."""
+def qr_modules_from_png(uri: str) -> Image.Image:
+    """The slip's image: one pixel a module, dark pixels black."""
     assert uri.startswith("data:image/png;base64,")
-    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
-    width, height = image.size
-    return [[image.getpixel((x, y)) < 128 for x in range(width)] for y in range(height)]
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
 
 
-def segno_matrix(url: str, border: int = 4) -> list[list[bool]]:
-    qr = segno.make(url, error="m", micro=False)
-    return [[bool(module) for module in row] for row in qr.matrix_iter(border=border)]
+def decoded(image: Image.Image) -> list[str]:
+    """What a QR code reader (zxing-cpp's) reads in ``image``: the text of each QR code."""
+    return [
+        barcode.text
+        for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
 
 
 def test_sheet_prints_each_flat_its_code_and_the_instructions(tmp_path):
@@ -173,7 +174,7 @@ def test_each_slip_has_the_qr_code_of_its_own_voting_link():
     html = household_code_sheet_html(context)
 
     slips = re.findall(
-        r'<td class="slip" data-flat="([^"]+)">(.*?)(?=<td class="slip|$)', html, re.S
+        r'<div class="slip" data-flat="([^"]+)">(.*?)(?=<div class="slip|$)', html, re.S
     )
     assert [flat_id for flat_id, _ in slips] == [
         "1-1-101", "1-1-102", "1-1-201", "1-1-202", "1-1-301", "1-1-302",
@@ -184,9 +185,16 @@ def test_each_slip_has_the_qr_code_of_its_own_voting_link():
         url = by_id[flat_id]["vote_url"]
         uri = re.search(r'<img class="qr" src="([^"]+)"', slip)[1]
         assert qr_png(url)[0] == uri
-        # the drawn modules are exactly segno's QR code of the exact link (code included)
-        assert qr_matrix_from_png(uri) == segno_matrix(url)
-        assert qr_matrix_from_png(uri) != segno_matrix(address_without_code(url))
+        modules = qr_modules_from_png(uri)
+        # one pixel a module, a version 6 symbol (41 modules) and its quiet zone of 4 light
+        # modules on every side
+        assert modules.size == (49, 49)
+        inner = modules.crop((4, 4, 45, 45))
+        assert modules.getextrema() == (0, 255) and inner.getextrema() == (0, 255)
+        assert all(modules.getpixel((x, y)) == 255 for x in range(49) for y in (0, 1, 2, 3, 45, 48))
+        assert all(modules.getpixel((x, y)) == 255 for y in range(49) for x in (0, 3, 45, 48))
+        # a reader reads the exact link, code included, from the image as printed (scaled up)
+        assert decoded(modules.resize((49 * 8, 49 * 8), Image.Resampling.NEAREST)) == [url]
     # images embedded as data: URIs only: no image files, no network
     assert re.findall(r'src="([^":]+):', html) == ["data"] * len(slips)
     assert "http://" not in html
@@ -285,7 +293,19 @@ def test_qr_codes_print_as_sharp_one_pixel_a_module_images(tmp_path):
     rows = [line.split() for line in run("pdfimages", "-list", path).splitlines()[2:]]
 
     assert len(rows) == len(context["flats"])  # one QR code a slip
-    size = len(segno_matrix(context["flats"][0]["vote_url"]))
+    size = 49  # one pixel a module: 41 modules (version 6) and a quiet zone of 4 a side
     for columns in rows:
         # page num type width height color comp bpc enc interp …: no smoothing when scaled
         assert (columns[3], columns[4], columns[9]) == (str(size), str(size), "no"), columns
+
+
+def test_the_printed_qr_codes_scan_to_each_flats_voting_link(tmp_path):
+    context = sheet_context()
+    path = write_pdf(tmp_path, render_household_code_sheet(context))
+    run("pdftoppm", "-r", "150", "-gray", "-png", path, tmp_path / "page")
+
+    read = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        read += decoded(Image.open(page))
+    # every slip's code, read off the printed page at 150 dpi: the exact link, code included
+    assert sorted(read) == sorted(item["vote_url"] for item in context["flats"])

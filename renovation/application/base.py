@@ -45,6 +45,7 @@ COMMAND_CACHE_SIZE = 1000
 # After meeting another process's append on a project, bring it up to date (under its lock across
 # processes) before each command on it for this long (see ``_execute_alone``).
 CONTENDED_SECONDS = 60.0
+CHECK_FIRST, TAKE_TURNS = 1, 2  # levels of contention (``_contention``)
 
 
 class _AnswerFromStore(Exception):
@@ -97,7 +98,8 @@ class ApplicationBase(Application[UUID]):
         self._locks: dict[UUID, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._command_cache: OrderedDict[UUID, RenovationProject] = OrderedDict()
-        self._contended: dict[UUID, float] = {}  # project → contended until (monotonic)
+        # project → (contended until, by monotonic time; its level: see ``_contention``)
+        self._contended: dict[UUID, tuple[float, int]] = {}
         self._queues: dict[UUID, list[Queued]] = {}
         self._writer_locks: Any = None  # made on first use (writer_locks_for)
         self._deferred = threading.local()  # snapshots due once a command lets go of its lock
@@ -244,9 +246,10 @@ class ApplicationBase(Application[UUID]):
         the command is decided again on the project brought up to date. What cannot fail that
         way is checked against the store before it is answered: a refusal, a stale If-Match,
         and a command that stores nothing. A project on which this process met another's
-        append is brought up to date before each command for the next ``CONTENDED_SECONDS``,
-        under its lock across processes (``renovation.application.writer_locks``), so two
-        processes writing one project take turns instead of colliding.
+        append is brought up to date before each command for the next ``CONTENDED_SECONDS``;
+        if it meets one even so (a busy project), it is written under its lock across
+        processes (``renovation.application.writer_locks``), so two processes writing it
+        take turns instead of colliding.
         """
         with self._lock_for(project_id), self._writers_in_turn(project_id) as fresh:
             for _attempt in range(MAX_ATTEMPTS):
@@ -274,7 +277,7 @@ class ApplicationBase(Application[UUID]):
                     # Another process appended first: reload and decide again, after a
                     # jittered pause so the two do not collide again at once.
                     self._forget(project_id)
-                    self._mark_contended(project_id)
+                    self._mark_contended(project_id, fresh=fresh)
                     fresh = True
                     time.sleep(random.uniform(0, RETRY_PAUSE * 2 ** min(_attempt, 6)))
                     continue
@@ -328,31 +331,37 @@ class ApplicationBase(Application[UUID]):
                 event.mutate(project)
         return project
 
-    def _contended_now(self, project_id: UUID) -> bool:
-        """Whether this command should bring the project up to date first: this process met
-        another's append on it within the last ``CONTENDED_SECONDS``."""
+    def _contention(self, project_id: UUID) -> int:
+        """How contended the project is in this process, within the last CONTENDED_SECONDS:
+        0, not at all; CHECK_FIRST, an append of this process met another's; TAKE_TURNS, one
+        met another's even though the project had just been brought up to date."""
         with self._locks_guard:
-            until = self._contended.get(project_id)
-            if until is not None and until <= time.monotonic():
+            until, level = self._contended.get(project_id, (0.0, 0))
+            if level and until <= time.monotonic():
                 del self._contended[project_id]
-                until = None
-        return until is not None
+                level = 0
+        return level
 
     @contextlib.contextmanager
     def _writers_in_turn(self, project_id: UUID) -> Iterator[bool]:
-        """Whether the project is contended (``_contended_now``); while it is, its lock
-        across processes is held."""
-        if not self._contended_now(project_id):
-            yield False
+        """Whether the project is to be brought up to date first (it is contended); while
+        it is taken in turns, its lock across processes is held."""
+        level = self._contention(project_id)
+        if level < TAKE_TURNS:
+            yield level == CHECK_FIRST
             return
         if self._writer_locks is None:
             self._writer_locks = writer_locks_for(self.recorder)
         with self._writer_locks.hold(project_id):
             yield True
 
-    def _mark_contended(self, project_id: UUID) -> None:
+    def _mark_contended(self, project_id: UUID, *, fresh: bool) -> None:
+        """An append met another process's: from now on (CONTENDED_SECONDS) check the store
+        first, and if it was checked already, take turns with the other processes."""
         with self._locks_guard:
-            self._contended[project_id] = time.monotonic() + CONTENDED_SECONDS
+            _until, level = self._contended.get(project_id, (0.0, 0))
+            level = TAKE_TURNS if fresh else max(level, CHECK_FIRST)
+            self._contended[project_id] = (time.monotonic() + CONTENDED_SECONDS, level)
 
     def _remember(self, project: RenovationProject) -> None:
         with self._locks_guard:

@@ -77,7 +77,7 @@ def _run_batch(app: ApplicationBase, project_id: UUID, batch: list[Queued], fres
                 _answer(project_id, decided, None)
                 return
             app._forget(project_id)
-            app._mark_contended(project_id)
+            app._mark_contended(project_id, fresh=fresh)
             fresh = True
             time.sleep(random.uniform(0, RETRY_PAUSE * 2 ** min(attempt, 6)))
             continue

@@ -36,9 +36,13 @@ class OrderedPostgresRecorder(CombinedInserts, PostgresApplicationRecorder):
             f"renovation_insert_events_locked_{datastore.originator_id_type}"
         )
         function = Identifier(self.pg_function_name_insert_events)
-        self.sql_invoke_pg_function_insert_events = SQL(
-            "SELECT * FROM {schema}.{function}((%s))"
-        ).format(schema=schema, function=function)
+        # As plain text, so psycopg converts it once and keeps it (a composed statement is
+        # converted again on every append: 5 % of a command's time in the profile).
+        self.sql_invoke_pg_function_insert_events = (
+            SQL("SELECT * FROM {schema}.{function}((%s))")
+            .format(schema=schema, function=function)
+            .as_string(None)
+        )
         self.sql_create_statements[self.create_insert_function_statement_index] = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "

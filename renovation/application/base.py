@@ -196,8 +196,18 @@ class ApplicationBase(Application[UUID]):
                 if not mine.done and not mine.alone:
                     with self._locks_guard:
                         batch = self._queues.pop(project_id, [])
-                    if len(batch) == 1:
-                        mine.alone = True
+                    if len(batch) == 1:  # alone: decided now, the lock still held
+                        try:
+                            mine.result = self._decide_alone(
+                                project_id,
+                                command,
+                                expected_version=expected_version,
+                                command_id=command_id,
+                                replay=replay,
+                            )
+                        except BaseException as error:
+                            mine.error = error
+                        mine.done = True
                     else:
                         run_batch(self, project_id, batch)
             if mine.alone:
@@ -251,7 +261,26 @@ class ApplicationBase(Application[UUID]):
         processes (``renovation.application.writer_locks``), so two processes writing it
         take turns instead of colliding.
         """
-        with self._lock_for(project_id), self._writers_in_turn(project_id) as fresh:
+        with self._lock_for(project_id):
+            return self._decide_alone(
+                project_id,
+                command,
+                expected_version=expected_version,
+                command_id=command_id,
+                replay=replay,
+            )
+
+    def _decide_alone(
+        self,
+        project_id: UUID,
+        command: Callable[[RenovationProject], Any],
+        *,
+        expected_version: int | None,
+        command_id: str | None,
+        replay: Callable[[ProjectEvent], Any] | None,
+    ) -> CommandResult:
+        """``_execute_alone`` once the project's lock is held."""
+        with self._writers_in_turn(project_id) as fresh:
             for _attempt in range(MAX_ATTEMPTS):
                 project = self._load_for_command(project_id, fresh=fresh)
                 pending: list[ProjectEvent] = []

@@ -31,11 +31,13 @@ def figure_states(
     year: int | None = None,
     as_of: date | None = None,
     districts: list[str] | None = None,
+    project_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """The projects' figure rows (a district's or all), of one programme year if given.
 
     ``as_of``: each project's last row on or before that local date (projects registered
-    later are left out). ``districts`` limits them to a staff member's scope.
+    later are left out). ``districts`` limits them to a staff member's scope; ``project_id``
+    to one project.
     """
     if as_of is None:
         query = select(project_figures.c.state)
@@ -53,6 +55,8 @@ def figure_states(
         )
     if district:
         query = query.where(table.c.district == district)
+    if project_id is not None:
+        query = query.where(table.c.project_id == project_id)
     if districts is not None:
         query = query.where(table.c.district.in_(districts))
     with engine.connect() as conn:

@@ -336,3 +336,20 @@ def test_the_district_report_and_the_dashboard_show_planned_against_spent(
     page = unescape(client.get(f"/districts/{DISTRICT}").get_data(as_text=True))
     assert "各资金来源投资：计划与已支付" in page and "已支付（元）" in page
     assert 'class="over-plan"' in page and "超出计划" in page
+
+
+def test_the_public_project_page_shows_planned_against_spent(web_app, client, project):
+    spend(client, project, payment(today(web_app)), bearer(web_app))
+
+    page = unescape(client.get(f"/projects/{project}").get_data(as_text=True))
+
+    money = page[page.index('id="budget-heading"') :]
+    money = money[: money.index("</section>")]
+    assert "计划（元）" in money and "已支付（元）" in money and "支付进度" in money
+    central = money[money.index(CENTRAL) :]
+    central = central[: central.index("</tr>")]
+    assert "1,200,000.00" in central and "300,000.00" in central and "25.0%" in central
+    residents = money[money.index(RESIDENTS) :]
+    residents = residents[: residents.index("</tr>")]
+    assert "50,000.50" in residents and "0.00" in residents
+    assert "按支付日期计" in money

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from math import ceil
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,7 @@ from renovation.domain.project import CATEGORIES
 from renovation.domain.stages import Stage
 from renovation.projections import acceptance as acceptance_model
 from renovation.projections.acceptance_replay import acceptance_at
+from renovation.projections.figures_sum import figure_states, investment_lines
 from renovation.projections.history import day_end
 from renovation.projections.milestone_replay import milestones_at
 from renovation.projections.milestones import is_overdue
@@ -180,6 +182,20 @@ def past_state(project_id: UUID, day: date) -> tuple[dict, list[dict], dict] | N
     return row, milestones, acceptance_model.view(record, row, ruleset, day)
 
 
+def money_lines(project_id: UUID, day: date | None) -> dict[str, Any] | None:
+    """Each funding source's planned amount and what was paid out of it by the end of ``day``
+    (today if None), from the figures' read model; None before its first row."""
+    states = figure_states(runtime().engine, project_id=str(project_id), as_of=day)
+    if not states:
+        return None
+    lines = investment_lines(states, day or runtime().app.today())
+    return {
+        "lines": lines,
+        "planned": sum((Decimal(line["planned"]) for line in lines), Decimal(0)),
+        "spent": sum((Decimal(line["spent"]) for line in lines), Decimal(0)),
+    }
+
+
 @bp.get("/projects/<uuid:project_id>")
 @access(PUBLIC)
 def project(project_id: UUID):
@@ -204,6 +220,7 @@ def project(project_id: UUID):
     return render_template(
         "pages/public/project.html",
         project=row,
+        money_lines=money_lines(project_id, day if past is not None else None),
         steps=timeline(row["stage"]),
         content=[(c, items) for c, items in by_category if items],
         milestones=milestones,

@@ -190,6 +190,7 @@ class ApplicationBase(Application[UUID]):
         mine = Queued(command, expected_version, command_id, replay)
         with self._locks_guard:
             self._queues.setdefault(project_id, []).append(mine)
+        outer = getattr(self._deferred, "snapshots", None)  # a command within a command
         self._deferred.snapshots = []
         try:
             with self._lock_for(project_id):
@@ -219,7 +220,7 @@ class ApplicationBase(Application[UUID]):
                     replay=replay,
                 )
         finally:
-            due, self._deferred.snapshots = self._deferred.snapshots, None
+            due, self._deferred.snapshots = self._deferred.snapshots or [], outer
             for processing_event in due:
                 self._take_snapshots_now(processing_event)
         if mine.error is not None:

@@ -17,6 +17,7 @@ from renovation.demo_acceptance import add_demo_acceptance, add_demo_handover
 from renovation.demo_communities import COMMUNITIES, CONTENT, PATH
 from renovation.demo_evaluation import add_demo_evaluation
 from renovation.demo_milestones import add_demo_milestones
+from renovation.demo_payments import add_demo_payments
 from renovation.domain.project import Actor
 
 DEMO_ACTOR = Actor(id="user:demo", role="staff", channel="cli")
@@ -161,7 +162,7 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
     try the voting page with (codes are shown once, when issued).
     """
     rng = random.Random(seed)
-    ids, codes = [], {}
+    ids, codes, made = [], {}, []
     supervisor = None
     for spec in COMMUNITIES:
         name = spec["name"]
@@ -225,6 +226,10 @@ def load_demo(app: RenovationApplication, *, seed: int = 20261126) -> dict[str, 
         if name == "凤凰新村":
             add_demo_lift(app, project_id, name, rng)
         ids.append(str(project_id))
+        made.append((project_id, name))
+    # Last, so that the payments' draws leave every other figure of the seed as it was.
+    for project_id, name in made:
+        add_demo_payments(app, project_id, name, rng, DEMO_ACTOR)
     return {"projects": ids, "household_codes": codes, "supervisor": supervisor}
 
 

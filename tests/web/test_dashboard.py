@@ -7,14 +7,19 @@ import base64
 import csv
 import io
 import re
+from decimal import Decimal
 from html import unescape
 from urllib.parse import unquote
+from uuid import UUID
 
 import pytest
 from openpyxl import load_workbook
 
+from events.investment import InvestmentSpent
 from renovation import accounts
 from renovation.demo import load_demo
+from renovation.demo_payments import BUILT, PAID_SHARE, PURPOSES, SETTLEMENT
+from renovation.reports.contexts import money
 from renovation.web import runtime
 from tests.helpers import add_user, make_app, signed_in
 
@@ -154,3 +159,60 @@ def test_the_stats_read_only_the_figures_of_the_year_asked(app):
     of_2024 = client.get("/api/stats", query_string={"year": 2024}).get_json()
     assert 0 < len(of_2024["projects"]) < len(every["projects"])
     assert client.get("/api/stats", query_string={"year": 1990}).status_code == 422
+
+
+def demo_payments(app) -> dict[str, list[InvestmentSpent]]:
+    """Each demo project's payment events, by project id, straight from the event store."""
+    with app.app_context():
+        ids = [p["id"] for p in app.test_client().get("/api/projects").get_json()["items"]]
+        return {
+            pid: [
+                e
+                for e in runtime().app.project_history(UUID(pid))
+                if isinstance(e, InvestmentSpent)
+            ]
+            for pid in ids
+        }
+
+
+def test_the_demo_pays_within_each_source_plan_and_a_second_load_pays_nothing_again(app):
+    client = app.test_client()
+    figures = client.get(f"/api/districts/{DISTRICT}/figures").get_json()["figures"]
+    lines = figures["investment"]
+    assert {line["source"] for line in lines} == {
+        "中央财政补助资金",
+        "省级奖补资金",
+        "市县配套资金",
+        "居民出资",
+    }
+    for line in lines:
+        assert 0 < Decimal(line["spent"]) <= Decimal(line["planned"]), line
+        assert not line["over_plan"], line
+    assert Decimal(figures["investment_spent"]) == sum(Decimal(line["spent"]) for line in lines)
+    html = unescape(client.get(f"/districts/{DISTRICT}").get_data(as_text=True))
+    assert "超出计划" not in html
+    for line in lines:  # the dashboard's table row of each source shows what it paid
+        row = f'<th scope="row">{line["source"]}</th><td class="num">{money(line["planned"])}'
+        assert f'{row}</td><td class="num">{money(line["spent"])}</td>' in html, line
+
+    before = demo_payments(app)
+    with app.app_context():
+        today = runtime().app.today()
+        for pid, payments in before.items():
+            project = runtime().app.get_project(UUID(pid))
+            low, high = PAID_SHARE.get(project.stage, (0, 0))
+            assert bool(payments) == (high > 0), project.community["name"]
+            for line in project.investment():  # every source, a share of its plan by the stage
+                assert low <= line["spent"] * 10000 / line["planned"] <= high, line
+            assert len({p.voucher for p in payments}) == len(payments)
+            for p in payments:
+                assert project.registered_on() <= p.paid_on <= today
+                assert p.amount == p.amount.quantize(Decimal("0.01")) and p.amount > 0
+                assert p.purpose in (*PURPOSES, SETTLEMENT) and p.voucher
+            if project.stage in BUILT:  # each source's last payment settles it
+                for source in {p.source for p in payments}:
+                    assert [p for p in payments if p.source == source][-1].purpose == SETTLEMENT
+        head = runtime().app.recorder.max_notification_id()
+        load_demo(runtime().app)
+        assert runtime().app.recorder.max_notification_id() == head
+    assert demo_payments(app) == before

@@ -38,3 +38,28 @@ def test_out_of_range_numbers_name_the_bound(client, web_app):
     assert chinese.status_code == english.status_code == 422
     assert chinese.get_json()["errors"]["per_page"] == ["应在 1 到 100 之间"]
     assert english.get_json()["errors"]["per_page"] == ["must be between 1 and 100"]
+
+
+def test_a_route_s_one_schema_answers_each_request_in_its_own_language(
+    client, web_app, monkeypatch
+):
+    """The API makes a route's argument schema once, not per request; its messages are still
+    worded in each request's language, asked for in turn on the same route."""
+    from renovation.web.api.schemas import ProjectCreateSchema
+
+    made = []
+    original = ProjectCreateSchema.__init__
+    monkeypatch.setattr(
+        ProjectCreateSchema,
+        "__init__",
+        lambda self, *a, **k: (made.append(self), original(self, *a, **k))[1],
+    )
+    for language, word in [
+        ("en", "must be filled in"),
+        ("zh", "必须填写"),
+        ("en", "must be filled in"),
+    ]:
+        response = bad_registration(client, web_app, **{"Accept-Language": language})
+        assert response.status_code == 422
+        assert response.get_json()["errors"]["community.name"] == [word]
+    assert made == []

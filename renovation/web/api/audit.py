@@ -7,7 +7,6 @@ from uuid import UUID
 
 from flask import Response, abort
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validates_schema
 
 from renovation.application.app import event_data
@@ -22,6 +21,7 @@ from renovation.web.api.schemas import (
     LanguageQueryArgsSchema,
     VerificationSchema,
 )
+from renovation.web.api.writes import Blueprint
 from renovation.web.auth import any_user, require_role
 from renovation.web.i18n import words
 

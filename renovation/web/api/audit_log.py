@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from renovation.ledger.notes import b64, public_pem
@@ -18,6 +17,7 @@ from renovation.web import runtime
 from renovation.web.access import PUBLIC, access
 from renovation.web.api import error_response
 from renovation.web.api.schemas import RefusalSchema
+from renovation.web.api.writes import Blueprint
 from renovation.web.i18n import words
 from renovation.web.validation import MAX_INTEGER, Range
 

@@ -199,26 +199,14 @@ class ApplicationBase(Application[UUID]):
                         batch = self._queues.pop(project_id, [])
                     if len(batch) == 1:  # alone: decided now, the lock still held
                         try:
-                            mine.result = self._decide_alone(
-                                project_id,
-                                command,
-                                expected_version=expected_version,
-                                command_id=command_id,
-                                replay=replay,
-                            )
+                            mine.result = self._decide_alone(project_id, mine)
                         except BaseException as error:
                             mine.error = error
                         mine.done = True
                     else:
                         run_batch(self, project_id, batch)
             if mine.alone:
-                return self._execute_alone(
-                    project_id,
-                    command,
-                    expected_version=expected_version,
-                    command_id=command_id,
-                    replay=replay,
-                )
+                return self._execute_alone(project_id, mine)
         finally:
             due, self._deferred.snapshots = self._deferred.snapshots or [], outer
             for processing_event in due:
@@ -228,17 +216,9 @@ class ApplicationBase(Application[UUID]):
         assert mine.result is not None
         return mine.result
 
-    def _execute_alone(
-        self,
-        project_id: UUID,
-        command: Callable[[RenovationProject], Any],
-        *,
-        expected_version: int | None = None,
-        command_id: str | None = None,
-        replay: Callable[[ProjectEvent], Any] | None = None,
-    ) -> CommandResult:
-        """One command: load, check, decide, save; retry when another process wrote the
-        project meanwhile.
+    def _execute_alone(self, project_id: UUID, queued: Queued) -> CommandResult:
+        """One command (``queued``: it and its ``execute`` arguments): load, check, decide,
+        save; retry when another process wrote the project meanwhile.
 
         A command whose ``command_id`` the project has seen is not run again: the result
         says ``replayed`` and ``replay`` rebuilds its value from the first event it made.
@@ -263,24 +243,12 @@ class ApplicationBase(Application[UUID]):
         take turns instead of colliding.
         """
         with self._lock_for(project_id):
-            return self._decide_alone(
-                project_id,
-                command,
-                expected_version=expected_version,
-                command_id=command_id,
-                replay=replay,
-            )
+            return self._decide_alone(project_id, queued)
 
-    def _decide_alone(
-        self,
-        project_id: UUID,
-        command: Callable[[RenovationProject], Any],
-        *,
-        expected_version: int | None,
-        command_id: str | None,
-        replay: Callable[[ProjectEvent], Any] | None,
-    ) -> CommandResult:
+    def _decide_alone(self, project_id: UUID, queued: Queued) -> CommandResult:
         """``_execute_alone`` once the project's lock is held."""
+        command, command_id, replay = queued.command, queued.command_id, queued.replay
+        expected_version = queued.expected_version
         with self._writers_in_turn(project_id) as fresh:
             for _attempt in range(MAX_ATTEMPTS):
                 project = self._load_for_command(project_id, fresh=fresh)

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from events.project import ProjectEvent
 from renovation.application.batching import Queued, run_batch
@@ -375,6 +375,23 @@ class ApplicationBase(Application[UUID]):
     def _lock_for(self, project_id: UUID) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(project_id, threading.Lock())
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save``, with a project's pending events collected directly: the
+        library asks two runtime-checkable Protocols of every object saved, which cost a
+        tenth of a command in a profile. Anything but a project goes the library's way."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if type(obj) is RenovationProject:
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Within ``execute``, snapshots are taken once the project's lock is let go: a

@@ -110,21 +110,20 @@ def test_a_refusal_and_a_replay_in_the_queue_keep_their_own_answers(held):
 
 
 def test_a_snapshot_is_taken_after_the_project_is_let_go(runtime, monkeypatch):
-    """A snapshot loads and encodes the whole project: the project's next commands do not
-    wait for it."""
+    """A snapshot is written once the project is let go: the project's next commands do not
+    wait for that write."""
     from renovation.application.app import SNAPSHOT_INTERVAL
 
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
     held_while_taken: list[bool] = []
-    take = app._take_snapshots_now
+    store = app._store_snapshots_now
 
-    def spy(processing_event):
-        if any(e.originator_version % SNAPSHOT_INTERVAL == 0 for e in processing_event.events):
-            held_while_taken.append(app._lock_for(pid).locked())
-        take(processing_event)
+    def spy(stored):
+        held_while_taken.append(app._lock_for(pid).locked())
+        store(stored)
 
-    monkeypatch.setattr(app, "_take_snapshots_now", spy)
+    monkeypatch.setattr(app, "_store_snapshots_now", spy)
     while app.get_project(pid).version < SNAPSHOT_INTERVAL:
         submit(app, pid, "意见")()
 

@@ -70,6 +70,7 @@ class WorkingCalendar:
         # Days already looked up: a deadline counts the same few weeks for every command, and
         # the package validates and searches its tables on each call.
         self._known: dict[date, bool] = {}
+        self._counted: dict[tuple[date, int], date] = {}  # add_working_days, as computed
 
     def is_workday(self, day: date) -> bool:
         day = _plain_date(day)
@@ -137,9 +138,16 @@ def period_end(trigger_day: date, days: int, calendar: WorkingCalendar | None = 
 def add_working_days(day: date, n: int, calendar: WorkingCalendar | None = None) -> date:
     """The ``n``-th working day after ``day``, not counting ``day``; before it if ``n`` < 0."""
     calendar = _calendar_or_default(calendar)
+    day = _plain_date(day)
+    counted = calendar._counted.get((day, n))
+    if counted is None:
+        counted = calendar._counted[day, n] = _count_working_days(calendar, day, n)
+    return counted
+
+
+def _count_working_days(calendar: WorkingCalendar, day: date, n: int) -> date:
     step = _DAY if n >= 0 else -_DAY
     remaining = abs(n)
-    day = _plain_date(day)
     searched = 0
     while remaining:
         day += step

@@ -4,7 +4,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -18,7 +18,9 @@ def test_a_vote_counts_the_corrections_in_effect_on_its_opening_day(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
     walk(app, pid, "intent_vote")
-    today = datetime.now(LOCAL_TZ).date()
+    # The day the vote opens: hold_intent_vote opens its round an hour before the clock, which
+    # in the first hour after midnight in Beijing is still the day before.
+    today = (app.now() - timedelta(hours=1)).astimezone(LOCAL_TZ).date()
     yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
     correct = app.correct_flat
     correct(pid, "1-1-101", area=Decimal("100.00"), effective_on=yesterday,

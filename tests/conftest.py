@@ -52,6 +52,27 @@ def fresh_postgres_database() -> Iterator[str]:
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
+# The files that take longest (`--durations`), run first. bin/test spreads the files over
+# processes (pytest-xdist, a whole file to a process, in this order): a long file handed out
+# last would run alone at the end while the other processes sit idle.
+RUN_FIRST = (
+    "tests/integration/test_cli.py",
+    "tests/web/test_openapi_fuzz.py",
+    "tests/web/test_dashboard.py",
+    "tests/web/test_report_language.py",
+    "tests/integration/test_rebuild_swap.py",
+    "tests/integration/test_erasure_everywhere.py",
+    "tests/web/test_chinese_scan.py",
+    "tests/integration/test_district_report.py",
+    "tests/web/test_access_matrix.py",
+    "tests/integration/test_schema_setup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(RUN_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(RUN_FIRST)))
+
 
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:

@@ -9,6 +9,7 @@ areas (participation, lifts, milestones) inherit this base; ``app.py`` composes 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import random
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Recording, StoredEvent
+from eventsourcing.persistence import IntegrityError, Recording
 
 from events.project import ProjectEvent
 from renovation.application.batching import Queued, run_batch
@@ -210,7 +211,7 @@ class ApplicationBase(Application[UUID]):
         finally:
             due, self._deferred.snapshots = self._deferred.snapshots or [], outer
             if due:
-                self._store_snapshots_now(due)
+                self._write_snapshots(due)
         if mine.error is not None:
             raise mine.error
         assert mine.result is not None
@@ -394,45 +395,57 @@ class ApplicationBase(Application[UUID]):
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """A project due a snapshot (an event of its at a multiple of the interval) is
-        snapshotted as it was just saved, from memory: the library loads it again from the
-        store first, a tenth of a command's time in a profile of sequential appends. The
-        snapshot is encoded now, under the project's lock, so no later command's change can
-        slip into it; within ``execute`` it is written once the lock is let go, so the
-        project's next commands need not wait for that write."""
-        stored = []
+        """Every version of a saved project at a multiple of the interval gets a snapshot,
+        as the library does. The last one due is taken of the project as just saved, from
+        memory (the library loads it again from the store first: a tenth of a command's time
+        in a profile of sequential appends), at its version now; it is encoded at once,
+        under the project's lock, so no later command's change can slip into it. Earlier ones
+        (a save of more events than the interval) are loaded at their versions. Within
+        ``execute`` they are written once the lock is let go, so the project's next commands
+        need not wait for that."""
+        jobs: list[Callable[[], None]] = []
         # The events are stored by now: a failed snapshot must not make the command look
         # failed, or a client's retry would store its events twice (DESIGN.md pitfalls).
         try:
-            for aggregate in self._due_for_snapshots(processing_event):
+            for aggregate, versions in self._due_for_snapshots(processing_event):
+                for version in versions[:-1]:
+                    jobs.append(functools.partial(self._snapshot_at, aggregate.id, version))
                 snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-                snapshot = snapshot_class.take(aggregate)
-                stored.append(self.snapshots.mapper.to_stored_event(snapshot))  # type: ignore[union-attr]
+                stored = self.snapshots.mapper.to_stored_event(snapshot_class.take(aggregate))  # type: ignore[union-attr]
+                jobs.append(functools.partial(self.snapshots.recorder.insert_events, [stored]))  # type: ignore[union-attr]
         except Exception:
             log.exception("snapshot failed; the events are stored, loads replay more events")
         due = getattr(self._deferred, "snapshots", None)
         if due is not None:
-            due.extend(stored)
-        elif stored:
-            self._store_snapshots_now(stored)
+            due.extend(jobs)
+        else:
+            self._write_snapshots(jobs)
 
-    def _due_for_snapshots(self, processing_event: ProcessingEvent[UUID]) -> list[Any]:
-        """The aggregates saved that are due a snapshot, by the library's rule."""
+    def _due_for_snapshots(
+        self, processing_event: ProcessingEvent[UUID]
+    ) -> list[tuple[Any, list[int]]]:
+        """Each aggregate saved with the versions of it due a snapshot (the library's rule)."""
         if not (self.snapshots and self.snapshotting_intervals):
             return []
-        due: dict[UUID, Any] = {}
+        due: dict[UUID, tuple[Any, list[int]]] = {}
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
             interval = self.snapshotting_intervals.get(type(aggregate))
             if interval is not None and event.originator_version % interval == 0:
-                due[event.originator_id] = aggregate
+                due.setdefault(event.originator_id, (aggregate, []))[1].append(
+                    event.originator_version
+                )
         return list(due.values())
 
-    def _store_snapshots_now(self, stored: list[StoredEvent]) -> None:
-        try:
-            self.snapshots.recorder.insert_events(stored)  # type: ignore[union-attr]
-        except Exception:
-            log.exception("snapshot failed; the events are stored, loads replay more events")
+    def _snapshot_at(self, project_id: UUID, version: int) -> None:
+        self.take_snapshot(project_id, version=version, projector_func=project_events)
+
+    def _write_snapshots(self, jobs: list[Callable[[], None]]) -> None:
+        for job in jobs:
+            try:
+                job()
+            except Exception:
+                log.exception("snapshot failed; the events are stored, loads replay more events")
 
     # ---- loading ------------------------------------------------------------------------
 

@@ -194,6 +194,30 @@ def test_snapshots_are_taken_at_the_interval_and_used_for_loads(runtime):
     assert then.find_content_item("item-1")["actual_quantity"] == Decimal(SNAPSHOT_INTERVAL)
 
 
+def test_a_save_of_many_events_gets_a_snapshot_at_each_interval_it_crosses(runtime):
+    """One save (an import, a batch) crossing two multiples of the interval: a snapshot at the
+    first, loaded at its version, and one of the project as saved, at its version; each is
+    the project replayed from its events, and a past version loads from the nearest."""
+    from renovation.application.app import SNAPSHOT_INTERVAL
+    from renovation.application.base import project_events
+
+    app = runtime.app
+    pid = app.register_project(registration(), actor=STAFF).project_id
+    walk(app, pid, "under_construction")
+    project = app.get_project(pid)
+    while project.version < 2 * SNAPSHOT_INTERVAL + 7:
+        project.record_progress("item-1", Decimal(project.version), actor=STAFF)
+    app.save(project)
+
+    snapshots = list(app.snapshots.get(pid))
+    assert [s.originator_version for s in snapshots] == [SNAPSHOT_INTERVAL, project.version]
+    for snapshot in snapshots:
+        replayed = project_events(None, app.events.get(pid, lte=snapshot.originator_version))
+        assert vars(snapshot.mutate(None)) == vars(replayed)
+    then = app.get_project(pid, version=SNAPSHOT_INTERVAL + 3)
+    assert then.find_content_item("item-1")["actual_quantity"] == Decimal(SNAPSHOT_INTERVAL + 2)
+
+
 def test_concurrent_writers_in_one_process_all_land(runtime):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id

@@ -117,13 +117,14 @@ def test_a_snapshot_is_taken_after_the_project_is_let_go(runtime, monkeypatch):
     app = runtime.app
     pid = app.register_project(registration(), actor=STAFF).project_id
     held_while_taken: list[bool] = []
-    store = app._store_snapshots_now
+    write = app._write_snapshots
 
-    def spy(stored):
-        held_while_taken.append(app._lock_for(pid).locked())
-        store(stored)
+    def spy(jobs):
+        if jobs:
+            held_while_taken.append(app._lock_for(pid).locked())
+        write(jobs)
 
-    monkeypatch.setattr(app, "_store_snapshots_now", spy)
+    monkeypatch.setattr(app, "_write_snapshots", spy)
     while app.get_project(pid).version < SNAPSHOT_INTERVAL:
         submit(app, pid, "意见")()
 

@@ -1,13 +1,13 @@
 """The service's opinion POST against the anchor (benchmarks/anchor_app.py), side by side.
 
     python benchmarks/bench_anchor.py [--seconds 10] [--skip-postgres] [--hot-only]
-                                      [--worker external|thread] [--client asyncio|threads]
+                                      [--worker external|thread]
 
 The anchor validates the same JSON and does one durable INSERT per request; the service
 validates, decides, appends and keeps its read models. Both run under gunicorn with the same
 settings (2 workers × 8 threads on 127.0.0.1) and are driven by the same load client (two
-processes of keep-alive connections, each on one event loop: benchmarks/bench_opinions_http.py),
-one after the other, on a fresh database each. Prints rate, p50, p99, errors, rows stored once, the ratio of
+processes of keep-alive connections, benchmarks/bench_opinions_http.py), one after the other,
+on a fresh database each. Prints rate, p50, p99, errors, rows stored once, the ratio of
 the service's rate to the anchor's, and issue 12's target beside whether it was met.
 """
 
@@ -36,9 +36,7 @@ from bench_opinions_http import (  # noqa: E402
 )
 
 
-def anchor(
-    database_url: str, projects: int, clients: int, seconds: float, client: str
-) -> tuple[float, str]:
+def anchor(database_url: str, projects: int, clients: int, seconds: float) -> tuple[float, str]:
     """The anchor's rate and its table cells."""
     ids = [str(uuid.uuid4()) for _ in range(projects)]
     # The table is made here, once: two workers making it at once on PostgreSQL can collide
@@ -54,10 +52,10 @@ def anchor(
         engine = create_engine(database_url)
         count = select(func.count()).select_from(opinions)
         try:
-            drive(port, ids, clients, WARM_UP_SECONDS, client)
+            drive(port, ids, clients, WARM_UP_SECONDS)
             with engine.connect() as conn:
                 before = conn.execute(count).scalar_one()
-            elapsed, latencies, statuses = drive(port, ids, clients, seconds, client)
+            elapsed, latencies, statuses = drive(port, ids, clients, seconds)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -73,10 +71,10 @@ def anchor(
 
 
 def service(
-    database_url: str, projects: int, clients: int, seconds: float, worker: str, client: str
+    database_url: str, projects: int, clients: int, seconds: float, worker: str
 ) -> tuple[float, str]:
     """The service's rate and its table cells (the same columns as the anchor's)."""
-    row = scenario(database_url, "", projects, clients, seconds, worker=worker, client=client)
+    row = scenario(database_url, "", projects, clients, seconds, worker=worker)
     cells = [c.strip() for c in row.strip("|").split("|")][3:]
     return float(cells[0].removesuffix("/s").replace(",", "")), " | ".join(cells)
 
@@ -116,11 +114,10 @@ def compare(
     clients: int,
     seconds: float,
     worker: str,
-    client: str,
 ) -> None:
     anchor_url, service_url = database_url
-    a_rate, a_cells = anchor(anchor_url, projects, clients, seconds, client)
-    s_rate, s_cells = service(service_url, projects, clients, seconds, worker, client)
+    a_rate, a_cells = anchor(anchor_url, projects, clients, seconds)
+    s_rate, s_cells = service(service_url, projects, clients, seconds, worker)
     target, met = verdict(projects == 1, a_cells, s_cells)
     print(
         f"| {label} | {worker} | {projects} | {clients} | {a_cells} | {s_cells} "
@@ -142,13 +139,6 @@ def main() -> None:
         help="the service's PROJECTION_WORKER: external (one `projections follow` process, as "
         "docs/deploy.md runs it; the default) or thread (one in each web process)",
     )
-    parser.add_argument(
-        "--client",
-        choices=["asyncio", "threads"],
-        default="asyncio",
-        help="the load client: one event loop in each of its two processes (the default), or "
-        "a thread a connection (the client of earlier runs)",
-    )
     args = parser.parse_args()
     scenarios = [(1, 50)] if args.hot_only else [(20, 16), (1, 50)]
     head = "rate | p50 | p99 | errors | stored once"
@@ -160,15 +150,13 @@ def main() -> None:
     for projects, clients in scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             urls = (f"sqlite:///{tmp}/anchor.sqlite", f"sqlite:///{tmp}/events.sqlite")
-            compare(urls, "SQLite", projects, clients, args.seconds, args.worker, args.client)
+            compare(urls, "SQLite", projects, clients, args.seconds, args.worker)
         if not args.skip_postgres:
             with_postgres(
                 args.postgres,
                 lambda a, p=projects, c=clients: with_postgres(
                     args.postgres,
-                    lambda s: compare(
-                        (a, s), "PostgreSQL", p, c, args.seconds, args.worker, args.client
-                    ),
+                    lambda s: compare((a, s), "PostgreSQL", p, c, args.seconds, args.worker),
                 ),
             )
 

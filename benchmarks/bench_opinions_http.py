@@ -98,82 +98,6 @@ def start_server(
     raise RuntimeError("server did not start")
 
 
-def opinion_request(port: int, project_id: str) -> bytes:
-    """One opinion POST as it goes on the wire, with its own Idempotency-Key."""
-    body = json.dumps(
-        {"category": "construction", "text": f"压测意见 {uuid.uuid4().hex[:8]}"}
-    ).encode()
-    head = (
-        f"POST /api/projects/{project_id}/opinions HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-        f"Idempotency-Key: {uuid.uuid4()}\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-async def _read_answer(reader) -> tuple[int, bool]:
-    """One HTTP/1.1 answer read whole: its status, and whether the server closes."""
-    status = int((await reader.readline()).split()[1])
-    length, chunked, close = 0, False, False
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = b"chunked" in value
-        elif name == b"connection":
-            close = value == b"close"
-    if not chunked:
-        await reader.readexactly(length)
-        return status, close
-    while size := int((await reader.readline()).split(b";")[0], 16):
-        await reader.readexactly(size + 2)
-    await reader.readline()
-    return status, close
-
-
-def asyncio_client_process(
-    port: int, project_ids: list[str], connections: int, seconds: float, start, out
-):
-    """One client process: ``connections`` keep-alive connections on one event loop, so no
-    client thread waits for another's turn at the interpreter lock before it reads its
-    answer (a latency the thread client adds to what it measures)."""
-    import asyncio
-
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def connection(deadline: float) -> None:
-        rng = random.Random()
-        reader = writer = None
-        while time.monotonic() < deadline:
-            request = opinion_request(port, rng.choice(project_ids))
-            began = time.perf_counter()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.write(request)
-                status, close = await asyncio.wait_for(_read_answer(reader), 30)
-            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError, TimeoutError):
-                status, close = 0, True
-            latencies.append(time.perf_counter() - began)
-            statuses[status] = statuses.get(status, 0) + 1
-            if close and writer is not None:
-                writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
-
-    async def main() -> None:
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(*(connection(deadline) for _ in range(connections)))
-
-    start.wait()
-    asyncio.run(main())
-    out.put((latencies, statuses))
-
-
 def client_process(port: int, project_ids: list[str], threads: int, seconds: float, start, out):
     """One client process: ``threads`` keep-alive connections sending opinions until time is up."""
     import threading
@@ -223,21 +147,17 @@ def client_process(port: int, project_ids: list[str], threads: int, seconds: flo
     out.put((latencies, statuses))
 
 
-CLIENTS = {"asyncio": asyncio_client_process, "threads": client_process}
-
-
 def drive(
-    port: int, ids: list[str], clients: int, seconds: float, client: str = "asyncio"
+    port: int, ids: list[str], clients: int, seconds: float
 ) -> tuple[float, list[float], dict[int, int]]:
     """Two client processes, ``clients`` keep-alive connections in all, for ``seconds``:
-    the elapsed time, every latency (sorted) and the count of each status. ``client``: one
-    event loop a process (the default), or a thread a connection (``threads``)."""
+    the elapsed time, every latency (sorted) and the count of each status."""
     processes = 2
     start = multiprocessing.Barrier(processes + 1)
     out = multiprocessing.Queue()
     procs = [
         multiprocessing.Process(
-            target=CLIENTS[client], args=(port, ids, clients // processes, seconds, start, out)
+            target=client_process, args=(port, ids, clients // processes, seconds, start, out)
         )
         for _ in range(processes)
     ]
@@ -290,7 +210,6 @@ def scenario(
     seconds: float,
     *,
     worker: str = "thread",
-    client: str = "asyncio",
 ) -> str:
     """One run of the opinion POST; ``worker``: the service's PROJECTION_WORKER (``external``
     starts one ``projections follow`` process beside gunicorn)."""
@@ -311,9 +230,9 @@ def scenario(
         )
         follower = start_follower(database_url, Path(instance)) if worker == "external" else None
         try:
-            drive(port, ids, clients, WARM_UP_SECONDS, client)  # every worker up, caches warm
+            drive(port, ids, clients, WARM_UP_SECONDS)  # every worker up, caches warm
             before = runtime.app.recorder.max_notification_id() or 0
-            elapsed, latencies, statuses = drive(port, ids, clients, seconds, client)
+            elapsed, latencies, statuses = drive(port, ids, clients, seconds)
         finally:
             for process in (server, follower):
                 if process is not None:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_opinions_http import ACTOR, with_postgres  # noqa: E402
+from bench_opinions_http import ACTOR, register_projects, with_postgres  # noqa: E402
 
 from tests.conftest import project_payload, registration, walk  # noqa: E402
 
@@ -49,14 +49,7 @@ def posts(database_url: str, n: int) -> tuple[float, float]:
 
     runtime = Runtime(database_url)
     runtime.create_tables()
-    ids = [
-        str(
-            runtime.app.register_project(
-                registration(project_payload(name=f"小区{k}")), actor=ACTOR
-            ).project_id
-        )
-        for k in range(20)
-    ]
+    ids = register_projects(runtime, 20)
     runtime.close()
     with tempfile.TemporaryDirectory() as instance:
         # Configured as bench_opinions_http.py configures gunicorn's workers: from the

@@ -32,6 +32,13 @@ STOP_TIMEOUT = 10.0
 POLL_STEP = 0.02
 # Longest wait on PostgreSQL's notifications between two looks at the stop flag.
 LISTEN_STEP = 0.5
+# After a round that applied events (the store is busy), the worker waits this long before the
+# next, so the events written meanwhile are applied in one batch. A batch has a fixed cost (a
+# dozen statements: the position, the rows it updates, the figures, the audit log), which one
+# event a round paid alone: under load (issue 12, opinions spread over 20 projects on
+# PostgreSQL) the worker took 2.6 ms of CPU per event, 0.8 ms with this pause. A read
+# waiting for its own write waits at most this much longer.
+GATHER_SECONDS = 0.1
 
 
 def applied_position(rt: Runtime) -> int:
@@ -42,9 +49,17 @@ def applied_position(rt: Runtime) -> int:
 class ProjectionWorker:
     """Applies every stored event to the read models and the audit log, batch by batch."""
 
-    def __init__(self, rt: Runtime, *, interval: float = 0.5, listen: bool = False) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        interval: float = 0.5,
+        listen: bool = False,
+        gather: float = GATHER_SECONDS,
+    ) -> None:
         self.rt = rt
         self.interval = interval
+        self.gather = gather
         # LISTEN for the recorder's NOTIFY (PostgreSQL); else wake() and polling.
         self.listen = listen and rt.storage.kind == "postgres"
         self.position: int | None = None
@@ -102,8 +117,16 @@ class ProjectionWorker:
         self._stopping = lambda: self._stop.is_set() or stop()
         with self._news() as wait_for_news:
             while not self._stopping():
-                if not self.step():
+                if self.step():
+                    self._gather()
+                else:
                     wait_for_news(self.interval)
+
+    def _gather(self) -> None:
+        """Let the events of the next ``gather`` seconds come, watching the stop flags."""
+        deadline = time.monotonic() + self.gather
+        while not self._stopping() and (left := deadline - time.monotonic()) > 0:
+            self._stop.wait(min(left, LISTEN_STEP))
 
     def step(self) -> int:
         """One round: apply what is new; returns how many events the read models took."""

@@ -238,3 +238,37 @@ def test_projections_follow_in_its_own_process_keeps_up(make, database_url, tmp_
         code = follower.wait(timeout=20)
     assert code == 0, (tmp_path / "follow.log").read_text()
     assert_applied_once(rt)
+
+
+def test_events_written_while_the_worker_gathers_are_applied_in_one_round(runtime):
+    from renovation.projections.worker import ProjectionWorker
+
+    worker = ProjectionWorker(runtime, interval=0.05, gather=2.0)
+    rounds: list[int] = []
+    step = worker.step
+
+    def counted() -> int:
+        applied = step()
+        if applied:
+            rounds.append(applied)
+        return applied
+
+    worker.step = counted
+    runtime.app.register_project(registration(project_payload()), actor=STAFF)
+    worker.start()
+    try:
+        assert worker.wait_for(runtime.app.recorder.max_notification_id(), 10)
+        assert rounds == [runtime.app.recorder.max_notification_id()]
+        # The store is busy: the worker lets the next writes come, then applies them at once
+        # (polling every 0.05 s, it would otherwise take them a few at a time).
+        before = runtime.app.recorder.max_notification_id()
+        for n in range(5):
+            runtime.app.register_project(
+                registration(project_payload(name=f"小区{n}")), actor=STAFF
+            )
+        head = runtime.app.recorder.max_notification_id()
+        assert worker.wait_for(head, 10)
+        assert rounds[1:] == [head - before]
+    finally:
+        worker.stop()
+    assert_applied_once(runtime)

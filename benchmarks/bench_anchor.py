@@ -8,7 +8,8 @@ validates, decides, appends and keeps its read models. Both run under gunicorn w
 settings (2 workers × 8 threads on 127.0.0.1) and are driven by the same load client (two
 processes of keep-alive connections, benchmarks/bench_opinions_http.py), one after the other,
 on a fresh database each. Prints rate, p50, p99, errors, rows stored once, the ratio of
-the service's rate to the anchor's, and issue 12's target beside whether it was met.
+the service's rate to the anchor's, and issue 12's target beside whether it was met; then the
+CPU each took per answered request: the web processes, the projection worker, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import cpu_budget  # noqa: E402
 from anchor_app import make_engine, opinions  # noqa: E402
 from bench_opinions_http import (  # noqa: E402
     WARM_UP_SECONDS,
@@ -36,8 +38,14 @@ from bench_opinions_http import (  # noqa: E402
 )
 
 
-def anchor(database_url: str, projects: int, clients: int, seconds: float) -> tuple[float, str]:
-    """The anchor's rate and its table cells."""
+def anchor(
+    database_url: str,
+    projects: int,
+    clients: int,
+    seconds: float,
+    budget: dict[str, float] | None = None,
+) -> tuple[float, str]:
+    """The anchor's rate and its table cells; ``budget``: filled as ``scenario`` fills it."""
     ids = [str(uuid.uuid4()) for _ in range(projects)]
     # The table is made here, once: two workers making it at once on PostgreSQL can collide
     # in the catalogue, and the worker that loses fails to boot.
@@ -55,7 +63,11 @@ def anchor(database_url: str, projects: int, clients: int, seconds: float) -> tu
             drive(port, ids, clients, WARM_UP_SECONDS)
             with engine.connect() as conn:
                 before = conn.execute(count).scalar_one()
+            cpu_before = cpu_budget.sample(server.pid)
             elapsed, latencies, statuses = drive(port, ids, clients, seconds)
+            if budget is not None:
+                cpu_after = cpu_budget.sample(server.pid)
+                budget.update(cpu_budget.per_request(cpu_before, cpu_after, statuses.get(201, 0)))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -71,10 +83,15 @@ def anchor(database_url: str, projects: int, clients: int, seconds: float) -> tu
 
 
 def service(
-    database_url: str, projects: int, clients: int, seconds: float, worker: str
+    database_url: str,
+    projects: int,
+    clients: int,
+    seconds: float,
+    worker: str,
+    budget: dict[str, float] | None = None,
 ) -> tuple[float, str]:
     """The service's rate and its table cells (the same columns as the anchor's)."""
-    row = scenario(database_url, "", projects, clients, seconds, worker=worker)
+    row = scenario(database_url, "", projects, clients, seconds, worker=worker, budget=budget)
     cells = [c.strip() for c in row.strip("|").split("|")][3:]
     return float(cells[0].removesuffix("/s").replace(",", "")), " | ".join(cells)
 
@@ -116,14 +133,24 @@ def compare(
     worker: str,
 ) -> None:
     anchor_url, service_url = database_url
-    a_rate, a_cells = anchor(anchor_url, projects, clients, seconds)
-    s_rate, s_cells = service(service_url, projects, clients, seconds, worker)
+    a_budget: dict[str, float] = {}
+    s_budget: dict[str, float] = {}
+    a_rate, a_cells = anchor(anchor_url, projects, clients, seconds, a_budget)
+    s_rate, s_cells = service(service_url, projects, clients, seconds, worker, s_budget)
     target, met = verdict(projects == 1, a_cells, s_cells)
     print(
         f"| {label} | {worker} | {projects} | {clients} | {a_cells} | {s_cells} "
         f"| **{s_rate / a_rate:.2f}** | {target} | {'met' if met else '**not met**'} |",
         flush=True,
     )
+    BUDGETS.append(
+        f"| {label} | {projects} | {clients} | {cpu_budget.cells(a_budget)} "
+        f"| {cpu_budget.cells(s_budget)} |"
+    )
+
+
+# Rows of the second table: CPU per answered request, printed after the first.
+BUDGETS: list[str] = []
 
 
 def main() -> None:
@@ -159,6 +186,13 @@ def main() -> None:
                     lambda s: compare((a, s), "PostgreSQL", p, c, args.seconds, args.worker),
                 ),
             )
+    parts = "web | worker | database | all"
+    print(
+        f"\nCPU per answered request (ms; the load client left out):\n\n"
+        f"| database | projects | clients | anchor: {parts} | service: {parts} |"
+    )
+    print("|---|---|---|" + "---|" * 8)
+    print("\n".join(BUDGETS))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
+import cpu_budget
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -234,9 +235,11 @@ def scenario(
     seconds: float,
     *,
     worker: str = "thread",
+    budget: dict[str, float] | None = None,
 ) -> str:
     """One run of the opinion POST; ``worker``: the service's PROJECTION_WORKER (``external``
-    starts one ``projections follow`` process beside gunicorn)."""
+    starts one ``projections follow`` process beside gunicorn); ``budget`` is filled with the
+    CPU per answered request of each group of processes (``cpu_budget``)."""
     with tempfile.TemporaryDirectory() as instance:
         runtime = Runtime(database_url)
         runtime.create_tables()
@@ -251,7 +254,11 @@ def scenario(
             if follower is not None:
                 caught_up(runtime)
             before = runtime.app.recorder.max_notification_id() or 0
+            cpu_before = cpu_budget.sample(server.pid, follower.pid if follower else None)
             elapsed, latencies, statuses = drive(port, ids, clients, seconds)
+            if budget is not None:
+                cpu_after = cpu_budget.sample(server.pid, follower.pid if follower else None)
+                budget.update(cpu_budget.per_request(cpu_before, cpu_after, statuses.get(201, 0)))
         finally:
             for process in (server, follower):
                 if process is not None:

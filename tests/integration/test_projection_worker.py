@@ -245,15 +245,15 @@ def test_events_written_while_the_worker_gathers_are_applied_in_one_round(runtim
 
     worker = ProjectionWorker(runtime, interval=0.05, gather=2.0)
     rounds: list[int] = []
-    step = worker.step
+    catch_up = runtime.projection.catch_up
 
-    def counted() -> int:
-        applied = step()
+    def counted(**kwargs) -> int:  # counted before the worker says it has passed them
+        applied = catch_up(**kwargs)
         if applied:
             rounds.append(applied)
         return applied
 
-    worker.step = counted
+    runtime.projection.catch_up = counted
     runtime.app.register_project(registration(project_payload()), actor=STAFF)
     worker.start()
     try:
@@ -272,3 +272,72 @@ def test_events_written_while_the_worker_gathers_are_applied_in_one_round(runtim
     finally:
         worker.stop()
     assert_applied_once(runtime)
+
+
+def test_a_worker_gathering_writes_stops_at_once(runtime):
+    from renovation.projections.worker import ProjectionWorker
+
+    worker = ProjectionWorker(runtime, interval=0.05, gather=600.0)
+    runtime.app.register_project(registration(project_payload()), actor=STAFF)
+    worker.start()
+    assert worker.wait_for(runtime.app.recorder.max_notification_id(), 10)
+    # Now in its ten-minute pause after a round that applied events: a stop ends it.
+    thread = worker._thread
+    worker.stop(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_a_follower_killed_mid_stream_resumes_and_applies_each_event_once(
+    database_url, tmp_path, monkeypatch
+):
+    """``projections follow`` killed with SIGKILL while it works through a backlog, then
+    started again: every event applied once, and the read models equal a rebuild."""
+    from renovation.projections.queries import dump_read_model
+    from renovation.projections.rebuild import rebuild
+    from renovation.projections.worker import applied_position
+    from renovation.runtime import Runtime
+    from tests.bulk import bulk_events
+
+    monkeypatch.setenv("RENOVATION_INSTANCE", str(tmp_path / "instance"))
+    rt = Runtime(database_url)
+    rt.create_tables()
+    env = {**os.environ, "DATABASE_URL": database_url}
+
+    def follow() -> subprocess.Popen:
+        return subprocess.Popen(
+            [RENOVATION, "projections", "follow", "--interval", "0.1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait_until(done, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    try:
+        bulk_events(rt.app, 10_000)
+        head = rt.app.recorder.max_notification_id()
+        first = follow()
+        try:
+            # Killed as soon as its first batch is in: it is applying the next one.
+            wait_until(lambda: rt.projection.position() > 0 or first.poll() is not None, 120)
+            first.send_signal(signal.SIGKILL)
+        finally:
+            assert first.wait(timeout=30) == -signal.SIGKILL
+        assert 0 < rt.projection.position() < head
+
+        second = follow()
+        try:
+            wait_until(lambda: applied_position(rt) >= head or second.poll() is not None, 300)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=30) == 0
+        assert applied_position(rt) == head
+        assert_applied_once(rt)
+        incremental = dump_read_model(rt.engine)
+        rebuild(rt.app, rt.engine)
+        assert dump_read_model(rt.engine) == incremental
+    finally:
+        rt.close()
